@@ -1,0 +1,45 @@
+# Two commands (README): `make demo` and `make test` each do all set-up on a machine that has
+# only Python 3.11+ and make. uv is bootstrapped into .tools/ with pip, then installs the
+# locked dependency set (uv.lock) into .venv/.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.PHONY: setup demo test lint typecheck importlint unit bench clean
+
+$(UV):
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --python $(PYTHON) --quiet
+	touch $@
+
+setup: $(VENV)/.synced
+
+demo: setup
+	$(VENV)/bin/entente demo
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+importlint: setup
+	$(VENV)/bin/lint-imports
+
+unit: setup
+	$(VENV)/bin/pytest
+
+test: lint typecheck importlint unit
+
+bench: setup
+	$(VENV)/bin/python bench/ingest.py --quick
+
+clean:
+	rm -rf .tools $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""``entente ingest``: load STIX, MISP and feed files into the node's store."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import TaskID, TimeElapsedColumn
+from rich.table import Table
+
+from entente.cli.context import cli_principal, node
+from entente.cli.output import ExitCode, console, err_console, print_json, run_command
+from entente.errors import InvalidInput
+from entente.ingest import InputFormat, discover, open_document
+from entente.services import IngestService, IngestSummary, Rejection
+from entente.stix import format_timestamp_us, marking_id_for, parse_tlp
+
+__all__ = ["ingest"]
+
+_SHOWN_REJECTIONS = 25
+
+
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories, or - for stdin.")],
+    fmt: Annotated[
+        InputFormat, typer.Option("--format", "-f", help="Input format (auto detects).")
+    ] = InputFormat.AUTO,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Source name recorded in provenance.")
+    ] = None,
+    marking: Annotated[
+        str | None,
+        typer.Option("--marking", help="TLP for objects built from feeds/MISP (e.g. amber)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Ingest files, directories or stdin; invalid objects are reported, valid ones stored."""
+
+    def body() -> int:
+        markings: tuple[str, ...] = ()
+        if marking is not None:
+            try:
+                markings = (marking_id_for(parse_tlp(marking)),)
+            except ValueError as exc:
+                raise InvalidInput(f"--marking: {exc}") from exc
+        files = list(discover(paths))
+        total = IngestSummary()
+        rows: list[tuple[str, str, IngestSummary]] = []
+        with node() as opened:
+            service = IngestService(opened.store, opened.clock, principal=cli_principal())
+            with _progress() as progress:
+                overall = progress.add_task("documents", total=len(files))
+                for path in files:
+                    now = format_timestamp_us(opened.clock.now_us())
+                    try:
+                        document = open_document(
+                            path, fmt=fmt, source_name=source, now=now, markings=markings,
+                            stdin=sys.stdin.buffer,
+                        )
+                    except InvalidInput as exc:
+                        if len(files) == 1:
+                            raise
+                        summary = IngestSummary(rejected=[Rejection(path, "", None, str(exc))])
+                        rows.append((path, "?", summary))
+                        total.merge(summary)
+                        progress.advance(overall)
+                        continue
+                    task = progress.add_task(document.source, total=None)
+                    summary = service.ingest_document(
+                        document, progress=functools.partial(_advance, progress, task)
+                    )
+                    progress.remove_task(task)
+                    progress.advance(overall)
+                    rows.append((document.source, document.detail, summary))
+                    total.merge(summary)
+        if as_json:
+            print_json(total.to_json())
+        else:
+            _print_human(rows, total)
+        return int(ExitCode.PARTIAL) if total.rejected else int(ExitCode.OK)
+
+    run_command(body)
+
+
+def _advance(progress: Progress, task: TaskID, count: int) -> None:
+    progress.advance(task, count)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _print_human(rows: list[tuple[str, str, IngestSummary]], total: IngestSummary) -> None:
+    table = Table(title="Ingest", show_footer=len(rows) > 1)
+    table.add_column("source", footer="total")
+    table.add_column("format")
+    for name, attr in (("added", "added"), ("duplicates", "duplicates"),
+                       ("new versions", "new_versions")):
+        table.add_column(name, justify="right", footer=str(getattr(total, attr)))
+    table.add_column("rejected", justify="right", footer=str(len(total.rejected)))
+    for source, detail, s in rows:
+        table.add_row(source, detail, str(s.added), str(s.duplicates), str(s.new_versions),
+                      str(len(s.rejected)))
+    console.print(table)
+    for rejection in total.rejected[:_SHOWN_REJECTIONS]:
+        where = f"{rejection.source} {rejection.position}".strip()
+        ident = f" {rejection.id}" if rejection.id else ""
+        console.print(f"[red]rejected[/] {where}{ident}: {rejection.reason}", highlight=False)
+    hidden = len(total.rejected) - _SHOWN_REJECTIONS
+    if hidden > 0:
+        console.print(f"... and {hidden} more rejections (see --json)")

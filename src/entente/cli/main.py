@@ -1,0 +1,22 @@
+"""The ``entente`` command: one Typer app, one module per noun."""
+
+from __future__ import annotations
+
+import typer
+
+from entente.cli import demo, ingest, init, objects, stats
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="entente",
+    help="Entente: coalition cyber defence on STIX 2.1 - share, prevent, impose consequences.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("init")(init.init)
+app.command("ingest")(ingest.ingest)
+app.command("stats")(stats.stats)
+app.command("demo")(demo.demo)
+app.add_typer(objects.app, name="objects")

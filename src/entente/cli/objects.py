@@ -1,0 +1,116 @@
+"""``entente objects list|show``: browse what the node's store holds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.syntax import Syntax
+from rich.table import Table
+
+from entente.cli.context import node
+from entente.cli.output import console, print_json, run_command
+from entente.errors import InvalidInput, ObjectNotFound
+from entente.stix import format_timestamp_us, is_valid_id, tlp_of
+from entente.store import ObjectQuery, StoredVersion, VersionFilter
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Browse stored STIX objects.", no_args_is_help=True)
+
+
+def _describe(version: StoredVersion) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "type": version.type,
+        "version": version.modified or version.created,
+        "date_added": format_timestamp_us(version.date_added_us),
+        "provenance": {
+            "source_kind": version.provenance.source_kind.value,
+            "source_name": version.provenance.source_name,
+            "principal": version.provenance.principal,
+            "agreement": version.provenance.agreement,
+        },
+        "object": version.to_json(),
+    }
+
+
+def _label(version: StoredVersion) -> str:
+    raw = version.to_json()
+    for key in ("name", "value", "pattern", "relationship_type", "definition_type"):
+        value = raw.get(key)
+        if isinstance(value, str):
+            return value if len(value) <= 60 else value[:57] + "..."
+    return ""
+
+
+def _markings(version: StoredVersion) -> str:
+    names = []
+    for ref in version.marking_refs:
+        level = tlp_of(ref)
+        names.append(f"TLP:{level.label.upper()}" if level is not None else ref[:30])
+    return ", ".join(names)
+
+
+@app.command("list")
+def list_objects(
+    types: Annotated[
+        list[str] | None, typer.Option("--type", "-t", help="Only this STIX type (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """List the latest version of stored objects, most recently added last."""
+
+    def body() -> int:
+        with node() as opened:
+            page = opened.store.query(
+                ObjectQuery(types=tuple(types or ()), versions=(VersionFilter.LAST,), limit=limit)
+            )
+        if as_json:
+            print_json({"objects": [_describe(v) for v in page.items], "more": page.more})
+            return 0
+        table = Table(title=f"{len(page.items)} objects" + (" (more exist)" if page.more else ""))
+        for column in ("id", "type", "name / value", "modified", "markings"):
+            table.add_column(column, overflow="fold")
+        for v in page.items:
+            table.add_row(v.id, v.type, _label(v), v.modified or "", _markings(v))
+        console.print(table)
+        return 0
+
+    run_command(body)
+
+
+@app.command("show")
+def show(
+    object_id: Annotated[str, typer.Argument(metavar="ID", help="A STIX id (type--uuid).")],
+    versions: Annotated[bool, typer.Option("--versions", help="Every stored version.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Show one object (its latest version) or all its versions with provenance."""
+
+    def body() -> int:
+        if not is_valid_id(object_id):
+            raise InvalidInput(f"{object_id!r} is not a STIX id (type--uuid, STIX 2.1 §2.9)")
+        with node() as opened:
+            found = opened.store.get_versions(object_id, ("all" if versions else "last",))
+        if not found:
+            raise ObjectNotFound(f"no object {object_id} is stored")
+        described = [_describe(v) for v in found]
+        if as_json:
+            print_json(described if versions else described[0]["object"])
+            return 0
+        for item in described:
+            prov = item["provenance"]
+            console.print(
+                f"[bold]{item['id']}[/] version {item['version'] or '(unversioned)'} - added "
+                f"{item['date_added']} from {prov['source_kind']} '{prov['source_name']}' "
+                f"by {prov['principal']}",
+                highlight=False,
+            )
+            text = orjson.dumps(item["object"], option=orjson.OPT_INDENT_2).decode()
+            console.print(Syntax(text, "json", word_wrap=True))
+        return 0
+
+    run_command(body)

@@ -1,0 +1,88 @@
+"""The one exception tree of Entente; only ``server`` and ``cli`` map it to codes.
+
+::
+
+    EntenteError
+     ├── InvalidInput                 bad data from outside (a client, a file, a feed)
+     │    ├── InvalidObject           one STIX object breaks STIX 2.1 (carries field + reason)
+     │    │    └── InvalidPattern     a ``pattern`` that the STIX patterning grammar rejects
+     │    ├── VersioningError         a version that breaks the STIX 2.1 §3.6 versioning rules
+     │    ├── MalformedDocument       a file or stream that is not the JSON/CSV it claims to be
+     │    └── UnsupportedFormat       no reader knows this input
+     ├── ObjectNotFound               no such object (or version) in the store
+     ├── ConfigurationError           settings that cannot work (bad URL, unwritable home)
+     └── StorageError                 the store failed (I/O, schema); never the client's fault
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "EntenteError",
+    "InvalidInput",
+    "InvalidObject",
+    "InvalidPattern",
+    "MalformedDocument",
+    "ObjectNotFound",
+    "StorageError",
+    "UnsupportedFormat",
+    "VersioningError",
+]
+
+
+class EntenteError(Exception):
+    """Root of every error Entente raises on purpose."""
+
+
+class InvalidInput(EntenteError):
+    """Data from outside is wrong; the caller can fix it."""
+
+
+class InvalidObject(InvalidInput):
+    """A STIX object breaks the specification.
+
+    ``field`` is a JSON-path-like location inside the object (``"created"``,
+    ``"external_references[2].url"``) or ``""`` for the object as a whole.
+    """
+
+    def __init__(self, reason: str, field: str = "", object_id: str | None = None) -> None:
+        self.reason = reason
+        self.field = field
+        self.object_id = object_id
+        where = f"{field}: " if field else ""
+        super().__init__(f"{where}{reason}")
+
+
+class InvalidPattern(InvalidObject):
+    """A STIX pattern that the STIX 2.1 patterning grammar (§9) rejects."""
+
+
+class VersioningError(InvalidInput):
+    """A new version that breaks the versioning rules of STIX 2.1 §3.6."""
+
+    def __init__(self, reason: str, field: str = "", object_id: str | None = None) -> None:
+        self.reason = reason
+        self.field = field
+        self.object_id = object_id
+        where = f"{field}: " if field else ""
+        super().__init__(f"{where}{reason}")
+
+
+class MalformedDocument(InvalidInput):
+    """A document that cannot be read at all (broken JSON, not a CSV, ...)."""
+
+
+class UnsupportedFormat(InvalidInput):
+    """No reader recognises this input."""
+
+
+class ObjectNotFound(EntenteError):
+    """No object or version with that identity is stored (or visible)."""
+
+
+class ConfigurationError(EntenteError):
+    """Settings that cannot work."""
+
+
+class StorageError(EntenteError):
+    """The store failed for reasons that are not the caller's fault."""

@@ -1,0 +1,177 @@
+"""Find input documents, recognise their format and open the matching reader."""
+
+from __future__ import annotations
+
+import enum
+import io
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from entente.errors import InvalidInput, UnsupportedFormat
+from entente.ingest.candidates import Candidate
+from entente.ingest.feeds import FeedKind, read_feed, sniff_feed
+from entente.ingest.misp import is_misp_document, read_misp
+from entente.ingest.stix_bundle import read_stix
+from entente.store.records import SourceKind
+
+__all__ = ["STDIN", "Document", "InputFormat", "discover", "open_document"]
+
+STDIN = "-"
+_SNIFF = 16 * 1024
+_CSV_FEEDS = frozenset(
+    {FeedKind.URLHAUS_CSV, FeedKind.THREATFOX_CSV, FeedKind.FEODO_CSV, FeedKind.IPSUM}
+)
+_TEXT_FEEDS = frozenset({FeedKind.LINES, FeedKind.FREETEXT})
+_FEED_SOURCE_NAMES = {
+    FeedKind.URLHAUS_CSV: "abuse.ch URLhaus",
+    FeedKind.THREATFOX_CSV: "abuse.ch ThreatFox",
+    FeedKind.FEODO_CSV: "abuse.ch Feodo Tracker",
+    FeedKind.IPSUM: "IPsum",
+}
+
+
+class InputFormat(enum.StrEnum):
+    """Formats ``entente ingest --format`` accepts."""
+
+    AUTO = "auto"
+    STIX = "stix"
+    MISP = "misp"
+    CSV = "csv"
+    TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One input document, opened: its reader's candidates and what it was taken for."""
+
+    source: str
+    format: InputFormat
+    detail: str
+    source_kind: SourceKind
+    source_name: str
+    candidates: Iterator[Candidate]
+
+
+def discover(paths: Sequence[str]) -> Iterator[str]:
+    """Expand directories (recursively, sorted, hidden entries skipped) into file paths.
+
+    Raises ``InvalidInput`` for a path that does not exist, before anything is read.
+    """
+    for raw in paths:
+        if raw == STDIN:
+            continue
+        if not Path(raw).exists():
+            raise InvalidInput(f"{raw}: no such file or directory")
+    for raw in paths:
+        if raw == STDIN:
+            yield STDIN
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and name.lower() not in _NOT_INPUT:
+                        yield str(Path(root) / name)
+        else:
+            yield str(path)
+
+
+# Attribution and licence files that sit beside data in real collections.
+_NOT_INPUT = frozenset({"sources.md", "license.txt", "license", "readme.md", "readme"})
+
+
+def open_document(
+    path: str,
+    *,
+    fmt: InputFormat,
+    source_name: str | None,
+    now: str,
+    markings: Sequence[str],
+    stdin: IO[bytes] | None = None,
+) -> Document:
+    """Open ``path`` (or stdin for ``-``), recognise its format and start its reader."""
+    if path == STDIN:
+        if stdin is None:
+            raise InvalidInput("reading from stdin, but no stdin was given")
+        stream: IO[bytes] = stdin if isinstance(stdin, io.BufferedReader) else _buffered(stdin)
+        size: int | None = None
+        display = "<stdin>"
+    else:
+        stream = Path(path).open("rb", buffering=2 * _SNIFF)  # noqa: SIM115 - closed by _closing
+        size = Path(path).stat().st_size
+        display = path
+    head = _peek(stream)
+    text_head = head.decode("utf-8", errors="replace")
+    first = text_head.lstrip("\ufeff \t\r\n")[:1]
+    if fmt is InputFormat.AUTO:
+        if first in ("{", "["):
+            fmt = InputFormat.MISP if is_misp_document(head) else InputFormat.STIX
+        else:
+            fmt = InputFormat.TEXT
+    if fmt is InputFormat.STIX:
+        if markings:
+            raise InvalidInput(
+                "--marking applies to objects Entente builds (feeds, MISP events); "
+                "STIX objects keep the markings their creator gave them"
+            )
+        return Document(
+            display, fmt, "STIX 2.1", SourceKind.FILE, source_name or display,
+            _closing(read_stix(stream, source=display, size=size), stream),
+        )
+    if fmt is InputFormat.MISP:
+        data = stream.read()
+        stream.close()
+        return Document(
+            display, fmt, "MISP event", SourceKind.FILE, source_name or display,
+            read_misp(data, source=display, markings=markings),
+        )
+    kind = sniff_feed(text_head)
+    allowed = _CSV_FEEDS | _TEXT_FEEDS if fmt is InputFormat.TEXT else _CSV_FEEDS
+    if kind is None or kind not in allowed:
+        stream.close()
+        wanted = "a CSV feed" if fmt is InputFormat.CSV else "a text or CSV feed"
+        raise UnsupportedFormat(f"{display}: not recognised as {wanted}")
+    if fmt is InputFormat.TEXT and kind in _CSV_FEEDS:
+        fmt = InputFormat.CSV
+    name = source_name or _FEED_SOURCE_NAMES.get(kind) or Path(display).stem
+    lines = _text_lines(stream)
+    return Document(
+        display, fmt, kind.value, SourceKind.FEED, name,
+        _closing(
+            read_feed(
+                lines, kind=kind, source=display, source_name=name, now=now, markings=markings
+            ),
+            stream,
+        ),
+    )
+
+
+def _buffered(stream: IO[bytes]) -> IO[bytes]:
+    """Read the whole of a stream that cannot peek (tests pass BytesIO) into one that can."""
+    return io.BufferedReader(io.BytesIO(stream.read()), 2 * _SNIFF)
+
+
+def _peek(stream: IO[bytes]) -> bytes:
+    if isinstance(stream, io.BufferedReader):
+        return stream.peek(_SNIFF)[:_SNIFF]
+    position = stream.tell()
+    head = stream.read(_SNIFF)
+    stream.seek(position)
+    return head
+
+
+def _text_lines(stream: IO[bytes]) -> Iterator[str]:
+    with io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="") as text:
+        for line in text:
+            yield line.rstrip("\r\n")
+
+
+def _closing(candidates: Iterator[Candidate], stream: IO[bytes]) -> Iterator[Candidate]:
+    try:
+        yield from candidates
+    finally:
+        stream.close()

@@ -1,0 +1,237 @@
+"""Ingest use case: validate candidates, apply the versioning rules, store atomically per document.
+
+A document (a bundle, a MISP export, a feed file) is one transaction: objects that break
+STIX 2.1 are rejected one by one with their position and reason while their valid siblings go
+in; a document that breaks mid-way (broken JSON, an I/O error) is rolled back whole, so a
+bundle is never half-applied.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from entente.clock import Clock
+from entente.errors import InvalidInput, InvalidObject, VersioningError
+from entente.ingest import Candidate, Document
+from entente.stix import (
+    StixObject,
+    VersionVerdict,
+    check_version,
+    format_timestamp_us,
+    parse_object,
+)
+from entente.store import (
+    NewVersion,
+    ObjectStore,
+    Provenance,
+    StoredVersion,
+    StoreTransaction,
+)
+
+__all__ = ["IngestService", "IngestSummary", "Rejection"]
+
+# Properties that an object Entente derives from a feed value sets to the ingest time; a
+# re-ingest that differs only in them is the same intelligence, not a new version.
+_DERIVED_VOLATILE = frozenset({"created", "modified", "valid_from"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One object (or whole document) that was not stored, and why."""
+
+    source: str
+    position: str
+    id: str | None
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The rejection as architecture §6 prints it."""
+        return {"source": self.source, "position": self.position, "id": self.id,
+                "reason": self.reason}
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """Counts of one or more ingests (architecture §6 ``entente ingest --json``)."""
+
+    added: int = 0
+    duplicates: int = 0
+    new_versions: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def merge(self, other: IngestSummary) -> None:
+        """Add ``other``'s counts and rejections to this summary."""
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.new_versions += other.new_versions
+        self.rejected.extend(other.rejected)
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as one JSON document."""
+        return {
+            "added": self.added,
+            "duplicates": self.duplicates,
+            "new_versions": self.new_versions,
+            "rejected": [r.to_json() for r in self.rejected],
+        }
+
+
+class IngestService:
+    """Stores candidates from readers under the STIX 2.1 validation and versioning rules."""
+
+    def __init__(
+        self, store: ObjectStore, clock: Clock, principal: str, batch_size: int = 1000
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._principal = principal
+        self._batch_size = batch_size
+
+    def ingest_document(
+        self, document: Document, progress: Callable[[int], None] | None = None
+    ) -> IngestSummary:
+        """Ingest one document atomically; a broken document is rejected whole."""
+        provenance = Provenance(document.source_kind, document.source_name, self._principal)
+        return self.ingest_candidates(
+            document.candidates, provenance, source=document.source, progress=progress
+        )
+
+    def ingest_candidates(
+        self,
+        candidates: Iterable[Candidate],
+        provenance: Provenance,
+        *,
+        source: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestSummary:
+        """Ingest ``candidates`` in one transaction; see the module docstring."""
+        summary = IngestSummary()
+        try:
+            with self._store.transaction() as txn:
+                for chunk in _batched(iter(candidates), self._batch_size):
+                    self._ingest_chunk(txn, chunk, provenance, summary)
+                    if progress is not None:
+                        progress(len(chunk))
+        except InvalidInput as exc:
+            # The transaction rolled back: nothing of this document is stored.
+            return IngestSummary(
+                rejected=[Rejection(source, "", None, f"document rejected whole: {exc}")]
+            )
+        return summary
+
+    def _ingest_chunk(
+        self,
+        txn: StoreTransaction,
+        chunk: list[Candidate],
+        provenance: Provenance,
+        summary: IngestSummary,
+    ) -> None:
+        parsed: list[tuple[Candidate, StixObject]] = []
+        for candidate in chunk:
+            if candidate.data is None:
+                summary.rejected.append(
+                    Rejection(candidate.source, candidate.position, None,
+                              candidate.error or "unreadable")
+                )
+                continue
+            try:
+                parsed.append((candidate, parse_object(candidate.data)))
+            except InvalidObject as exc:
+                summary.rejected.append(_rejection(candidate, exc.object_id, exc))
+        if not parsed:
+            return
+        stored = txn.versions_of(list(dict.fromkeys(obj.id for _, obj in parsed)))
+        history: dict[str, list[StixObject]] = {}
+        writes: list[tuple[NewVersion, Provenance]] = []
+        for candidate, obj in parsed:
+            versions = history.get(obj.id)
+            if versions is None:
+                versions = [_restore(v) for v in stored.get(obj.id, ())]
+                history[obj.id] = versions
+            try:
+                if candidate.derived and versions:
+                    rebased = self._rebase_derived(obj, versions)
+                    if rebased is None:
+                        summary.duplicates += 1
+                        continue
+                    obj = rebased
+                verdict = check_version(obj, versions)
+            except (VersioningError, InvalidObject) as exc:
+                summary.rejected.append(_rejection(candidate, obj.id, exc))
+                continue
+            if verdict is VersionVerdict.DUPLICATE:
+                summary.duplicates += 1
+                continue
+            if versions:
+                summary.new_versions += 1
+            else:
+                summary.added += 1
+            versions.append(obj)
+            writes.append((_new_version(obj), provenance))
+        if writes:
+            txn.insert(writes)
+
+    def _rebase_derived(
+        self, obj: StixObject, versions: list[StixObject]
+    ) -> StixObject | None:
+        """Re-ingest of a feed value: ``None`` if unchanged, else a proper next version."""
+        latest = max(versions, key=lambda v: v.version_key)
+        if _without_volatile(latest.raw) == _without_volatile(obj.raw):
+            return None
+        raw = dict(obj.raw)
+        first = min(versions, key=lambda v: v.version_key)
+        raw["created"] = first.raw["created"]  # §3.6: created never changes across versions
+        now_us = self._clock.now_us()
+        latest_us = _key_to_us(latest.version_key)
+        raw["modified"] = format_timestamp_us(max(now_us, latest_us + 1000))
+        return parse_object(raw)
+
+
+def _without_volatile(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k not in _DERIVED_VOLATILE}
+
+
+def _key_to_us(key: str) -> int:
+    """Microseconds of a canonical timestamp key (``...SS.fffffffffZ``), rounded up."""
+    whole = datetime.strptime(key[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    nanos = int(key[20:29])
+    return int(whole.timestamp()) * 1_000_000 + -(-nanos // 1000)
+
+
+def _rejection(candidate: Candidate, object_id: str | None, exc: InvalidObject | VersioningError) -> Rejection:
+    if object_id is None and candidate.data is not None:
+        raw_id = candidate.data.get("id")
+        object_id = raw_id if isinstance(raw_id, str) else None
+    reason = f"{exc.field}: {exc.reason}" if exc.field else exc.reason
+    return Rejection(candidate.source, candidate.position, object_id, reason)
+
+
+def _restore(version: StoredVersion) -> StixObject:
+    """A stored version as a StixObject, for the versioning rules."""
+    return parse_object(version.to_json())
+
+
+def _new_version(obj: StixObject) -> NewVersion:
+    return NewVersion(
+        id=obj.id,
+        type=obj.type,
+        spec_version=obj.spec_version,
+        version=obj.version_key,
+        created=obj.created.key if obj.created else None,
+        modified=obj.modified.key if obj.modified else None,
+        created_by_ref=obj.created_by_ref,
+        revoked=obj.revoked,
+        marking_refs=obj.object_marking_refs,
+        raw_json=orjson.dumps(obj.raw),
+    )
+
+
+def _batched(items: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk

@@ -1,0 +1,59 @@
+"""Entente's pure, sans-IO STIX 2.1 core: validation, patterns, versioning, ids and markings."""
+
+from __future__ import annotations
+
+from entente.stix.canonical import canonical_json
+from entente.stix.identifiers import (
+    ENTENTE_NAMESPACE,
+    STIX_SCO_NAMESPACE,
+    deterministic_id,
+    is_valid_id,
+    is_valid_type_name,
+    sco_id,
+)
+from entente.stix.markings import (
+    BUILTIN_MARKINGS,
+    TLP2_EXTENSION_ID,
+    Tlp,
+    marking_id_for,
+    parse_tlp,
+    tlp_of,
+)
+from entente.stix.objects import ObjectKind, StixObject, parse_object
+from entente.stix.patterns import validate_pattern, validate_pattern_reference
+from entente.stix.timestamps import (
+    Timestamp,
+    format_timestamp_us,
+    parse_timestamp,
+    parse_timestamp_reference,
+    timestamp_key_from_us,
+)
+from entente.stix.versioning import VersionVerdict, check_version
+
+__all__ = [
+    "BUILTIN_MARKINGS",
+    "ENTENTE_NAMESPACE",
+    "STIX_SCO_NAMESPACE",
+    "TLP2_EXTENSION_ID",
+    "ObjectKind",
+    "StixObject",
+    "Timestamp",
+    "Tlp",
+    "VersionVerdict",
+    "canonical_json",
+    "check_version",
+    "deterministic_id",
+    "format_timestamp_us",
+    "is_valid_id",
+    "is_valid_type_name",
+    "marking_id_for",
+    "parse_object",
+    "parse_timestamp",
+    "parse_timestamp_reference",
+    "parse_tlp",
+    "sco_id",
+    "timestamp_key_from_us",
+    "tlp_of",
+    "validate_pattern",
+    "validate_pattern_reference",
+]

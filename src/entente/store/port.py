@@ -1,0 +1,64 @@
+"""The ObjectStore port: what services need from storage, whatever the adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from entente.store.records import (
+    NewVersion,
+    ObjectQuery,
+    Page,
+    Provenance,
+    StoredVersion,
+    StoreStats,
+)
+
+__all__ = ["ObjectStore", "StoreTransaction"]
+
+
+class StoreTransaction(Protocol):
+    """A unit of work: everything written through it commits together or not at all."""
+
+    def versions_of(self, ids: Sequence[str]) -> dict[str, list[StoredVersion]]:
+        """All stored versions of each id (ids with none are absent), oldest version first."""
+        ...
+
+    def insert(self, versions: Sequence[tuple[NewVersion, Provenance]]) -> list[StoredVersion]:
+        """Write new versions; each gets a ``date_added`` strictly greater than any before.
+
+        The caller has checked that no ``(id, version)`` among them is stored already; a
+        clash raises ``StorageError``.
+        """
+        ...
+
+
+class ObjectStore(Protocol):
+    """Every version of every STIX object with its provenance (architecture §2)."""
+
+    def transaction(self) -> AbstractContextManager[StoreTransaction]:
+        """Open a unit of work; it commits on normal exit and rolls back on an exception."""
+        ...
+
+    def get_versions(
+        self, object_id: str, versions: Sequence[str] = ("all",)
+    ) -> list[StoredVersion]:
+        """Versions of one object selected as in ``ObjectQuery.versions``, oldest first."""
+        ...
+
+    def query(self, query: ObjectQuery) -> Page:
+        """One page of versions matching ``query``, ordered by ``date_added``."""
+        ...
+
+    def iter_all(self, query: ObjectQuery) -> Iterator[StoredVersion]:
+        """Every version matching ``query``, page after page."""
+        ...
+
+    def stats(self) -> StoreStats:
+        """Counts of objects, versions and objects per type."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,133 @@
+"""Typed, frozen records that cross the store boundary (architecture §2: object, provenance)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "NewVersion",
+    "ObjectQuery",
+    "Page",
+    "Provenance",
+    "SourceKind",
+    "StoreStats",
+    "StoredVersion",
+    "VersionFilter",
+]
+
+
+class SourceKind(enum.StrEnum):
+    """Where a stored version came from."""
+
+    FILE = "file"
+    FEED = "feed"
+    USER = "user"
+    PARTNER = "partner"
+    BUILTIN = "builtin"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where one stored version came from and who put it here (architecture §2)."""
+
+    source_kind: SourceKind
+    source_name: str
+    principal: str
+    agreement: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """One object version about to be written.
+
+    ``version`` is the version key: the canonical instant of ``modified`` for versioned
+    objects, of ``created`` for marking-definitions, ``""`` for SCOs (STIX 2.1 §3.6: neither
+    is versioned). Timestamp keys are ``YYYY-MM-DDTHH:MM:SS.fffffffffZ`` (nine fraction
+    digits) so that text order is instant order; ``raw_json`` is the object as received.
+    """
+
+    id: str
+    type: str
+    spec_version: str
+    version: str
+    created: str | None
+    modified: str | None
+    created_by_ref: str | None
+    revoked: bool
+    marking_refs: tuple[str, ...]
+    raw_json: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """One stored object version with its provenance and ``date_added`` (TAXII 2.1 §3.2)."""
+
+    id: str
+    type: str
+    spec_version: str
+    version: str
+    created: str | None
+    modified: str | None
+    created_by_ref: str | None
+    revoked: bool
+    marking_refs: tuple[str, ...]
+    raw_json: bytes
+    date_added_us: int
+    provenance: Provenance
+
+    def to_json(self) -> dict[str, Any]:
+        """The object as it was ingested, as a JSON value."""
+        value: dict[str, Any] = orjson.loads(self.raw_json)
+        return value
+
+
+class VersionFilter(enum.StrEnum):
+    """Which versions of each object a query returns (TAXII 2.1 §3.4.3 ``match[version]``)."""
+
+    FIRST = "first"
+    LAST = "last"
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectQuery:
+    """A query over stored versions, paged by ``date_added`` (stable: it strictly increases).
+
+    ``versions`` is ``VersionFilter`` values and/or exact version keys, combined with OR.
+    ``added_after_us`` excludes versions added at or before that instant; ``after_cursor``
+    continues a previous page (it is that page's ``next_cursor``).
+    """
+
+    types: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    versions: tuple[str, ...] = (VersionFilter.LAST,)
+    spec_versions: tuple[str, ...] = ()
+    added_after_us: int | None = None
+    after_cursor: int | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a query; ``next_cursor`` is set when more results follow."""
+
+    items: tuple[StoredVersion, ...]
+    next_cursor: int | None
+
+    @property
+    def more(self) -> bool:
+        """Whether another page follows (TAXII 2.1 envelope ``more``)."""
+        return self.next_cursor is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """What the store holds: distinct objects, versions, and objects per type."""
+
+    objects: int
+    versions: int
+    by_type: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,94 @@
+"""SQLAlchemy Core tables of the object store (the migrations create exactly these)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = ["metadata", "node_state", "object_markings", "object_versions"]
+
+# Named constraints so that migrations (and SQLite batch mode) can refer to them by name.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# On SQLite only ``INTEGER PRIMARY KEY`` aliases the rowid (one B-tree instead of two);
+# the values are still 64-bit there.
+DateAddedType = BigInteger().with_variant(Integer(), "sqlite")
+
+object_versions = Table(
+    "object_versions",
+    metadata,
+    # TAXII 2.1 §3.2 date_added: unique and strictly increasing per node, so it is both the
+    # identity of a stored version and the stable paging key.
+    Column("date_added_us", DateAddedType, primary_key=True, autoincrement=False),
+    Column("id", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("spec_version", Text, nullable=False),
+    # The version key: canonical ``modified`` (``created`` for marking-definitions), "" for
+    # SCOs (STIX 2.1 §3.6); nine fraction digits so that text order is instant order.
+    Column("version", Text, nullable=False),
+    Column("created", Text, nullable=True),
+    Column("modified", Text, nullable=True),
+    Column("created_by_ref", Text, nullable=True),
+    Column("revoked", Boolean, nullable=False),
+    # Maintained on insert so that TAXII 2.1 §3.4.3 match[version]=first|last is an indexed
+    # lookup rather than a window function over every version.
+    Column("is_first", Boolean, nullable=False),
+    Column("is_last", Boolean, nullable=False),
+    # The object exactly as received: text, not jsonb, which would reorder keys.
+    Column("raw_json", Text, nullable=False),
+    Column("source_kind", Text, nullable=False),
+    Column("source_name", Text, nullable=False),
+    Column("principal", Text, nullable=False),
+    Column("agreement", Text, nullable=True),
+    # Its index (led by id) also serves lookups by id alone.
+    UniqueConstraint("id", "version"),
+    Index(None, "type"),
+    Index(None, "modified"),
+    Index(None, "created_by_ref"),
+    Index(None, "spec_version"),
+    Index(None, "is_last", "date_added_us"),
+    Index(None, "type", "is_last", "date_added_us"),
+)
+
+object_markings = Table(
+    "object_markings",
+    metadata,
+    Column(
+        "date_added_us",
+        DateAddedType,
+        ForeignKey("object_versions.date_added_us", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # Position in the object's object_marking_refs, so they come back in their order.
+    Column("position", Integer, nullable=False),
+    Column("marking_ref", Text, nullable=False),
+    PrimaryKeyConstraint("date_added_us", "position"),
+    Index(None, "marking_ref"),
+)
+
+node_state = Table(
+    "node_state",
+    metadata,
+    # A single row (id = 1): the last date_added handed out, so that date_added keeps
+    # increasing across restarts even when the wall clock goes backwards.
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_date_added_us", BigInteger, nullable=False),
+)

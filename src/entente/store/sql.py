@@ -1,0 +1,644 @@
+"""The SQL adapter of the ObjectStore port: SQLite or PostgreSQL through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from entente.clock import Clock
+from entente.errors import ConfigurationError, ObjectNotFound, StorageError
+from entente.store.records import (
+    NewVersion,
+    ObjectQuery,
+    Page,
+    Provenance,
+    SourceKind,
+    StoredVersion,
+    StoreStats,
+    VersionFilter,
+)
+from entente.store.schema import node_state, object_markings, object_versions
+
+__all__ = ["SqlStore", "open_store"]
+
+# Bound parameters per IN list: SQLite allows 32,766 per statement, PostgreSQL 65,535;
+# 500 stays far below both and keeps each statement's plan cheap.
+CHUNK = 500
+
+# How long a SQLite writer waits for another writer's lock before failing (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Execution option that makes the SQLite "begin" listener take the write lock up front.
+_WRITE = "entente_write"
+
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+_V = object_versions.c
+_M = object_markings.c
+
+# Columns read back into a StoredVersion, in this order, followed by the marking_ref.
+_READ_COLUMNS = (
+    _V.date_added_us,
+    _V.id,
+    _V.type,
+    _V.spec_version,
+    _V.version,
+    _V.created,
+    _V.modified,
+    _V.created_by_ref,
+    _V.revoked,
+    _V.raw_json,
+    _V.source_kind,
+    _V.source_name,
+    _V.principal,
+    _V.agreement,
+    _M.marking_ref,
+)
+
+# Row-flag fixes after an older or newer version arrives (few rows; compiled once, cached).
+_CLEAR_FIRST = (
+    update(object_versions).where(_V.date_added_us == bindparam("d")).values(is_first=False)
+)
+_CLEAR_LAST = (
+    update(object_versions).where(_V.date_added_us == bindparam("d")).values(is_last=False)
+)
+
+
+def _insert_sql(table: Table, paramstyle: str) -> str:
+    """A plain positional INSERT of every column of ``table``, in the driver's paramstyle.
+
+    The bulk insert bypasses SQLAlchemy's per-row parameter processing (about half the cost
+    of a row on SQLite) and hands tuples straight to the driver's ``executemany``.
+    """
+    marker = "?" if paramstyle == "qmark" else "%s"  # sqlite3: qmark; psycopg: %s
+    names = ", ".join(column.name for column in table.columns)
+    markers = ", ".join(marker for _ in table.columns)
+    return f"INSERT INTO {table.name} ({names}) VALUES ({markers})"
+
+
+def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+    """Consecutive slices of at most ``size`` items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _with_markings(selected: Select[Any]) -> Select[Any]:
+    """Rows of the versions whose ``date_added_us`` ``selected`` yields, one per marking.
+
+    A version without markings yields one row whose ``marking_ref`` is NULL; rows come in
+    ``date_added_us`` order and, within a version, in marking order.
+    """
+    keys = selected.subquery()
+    return (
+        select(*_READ_COLUMNS)
+        .join_from(object_versions, keys, keys.c.date_added_us == _V.date_added_us)
+        .outerjoin(object_markings, _M.date_added_us == _V.date_added_us)
+        .order_by(_V.date_added_us, _M.position)
+    )
+
+
+def _to_records(rows: Iterable[Sequence[Any]]) -> list[StoredVersion]:
+    """Fold the rows of ``_with_markings`` (one per marking) into StoredVersions."""
+    out: list[StoredVersion] = []
+    current: list[Any] | None = None
+    markings: list[str] = []
+
+    def flush() -> None:
+        if current is not None:
+            out.append(_record(current, tuple(markings)))
+
+    for row in rows:
+        if current is None or row[0] != current[0]:
+            flush()
+            current = list(row)
+            markings = []
+        if row[14] is not None:
+            markings.append(row[14])
+    flush()
+    return out
+
+
+def _record(row: Sequence[Any], marking_refs: tuple[str, ...]) -> StoredVersion:
+    """One StoredVersion from the leading columns of ``_READ_COLUMNS``."""
+    return StoredVersion(
+        id=row[1],
+        type=row[2],
+        spec_version=row[3],
+        version=row[4],
+        created=row[5],
+        modified=row[6],
+        created_by_ref=row[7],
+        revoked=bool(row[8]),
+        marking_refs=marking_refs,
+        raw_json=row[9].encode("utf-8"),
+        date_added_us=row[0],
+        provenance=Provenance(
+            source_kind=SourceKind(row[10]),
+            source_name=row[11],
+            principal=row[12],
+            agreement=row[13],
+        ),
+    )
+
+
+def _version_condition(versions: Sequence[str]) -> ColumnElement[bool] | None:
+    """The SQL form of ``ObjectQuery.versions`` (OR-ed), or None when it selects all.
+
+    An empty selection means the TAXII 2.1 §3.4.3 default, ``last``.
+    """
+    wanted = set(versions) if versions else {VersionFilter.LAST.value}
+    if VersionFilter.ALL.value in wanted:
+        return None
+    terms: list[ColumnElement[bool]] = []
+    if VersionFilter.FIRST.value in wanted:
+        terms.append(_V.is_first == true())
+    if VersionFilter.LAST.value in wanted:
+        terms.append(_V.is_last == true())
+    exact = sorted(wanted - {VersionFilter.FIRST.value, VersionFilter.LAST.value})
+    if exact:
+        terms.append(_V.version.in_(exact))
+    return or_(*terms)
+
+
+@contextmanager
+def _translated(action: str) -> Iterator[None]:
+    """Turn database failures into StorageError (errors.py: never the client's fault)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{action} failed: {exc}") from exc
+
+
+# The (version key, date_added_us) of an id's first and last stored versions.
+_Bounds = tuple[tuple[str, int], tuple[str, int]]
+
+
+class SqlTransaction:
+    """A StoreTransaction bound to one database transaction on one connection."""
+
+    def __init__(self, conn: Connection, clock: Clock) -> None:
+        self._conn = conn
+        self._clock = clock
+        self._open = True
+        # Whether this transaction holds the writers' lock: SQLite takes it at BEGIN
+        # IMMEDIATE, PostgreSQL at the first insert (node_state FOR UPDATE). While it is
+        # held no other writer can add versions, so what this transaction has read about
+        # an id stays true: ``_bounds`` caches it (None: no version stored) and saves the
+        # insert a lookup of ids that versions_of has just read.
+        self._locked = conn.dialect.name == "sqlite"
+        self._last_us: int | None = None  # node_state.last_date_added_us, once locked
+        self._bounds: dict[str, _Bounds | None] = {}
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise StorageError("the transaction is over; open a new one with transaction()")
+
+    def versions_of(self, ids: Sequence[str]) -> dict[str, list[StoredVersion]]:
+        """All stored versions of each id (ids with none are absent), oldest version first."""
+        self._check_open()
+        unique = list(dict.fromkeys(ids))
+        found: dict[str, list[StoredVersion]] = {}
+        with _translated("reading stored versions"):
+            for chunk in _chunks(unique):
+                stmt = _with_markings(select(_V.date_added_us).where(_V.id.in_(chunk)))
+                for record in _to_records(self._conn.execute(stmt)):
+                    found.setdefault(record.id, []).append(record)
+        for records in found.values():
+            records.sort(key=lambda r: r.version)
+        if self._locked:
+            for oid in unique:
+                held = found.get(oid)
+                self._bounds[oid] = (
+                    (
+                        (held[0].version, held[0].date_added_us),
+                        (held[-1].version, held[-1].date_added_us),
+                    )
+                    if held
+                    else None
+                )
+        return found
+
+    def insert(self, versions: Sequence[tuple[NewVersion, Provenance]]) -> list[StoredVersion]:
+        """Write new versions; each gets a ``date_added`` strictly greater than any before.
+
+        All of them or none are written. A clash on ``(id, version)``, within the batch or
+        with a stored version, raises StorageError.
+        """
+        self._check_open()
+        if not versions:
+            return []
+        by_id: dict[str, list[str]] = {}
+        for new, _ in versions:
+            keys = by_id.setdefault(new.id, [])
+            if new.version in keys:
+                raise StorageError(
+                    f"cannot store {new.id} version {new.version!r} twice in one insert"
+                )
+            keys.append(new.version)
+        try:
+            texts = [new.raw_json.decode("utf-8") for new, _ in versions]
+        except UnicodeDecodeError as exc:
+            # RFC 8259 §8.1: JSON exchanged between systems is UTF-8.
+            raise StorageError(f"raw_json is not UTF-8: {exc}") from exc
+        try:
+            # A savepoint makes one insert atomic on its own: SQLite keeps the rows of an
+            # executemany written before a failing one, and PostgreSQL would otherwise
+            # refuse every later statement of the transaction. Rolling back to it also
+            # drops a lock taken inside it, hence the state is only kept on success.
+            with self._conn.begin_nested():
+                stored, last_us, bounds = self._write(versions, texts, by_id)
+        except IntegrityError as exc:
+            raise StorageError(
+                f"cannot store versions: an (id, version) pair is already stored ({exc.orig})"
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(f"storing versions failed: {exc}") from exc
+        if not self._locked:
+            self._locked = True
+            self._bounds.clear()  # read before the lock: possibly stale
+        self._last_us = last_us
+        self._bounds.update(bounds)
+        return stored
+
+    def _stored_bounds(self, ids: Sequence[str]) -> dict[str, _Bounds | None]:
+        """First and last stored versions of ``ids``, from the cache or the database."""
+        known = self._bounds if self._locked else {}
+        out = {oid: known[oid] for oid in ids if oid in known}
+        missing = [oid for oid in ids if oid not in out]
+        firsts: dict[str, tuple[str, int]] = {}
+        lasts: dict[str, tuple[str, int]] = {}
+        for chunk in _chunks(missing):
+            # At most two rows per id, through the flag columns kept on every insert.
+            rows = self._conn.execute(
+                select(_V.id, _V.version, _V.date_added_us, _V.is_first, _V.is_last).where(
+                    _V.id.in_(chunk), or_(_V.is_first == true(), _V.is_last == true())
+                )
+            )
+            for oid, version, added, is_first, is_last in rows:
+                if is_first:
+                    firsts[oid] = (version, added)
+                if is_last:
+                    lasts[oid] = (version, added)
+        for oid in missing:
+            out[oid] = (firsts[oid], lasts[oid]) if oid in firsts and oid in lasts else None
+        return out
+
+    def _write(
+        self,
+        versions: Sequence[tuple[NewVersion, Provenance]],
+        texts: list[str],
+        by_id: dict[str, list[str]],
+    ) -> tuple[list[StoredVersion], int, dict[str, _Bounds]]:
+        """Assign date_added, write rows and markings, fix first/last flags."""
+        conn = self._conn
+        if self._last_us is None:
+            # PostgreSQL: the row lock, held until commit, serialises writers so that
+            # date_added order is commit order and a reader's cursor never skips a row
+            # committed later with a smaller date_added. (SQLite holds the write lock since
+            # BEGIN IMMEDIATE; FOR UPDATE is not rendered there.)
+            last = conn.execute(
+                select(node_state.c.last_date_added_us)
+                .where(node_state.c.id == 1)
+                .with_for_update()
+            ).scalar_one()
+        else:
+            last = self._last_us
+        # TAXII 2.1 §3.2 date_added: strictly increasing even if the clock goes backwards.
+        first_us = max(self._clock.now_us(), last + 1)
+        added_of = {
+            (new.id, new.version): first_us + offset for offset, (new, _) in enumerate(versions)
+        }
+
+        # The first and last version of each id once this batch is in; the flags of the
+        # stored rows that stop being first or last are cleared (STIX 2.1 §3.6: versions
+        # may arrive in any order, so an older one may come after a newer one).
+        stored_bounds = self._stored_bounds(list(by_id))
+        bounds: dict[str, _Bounds] = {}
+        clear_first: list[dict[str, int]] = []
+        clear_last: list[dict[str, int]] = []
+        for oid, keys in by_id.items():
+            lo, hi = min(keys), max(keys)
+            first, last_version = (lo, added_of[oid, lo]), (hi, added_of[oid, hi])
+            current = stored_bounds[oid]
+            if current is not None:
+                (old_first, old_last) = current
+                if old_first[0] < lo:
+                    first = old_first
+                else:
+                    clear_first.append({"d": old_first[1]})
+                if old_last[0] > hi:
+                    last_version = old_last
+                else:
+                    clear_last.append({"d": old_last[1]})
+            bounds[oid] = (first, last_version)
+
+        # Tuples in the column order of schema.object_versions / object_markings.
+        rows_out: list[tuple[Any, ...]] = []
+        marking_rows: list[tuple[int, int, str]] = []
+        stored: list[StoredVersion] = []
+        added_us = first_us
+        for (new, prov), raw_text in zip(versions, texts, strict=True):
+            rows_out.append(
+                (
+                    added_us,
+                    new.id,
+                    new.type,
+                    new.spec_version,
+                    new.version,
+                    new.created,
+                    new.modified,
+                    new.created_by_ref,
+                    new.revoked,
+                    added_us == bounds[new.id][0][1],
+                    added_us == bounds[new.id][1][1],
+                    raw_text,
+                    prov.source_kind.value,
+                    prov.source_name,
+                    prov.principal,
+                    prov.agreement,
+                )
+            )
+            if new.marking_refs:
+                marking_rows.extend(
+                    (added_us, pos, ref) for pos, ref in enumerate(new.marking_refs)
+                )
+            stored.append(
+                StoredVersion(
+                    id=new.id,
+                    type=new.type,
+                    spec_version=new.spec_version,
+                    version=new.version,
+                    created=new.created,
+                    modified=new.modified,
+                    created_by_ref=new.created_by_ref,
+                    revoked=new.revoked,
+                    marking_refs=tuple(new.marking_refs),
+                    raw_json=new.raw_json,
+                    date_added_us=added_us,
+                    provenance=prov,
+                )
+            )
+            added_us += 1
+        last_us = added_us - 1
+
+        if clear_first:
+            conn.execute(_CLEAR_FIRST, clear_first)
+        if clear_last:
+            conn.execute(_CLEAR_LAST, clear_last)
+        paramstyle = conn.dialect.paramstyle
+        conn.exec_driver_sql(_insert_sql(object_versions, paramstyle), rows_out)
+        if marking_rows:
+            conn.exec_driver_sql(_insert_sql(object_markings, paramstyle), marking_rows)
+        conn.execute(
+            update(node_state).where(node_state.c.id == 1).values(last_date_added_us=last_us)
+        )
+        return stored, last_us, bounds
+
+
+class SqlStore:
+    """The ObjectStore port over SQLite or PostgreSQL (SQLAlchemy Core, no ORM)."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for migrations, diagnostics and tests)."""
+        return self._engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        """Open a unit of work; it commits on normal exit and rolls back on an exception."""
+        with _translated("opening a transaction"):
+            conn = self._engine.connect().execution_options(**{_WRITE: True})
+        try:
+            with _translated("opening a transaction"):
+                trans = conn.begin()
+            tx = SqlTransaction(conn, self._clock)
+            try:
+                yield tx
+            except BaseException:
+                tx._open = False
+                with _translated("rolling back"):
+                    trans.rollback()
+                raise
+            tx._open = False
+            with _translated("committing"):
+                trans.commit()
+        finally:
+            conn.close()
+
+    def get_versions(
+        self, object_id: str, versions: Sequence[str] = ("all",)
+    ) -> list[StoredVersion]:
+        """Versions of one object selected as in ``ObjectQuery.versions``, oldest first.
+
+        Raises ObjectNotFound when nothing matches (no such object, or no such version).
+        """
+        keys = select(_V.date_added_us).where(_V.id == object_id)
+        condition = _version_condition(versions)
+        if condition is not None:
+            keys = keys.where(condition)
+        with _translated("reading versions"), self._engine.connect() as conn:
+            records = _to_records(conn.execute(_with_markings(keys)))
+        if not records:
+            raise ObjectNotFound(f"no stored version of {object_id} matches {list(versions)}")
+        records.sort(key=lambda r: r.version)
+        return records
+
+    def query(self, query: ObjectQuery) -> Page:
+        """One page of versions matching ``query``, ordered by ``date_added``."""
+        if query.limit < 1:
+            raise ValueError(f"query limit must be at least 1, not {query.limit}")
+        conditions: list[ColumnElement[bool]] = []
+        if query.types:
+            conditions.append(_V.type.in_(sorted(set(query.types))))
+        if query.ids:
+            conditions.append(_V.id.in_(sorted(set(query.ids))))
+        if query.spec_versions:
+            conditions.append(_V.spec_version.in_(sorted(set(query.spec_versions))))
+        version_condition = _version_condition(query.versions)
+        if version_condition is not None:
+            conditions.append(version_condition)
+        if query.added_after_us is not None:
+            # TAXII 2.1 §3.4.2 added_after: strictly later than the given instant.
+            conditions.append(_V.date_added_us > query.added_after_us)
+        if query.after_cursor is not None:
+            conditions.append(_V.date_added_us > query.after_cursor)
+        keys = (
+            select(_V.date_added_us)
+            .where(and_(true(), *conditions))
+            .order_by(_V.date_added_us)
+            # One more than asked tells whether another page follows.
+            .limit(query.limit + 1)
+        )
+        with _translated("querying versions"), self._engine.connect() as conn:
+            records = _to_records(conn.execute(_with_markings(keys)))
+        if len(records) > query.limit:
+            items = records[: query.limit]
+            return Page(items=tuple(items), next_cursor=items[-1].date_added_us)
+        return Page(items=tuple(records), next_cursor=None)
+
+    def iter_all(self, query: ObjectQuery) -> Iterator[StoredVersion]:
+        """Every version matching ``query``, page after page."""
+        cursor = query.after_cursor
+        while True:
+            page = self.query(_replace_cursor(query, cursor))
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def stats(self) -> StoreStats:
+        """Counts of objects (distinct ids), versions (rows) and objects per type."""
+        with _translated("counting"), self._engine.connect() as conn:
+            objects, count = conn.execute(select(func.count(_V.id.distinct()), func.count())).one()
+            by_type = {
+                row[0]: int(row[1])
+                for row in conn.execute(
+                    select(_V.type, func.count(_V.id.distinct())).group_by(_V.type)
+                )
+            }
+        return StoreStats(objects=int(objects), versions=int(count), by_type=by_type)
+
+    def close(self) -> None:
+        """Release connections."""
+        self._engine.dispose()
+
+
+def _replace_cursor(query: ObjectQuery, cursor: int | None) -> ObjectQuery:
+    """The same query continuing after ``cursor``."""
+    return ObjectQuery(
+        types=query.types,
+        ids=query.ids,
+        versions=query.versions,
+        spec_versions=query.spec_versions,
+        added_after_us=query.added_after_us,
+        after_cursor=cursor,
+        limit=query.limit,
+    )
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """A SQLite engine with WAL, full fsync, foreign keys and real transactions."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot create the directory of {database}: {exc}") from exc
+    engine = create_engine(parsed)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # pysqlite's own transaction handling defers BEGIN until the first write, so reads
+        # would escape the transaction; take control of BEGIN instead (SQLAlchemy docs,
+        # "Serializable isolation / Savepoints / Transactional DDL" for pysqlite).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        # WAL lets readers proceed during a write; FULL makes each commit durable on power
+        # loss in WAL mode too (NORMAL may lose the last commits).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # 64 MiB page cache: the default 2 MiB thrashes on the id and type indexes.
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front so that reading node_state and writing after
+        # it cannot interleave with another writer (nor fail to upgrade a read lock).
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _postgresql_engine(url: str, schema: str | None) -> Engine:
+    """A PostgreSQL engine on psycopg 3, optionally confined to one schema."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    connect_args: dict[str, Any] = {}
+    if schema is not None:
+        if not _SCHEMA_NAME.fullmatch(schema):
+            raise ConfigurationError(f"not a plain SQL identifier: schema {schema!r}")
+        connect_args["options"] = f"-csearch_path={schema}"
+    engine = create_engine(parsed, connect_args=connect_args)
+    if schema is not None:
+        with _translated(f"creating schema {schema}"), engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    return engine
+
+
+def _migrate(engine: Engine) -> None:
+    """Upgrade the database to the newest schema (Alembic, scripts inside the package)."""
+    config = Config()
+    # Package resource notation: works wherever the package is installed, no alembic.ini.
+    config.set_main_option("script_location", "entente.store:migrations")
+    with engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            # Two processes opening the same database at once migrate one after the other.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7243610919)"))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def open_store(url: str, clock: Clock, *, schema: str | None = None) -> SqlStore:
+    """Open (creating and migrating as needed) the store at a SQLAlchemy ``url``.
+
+    ``sqlite:///path/to/file.db`` creates missing parent directories;
+    ``postgresql+psycopg://user@host/db`` (or ``postgresql://``) uses psycopg 3. ``schema``
+    (PostgreSQL only) confines the store to that schema, created if missing, through the
+    connection's ``search_path``.
+    """
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError as exc:
+        raise ConfigurationError(f"not a database URL: {url!r}") from exc
+    if backend == "sqlite":
+        if schema is not None:
+            raise ConfigurationError("schema= applies to PostgreSQL only")
+        engine = _sqlite_engine(url)
+    elif backend == "postgresql":
+        engine = _postgresql_engine(url, schema)
+    else:
+        raise ConfigurationError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    try:
+        with _translated("migrating the store"):
+            _migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return SqlStore(engine, clock)

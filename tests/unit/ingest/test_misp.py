@@ -1,0 +1,566 @@
+"""The MISP reader: real PyMISP and misp-stix exports become valid, deterministic STIX 2.1."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from stix2patterns.validator import run_validator
+
+from entente.errors import MalformedDocument
+from entente.ingest.candidates import Candidate
+from entente.ingest.misp import convert_event, is_misp_document, read_misp
+from entente.stix.identifiers import deterministic_id, is_valid_id
+from entente.stix.markings import Tlp, marking_id_for
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "misp"
+SAMPLES = sorted(p for p in DATA.glob("*/*.json") if p.name != "sighting.json")
+ORG = {"name": "ACME CERT", "uuid": "5f6e7d8c-1a2b-4c3d-8e9f-0a1b2c3d4e5f"}
+TS = "1603642920"  # 2020-10-25T16:22:00Z
+
+
+def _read(path: Path) -> list[Candidate]:
+    return list(read_misp(path.read_bytes(), source=path.name))
+
+
+def _objects(cands: list[Candidate]) -> list[Mapping[str, Any]]:
+    return [c.data for c in cands if c.data is not None]
+
+
+def _event(attributes: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    event = {
+        "uuid": "b5a1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+        "info": "Test event",
+        "date": "2020-10-25",
+        "timestamp": TS,
+        "publish_timestamp": TS,
+        "Orgc": ORG,
+        "Attribute": attributes,
+    }
+    event.update(extra)
+    return event
+
+
+def _attr(
+    kind: str, value: str, *, to_ids: bool = True, n: int = 0, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "uuid": f"00000000-0000-4000-8000-{n:012d}",
+        "type": kind,
+        "category": "Network activity",
+        "value": value,
+        "timestamp": TS,
+        "to_ids": to_ids,
+        **extra,
+    }
+
+
+def _convert(event: Mapping[str, Any], markings: tuple[str, ...] = ()) -> list[Candidate]:
+    return list(convert_event(event, source="t", position="Event[0]", markings=markings))
+
+
+def _by_type(cands: list[Candidate], kind: str) -> list[Mapping[str, Any]]:
+    return [o for o in _objects(cands) if o["type"] == kind]
+
+
+def _all_samples() -> Iterator[tuple[Path, list[Candidate]]]:
+    for path in SAMPLES:
+        yield path, _read(path)
+
+
+# --- real data ---------------------------------------------------------------------------------
+
+
+RECURRING = {"identity", "threat-actor", "intrusion-set", "malware", "attack-pattern", "tool",
+             "course-of-action", "relationship"}
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_every_sample_event_converts(path: Path) -> None:
+    cands = _read(path)
+    assert _objects(cands), path.name
+    assert all(c.source == path.name for c in cands)
+    # Only objects that recur across events (org identity, galaxy SDOs, their relationships)
+    # are derived; indicators, observables and the report belong to this event alone.
+    for c in cands:
+        if c.data is not None:
+            assert c.derived == (c.data["type"] in RECURRING), c.data["type"]
+    assert all((c.data is None) == (c.error is not None) for c in cands)
+    doc = orjson.loads(path.read_bytes())
+    assert len(_by_type(cands, "report")) == _event_count(doc)
+
+
+def _event_count(doc: Any) -> int:
+    if isinstance(doc, list):
+        return sum(_event_count(d) for d in doc)
+    if "response" in doc:
+        return _event_count(doc["response"])
+    if "Event" in doc:
+        return 1
+    return 1 if "info" in doc else 0
+
+
+def test_every_indicator_pattern_passes_stix2_patterns() -> None:
+    checked = 0
+    for _path, cands in _all_samples():
+        for obj in _by_type(cands, "indicator"):
+            if obj["pattern_type"] == "stix":
+                assert run_validator(obj["pattern"], "2.1") == [], obj["pattern"]
+                checked += 1
+    assert checked > 300
+
+
+def test_every_object_has_valid_id_spec_version_and_ordered_timestamps() -> None:
+    for _path, cands in _all_samples():
+        for obj in _objects(cands):
+            assert is_valid_id(obj["id"], obj["type"]), obj["id"]
+            assert obj["spec_version"] == "2.1"
+            if "created" in obj:
+                assert obj["created"] <= obj["modified"]
+                assert obj["created"].endswith(".000Z") and len(obj["created"]) == 24
+
+
+def test_every_reference_points_at_an_object_of_the_same_event() -> None:
+    for _path, cands in _all_samples():
+        ids = {o["id"] for o in _objects(cands)}
+        for obj in _objects(cands):
+            refs = [obj.get("created_by_ref"), obj.get("source_ref"), obj.get("target_ref")]
+            refs += obj.get("object_refs", []) + obj.get("resolves_to_refs", [])
+            for ref in filter(None, refs):
+                assert ref in ids, (obj["id"], ref)
+
+
+def test_every_object_is_accepted_by_the_stix2_library() -> None:
+    stix2 = pytest.importorskip("stix2")
+    for _path, cands in _all_samples():
+        for obj in _objects(cands):
+            stix2.parse(dict(obj), allow_custom=False, version="2.1")
+
+
+def test_sco_ids_match_the_stix2_library_deterministic_ids() -> None:
+    stix2 = pytest.importorskip("stix2")
+    seen = 0
+    for _path, cands in _all_samples():
+        for obj in _objects(cands):
+            if "created" in obj:
+                continue
+            without_id = {k: v for k, v in obj.items() if k not in {"id", "object_marking_refs"}}
+            assert stix2.parse(without_id, version="2.1").id == obj["id"]
+            seen += 1
+    assert seen > 50
+
+
+def test_every_object_passes_entente_validation() -> None:
+    stix = pytest.importorskip("entente.stix")
+    parse_object = getattr(stix, "parse_object", None)
+    if parse_object is None:
+        pytest.skip("entente.stix.parse_object is not available")
+    for _path, cands in _all_samples():
+        for obj in _objects(cands):
+            parse_object(dict(obj))
+
+
+def test_conversion_is_deterministic() -> None:
+    for path in SAMPLES:
+        first = orjson.dumps([(c.position, c.data, c.error) for c in _read(path)])
+        second = orjson.dumps([(c.position, c.data, c.error) for c in _read(path)])
+        assert first == second, path.name
+
+
+def test_the_creator_org_is_the_created_by_ref_identity() -> None:
+    cands = _read(DATA / "pymisp" / "57c4445b-c548-4654-af0b-4be3950d210f.json")
+    [identity] = _by_type(cands, "identity")
+    assert identity["id"] == "identity--55f6ea5e-2c60-40e5-964f-47a8950d210f"
+    assert identity["name"] == "CIRCL" and identity["identity_class"] == "organization"
+    for obj in _objects(cands):
+        if "created" in obj:
+            assert obj["created_by_ref"] == identity["id"]
+
+
+def test_the_event_becomes_a_report_emitted_last_referencing_everything() -> None:
+    cands = _read(DATA / "pymisp" / "57c4445b-c548-4654-af0b-4be3950d210f.json")
+    report = cands[-1].data
+    assert report is not None and report["type"] == "report"
+    assert report["id"] == "report--57c4445b-c548-4654-af0b-4be3950d210f"
+    assert report["name"] == "Ransomware - Xorist"
+    assert report["published"] == "2016-08-30T09:10:31.000Z"
+    assert report["external_references"] == [
+        {"source_name": "misp", "external_id": "57c4445b-c548-4654-af0b-4be3950d210f"}
+    ]
+    assert set(report["object_refs"]) == {o["id"] for o in _objects(cands[:-1])}
+    assert 'circl:incident-classification="malware"' in report["labels"]
+    assert cands[-1].position == "Event[0]"
+
+
+def test_to_ids_false_attributes_yield_no_indicator() -> None:
+    cands = _read(DATA / "pymisp" / "misp_event.json")
+    assert _by_type(cands, "indicator") == []
+    [observed] = _by_type(cands, "observed-data")
+    assert observed["id"] == "observed-data--575c8598-f1f0-4c16-a94a-0612c0a83866"
+    [url] = _by_type(cands, "url")
+    assert url["value"] == "http://fake.website.com/malware/is/here"
+    assert observed["object_refs"] == [url["id"]] and observed["number_observed"] == 1
+
+
+def test_misp_objects_become_one_indicator_with_an_anded_pattern() -> None:
+    cands = _read(DATA / "misp-stix" / "test_objects_collection_1.json")
+    by_id = {o["id"]: o for o in _by_type(cands, "indicator")}
+    email = by_id["indicator--5e396622-2a54-4c8d-b61d-159da964451a"]
+    assert email["pattern"] == "[email-message:from_ref.value = 'donald.duck@disney.com']"
+    file = by_id["indicator--5e384ae7-672c-4250-9cda-3b4da964451a"]
+    assert file["pattern"] == (
+        "[file:name = 'oui' AND file:hashes.MD5 = '8764605c6f388c89096b534d33565802'"
+        " AND file:hashes.'SHA-1' = '46aba99aa7158e4609aaa72b50990842fd22ae86'"
+        " AND file:hashes.'SHA-256' = "
+        "'ec5aedf5ecc6bdadd4120932170d1b10f6cfa175cfda22951dfd882928ab279b']"
+    )
+
+
+def test_galaxies_become_sdos_with_relationships() -> None:
+    cands = _read(DATA / "pymisp" / "existing_event.json")
+    objs = _objects(cands)
+    [actor] = [o for o in objs if o["type"] == "threat-actor"]
+    assert actor["id"] == "threat-actor--7cdff317-a673-4474-84ec-4f1754947823"
+    assert actor["name"] == "Sofacy" and "APT28" in actor["aliases"]
+    malware = [o for o in objs if o["type"] == "malware"]
+    assert {"CHOPSTICK", "Sednit EK"} <= {m["name"] for m in malware}
+    assert all(m["is_family"] for m in malware)
+    # Clusters that repeat their galaxy's uuid get distinct derived ids.
+    assert len({m["id"] for m in malware}) == len(malware) == 9
+    uses = {
+        (r["source_ref"], r["target_ref"])
+        for r in objs
+        if r["type"] == "relationship" and r["relationship_type"] == "uses"
+    }
+    assert {(actor["id"], m["id"]) for m in malware} <= uses
+    tags = _by_type(cands, "report")[0]["labels"]
+    assert not any(t.startswith("misp-galaxy:mitre-malware") for t in tags)
+
+
+def test_mitre_clusters_carry_attack_external_ids() -> None:
+    cands = _read(DATA / "pymisp" / "galaxy_1.json")
+    sets = {o["name"]: o for o in _by_type(cands, "intrusion-set")}
+    assert sets["APT1"]["external_references"] == [
+        {"source_name": "mitre-attack", "external_id": "G0006"}
+    ]
+    patterns = {o["name"] for o in _by_type(cands, "attack-pattern")}
+    assert "Account Manipulation" in patterns
+    rels = _by_type(cands, "relationship")
+    verbs = {r["relationship_type"] for r in rels}
+    assert {"indicates", "mitigates", "uses", "related-to"} <= verbs
+
+
+def test_attribute_galaxies_relate_the_indicator_with_the_recommended_verb() -> None:
+    galaxy = {
+        "uuid": "d752161c-78f6-11e7-a0ea-bfa79b407ce4",
+        "type": "mitre-malware",
+        "GalaxyCluster": [
+            {
+                "uuid": "7bec698a-7e20-4fd3-bb6a-12787770fb1a",
+                "type": "mitre-malware",
+                "value": "CHOPSTICK - S0023",
+                "tag_name": 'misp-galaxy:mitre-malware="CHOPSTICK - S0023"',
+                "meta": {"external_id": ["S0023"], "synonyms": ["Xagent"]},
+            }
+        ],
+    }
+    event = _event([_attr("domain", "evil.example", Galaxy=[galaxy])])
+    cands = _convert(event)
+    [malware] = _by_type(cands, "malware")
+    assert malware["id"] == "malware--7bec698a-7e20-4fd3-bb6a-12787770fb1a"
+    assert malware["name"] == "CHOPSTICK"
+    assert malware["external_references"] == [
+        {"source_name": "mitre-attack", "external_id": "S0023"}
+    ]
+    [rel] = _by_type(cands, "relationship")
+    assert rel["relationship_type"] == "indicates"
+    assert rel["source_ref"] == "indicator--00000000-0000-4000-8000-000000000000"
+    assert rel["target_ref"] == malware["id"]
+    assert rel["id"] == deterministic_id(
+        "relationship", rel["source_ref"], "indicates", malware["id"]
+    )
+    positions = {c.data["id"]: c.position for c in cands if c.data}
+    assert positions[malware["id"]] == "Event[0].Attribute[0].Galaxy[0].GalaxyCluster[0]"
+
+
+# --- markings ----------------------------------------------------------------------------------
+
+
+def test_event_tlp_tags_become_tlp2_markings_on_every_object() -> None:
+    cands = _read(DATA / "pymisp" / "57c4445b-c548-4654-af0b-4be3950d210f.json")  # tlp:white
+    clear = marking_id_for(Tlp.CLEAR)
+    for obj in _objects(cands):
+        assert obj["object_marking_refs"] == [clear], obj["id"]
+    assert "tlp:white" not in _by_type(cands, "report")[0]["labels"]
+
+
+def test_attribute_tlp_marks_its_objects_and_the_most_restrictive_wins() -> None:
+    red = [{"name": "tlp:red"}]
+    event = _event(
+        [
+            _attr("domain", "a.example", n=1, Tag=red),
+            _attr("domain", "b.example", n=2, to_ids=False, Tag=[{"name": "TLP:AMBER+STRICT"}]),
+            _attr("domain", "c.example", n=3, Tag=[{"name": "tlp:clear"}, {"name": "apt"}]),
+        ],
+        Tag=[{"name": "tlp:green"}],
+    )
+    by_id = {o["id"]: o for o in _objects(_convert(event))}
+    assert by_id["indicator--00000000-0000-4000-8000-000000000001"]["object_marking_refs"] == [
+        marking_id_for(Tlp.RED)
+    ]
+    observed = by_id["observed-data--00000000-0000-4000-8000-000000000002"]
+    assert observed["object_marking_refs"] == [marking_id_for(Tlp.AMBER_STRICT)]
+    assert by_id[observed["object_refs"][0]]["object_marking_refs"] == [
+        marking_id_for(Tlp.AMBER_STRICT)
+    ]
+    third = by_id["indicator--00000000-0000-4000-8000-000000000003"]
+    assert third["object_marking_refs"] == [marking_id_for(Tlp.GREEN)]
+    assert "apt" in third["labels"]
+    assert by_id["report--b5a1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d"]["object_marking_refs"] == [
+        marking_id_for(Tlp.GREEN)
+    ]
+
+
+def test_caller_markings_apply_only_where_no_tlp_tag_does() -> None:
+    custom = "marking-definition--3cd55916-d34b-4747-a8e0-dedec14b711b"
+    event = _event(
+        [
+            _attr("domain", "a.example", n=1),
+            _attr("domain", "b.example", n=2, Tag=[{"name": "tlp:red"}]),
+        ]
+    )
+    by_id = {o["id"]: o for o in _objects(_convert(event, (custom,)))}
+    assert by_id["indicator--00000000-0000-4000-8000-000000000001"]["object_marking_refs"] == [
+        custom
+    ]
+    assert by_id["indicator--00000000-0000-4000-8000-000000000002"]["object_marking_refs"] == [
+        marking_id_for(Tlp.RED)
+    ]
+
+
+# --- attribute mapping -------------------------------------------------------------------------
+
+PATTERNS = [
+    ("ip-src", "198.51.100.7", "[ipv4-addr:value = '198.51.100.7']"),
+    ("ip-dst", "2001:db8::1", "[ipv6-addr:value = '2001:db8::1']"),
+    ("ip-dst", "203.0.113.0/24", "[ipv4-addr:value = '203.0.113.0/24']"),
+    (
+        "ip-dst|port",
+        "203.0.113.9|443",
+        "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
+        "'203.0.113.9' AND network-traffic:dst_port = 443]",
+    ),
+    (
+        "ip-src|port",
+        "2001:db8::2|8080",
+        "[network-traffic:src_ref.type = 'ipv6-addr' AND network-traffic:src_ref.value = "
+        "'2001:db8::2' AND network-traffic:src_port = 8080]",
+    ),
+    ("domain", "evil.example", "[domain-name:value = 'evil.example']"),
+    ("hostname", "www.evil.example", "[domain-name:value = 'www.evil.example']"),
+    (
+        "domain|ip",
+        "circl.lu|149.13.33.14",
+        "[domain-name:value = 'circl.lu' AND "
+        "domain-name:resolves_to_refs[*].value = '149.13.33.14']",
+    ),
+    ("url", "http://x.example/a?b='c'", "[url:value = 'http://x.example/a?b=\\'c\\'']"),
+    ("uri", "/gate.php", "[url:value = '/gate.php']"),
+    ("link", "https://blog.example/post", "[url:value = 'https://blog.example/post']"),
+    ("email", "a@b.example", "[email-addr:value = 'a@b.example']"),
+    ("email-src", "a@b.example", "[email-message:from_ref.value = 'a@b.example']"),
+    ("email-dst", "c@d.example", "[email-message:to_refs[*].value = 'c@d.example']"),
+    ("email-subject", "Invoice 'urgent'", "[email-message:subject = 'Invoice \\'urgent\\'']"),
+    (
+        "md5",
+        "0749BAE92CA336A02C83D126E04EC628",
+        "[file:hashes.MD5 = '0749bae92ca336a02c83d126e04ec628']",
+    ),
+    (
+        "sha1",
+        "77b0c41b7d340b8a3d903f21347bbf06aa766b5b",
+        "[file:hashes.'SHA-1' = '77b0c41b7d340b8a3d903f21347bbf06aa766b5b']",
+    ),
+    ("sha256", "b" * 64, f"[file:hashes.'SHA-256' = '{'b' * 64}']"),
+    ("sha512", "c" * 128, f"[file:hashes.'SHA-512' = '{'c' * 128}']"),
+    (
+        "ssdeep",
+        "96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrJzrhuyZvHYm8tKp/RWO",
+        "[file:hashes.SSDEEP = '96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:"
+        "sF1LjEtHHlZDrJzrhuyZvHYm8tKp/RWO']",
+    ),
+    ("filename", "C:\\Users\\x\\a.exe", "[file:name = 'C:\\\\Users\\\\x\\\\a.exe']"),
+    (
+        "filename|md5",
+        "a.exe|0749bae92ca336a02c83d126e04ec628",
+        "[file:name = 'a.exe' AND file:hashes.MD5 = '0749bae92ca336a02c83d126e04ec628']",
+    ),
+    (
+        "filename|sha256",
+        "a|b.exe|" + "d" * 64,
+        f"[file:name = 'a|b.exe' AND file:hashes.'SHA-256' = '{'d' * 64}']",
+    ),
+    ("mutex", "Global\\m", "[mutex:name = 'Global\\\\m']"),
+    ("regkey", "HKLM\\Software\\Run", "[windows-registry-key:key = 'HKLM\\\\Software\\\\Run']"),
+    (
+        "regkey|value",
+        "HKLM\\Run|evil.exe",
+        "[windows-registry-key:key = 'HKLM\\\\Run' AND "
+        "windows-registry-key:values[*].data = 'evil.exe']",
+    ),
+    (
+        "user-agent",
+        "Mozilla/5.0 (evil)",
+        "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = "
+        "'Mozilla/5.0 (evil)']",
+    ),
+    ("AS", "AS174", "[autonomous-system:number = 174]"),
+    ("mac-address", "00-1A-2B-3C-4D-5E", "[mac-addr:value = '00:1a:2b:3c:4d:5e']"),
+    (
+        "x509-fingerprint-sha1",
+        "46aba99aa7158e4609aaa72b50990842fd22ae86",
+        "[x509-certificate:hashes.'SHA-1' = '46aba99aa7158e4609aaa72b50990842fd22ae86']",
+    ),
+    ("port", "8443", "[network-traffic:dst_port = 8443]"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "pattern"), PATTERNS, ids=[p[0] + str(i) for i, p in enumerate(PATTERNS)]
+)
+def test_to_ids_attributes_become_indicators_with_correct_patterns(
+    kind: str, value: str, pattern: str
+) -> None:
+    cands = _convert(_event([_attr(kind, value, first_seen="2020-10-01T00:00:00.123456+00:00")]))
+    [indicator] = _by_type(cands, "indicator")
+    assert indicator["pattern"] == pattern
+    assert run_validator(indicator["pattern"], "2.1") == []
+    assert indicator["pattern_type"] == "stix"
+    assert indicator["valid_from"] == "2020-10-01T00:00:00.123Z"
+    assert indicator["id"] == "indicator--00000000-0000-4000-8000-000000000000"
+    assert indicator["created"] == indicator["modified"] == "2020-10-25T16:22:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "_pattern"), [p for p in PATTERNS if p[0] not in {"port", "user-agent"}]
+)
+def test_other_attributes_become_observed_data_with_deterministic_scos(
+    kind: str, value: str, _pattern: str
+) -> None:
+    cands = _convert(_event([_attr(kind, value, to_ids=False)]))
+    assert _by_type(cands, "indicator") == []
+    [observed] = _by_type(cands, "observed-data")
+    produced = {o["id"] for o in _objects(cands)}
+    assert observed["object_refs"] and set(observed["object_refs"]) <= produced
+    assert observed["first_observed"] <= observed["last_observed"]
+
+
+def test_sco_ids_use_the_id_contributing_properties() -> None:
+    stix2 = pytest.importorskip("stix2")
+    cands = _convert(_event([_attr("filename|md5", "a.exe|" + "e" * 32, to_ids=False)]))
+    [file] = _by_type(cands, "file")
+    expected = stix2.File(name="a.exe", hashes={"MD5": "e" * 32}).id
+    assert file["id"] == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "reason"),
+    [
+        ("ja3-fingerprint-md5", "e7d705a3286e19ea42f587b344ee6865", "JA3"),
+        ("md5", "not-a-hash", "32-hex-digit"),
+        ("ip-dst", "999.1.1.1", "not an IP address"),
+        ("ip-dst|port", "1.2.3.4|99999", "port"),
+        ("x-made-up", "whatever", "not mapped"),
+    ],
+)
+def test_an_unconvertible_to_ids_attribute_yields_an_error_candidate(
+    kind: str, value: str, reason: str
+) -> None:
+    event = _event([_attr("domain", "ok.example", n=1), _attr(kind, value, n=2)])
+    cands = _convert(event)
+    [error] = [c for c in cands if c.error is not None]
+    assert error.position == "Event[0].Attribute[1]"
+    assert error.data is None and error.error is not None
+    assert reason in error.error and kind in error.error
+    assert len(_by_type(cands, "indicator")) == 1
+
+
+def test_read_misp_accepts_every_export_shape() -> None:
+    event = _event([_attr("domain", "evil.example")])
+    shapes = [
+        {"Event": event},
+        event,
+        {"response": [{"Event": event}]},
+        [{"Event": event}],
+        [event],
+    ]
+    expected = [(c.position, c.data) for c in _convert(event)]
+    for shape in shapes:
+        got = [(c.position, c.data) for c in read_misp(orjson.dumps(shape), source="t")]
+        assert got == expected, shape
+    two = [(c.position) for c in read_misp(orjson.dumps([event, {"Event": event}]), source="t")]
+    assert two[-1] == "Event[1]"
+
+
+def test_loose_attribute_collections_convert_without_org_or_report() -> None:
+    cands = _read(DATA / "misp-stix" / "test_attributes_collection_1.json")
+    assert [c.position for c in cands if c.data and c.data["type"] == "indicator"] == [
+        "Attribute[1]"
+    ]
+    assert _by_type(cands, "report") == []
+    assert all("created_by_ref" not in o for o in _objects(cands))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"{not json", b"", b'"just a string"', b"[1, 2]"],
+)
+def test_a_malformed_document_raises_malformed_document(data: bytes) -> None:
+    with pytest.raises(MalformedDocument):
+        list(read_misp(data, source="bad.json"))
+
+
+def test_a_sighting_is_not_a_misp_event() -> None:
+    with pytest.raises(MalformedDocument, match="not a MISP export"):
+        _read(DATA / "pymisp" / "sighting.json")
+
+
+def test_an_event_without_any_time_yields_an_error_candidate() -> None:
+    event = _event([_attr("domain", "a.example")])
+    for key in ("timestamp", "publish_timestamp", "date"):
+        del event[key]
+    [cand] = _convert(event)
+    assert cand.data is None and cand.error is not None and cand.position == "Event[0]"
+
+
+def test_org_without_uuid_gets_a_name_derived_identity() -> None:
+    event = _event([_attr("domain", "a.example")], Orgc={"name": "No UUID Org"})
+    [identity] = _by_type(_convert(event), "identity")
+    assert identity["id"] == deterministic_id("identity", "misp-org", "No UUID Org")
+
+
+def test_input_is_not_mutated() -> None:
+    event = _event([_attr("domain", "a.example", Tag=[{"name": "tlp:red"}])])
+    before = copy.deepcopy(event)
+    _convert(event)
+    assert event == before
+
+
+def test_is_misp_document_sniffs_misp_but_not_stix() -> None:
+    for path in [*SAMPLES]:
+        assert is_misp_document(path.read_bytes()[:4096]), path.name
+    assert not is_misp_document(b'{"type": "bundle", "id": "bundle--1", "objects": []}')
+    assert not is_misp_document(b'{"type":"indicator","spec_version":"2.1"}')
+    assert not is_misp_document(b"ts,uid\n1,2\n")
+    assert is_misp_document(b'\xef\xbb\xbf  {"Event": {"info": "x"')
+
+
+def test_an_empty_event_without_org_yields_an_error_not_a_dangling_report() -> None:
+    event = _event([])
+    del event["Orgc"]
+    [cand] = _convert(event)
+    assert cand.data is None and cand.error == "MISP event has nothing to report"
