@@ -10,7 +10,8 @@ from entente.clock import Clock, SystemClock
 from entente.config import Settings
 from entente.errors import ConfigurationError
 from entente.services import ensure_builtin_markings
-from entente.store import ObjectStore, open_store
+from entente.store import ObjectStore
+from entente.store.sql import open_store
 
 __all__ = ["Node", "open_node"]
 

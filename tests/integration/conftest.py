@@ -9,7 +9,8 @@ import pytest
 
 from entente.clock import FixedClock
 from entente.services import ensure_builtin_markings
-from entente.store import ObjectStore, open_store
+from entente.store import ObjectStore
+from entente.store.sql import open_store
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import pytest
 from entente.clock import FixedClock
 from entente.ingest import InputFormat, discover, open_document
 from entente.services import IngestService, IngestSummary
-from entente.store import ObjectQuery, ObjectStore, VersionFilter, open_store
+from entente.store import ObjectQuery, ObjectStore, VersionFilter
+from entente.store.sql import open_store
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +25,12 @@ GREEN = CORPUS / "stix" / "cti-stix-common-objects" / "tlp-2.0-examples" / "usin
 def _ingest(store: ObjectStore, clock: FixedClock, path: Path | str, **kw: Any) -> IngestSummary:
     service = IngestService(store, clock, principal="test")
     document = open_document(
-        str(path), fmt=kw.pop("fmt", InputFormat.AUTO), source_name=None,
-        now="2026-11-26T00:00:00.000Z", markings=(), **kw,
+        str(path),
+        fmt=kw.pop("fmt", InputFormat.AUTO),
+        source_name=None,
+        now="2026-11-26T00:00:00.000Z",
+        markings=(),
+        **kw,
     )
     return service.ingest_document(document)
 
@@ -93,16 +98,23 @@ def test_corpus_files_that_reuse_ids_are_refused_as_versioning_conflicts(
     assert total.added > 390
 
 
-def test_valid_siblings_of_a_rejected_object_are_stored(store: ObjectStore, clock: FixedClock) -> None:
+def test_valid_siblings_of_a_rejected_object_are_stored(
+    store: ObjectStore, clock: FixedClock
+) -> None:
     summary = _ingest(store, clock, GREEN)
     assert summary.added == 2
     assert [r.position for r in summary.rejected] == ["objects[2]"]
-    stored = {v.id for v in store.iter_all(ObjectQuery(types=("identity", "threat-actor", "relationship")))}
+    stored = {
+        v.id
+        for v in store.iter_all(ObjectQuery(types=("identity", "threat-actor", "relationship")))
+    }
     assert "threat-actor--9a8a0d25-7636-429b-a99e-b2a73cd0f11f" in stored
     assert "relationship--1621d4d4-b67d-11e3-9670-f01faf20d111" not in stored
 
 
-def test_every_stored_object_equals_the_ingested_json_value(store: ObjectStore, clock: FixedClock) -> None:
+def test_every_stored_object_equals_the_ingested_json_value(
+    store: ObjectStore, clock: FixedClock
+) -> None:
     paths = [ICS, *(Path(p) for p in discover([str(CORPUS / "stix" / "cti-documentation")]))]
     expected: dict[tuple[str, str], dict[str, Any]] = {}
     for path in paths:

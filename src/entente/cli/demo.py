@@ -44,17 +44,31 @@ def demo(
             for name, source in _SAMPLES:
                 with resources.as_file(data_dir / name) as path:
                     document = open_document(
-                        str(path), fmt=InputFormat.AUTO, source_name=source,
-                        now=format_timestamp_us(opened.clock.now_us()), markings=(),
+                        str(path),
+                        fmt=InputFormat.AUTO,
+                        source_name=source,
+                        now=format_timestamp_us(opened.clock.now_us()),
+                        markings=(),
                     )
                     summary = service.ingest_document(document)
                 total.merge(summary)
-                table.add_row(name, document.detail, str(summary.added), str(summary.duplicates),
-                              str(summary.new_versions), str(len(summary.rejected)))
+                table.add_row(
+                    name,
+                    document.detail,
+                    str(summary.added),
+                    str(summary.duplicates),
+                    str(summary.new_versions),
+                    str(len(summary.rejected)),
+                )
             counts = opened.store.stats()
             home = opened.settings.home
-        report = {"home": str(home), "ingest": total.to_json(), "objects": counts.objects,
-                  "versions": counts.versions, "by_type": counts.by_type}
+        report = {
+            "home": str(home),
+            "ingest": total.to_json(),
+            "objects": counts.objects,
+            "versions": counts.versions,
+            "by_type": counts.by_type,
+        }
         if as_json:
             print_json(report)
             return 0

@@ -7,8 +7,15 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.progress import TaskID, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from entente.cli.context import cli_principal, node
@@ -57,7 +64,11 @@ def ingest(
                     now = format_timestamp_us(opened.clock.now_us())
                     try:
                         document = open_document(
-                            path, fmt=fmt, source_name=source, now=now, markings=markings,
+                            path,
+                            fmt=fmt,
+                            source_name=source,
+                            now=now,
+                            markings=markings,
                             stdin=sys.stdin.buffer,
                         )
                     except InvalidInput as exc:
@@ -105,13 +116,22 @@ def _print_human(rows: list[tuple[str, str, IngestSummary]], total: IngestSummar
     table = Table(title="Ingest", show_footer=len(rows) > 1)
     table.add_column("source", footer="total")
     table.add_column("format")
-    for name, attr in (("added", "added"), ("duplicates", "duplicates"),
-                       ("new versions", "new_versions")):
+    for name, attr in (
+        ("added", "added"),
+        ("duplicates", "duplicates"),
+        ("new versions", "new_versions"),
+    ):
         table.add_column(name, justify="right", footer=str(getattr(total, attr)))
     table.add_column("rejected", justify="right", footer=str(len(total.rejected)))
     for source, detail, s in rows:
-        table.add_row(source, detail, str(s.added), str(s.duplicates), str(s.new_versions),
-                      str(len(s.rejected)))
+        table.add_row(
+            source,
+            detail,
+            str(s.added),
+            str(s.duplicates),
+            str(s.new_versions),
+            str(len(s.rejected)),
+        )
     console.print(table)
     for rejection in total.rejected[:_SHOWN_REJECTIONS]:
         where = f"{rejection.source} {rejection.position}".strip()

@@ -60,7 +60,7 @@ def reporting_errors() -> Iterator[None]:
         fail(str(exc), ExitCode.INPUT)
     except EntenteError as exc:
         fail(f"internal error: {exc}", ExitCode.INTERNAL)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 3, not a traceback
+    except Exception as exc:  # the last line of defence: exit 3, not a bare traceback
         err_console.print_exception()
         fail(f"internal error: {exc!r}", ExitCode.INTERNAL)
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from entente.cli.context import node
 from entente.cli.output import console, print_json, run_command
-from entente.store import redact_url
+from entente.store.urls import redact_url
 
 __all__ = ["stats"]
 

@@ -1,6 +1,21 @@
 """Readers that turn STIX bundles, MISP events and CSV / text feeds into STIX 2.1 candidates."""
 
 from entente.ingest.candidates import Candidate
-from entente.ingest.sources import STDIN, Document, InputFormat, discover, open_document
+from entente.ingest.sources import (
+    STDIN,
+    Document,
+    DocumentKind,
+    InputFormat,
+    discover,
+    open_document,
+)
 
-__all__ = ["STDIN", "Candidate", "Document", "InputFormat", "discover", "open_document"]
+__all__ = [
+    "STDIN",
+    "Candidate",
+    "Document",
+    "DocumentKind",
+    "InputFormat",
+    "discover",
+    "open_document",
+]

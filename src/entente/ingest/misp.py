@@ -252,11 +252,19 @@ class _Event:
                 yield Candidate(self.source, position, obj, derived=derived)
 
 
-
 _RECURRING_TYPES = frozenset(
-    {"identity", "threat-actor", "intrusion-set", "malware", "attack-pattern", "tool",
-     "course-of-action", "relationship"}
+    {
+        "identity",
+        "threat-actor",
+        "intrusion-set",
+        "malware",
+        "attack-pattern",
+        "tool",
+        "course-of-action",
+        "relationship",
+    }
 )
+
 
 def _galaxy_sdos(
     ctx: _Event, holder: Mapping[str, Any], position: str, created: str, tlps: list[Tlp]

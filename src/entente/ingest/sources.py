@@ -15,9 +15,8 @@ from entente.ingest.candidates import Candidate
 from entente.ingest.feeds import FeedKind, read_feed, sniff_feed
 from entente.ingest.misp import is_misp_document, read_misp
 from entente.ingest.stix_bundle import read_stix
-from entente.store.records import SourceKind
 
-__all__ = ["STDIN", "Document", "InputFormat", "discover", "open_document"]
+__all__ = ["STDIN", "Document", "DocumentKind", "InputFormat", "discover", "open_document"]
 
 STDIN = "-"
 _SNIFF = 16 * 1024
@@ -43,6 +42,13 @@ class InputFormat(enum.StrEnum):
     TEXT = "text"
 
 
+class DocumentKind(enum.StrEnum):
+    """Whether a document is a file of objects made elsewhere or a feed Entente turns into STIX."""
+
+    FILE = "file"
+    FEED = "feed"
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One input document, opened: its reader's candidates and what it was taken for."""
@@ -50,7 +56,7 @@ class Document:
     source: str
     format: InputFormat
     detail: str
-    source_kind: SourceKind
+    kind: DocumentKind
     source_name: str
     candidates: Iterator[Candidate]
 
@@ -119,14 +125,22 @@ def open_document(
                 "STIX objects keep the markings their creator gave them"
             )
         return Document(
-            display, fmt, "STIX 2.1", SourceKind.FILE, source_name or display,
+            display,
+            fmt,
+            "STIX 2.1",
+            DocumentKind.FILE,
+            source_name or display,
             _closing(read_stix(stream, source=display, size=size), stream),
         )
     if fmt is InputFormat.MISP:
         data = stream.read()
         stream.close()
         return Document(
-            display, fmt, "MISP event", SourceKind.FILE, source_name or display,
+            display,
+            fmt,
+            "MISP event",
+            DocumentKind.FILE,
+            source_name or display,
             read_misp(data, source=display, markings=markings),
         )
     kind = sniff_feed(text_head)
@@ -140,7 +154,11 @@ def open_document(
     name = source_name or _FEED_SOURCE_NAMES.get(kind) or Path(display).stem
     lines = _text_lines(stream)
     return Document(
-        display, fmt, kind.value, SourceKind.FEED, name,
+        display,
+        fmt,
+        kind.value,
+        DocumentKind.FEED,
+        name,
         _closing(
             read_feed(
                 lines, kind=kind, source=display, source_name=name, now=now, markings=markings

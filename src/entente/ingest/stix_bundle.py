@@ -71,8 +71,7 @@ def _read_whole(data: bytes, source: str) -> Iterator[Candidate]:
             yield _candidate(document, source, "object")
         else:
             raise MalformedDocument(
-                f"{source}: neither a STIX bundle (no 'objects' list) nor a STIX object "
-                "(no 'type')"
+                f"{source}: neither a STIX bundle (no 'objects' list) nor a STIX object (no 'type')"
             )
     else:
         raise MalformedDocument(f"{source}: a STIX document must be a JSON object or array")

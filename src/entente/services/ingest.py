@@ -18,7 +18,7 @@ import orjson
 
 from entente.clock import Clock
 from entente.errors import InvalidInput, InvalidObject, VersioningError
-from entente.ingest import Candidate, Document
+from entente.ingest import Candidate, Document, DocumentKind
 from entente.stix import (
     StixObject,
     VersionVerdict,
@@ -30,6 +30,7 @@ from entente.store import (
     NewVersion,
     ObjectStore,
     Provenance,
+    SourceKind,
     StoredVersion,
     StoreTransaction,
 )
@@ -52,8 +53,12 @@ class Rejection:
 
     def to_json(self) -> dict[str, Any]:
         """The rejection as architecture §6 prints it."""
-        return {"source": self.source, "position": self.position, "id": self.id,
-                "reason": self.reason}
+        return {
+            "source": self.source,
+            "position": self.position,
+            "id": self.id,
+            "reason": self.reason,
+        }
 
 
 @dataclass(slots=True)
@@ -86,7 +91,7 @@ class IngestService:
     """Stores candidates from readers under the STIX 2.1 validation and versioning rules."""
 
     def __init__(
-        self, store: ObjectStore, clock: Clock, principal: str, batch_size: int = 1000
+        self, store: ObjectStore, clock: Clock, principal: str, batch_size: int = 5000
     ) -> None:
         self._store = store
         self._clock = clock
@@ -97,7 +102,8 @@ class IngestService:
         self, document: Document, progress: Callable[[int], None] | None = None
     ) -> IngestSummary:
         """Ingest one document atomically; a broken document is rejected whole."""
-        provenance = Provenance(document.source_kind, document.source_name, self._principal)
+        kind = SourceKind.FEED if document.kind is DocumentKind.FEED else SourceKind.FILE
+        provenance = Provenance(kind, document.source_name, self._principal)
         return self.ingest_candidates(
             document.candidates, provenance, source=document.source, progress=progress
         )
@@ -136,8 +142,9 @@ class IngestService:
         for candidate in chunk:
             if candidate.data is None:
                 summary.rejected.append(
-                    Rejection(candidate.source, candidate.position, None,
-                              candidate.error or "unreadable")
+                    Rejection(
+                        candidate.source, candidate.position, None, candidate.error or "unreadable"
+                    )
                 )
                 continue
             try:
@@ -149,7 +156,8 @@ class IngestService:
         stored = txn.versions_of(list(dict.fromkeys(obj.id for _, obj in parsed)))
         history: dict[str, list[StixObject]] = {}
         writes: list[tuple[NewVersion, Provenance]] = []
-        for candidate, obj in parsed:
+        for candidate, parsed_obj in parsed:
+            obj = parsed_obj
             versions = history.get(obj.id)
             if versions is None:
                 versions = [_restore(v) for v in stored.get(obj.id, ())]
@@ -177,9 +185,7 @@ class IngestService:
         if writes:
             txn.insert(writes)
 
-    def _rebase_derived(
-        self, obj: StixObject, versions: list[StixObject]
-    ) -> StixObject | None:
+    def _rebase_derived(self, obj: StixObject, versions: list[StixObject]) -> StixObject | None:
         """Re-ingest of a feed value: ``None`` if unchanged, else a proper next version."""
         latest = max(versions, key=lambda v: v.version_key)
         if _without_volatile(latest.raw) == _without_volatile(obj.raw):
@@ -204,7 +210,9 @@ def _key_to_us(key: str) -> int:
     return int(whole.timestamp()) * 1_000_000 + -(-nanos // 1000)
 
 
-def _rejection(candidate: Candidate, object_id: str | None, exc: InvalidObject | VersioningError) -> Rejection:
+def _rejection(
+    candidate: Candidate, object_id: str | None, exc: InvalidObject | VersioningError
+) -> Rejection:
     if object_id is None and candidate.data is not None:
         raw_id = candidate.data.get("id")
         object_id = raw_id if isinstance(raw_id, str) else None

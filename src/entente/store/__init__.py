@@ -1,4 +1,7 @@
-"""Storage of every STIX object version: the ObjectStore port, its records, the SQL adapter."""
+"""Storage of every STIX object version: the ObjectStore port and its records.
+
+The SQL adapter is imported by module path (``entente.store.sql``), as every adapter.
+"""
 
 from entente.store.port import ObjectStore, StoreTransaction
 from entente.store.records import (
@@ -11,8 +14,6 @@ from entente.store.records import (
     StoreStats,
     VersionFilter,
 )
-from entente.store.sql import SqlStore, SqlTransaction, open_store
-from entente.store.urls import redact_url
 
 __all__ = [
     "NewVersion",
@@ -21,12 +22,8 @@ __all__ = [
     "Page",
     "Provenance",
     "SourceKind",
-    "SqlStore",
-    "SqlTransaction",
     "StoreStats",
     "StoreTransaction",
     "StoredVersion",
     "VersionFilter",
-    "open_store",
-    "redact_url",
 ]

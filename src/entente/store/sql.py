@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
@@ -55,6 +57,12 @@ CHUNK = 500
 # How long a SQLite writer waits for another writer's lock before failing (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+# PostgreSQL statistics are refreshed after this many versions are written, then after twice
+# as many, and so on (see SqlStore._maybe_analyze).
+ANALYZE_FIRST = 1_000
+
+_log = logging.getLogger(__name__)
+
 # Execution option that makes the SQLite "begin" listener take the write lock up front.
 _WRITE = "entente_write"
 
@@ -63,7 +71,7 @@ _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _V = object_versions.c
 _M = object_markings.c
 
-# Columns read back into a StoredVersion, in this order, followed by the marking_ref.
+# Columns read back into a StoredVersion, in this order.
 _READ_COLUMNS = (
     _V.date_added_us,
     _V.id,
@@ -79,7 +87,7 @@ _READ_COLUMNS = (
     _V.source_name,
     _V.principal,
     _V.agreement,
-    _M.marking_ref,
+    _V.marking_refs,
 )
 
 # Row-flag fixes after an older or newer version arrives (few rows; compiled once, cached).
@@ -109,44 +117,28 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _with_markings(selected: Select[Any]) -> Select[Any]:
-    """Rows of the versions whose ``date_added_us`` ``selected`` yields, one per marking.
+def _records_where(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """Rows of the versions matching ``conditions``, in ``date_added_us`` order."""
+    return select(*_READ_COLUMNS).where(*conditions).order_by(_V.date_added_us)
 
-    A version without markings yields one row whose ``marking_ref`` is NULL; rows come in
-    ``date_added_us`` order and, within a version, in marking order.
-    """
+
+def _records_of(selected: Select[Any]) -> Select[Any]:
+    """Rows of the versions whose ``date_added_us`` ``selected`` yields, in that order."""
     keys = selected.subquery()
     return (
         select(*_READ_COLUMNS)
         .join_from(object_versions, keys, keys.c.date_added_us == _V.date_added_us)
-        .outerjoin(object_markings, _M.date_added_us == _V.date_added_us)
-        .order_by(_V.date_added_us, _M.position)
+        .order_by(_V.date_added_us)
     )
 
 
 def _to_records(rows: Iterable[Sequence[Any]]) -> list[StoredVersion]:
-    """Fold the rows of ``_with_markings`` (one per marking) into StoredVersions."""
-    out: list[StoredVersion] = []
-    current: list[Any] | None = None
-    markings: list[str] = []
-
-    def flush() -> None:
-        if current is not None:
-            out.append(_record(current, tuple(markings)))
-
-    for row in rows:
-        if current is None or row[0] != current[0]:
-            flush()
-            current = list(row)
-            markings = []
-        if row[14] is not None:
-            markings.append(row[14])
-    flush()
-    return out
+    """StoredVersions from rows of ``_READ_COLUMNS``."""
+    return [_record(row) for row in rows]
 
 
-def _record(row: Sequence[Any], marking_refs: tuple[str, ...]) -> StoredVersion:
-    """One StoredVersion from the leading columns of ``_READ_COLUMNS``."""
+def _record(row: Sequence[Any]) -> StoredVersion:
+    """One StoredVersion from a row of ``_READ_COLUMNS``."""
     return StoredVersion(
         id=row[1],
         type=row[2],
@@ -156,7 +148,7 @@ def _record(row: Sequence[Any], marking_refs: tuple[str, ...]) -> StoredVersion:
         modified=row[6],
         created_by_ref=row[7],
         revoked=bool(row[8]),
-        marking_refs=marking_refs,
+        marking_refs=tuple(orjson.loads(row[14])),
         raw_json=row[9].encode("utf-8"),
         date_added_us=row[0],
         provenance=Provenance(
@@ -215,6 +207,7 @@ class SqlTransaction:
         self._locked = conn.dialect.name == "sqlite"
         self._last_us: int | None = None  # node_state.last_date_added_us, once locked
         self._bounds: dict[str, _Bounds | None] = {}
+        self.inserted = 0  # versions written so far
 
     def _check_open(self) -> None:
         if not self._open:
@@ -227,7 +220,7 @@ class SqlTransaction:
         found: dict[str, list[StoredVersion]] = {}
         with _translated("reading stored versions"):
             for chunk in _chunks(unique):
-                stmt = _with_markings(select(_V.date_added_us).where(_V.id.in_(chunk)))
+                stmt = _records_where(_V.id.in_(chunk))
                 for record in _to_records(self._conn.execute(stmt)):
                     found.setdefault(record.id, []).append(record)
         for records in found.values():
@@ -285,6 +278,7 @@ class SqlTransaction:
             self._bounds.clear()  # read before the lock: possibly stale
         self._last_us = last_us
         self._bounds.update(bounds)
+        self.inserted += len(stored)
         return stored
 
     def _stored_bounds(self, ids: Sequence[str]) -> dict[str, _Bounds | None]:
@@ -361,7 +355,7 @@ class SqlTransaction:
 
         # Tuples in the column order of schema.object_versions / object_markings.
         rows_out: list[tuple[Any, ...]] = []
-        marking_rows: list[tuple[int, int, str]] = []
+        marking_rows: list[tuple[str, int]] = []
         stored: list[StoredVersion] = []
         added_us = first_us
         for (new, prov), raw_text in zip(versions, texts, strict=True):
@@ -383,12 +377,12 @@ class SqlTransaction:
                     prov.source_name,
                     prov.principal,
                     prov.agreement,
+                    orjson.dumps(new.marking_refs).decode("utf-8"),
                 )
             )
             if new.marking_refs:
-                marking_rows.extend(
-                    (added_us, pos, ref) for pos, ref in enumerate(new.marking_refs)
-                )
+                # A ref listed twice in one object is one index entry.
+                marking_rows.extend((ref, added_us) for ref in dict.fromkeys(new.marking_refs))
             stored.append(
                 StoredVersion(
                     id=new.id,
@@ -428,6 +422,9 @@ class SqlStore:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
+        # Versions still to be written before the next ANALYZE, and the next step.
+        self._analyze_step = ANALYZE_FIRST
+        self._analyze_after = ANALYZE_FIRST
 
     @property
     def engine(self) -> Engine:
@@ -447,14 +444,41 @@ class SqlStore:
                 yield tx
             except BaseException:
                 tx._open = False
-                with _translated("rolling back"):
+                try:
                     trans.rollback()
+                except SQLAlchemyError as exc:
+                    # The caller's exception is the one that matters; a connection that
+                    # cannot even roll back is discarded by the pool.
+                    _log.warning("rollback failed: %s", exc)
                 raise
             tx._open = False
             with _translated("committing"):
                 trans.commit()
         finally:
             conn.close()
+        if self._engine.dialect.name == "postgresql":
+            self._maybe_analyze(tx.inserted)
+
+    def _maybe_analyze(self, inserted: int) -> None:
+        """Refresh PostgreSQL's statistics after the first 1k, 2k, 4k... versions written.
+
+        A freshly bulk-loaded table has no statistics until autovacuum gets to it (a minute
+        or more), and without them the planner scans the whole table for every ``id IN
+        (...)`` lookup instead of using the (id, version) index; ingest then slows down
+        quadratically. Doubling the threshold bounds the cost to a few ANALYZEs.
+        """
+        self._analyze_after -= inserted
+        if inserted == 0 or self._analyze_after > 0:
+            return
+        try:
+            with self._engine.connect() as conn:
+                conn.execute(text("ANALYZE object_versions, object_markings"))
+                conn.commit()
+        except SQLAlchemyError as exc:
+            # Only a planner hint: the data is committed already, so do not fail the caller.
+            _log.warning("ANALYZE after bulk insert failed: %s", exc)
+        self._analyze_step *= 2
+        self._analyze_after = self._analyze_step
 
     def get_versions(
         self, object_id: str, versions: Sequence[str] = ("all",)
@@ -463,12 +487,12 @@ class SqlStore:
 
         Raises ObjectNotFound when nothing matches (no such object, or no such version).
         """
-        keys = select(_V.date_added_us).where(_V.id == object_id)
+        conditions = [_V.id == object_id]
         condition = _version_condition(versions)
         if condition is not None:
-            keys = keys.where(condition)
+            conditions.append(condition)
         with _translated("reading versions"), self._engine.connect() as conn:
-            records = _to_records(conn.execute(_with_markings(keys)))
+            records = _to_records(conn.execute(_records_where(*conditions)))
         if not records:
             raise ObjectNotFound(f"no stored version of {object_id} matches {list(versions)}")
         records.sort(key=lambda r: r.version)
@@ -501,7 +525,7 @@ class SqlStore:
             .limit(query.limit + 1)
         )
         with _translated("querying versions"), self._engine.connect() as conn:
-            records = _to_records(conn.execute(_with_markings(keys)))
+            records = _to_records(conn.execute(_records_of(keys)))
         if len(records) > query.limit:
             items = records[: query.limit]
             return Page(items=tuple(items), next_cursor=items[-1].date_added_us)
@@ -573,6 +597,9 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # 64 MiB page cache: the default 2 MiB thrashes on the id and type indexes.
         cursor.execute("PRAGMA cache_size=-65536")
+        # Checkpoint every ~40 MiB of WAL rather than 4 MiB: each checkpoint fsyncs the
+        # database file, and bulk ingest otherwise spends a third of its time there.
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")

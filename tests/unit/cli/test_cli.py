@@ -89,7 +89,9 @@ def test_stats_json_counts_objects_versions_and_types(run: Any) -> None:
 
 def test_objects_list_and_show_return_the_ingested_json(run: Any) -> None:
     run("ingest", str(POISONIVY))
-    listed = orjson.loads(run("objects", "list", "--type", "indicator", "--limit", "5", "--json").stdout)
+    listed = orjson.loads(
+        run("objects", "list", "--type", "indicator", "--limit", "5", "--json").stdout
+    )
     assert len(listed["objects"]) == 5 and listed["more"] is True
     assert {o["type"] for o in listed["objects"]} == {"indicator"}
     first = listed["objects"][0]

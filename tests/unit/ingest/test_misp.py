@@ -75,8 +75,16 @@ def _all_samples() -> Iterator[tuple[Path, list[Candidate]]]:
 # --- real data ---------------------------------------------------------------------------------
 
 
-RECURRING = {"identity", "threat-actor", "intrusion-set", "malware", "attack-pattern", "tool",
-             "course-of-action", "relationship"}
+RECURRING = {
+    "identity",
+    "threat-actor",
+    "intrusion-set",
+    "malware",
+    "attack-pattern",
+    "tool",
+    "course-of-action",
+    "relationship",
+}
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)

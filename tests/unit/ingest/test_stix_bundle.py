@@ -15,8 +15,14 @@ from entente.ingest.stix_bundle import read_stix
 
 
 def _obj(i: int, pad: int = 0) -> dict[str, Any]:
-    return {"type": "x-thing", "id": f"x-thing--{i:08d}-0000-4000-8000-000000000000",
-            "n": i, "f": 1.5, "pad": "a" * pad, "nested": {"k": [1, {"u": "é"}]}}
+    return {
+        "type": "x-thing",
+        "id": f"x-thing--{i:08d}-0000-4000-8000-000000000000",
+        "n": i,
+        "f": 1.5,
+        "pad": "a" * pad,
+        "nested": {"k": [1, {"u": "é"}]},
+    }
 
 
 def _read(data: bytes, streamed: bool) -> list[tuple[str, Any]]:
@@ -24,8 +30,11 @@ def _read(data: bytes, streamed: bool) -> list[tuple[str, Any]]:
     return [(c.position, c.data) for c in read_stix(io.BytesIO(data), source="t", size=size)]
 
 
-@given(st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=6000),
-       st.sampled_from(["bundle", "untyped", "array"]))
+@given(
+    st.integers(min_value=0, max_value=40),
+    st.integers(min_value=0, max_value=6000),
+    st.sampled_from(["bundle", "untyped", "array"]),
+)
 @settings(max_examples=40, deadline=None)
 def test_streamed_and_whole_reading_yield_the_same_objects(n: int, pad: int, shape: str) -> None:
     objects = [_obj(i, pad) for i in range(n)]

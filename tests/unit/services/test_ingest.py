@@ -12,7 +12,8 @@ from entente.clock import FixedClock
 from entente.errors import MalformedDocument
 from entente.ingest import Candidate
 from entente.services import IngestService
-from entente.store import ObjectStore, Provenance, SourceKind, open_store
+from entente.store import ObjectStore, Provenance, SourceKind
+from entente.store.sql import open_store
 
 PROV = Provenance(SourceKind.FILE, "test", "tester")
 IDENTITY = "identity--8ce3f695-d5a4-4dc8-9e93-a65af453a31a"
@@ -32,27 +33,39 @@ def store(tmp_path: Path, clock: FixedClock) -> Iterator[ObjectStore]:
 
 def _indicator(modified: str = "2026-01-01T00:00:00.000Z", **extra: Any) -> dict[str, Any]:
     obj = {
-        "type": "indicator", "spec_version": "2.1",
+        "type": "indicator",
+        "spec_version": "2.1",
         "id": "indicator--0f2bb9d8-2c55-4b5c-9a0c-5b8f7b1d3f11",
-        "created": "2026-01-01T00:00:00.000Z", "modified": modified,
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": modified,
         "created_by_ref": IDENTITY,
-        "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix",
+        "pattern": "[ipv4-addr:value = '198.51.100.7']",
+        "pattern_type": "stix",
         "valid_from": "2026-01-01T00:00:00Z",
     }
     obj.update(extra)
     return obj
 
 
-def _ingest(store: ObjectStore, clock: FixedClock, *objs: dict[str, Any], derived: bool = False) -> Any:
+def _ingest(
+    store: ObjectStore, clock: FixedClock, *objs: dict[str, Any], derived: bool = False
+) -> Any:
     service = IngestService(store, clock, principal="tester", batch_size=2)
     candidates = [Candidate("t", f"[{i}]", o, derived=derived) for i, o in enumerate(objs)]
     return service.ingest_candidates(candidates, PROV, source="t")
 
 
-def test_new_version_duplicate_and_rule_breaks_are_counted_apart(store: ObjectStore, clock: FixedClock) -> None:
-    s = _ingest(store, clock, _indicator(), _indicator(),
-                _indicator("2026-02-01T00:00:00.000Z"),
-                _indicator("2026-03-01T00:00:00.000Z", created="2025-01-01T00:00:00.000Z"))
+def test_new_version_duplicate_and_rule_breaks_are_counted_apart(
+    store: ObjectStore, clock: FixedClock
+) -> None:
+    s = _ingest(
+        store,
+        clock,
+        _indicator(),
+        _indicator(),
+        _indicator("2026-02-01T00:00:00.000Z"),
+        _indicator("2026-03-01T00:00:00.000Z", created="2025-01-01T00:00:00.000Z"),
+    )
     assert (s.added, s.duplicates, s.new_versions) == (1, 1, 1)
     [rejected] = s.rejected
     assert rejected.position == "[3]"
@@ -60,17 +73,26 @@ def test_new_version_duplicate_and_rule_breaks_are_counted_apart(store: ObjectSt
 
 
 def test_revoked_object_takes_no_new_version(store: ObjectStore, clock: FixedClock) -> None:
-    s = _ingest(store, clock, _indicator("2026-02-01T00:00:00.000Z", revoked=True),
-                _indicator("2026-03-01T00:00:00.000Z"))
+    s = _ingest(
+        store,
+        clock,
+        _indicator("2026-02-01T00:00:00.000Z", revoked=True),
+        _indicator("2026-03-01T00:00:00.000Z"),
+    )
     assert s.new_versions == 0 and s.added == 1
     assert "revoked" in s.rejected[0].reason
 
 
-def test_derived_object_reingested_unchanged_is_a_duplicate(store: ObjectStore, clock: FixedClock) -> None:
+def test_derived_object_reingested_unchanged_is_a_duplicate(
+    store: ObjectStore, clock: FixedClock
+) -> None:
     _ingest(store, clock, _indicator(), derived=True)
     clock.advance(3_600_000_000)
-    later = _indicator("2026-05-01T00:00:00.000Z", created="2026-05-01T00:00:00.000Z",
-                       valid_from="2026-05-01T00:00:00Z")
+    later = _indicator(
+        "2026-05-01T00:00:00.000Z",
+        created="2026-05-01T00:00:00.000Z",
+        valid_from="2026-05-01T00:00:00Z",
+    )
     s = _ingest(store, clock, later, derived=True)
     assert (s.added, s.duplicates, s.new_versions) == (0, 1, 0)
 
@@ -79,8 +101,9 @@ def test_derived_object_with_changed_content_becomes_a_version_keeping_created(
     store: ObjectStore, clock: FixedClock
 ) -> None:
     _ingest(store, clock, _indicator(confidence=30), derived=True)
-    changed = _indicator("2026-05-01T00:00:00.000Z", created="2026-05-01T00:00:00.000Z",
-                         confidence=80)
+    changed = _indicator(
+        "2026-05-01T00:00:00.000Z", created="2026-05-01T00:00:00.000Z", confidence=80
+    )
     s = _ingest(store, clock, changed, derived=True)
     assert s.new_versions == 1, s.rejected
     versions = store.get_versions(changed["id"], ("all",))
@@ -89,7 +112,9 @@ def test_derived_object_with_changed_content_becomes_a_version_keeping_created(
     assert (versions[1].modified or "") > (versions[0].modified or "")
 
 
-def test_reader_failure_mid_document_rolls_everything_back(store: ObjectStore, clock: FixedClock) -> None:
+def test_reader_failure_mid_document_rolls_everything_back(
+    store: ObjectStore, clock: FixedClock
+) -> None:
     def candidates() -> Iterator[Candidate]:
         for i in range(5):
             yield Candidate("t", f"[{i}]", _indicator(f"2026-0{i + 1}-02T00:00:00.000Z"))
@@ -102,9 +127,16 @@ def test_reader_failure_mid_document_rolls_everything_back(store: ObjectStore, c
     assert store.stats().versions == 0
 
 
-def test_unreadable_candidate_is_reported_with_the_reader_reason(store: ObjectStore, clock: FixedClock) -> None:
+def test_unreadable_candidate_is_reported_with_the_reader_reason(
+    store: ObjectStore, clock: FixedClock
+) -> None:
     service = IngestService(store, clock, principal="tester")
-    s = service.ingest_candidates([Candidate("f.txt", "line 3", None, error="not an IOC: 'foo'")],
-                                  PROV, source="f.txt")
-    assert s.rejected[0].to_json() == {"source": "f.txt", "position": "line 3", "id": None,
-                                       "reason": "not an IOC: 'foo'"}
+    s = service.ingest_candidates(
+        [Candidate("f.txt", "line 3", None, error="not an IOC: 'foo'")], PROV, source="f.txt"
+    )
+    assert s.rejected[0].to_json() == {
+        "source": "f.txt",
+        "position": "line 3",
+        "id": None,
+        "reason": "not an IOC: 'foo'",
+    }

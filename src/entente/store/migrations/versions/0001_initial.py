@@ -39,14 +39,13 @@ def upgrade() -> None:
         sa.Column("source_name", sa.Text(), nullable=False),
         sa.Column("principal", sa.Text(), nullable=False),
         sa.Column("agreement", sa.Text(), nullable=True),
+        sa.Column("marking_refs", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("date_added_us", name="pk_object_versions"),
         sa.UniqueConstraint("id", "version", name="uq_object_versions_id_version"),
     )
     for name, columns in (
-        ("ix_object_versions_type", ["type"]),
         ("ix_object_versions_modified", ["modified"]),
         ("ix_object_versions_created_by_ref", ["created_by_ref"]),
-        ("ix_object_versions_spec_version", ["spec_version"]),
         ("ix_object_versions_is_last_date_added_us", ["is_last", "date_added_us"]),
         ("ix_object_versions_type_is_last_date_added_us", ["type", "is_last", "date_added_us"]),
     ):
@@ -54,18 +53,11 @@ def upgrade() -> None:
 
     op.create_table(
         "object_markings",
-        sa.Column("date_added_us", _DATE_ADDED, nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("marking_ref", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("date_added_us", "position", name="pk_object_markings"),
-        sa.ForeignKeyConstraint(
-            ["date_added_us"],
-            ["object_versions.date_added_us"],
-            name="fk_object_markings_date_added_us_object_versions",
-            ondelete="CASCADE",
-        ),
+        sa.Column("date_added_us", _DATE_ADDED, nullable=False),
+        sa.PrimaryKeyConstraint("marking_ref", "date_added_us", name="pk_object_markings"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_object_markings_marking_ref", "object_markings", ["marking_ref"])
 
     node_state = op.create_table(
         "node_state",
@@ -80,6 +72,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop everything the upgrade created."""
     op.drop_table("node_state")
-    op.drop_index("ix_object_markings_marking_ref", table_name="object_markings")
     op.drop_table("object_markings")
     op.drop_table("object_versions")
