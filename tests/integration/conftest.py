@@ -1,4 +1,4 @@
-"""Fixtures for integration tests: a real store on a temporary SQLite file."""
+"""Fixtures for integration tests: a real node store on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,9 +18,16 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-@pytest.fixture
-def store(tmp_path: Path, clock: FixedClock) -> Iterator[ObjectStore]:
-    opened = open_store(f"sqlite:///{tmp_path / 'node.db'}", clock)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
+) -> Iterator[ObjectStore]:
+    """A node store with its built-in markings, on each backend."""
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'node.db'}", clock)
+    else:
+        url, schema = request.getfixturevalue("postgres_schema")
+        opened = open_store(url, clock, schema=schema)
     ensure_builtin_markings(opened, clock)
     try:
         yield opened

@@ -20,11 +20,18 @@ __all__ = ["app"]
 app = typer.Typer(help="Browse stored STIX objects.", no_args_is_help=True)
 
 
+def _original_version(raw: dict[str, Any]) -> str | None:
+    """The version as its creator wrote it (``modified``, else ``created``; §3.6)."""
+    value = raw.get("modified", raw.get("created"))
+    return value if isinstance(value, str) else None
+
+
 def _describe(version: StoredVersion) -> dict[str, Any]:
+    raw = version.to_json()
     return {
         "id": version.id,
         "type": version.type,
-        "version": version.modified or version.created,
+        "version": _original_version(raw),
         "date_added": format_timestamp_us(version.date_added_us),
         "provenance": {
             "source_kind": version.provenance.source_kind.value,
@@ -32,7 +39,7 @@ def _describe(version: StoredVersion) -> dict[str, Any]:
             "principal": version.provenance.principal,
             "agreement": version.provenance.agreement,
         },
-        "object": version.to_json(),
+        "object": raw,
     }
 
 
@@ -50,7 +57,7 @@ def _markings(version: StoredVersion) -> str:
     for ref in version.marking_refs:
         level = tlp_of(ref)
         names.append(f"TLP:{level.label.upper()}" if level is not None else ref[:30])
-    return ", ".join(names)
+    return ", ".join(names) if names else "(unmarked)"
 
 
 @app.command("list")
@@ -61,7 +68,7 @@ def list_objects(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """List the latest version of stored objects, most recently added last."""
+    """List the latest version of stored objects, in the order they were added."""
 
     def body() -> int:
         with node() as opened:
@@ -75,7 +82,9 @@ def list_objects(
         for column in ("id", "type", "name / value", "modified", "markings"):
             table.add_column(column, overflow="fold")
         for v in page.items:
-            table.add_row(v.id, v.type, _label(v), v.modified or "", _markings(v))
+            table.add_row(
+                v.id, v.type, _label(v), _original_version(v.to_json()) or "", _markings(v)
+            )
         console.print(table)
         return 0
 
