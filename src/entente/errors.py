@@ -38,34 +38,31 @@ class InvalidInput(EntenteError):
     """Data from outside is wrong; the caller can fix it."""
 
 
-class InvalidObject(InvalidInput):
+class _LocatedError(InvalidInput):
+    """Bad input whose reason is tied to one field of one object."""
+
+    def __init__(self, reason: str, field: str = "", object_id: str | None = None) -> None:
+        self.reason = reason
+        self.field = field
+        self.object_id = object_id
+        where = f"{field}: " if field else ""
+        super().__init__(f"{where}{reason}")
+
+
+class InvalidObject(_LocatedError):
     """A STIX object breaks the specification.
 
     ``field`` is a JSON-path-like location inside the object (``"created"``,
     ``"external_references[2].url"``) or ``""`` for the object as a whole.
     """
 
-    def __init__(self, reason: str, field: str = "", object_id: str | None = None) -> None:
-        self.reason = reason
-        self.field = field
-        self.object_id = object_id
-        where = f"{field}: " if field else ""
-        super().__init__(f"{where}{reason}")
-
 
 class InvalidPattern(InvalidObject):
     """A STIX pattern that the STIX 2.1 patterning grammar (§9) rejects."""
 
 
-class VersioningError(InvalidInput):
+class VersioningError(_LocatedError):
     """A new version that breaks the versioning rules of STIX 2.1 §3.6."""
-
-    def __init__(self, reason: str, field: str = "", object_id: str | None = None) -> None:
-        self.reason = reason
-        self.field = field
-        self.object_id = object_id
-        where = f"{field}: " if field else ""
-        super().__init__(f"{where}{reason}")
 
 
 class MalformedDocument(InvalidInput):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -254,14 +254,20 @@ def _not_before(
 # --------------------------------------------------------------------------- common properties
 
 
+def _json_objects(raw: Mapping[str, Any], name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(location, item)`` for each item of the list ``raw[name]``, which must hold objects."""
+    items = raw[name]
+    if type(items) is not list:
+        raise _fail(f"must be a list, not {type(items).__name__}", name)
+    for i, item in enumerate(items):
+        where = f"{name}[{i}]"
+        if type(item) is not dict:
+            raise _fail(f"must be a JSON object, not {type(item).__name__}", where)
+        yield where, item
+
+
 def _check_external_references(raw: Mapping[str, Any], _: str) -> None:
-    refs = raw["external_references"]
-    if type(refs) is not list:
-        raise _fail(f"must be a list, not {type(refs).__name__}", "external_references")
-    for i, ref in enumerate(refs):
-        where = f"external_references[{i}]"
-        if type(ref) is not dict:
-            raise _fail(f"must be a JSON object, not {type(ref).__name__}", where)
+    for where, ref in _json_objects(raw, "external_references"):
         if "source_name" not in ref:
             raise _fail("is required (§2.5)", f"{where}.source_name")
         for key in ("source_name", "description", "url", "external_id"):
@@ -272,13 +278,7 @@ def _check_external_references(raw: Mapping[str, Any], _: str) -> None:
 
 
 def _check_granular_markings(raw: Mapping[str, Any], _: str) -> None:
-    markings = raw["granular_markings"]
-    if type(markings) is not list:
-        raise _fail(f"must be a list, not {type(markings).__name__}", "granular_markings")
-    for i, marking in enumerate(markings):
-        where = f"granular_markings[{i}]"
-        if type(marking) is not dict:
-            raise _fail(f"must be a JSON object, not {type(marking).__name__}", where)
+    for where, marking in _json_objects(raw, "granular_markings"):
         has_ref, has_lang = "marking_ref" in marking, "lang" in marking
         if has_ref == has_lang:
             raise _fail("must have exactly one of marking_ref or lang (§7.2.3)", where)
@@ -308,13 +308,7 @@ def _check_extensions(raw: Mapping[str, Any], _: str) -> None:
 
 
 def _check_kill_chain_phases(raw: Mapping[str, Any], _: str) -> None:
-    phases = raw["kill_chain_phases"]
-    if type(phases) is not list:
-        raise _fail(f"must be a list, not {type(phases).__name__}", "kill_chain_phases")
-    for i, phase in enumerate(phases):
-        where = f"kill_chain_phases[{i}]"
-        if type(phase) is not dict:
-            raise _fail(f"must be a JSON object, not {type(phase).__name__}", where)
+    for where, phase in _json_objects(raw, "kill_chain_phases"):
         for key in ("kill_chain_name", "phase_name"):
             if type(phase.get(key)) is not str:
                 raise _fail("is required and must be a string (§2.7)", f"{where}.{key}")

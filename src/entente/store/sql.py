@@ -203,7 +203,10 @@ class SqlTransaction:
         # IMMEDIATE, PostgreSQL at the first insert (node_state FOR UPDATE). While it is
         # held no other writer can add versions, so what this transaction has read about
         # an id stays true: ``_bounds`` caches it (None: no version stored) and saves the
-        # insert a lookup of ids that versions_of has just read.
+        # insert a lookup of ids that versions_of has just read. It holds only what the
+        # latest versions_of or insert saw, so that memory stays bounded by the batch size
+        # however large the transaction (a 1 GB bundle is one transaction); anything else
+        # is read again from the database, which sees this transaction's own writes.
         self._locked = conn.dialect.name == "sqlite"
         self._last_us: int | None = None  # node_state.last_date_added_us, once locked
         self._bounds: dict[str, _Bounds | None] = {}
@@ -226,6 +229,7 @@ class SqlTransaction:
         for records in found.values():
             records.sort(key=lambda r: r.version)
         if self._locked:
+            self._bounds = {}
             for oid in unique:
                 held = found.get(oid)
                 self._bounds[oid] = (
@@ -273,11 +277,9 @@ class SqlTransaction:
             ) from exc
         except SQLAlchemyError as exc:
             raise StorageError(f"storing versions failed: {exc}") from exc
-        if not self._locked:
-            self._locked = True
-            self._bounds.clear()  # read before the lock: possibly stale
+        self._locked = True
         self._last_us = last_us
-        self._bounds.update(bounds)
+        self._bounds = dict(bounds)
         self.inserted += len(stored)
         return stored
 
