@@ -42,6 +42,14 @@ def _objects_in(path: Path) -> list[dict[str, Any]]:
     return [document]
 
 
+def _positioned(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The objects of a file with the position the reader gives each."""
+    document = orjson.loads(path.read_bytes())
+    if isinstance(document, dict) and isinstance(document.get("objects"), list):
+        return [(f"objects[{i}]", o) for i, o in enumerate(document["objects"])]
+    return [("object", document)]
+
+
 def test_ics_attack_bundle_stores_exactly_its_objects_and_reingest_adds_nothing(
     store: ObjectStore, clock: FixedClock
 ) -> None:
@@ -65,9 +73,13 @@ def test_every_corpus_file_ingests_alone_and_only_invalid_objects_are_refused(
         fresh = open_store(f"sqlite:///{tmp_path / f'{n}.db'}", clock)
         try:
             summary = _ingest(fresh, clock, path)
-            assert summary.added + summary.duplicates + len(summary.rejected) == len(
-                _objects_in(Path(path))
-            )
+            objects = _objects_in(Path(path))
+            assert summary.added + summary.duplicates + len(summary.rejected) == len(objects)
+            rejected = {r.position for r in summary.rejected}
+            stored = [v.to_json() for v in fresh.iter_all(ObjectQuery(versions=("all",)))]
+            for position, obj in _positioned(Path(path)):
+                if position not in rejected:
+                    assert obj in stored, f"{path} {position} not stored verbatim"
             total.merge(summary)
         finally:
             fresh.close()

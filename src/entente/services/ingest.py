@@ -160,7 +160,8 @@ class IngestService:
             obj = parsed_obj
             versions = history.get(obj.id)
             if versions is None:
-                versions = [_restore(v) for v in stored.get(obj.id, ())]
+                held = stored.get(obj.id)
+                versions = [_restore(v) for v in held] if held else []
                 history[obj.id] = versions
             try:
                 if candidate.derived and versions:

@@ -328,9 +328,20 @@ class SqlTransaction:
             last = self._last_us
         # TAXII 2.1 §3.2 date_added: strictly increasing even if the clock goes backwards.
         first_us = max(self._clock.now_us(), last + 1)
-        added_of = {
-            (new.id, new.version): first_us + offset for offset, (new, _) in enumerate(versions)
-        }
+        # The first and last version of each id within this batch, with their date_added.
+        lows: dict[str, tuple[str, int]] = {}
+        highs: dict[str, tuple[str, int]] = {}
+        added_us = first_us
+        for new, _ in versions:
+            entry = (new.version, added_us)
+            low = lows.get(new.id)
+            if low is None:
+                lows[new.id] = highs[new.id] = entry
+            elif new.version < low[0]:
+                lows[new.id] = entry
+            elif new.version > highs[new.id][0]:
+                highs[new.id] = entry
+            added_us += 1
 
         # The first and last version of each id once this batch is in; the flags of the
         # stored rows that stop being first or last are cleared (STIX 2.1 §3.6: versions
@@ -339,17 +350,16 @@ class SqlTransaction:
         bounds: dict[str, _Bounds] = {}
         clear_first: list[dict[str, int]] = []
         clear_last: list[dict[str, int]] = []
-        for oid, keys in by_id.items():
-            lo, hi = min(keys), max(keys)
-            first, last_version = (lo, added_of[oid, lo]), (hi, added_of[oid, hi])
+        for oid in by_id:
+            first, last_version = lows[oid], highs[oid]
             current = stored_bounds[oid]
             if current is not None:
                 (old_first, old_last) = current
-                if old_first[0] < lo:
+                if old_first[0] < first[0]:
                     first = old_first
                 else:
                     clear_first.append({"d": old_first[1]})
-                if old_last[0] > hi:
+                if old_last[0] > last_version[0]:
                     last_version = old_last
                 else:
                     clear_last.append({"d": old_last[1]})
@@ -360,7 +370,12 @@ class SqlTransaction:
         marking_rows: list[tuple[str, int]] = []
         stored: list[StoredVersion] = []
         added_us = first_us
+        kinds: dict[SourceKind, str] = {}  # enum .value is a property: once per kind
         for (new, prov), raw_text in zip(versions, texts, strict=True):
+            first, last_version = bounds[new.id]
+            kind = kinds.get(prov.source_kind)
+            if kind is None:
+                kind = kinds[prov.source_kind] = prov.source_kind.value
             rows_out.append(
                 (
                     added_us,
@@ -372,19 +387,23 @@ class SqlTransaction:
                     new.modified,
                     new.created_by_ref,
                     new.revoked,
-                    added_us == bounds[new.id][0][1],
-                    added_us == bounds[new.id][1][1],
+                    added_us == first[1],
+                    added_us == last_version[1],
                     raw_text,
-                    prov.source_kind.value,
+                    kind,
                     prov.source_name,
                     prov.principal,
                     prov.agreement,
                     orjson.dumps(new.marking_refs).decode("utf-8"),
                 )
             )
-            if new.marking_refs:
+            refs = new.marking_refs
+            if len(refs) == 1:
+                marking_rows.append((refs[0], added_us))
+            elif refs:
                 # A ref listed twice in one object is one index entry.
-                marking_rows.extend((ref, added_us) for ref in dict.fromkeys(new.marking_refs))
+                for ref in dict.fromkeys(refs):
+                    marking_rows.append((ref, added_us))
             stored.append(
                 StoredVersion(
                     id=new.id,
@@ -395,7 +414,7 @@ class SqlTransaction:
                     modified=new.modified,
                     created_by_ref=new.created_by_ref,
                     revoked=new.revoked,
-                    marking_refs=tuple(new.marking_refs),
+                    marking_refs=tuple(refs),
                     raw_json=new.raw_json,
                     date_added_us=added_us,
                     provenance=prov,
