@@ -10,8 +10,9 @@ from entente.clock import Clock, SystemClock
 from entente.config import Settings
 from entente.errors import ConfigurationError
 from entente.services import ensure_builtin_markings
-from entente.store import ObjectStore
+from entente.store import ObjectStore, TokenStore
 from entente.store.sql import open_store
+from entente.store.sql_tokens import SqlTokenStore
 
 __all__ = ["Node", "open_node"]
 
@@ -23,6 +24,7 @@ class Node:
     settings: Settings
     store: ObjectStore
     clock: Clock
+    tokens: TokenStore
 
 
 @contextmanager
@@ -36,6 +38,7 @@ def open_node(settings: Settings, clock: Clock | None = None) -> Iterator[Node]:
     store = open_store(settings.database_url, clock)
     try:
         ensure_builtin_markings(store, clock)
-        yield Node(settings=settings, store=store, clock=clock)
+        tokens = SqlTokenStore(store.engine, clock)
+        yield Node(settings=settings, store=store, clock=clock, tokens=tokens)
     finally:
         store.close()

@@ -11,12 +11,14 @@
      │    └── UnsupportedFormat       no reader knows this input
      ├── ObjectNotFound               no such object (or version) in the store
      ├── ConfigurationError           settings that cannot work (bad URL, unwritable home)
-     └── StorageError                 the store failed (I/O, schema); never the client's fault
+     ├── StorageError                 the store failed (I/O, schema); never the client's fault
+     └── AuthenticationFailed         an unknown, malformed, revoked or expired credential
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationFailed",
     "ConfigurationError",
     "EntenteError",
     "InvalidInput",
@@ -83,3 +85,7 @@ class ConfigurationError(EntenteError):
 
 class StorageError(EntenteError):
     """The store failed for reasons that are not the caller's fault."""
+
+
+class AuthenticationFailed(EntenteError):
+    """A presented credential (an API token) is unknown, malformed, revoked or expired."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from entente.cli import demo, ingest, init, objects, stats
+from entente.cli import demo, ingest, init, objects, stats, token
 
 __all__ = ["app"]
 
@@ -20,3 +20,4 @@ app.command("ingest")(ingest.ingest)
 app.command("stats")(stats.stats)
 app.command("demo")(demo.demo)
 app.add_typer(objects.app, name="objects")
+app.add_typer(token.app, name="token")

@@ -12,7 +12,13 @@ import orjson
 import typer
 from rich.console import Console
 
-from entente.errors import ConfigurationError, EntenteError, InvalidInput, ObjectNotFound
+from entente.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    EntenteError,
+    InvalidInput,
+    ObjectNotFound,
+)
 
 __all__ = [
     "ExitCode",
@@ -56,7 +62,7 @@ def reporting_errors() -> Iterator[None]:
         yield
     except typer.Exit:
         raise
-    except (InvalidInput, ObjectNotFound, ConfigurationError) as exc:
+    except (InvalidInput, ObjectNotFound, ConfigurationError, AuthenticationFailed) as exc:
         fail(str(exc), ExitCode.INPUT)
     except EntenteError as exc:
         fail(f"internal error: {exc}", ExitCode.INTERNAL)

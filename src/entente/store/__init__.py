@@ -14,8 +14,10 @@ from entente.store.records import (
     StoreStats,
     VersionFilter,
 )
+from entente.store.token_port import ApiToken, TokenStatus, TokenStore
 
 __all__ = [
+    "ApiToken",
     "NewVersion",
     "ObjectQuery",
     "ObjectStore",
@@ -25,5 +27,7 @@ __all__ = [
     "StoreStats",
     "StoreTransaction",
     "StoredVersion",
+    "TokenStatus",
+    "TokenStore",
     "VersionFilter",
 ]

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["metadata", "node_state", "object_markings", "object_versions"]
+__all__ = ["api_tokens", "metadata", "node_state", "object_markings", "object_versions"]
 
 # Named constraints so that migrations (and SQLite batch mode) can refer to them by name.
 metadata = MetaData(
@@ -87,4 +87,26 @@ node_state = Table(
     # increasing across restarts even when the wall clock goes backwards.
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("last_date_added_us", BigInteger, nullable=False),
+)
+
+# API tokens (architecture §2: principals of an org holding a role). Only the SHA-256 of the
+# secret is kept. The secret is 256 random bits, so a fast hash is right: slow, salted
+# password hashes (Argon2id, bcrypt; OWASP Password Storage Cheat Sheet) exist to slow the
+# guessing of low-entropy, user-chosen passwords, and would only add latency to each request.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    # A short public id ("tok_" + 12 hex) that also appears inside the secret.
+    Column("token_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    # The org's STIX identity id, and its name as given.
+    Column("org", Text, nullable=False),
+    Column("org_name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    # Lowercase hex SHA-256 of the whole secret string.
+    Column("secret_hash", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("expires_us", BigInteger, nullable=True),
+    Column("revoked_us", BigInteger, nullable=True),
+    Column("last_used_us", BigInteger, nullable=True),
 )

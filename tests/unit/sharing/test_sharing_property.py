@@ -1,0 +1,81 @@
+"""Property: ``decide`` agrees with the table-driven oracle on generated pairs (conventions §10)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.unit.sharing.oracle import TLP_BY_MARKING_ID, level_of, oracle_allows
+
+from entente.sharing import (
+    Deny,
+    NodeContext,
+    Principal,
+    Role,
+    VersionFacts,
+    decide,
+    is_allowed,
+)
+from entente.stix import Tlp
+
+ORGS = [f"identity--{n:08x}-0000-4000-8000-000000000000" for n in range(1, 6)]
+PRINCIPAL_IDS = ["alice", "bob", "carol", "token-1", "svc-sync"]
+STATEMENTS = [
+    "marking-definition--aaaaaaaa-0000-4000-8000-000000000001",
+    "marking-definition--aaaaaaaa-0000-4000-8000-000000000002",
+]
+UNKNOWN = [
+    "marking-definition--bbbbbbbb-0000-4000-8000-000000000001",
+    "marking-definition--bbbbbbbb-0000-4000-8000-000000000002",
+]
+MARKING_POOL = sorted(TLP_BY_MARKING_ID) + STATEMENTS + UNKNOWN
+
+orgs = st.sampled_from(ORGS)
+principals = st.builds(
+    Principal,
+    id=st.sampled_from(PRINCIPAL_IDS),
+    org=orgs,
+    role=st.sampled_from(list(Role)),
+    is_individual=st.booleans(),
+)
+audiences = st.none() | principals
+contexts = st.builds(
+    NodeContext,
+    node_org=orgs,
+    community_orgs=st.frozensets(orgs),
+    default_marking=st.sampled_from(list(Tlp)),
+    known_statement_markings=st.frozensets(st.sampled_from(STATEMENTS + UNKNOWN[:1])),
+)
+versions = st.builds(
+    VersionFacts,
+    id=st.just("indicator--11111111-2222-4333-8444-555555555555"),
+    type=st.just("indicator"),
+    created_by_ref=st.none() | orgs,
+    # Lists (not sets) so duplicates, TLP 1.0 + 2.0 mixes and unknown ids all occur.
+    marking_refs=st.lists(st.sampled_from(MARKING_POOL), max_size=4).map(tuple),
+    received_from_org=st.none() | orgs,
+    reshare_allowed=st.booleans(),
+    red_recipients=st.frozensets(st.sampled_from(PRINCIPAL_IDS)),
+)
+
+
+@settings(max_examples=2000)
+@given(facts=versions, audience=audiences, ctx=contexts)
+def test_decide_agrees_with_the_oracle(
+    facts: VersionFacts, audience: Principal | None, ctx: NodeContext
+) -> None:
+    decision = decide(facts, audience, ctx)
+    assert is_allowed(decision) == oracle_allows(facts, audience, ctx)
+    if level_of(facts, ctx) is None:
+        assert isinstance(decision, Deny)
+        assert decision.reason.startswith("unknown marking")
+
+
+@given(facts=versions, audience=audiences, ctx=contexts, data=st.data())
+def test_marking_order_and_duplicates_do_not_matter(
+    facts: VersionFacts, audience: Principal | None, ctx: NodeContext, data: st.DataObject
+) -> None:
+    shuffled = data.draw(st.permutations(facts.marking_refs + facts.marking_refs))
+    again = dataclasses.replace(facts, marking_refs=tuple(shuffled))
+    assert is_allowed(decide(again, audience, ctx)) == is_allowed(decide(facts, audience, ctx))
