@@ -10,8 +10,9 @@ from entente.clock import Clock, SystemClock
 from entente.config import Settings
 from entente.errors import ConfigurationError
 from entente.services import ensure_builtin_markings
-from entente.store import ObjectStore, TokenStore
+from entente.store import ObjectStore, StatusStore, TokenStore
 from entente.store.sql import open_store
+from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 
 __all__ = ["Node", "open_node"]
@@ -25,6 +26,7 @@ class Node:
     store: ObjectStore
     clock: Clock
     tokens: TokenStore
+    statuses: StatusStore
 
 
 @contextmanager
@@ -39,6 +41,7 @@ def open_node(settings: Settings, clock: Clock | None = None) -> Iterator[Node]:
     try:
         ensure_builtin_markings(store, clock)
         tokens = SqlTokenStore(store.engine, clock)
-        yield Node(settings=settings, store=store, clock=clock, tokens=tokens)
+        statuses = SqlStatusStore(store.engine)
+        yield Node(settings=settings, store=store, clock=clock, tokens=tokens, statuses=statuses)
     finally:
         store.close()

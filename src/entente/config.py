@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import os
 import tomllib
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from entente.errors import ConfigurationError
+from entente.services.taxii import CollectionDef, collection_uuid
 from entente.stix import Tlp, parse_tlp
 
-__all__ = ["CONFIG_FILE", "Settings", "load_settings"]
+__all__ = [
+    "CONFIG_FILE",
+    "DEFAULT_MAX_CONTENT_LENGTH",
+    "DEFAULT_ORG_NAME",
+    "Settings",
+    "load_settings",
+    "parse_collections",
+]
 
 CONFIG_FILE = "entente.toml"
+DEFAULT_ORG_NAME = "Entente node"
+# TAXII 2.1 §4.2.1 max_content_length advertised in the API root: 10 MiB.
+DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+_ROLES = frozenset({"admin", "analyst", "reader", "partner"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +36,10 @@ class Settings:
     home: Path
     database_url: str
     default_marking: Tlp = Tlp.AMBER_STRICT  # architecture §2: unmarked fails closed
+    org_name: str = DEFAULT_ORG_NAME
+    max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
+    # Empty: the default collections of ``entente.services.taxii``.
+    collections: tuple[CollectionDef, ...] = ()
 
     @property
     def config_path(self) -> Path:
@@ -54,4 +71,67 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             default_marking = parse_tlp(str(marking))
         except ValueError as exc:
             raise ConfigurationError(f"default_marking: {exc}") from exc
-    return Settings(home=home, database_url=url, default_marking=default_marking)
+    org_name = env.get("ENTENTE_ORG") or file_values.get("org_name") or DEFAULT_ORG_NAME
+    if not isinstance(org_name, str) or not org_name.strip():
+        raise ConfigurationError("org_name must be a non-empty string")
+    max_length = file_values.get("max_content_length", DEFAULT_MAX_CONTENT_LENGTH)
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
+        raise ConfigurationError("max_content_length must be a positive integer")
+    return Settings(
+        home=home,
+        database_url=url,
+        default_marking=default_marking,
+        org_name=org_name.strip(),
+        max_content_length=max_length,
+        collections=parse_collections(file_values.get("collections", [])),
+    )
+
+
+def _strings(entry: Mapping[str, object], name: str, default: frozenset[str]) -> frozenset[str]:
+    value = entry.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigurationError(f"collections.{name} must be a list of strings")
+    return frozenset(str(v) for v in value)
+
+
+def parse_collections(value: object) -> tuple[CollectionDef, ...]:
+    """The ``[[collections]]`` tables of ``entente.toml`` as collection definitions."""
+    if not isinstance(value, list):
+        raise ConfigurationError("collections must be an array of tables ([[collections]])")
+    parsed: list[CollectionDef] = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise ConfigurationError("each [[collections]] entry must be a table")
+        title = entry.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise ConfigurationError("each [[collections]] entry needs a title")
+        raw_id = entry.get("id")
+        try:
+            collection_id = collection_uuid(title) if raw_id is None else uuid.UUID(str(raw_id))
+        except ValueError as exc:
+            raise ConfigurationError(f"collection {title!r}: id is not a UUID") from exc
+        description = entry.get("description", "")
+        if not isinstance(description, str):
+            raise ConfigurationError(f"collection {title!r}: description must be a string")
+        base = CollectionDef(id=collection_id, title=title)
+        can_read = _strings(entry, "can_read", base.can_read)
+        can_write = _strings(entry, "can_write", base.can_write)
+        if not (can_read | can_write) <= _ROLES:
+            raise ConfigurationError(f"collection {title!r}: unknown role in can_read/can_write")
+        parsed.append(
+            CollectionDef(
+                id=collection_id,
+                title=title,
+                description=description,
+                types=_strings(entry, "types", frozenset()),
+                marking_refs=_strings(entry, "marking_refs", frozenset()),
+                source_names=_strings(entry, "source_names", frozenset()),
+                can_read=can_read,
+                can_write=can_write,
+            )
+        )
+    if len({c.id for c in parsed}) != len(parsed):
+        raise ConfigurationError("two [[collections]] share an id")
+    return tuple(parsed)

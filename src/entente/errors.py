@@ -12,10 +12,15 @@
      ├── ObjectNotFound               no such object (or version) in the store
      ├── ConfigurationError           settings that cannot work (bad URL, unwritable home)
      ├── StorageError                 the store failed (I/O, schema); never the client's fault
-     └── AuthenticationFailed         an unknown, malformed, revoked or expired credential
+     ├── AuthenticationFailed         an unknown, malformed, revoked or expired credential
+     ├── PermissionDenied             an authenticated caller whose role may not do this
+     └── TaxiiError                   a TAXII server answered with an error or broke TAXII 2.1
+          └── TaxiiUnavailable        still 429/503 or unreachable after every retry
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "AuthenticationFailed",
@@ -26,7 +31,10 @@ __all__ = [
     "InvalidPattern",
     "MalformedDocument",
     "ObjectNotFound",
+    "PermissionDenied",
     "StorageError",
+    "TaxiiError",
+    "TaxiiUnavailable",
     "UnsupportedFormat",
     "VersioningError",
 ]
@@ -89,3 +97,33 @@ class StorageError(EntenteError):
 
 class AuthenticationFailed(EntenteError):
     """A presented credential (an API token) is unknown, malformed, revoked or expired."""
+
+
+class TaxiiError(EntenteError):
+    """A remote TAXII exchange failed: an HTTP error status or a response that breaks TAXII 2.1.
+
+    ``status`` is the HTTP status (``None`` when no response arrived) and ``body`` the TAXII
+    §3.6.1 ``error`` message when the server sent one as JSON (``None`` for HTML and the like).
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None, url: str, body: dict[str, Any] | None = None
+    ) -> None:
+        self.status = status
+        self.url = url
+        self.body = body
+        super().__init__(message)
+
+    @property
+    def title(self) -> str | None:
+        """The ``title`` of the TAXII error message, when there is one."""
+        title = self.body.get("title") if self.body is not None else None
+        return title if isinstance(title, str) else None
+
+
+class TaxiiUnavailable(TaxiiError):
+    """The server kept answering 429/503, or could not be reached, through every retry."""
+
+
+class PermissionDenied(EntenteError):
+    """An authenticated caller whose role or collection access does not allow the action."""

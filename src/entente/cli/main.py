@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from entente.cli import demo, ingest, init, objects, stats, token
+from entente.cli import demo, ingest, init, objects, serve, stats, token
 
 __all__ = ["app"]
 
@@ -19,5 +19,6 @@ app.command("init")(init.init)
 app.command("ingest")(ingest.ingest)
 app.command("stats")(stats.stats)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 app.add_typer(objects.app, name="objects")
 app.add_typer(token.app, name="token")

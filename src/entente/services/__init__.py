@@ -2,6 +2,16 @@
 
 from entente.services.ingest import IngestService, IngestSummary, Rejection
 from entente.services.node import ensure_builtin_markings, node_stats
+from entente.services.taxii import (
+    DEFAULT_COLLECTIONS,
+    STATUS_RETENTION_US,
+    CollectionDef,
+    TaxiiService,
+    collection_uuid,
+    node_org_id,
+    principal_of,
+    version_facts,
+)
 from entente.services.tokens import (
     ROLES,
     authenticate,
@@ -13,16 +23,24 @@ from entente.services.tokens import (
 )
 
 __all__ = [
+    "DEFAULT_COLLECTIONS",
     "ROLES",
+    "STATUS_RETENTION_US",
+    "CollectionDef",
     "IngestService",
     "IngestSummary",
     "Rejection",
+    "TaxiiService",
     "authenticate",
+    "collection_uuid",
     "create_token",
     "ensure_builtin_markings",
     "hash_secret",
     "list_tokens",
+    "node_org_id",
     "node_stats",
     "org_identity_id",
+    "principal_of",
     "revoke_token",
+    "version_facts",
 ]

@@ -14,6 +14,7 @@ from entente.store.records import (
     StoreStats,
     VersionFilter,
 )
+from entente.store.status_port import StatusEntry, StatusRecord, StatusStore
 from entente.store.token_port import ApiToken, TokenStatus, TokenStore
 
 __all__ = [
@@ -24,6 +25,9 @@ __all__ = [
     "Page",
     "Provenance",
     "SourceKind",
+    "StatusEntry",
+    "StatusRecord",
+    "StatusStore",
     "StoreStats",
     "StoreTransaction",
     "StoredVersion",

@@ -55,6 +55,14 @@ class ObjectStore(Protocol):
         """Every version matching ``query``, page after page."""
         ...
 
+    def delete_versions(self, object_id: str, version_keys: Sequence[str]) -> int:
+        """Delete the versions of ``object_id`` with these version keys; return how many.
+
+        The remaining versions' first/last flags are recomputed, so ``match[version]=first``
+        and ``last`` stay right after a delete.
+        """
+        ...
+
     def stats(self) -> StoreStats:
         """Counts of objects, versions and objects per type."""
         ...

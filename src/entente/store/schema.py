@@ -15,7 +15,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["api_tokens", "metadata", "node_state", "object_markings", "object_versions"]
+__all__ = [
+    "api_tokens",
+    "metadata",
+    "node_state",
+    "object_markings",
+    "object_versions",
+    "taxii_status",
+]
 
 # Named constraints so that migrations (and SQLite batch mode) can refer to them by name.
 metadata = MetaData(
@@ -109,4 +116,19 @@ api_tokens = Table(
     Column("expires_us", BigInteger, nullable=True),
     Column("revoked_us", BigInteger, nullable=True),
     Column("last_used_us", BigInteger, nullable=True),
+)
+
+# TAXII 2.1 §4.3 status resources of add-objects requests, kept for at least 24 hours
+# (§4.3.1 is silent on how long; clients poll shortly after a POST).
+taxii_status = Table(
+    "taxii_status",
+    metadata,
+    Column("status_id", Text, primary_key=True),
+    Column("collection_id", Text, nullable=False),
+    # The token id that made the request: only it may read the status.
+    Column("principal", Text, nullable=False),
+    Column("request_us", BigInteger, nullable=False),
+    # A JSON array of [id, version, outcome, message] per object.
+    Column("entries", Text, nullable=False),
+    Index(None, "request_us"),
 )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     create_engine,
+    delete,
     event,
     func,
     or_,
@@ -578,6 +579,63 @@ class SqlStore:
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+    def delete_versions(self, object_id: str, version_keys: Sequence[str]) -> int:
+        """Delete the versions of ``object_id`` with these version keys; return how many."""
+        keys = sorted(set(version_keys))
+        if not keys:
+            return 0
+        with _translated("deleting versions"):
+            conn = self._engine.connect().execution_options(**{_WRITE: True})
+            try:
+                with conn.begin():
+                    deleted = self._delete_rows(conn, object_id, keys)
+            finally:
+                conn.close()
+        return deleted
+
+    @staticmethod
+    def _delete_rows(conn: Connection, object_id: str, keys: Sequence[str]) -> int:
+        """Delete rows and their marking-index rows, then fix the first/last flags."""
+        rows = conn.execute(
+            select(_V.date_added_us, _V.marking_refs).where(
+                _V.id == object_id, _V.version.in_(keys)
+            )
+        ).all()
+        if not rows:
+            return 0
+        # The marking index is keyed (marking_ref, date_added_us); the row's own
+        # marking_refs says which of its entries exist.
+        marking_keys = [
+            {"r": ref, "d": row[0]} for row in rows for ref in dict.fromkeys(orjson.loads(row[1]))
+        ]
+        if marking_keys:
+            conn.execute(
+                delete(object_markings).where(
+                    _M.marking_ref == bindparam("r"), _M.date_added_us == bindparam("d")
+                ),
+                marking_keys,
+            )
+        gone = [row[0] for row in rows]
+        for chunk in range(0, len(gone), CHUNK):
+            conn.execute(
+                delete(object_versions).where(_V.date_added_us.in_(gone[chunk : chunk + CHUNK]))
+            )
+        remaining = conn.execute(
+            select(_V.date_added_us, _V.version).where(_V.id == object_id)
+        ).all()
+        if remaining:
+            first = min(remaining, key=lambda r: r[1])[0]
+            last = max(remaining, key=lambda r: r[1])[0]
+            conn.execute(
+                update(object_versions)
+                .where(_V.id == object_id)
+                .values(
+                    is_first=_V.date_added_us == first,
+                    is_last=_V.date_added_us == last,
+                )
+            )
+        return len(rows)
 
     def stats(self) -> StoreStats:
         """Counts of objects (distinct ids), versions (rows) and objects per type."""

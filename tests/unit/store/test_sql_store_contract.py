@@ -459,7 +459,7 @@ def test_reopening_a_migrated_store_keeps_its_data(open_at: OpenStore) -> None:
     second = open_at(FixedClock())
     assert second.stats().versions == 1
     with second.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
 
 
 def test_sqlite_store_creates_its_directory_and_sets_its_pragmas(tmp_path: Path) -> None:

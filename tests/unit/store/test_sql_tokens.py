@@ -208,7 +208,7 @@ def test_a_store_at_0001_upgrades_to_head_and_keeps_its_objects(
         assert (kept.id, kept.raw_json) == (object_id, raw)
         with upgraded.engine.connect() as conn:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert revision == "0002"
+        assert revision == "0003"
         tokens = SqlTokenStore(upgraded.engine, clock)
         tokens.add(token(1))
         assert tokens.get_by_id("tok_000000000001") == token(1)

@@ -1,0 +1,41 @@
+"""The FastAPI application of a node: TAXII 2.1 and REST routes, auth, error mapping."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from entente.bootstrap import Node
+from entente.server.auth import principal_resolver
+from entente.server.problems import install_error_handlers
+from entente.server.rest_routes import rest_router
+from entente.server.taxii_routes import taxii_router
+from entente.services import TaxiiService
+from entente.taxii.cursors import MIN_SECRET_BYTES
+
+__all__ = ["create_app"]
+
+
+def create_app(node: Node, *, secret: bytes) -> FastAPI:
+    """The app serving ``node``; ``secret`` signs the TAXII ``next`` cursors."""
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ValueError(f"the cursor secret needs at least {MIN_SECRET_BYTES} bytes")
+    service = TaxiiService(
+        store=node.store,
+        tokens=node.tokens,
+        statuses=node.statuses,
+        clock=node.clock,
+        collections=node.settings.collections,
+        org_name=node.settings.org_name,
+        default_marking=node.settings.default_marking,
+    )
+    app = FastAPI(
+        title="Entente",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    resolve = principal_resolver(node)
+    app.include_router(taxii_router(node, service, secret, resolve))
+    app.include_router(rest_router(service, secret, resolve))
+    return app

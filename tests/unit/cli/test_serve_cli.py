@@ -1,0 +1,62 @@
+"""``entente serve``: the cursor key file, and the settings the server reads."""
+
+from __future__ import annotations
+
+import stat
+import uuid
+from pathlib import Path
+
+import pytest
+
+from entente.cli.serve import load_cursor_secret
+from entente.config import load_settings
+from entente.errors import ConfigurationError
+from entente.services import collection_uuid, node_org_id, org_identity_id
+
+
+def test_the_cursor_key_is_created_0600_once_and_then_reused(tmp_path: Path) -> None:
+    first = load_cursor_secret(tmp_path)
+    assert len(first) == 32
+    assert stat.S_IMODE((tmp_path / "cursor.key").stat().st_mode) == 0o600
+    assert load_cursor_secret(tmp_path) == first
+
+
+def test_a_short_cursor_key_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "cursor.key").write_bytes(b"short")
+    with pytest.raises(ConfigurationError):
+        load_cursor_secret(tmp_path)
+
+
+def test_org_name_comes_from_the_environment_then_the_file(tmp_path: Path) -> None:
+    assert load_settings({"ENTENTE_HOME": str(tmp_path)}).org_name == "Entente node"
+    (tmp_path / "entente.toml").write_text('org_name = "From file"\n')
+    assert load_settings({"ENTENTE_HOME": str(tmp_path)}).org_name == "From file"
+    env = {"ENTENTE_HOME": str(tmp_path), "ENTENTE_ORG": "From env"}
+    assert load_settings(env).org_name == "From env"
+    assert node_org_id("From env") == org_identity_id("From env")
+
+
+def test_collections_are_read_from_the_toml_file(tmp_path: Path) -> None:
+    fixed = uuid.uuid4()
+    (tmp_path / "entente.toml").write_text(
+        "[[collections]]\n"
+        'title = "Malware"\n'
+        'types = ["malware"]\n'
+        'can_read = ["admin"]\n'
+        "[[collections]]\n"
+        f'id = "{fixed}"\n'
+        'title = "Feeds"\n'
+        'source_names = ["urlhaus"]\n'
+    )
+    malware, feeds = load_settings({"ENTENTE_HOME": str(tmp_path)}).collections
+    assert malware.id == collection_uuid("Malware")
+    assert malware.types == frozenset({"malware"})
+    assert malware.can_read == frozenset({"admin"})
+    assert feeds.id == fixed
+    assert feeds.source_names == frozenset({"urlhaus"})
+
+
+def test_an_unknown_role_in_a_collection_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "entente.toml").write_text('[[collections]]\ntitle = "X"\ncan_read = ["god"]\n')
+    with pytest.raises(ConfigurationError):
+        load_settings({"ENTENTE_HOME": str(tmp_path)})

@@ -1,0 +1,90 @@
+"""Fixtures for server tests: a node on SQLite, tokens of three orgs, a test client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from entente.bootstrap import Node, open_node
+from entente.clock import FixedClock
+from entente.config import Settings
+from entente.server import create_app
+from entente.services import DEFAULT_COLLECTIONS, create_token
+from entente.stix import Tlp, marking_id_for
+
+SECRET = b"0123456789abcdef0123456789abcdef"
+ALL = str(DEFAULT_COLLECTIONS[0].id)
+INDICATORS = str(DEFAULT_COLLECTIONS[1].id)
+TAXII = "application/taxii+json;version=2.1"
+ROOT = "/taxii2/api/"
+
+
+def indicator(n: int, *, tlp: Tlp | None = None, creator: str | None = None) -> dict[str, Any]:
+    """A valid STIX 2.1 indicator with a deterministic id."""
+    obj: dict[str, Any] = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--00000000-0000-4000-8000-{n:012d}",
+        "created": "2024-01-01T00:00:00.000Z",
+        "modified": "2024-01-01T00:00:00.000Z",
+        "pattern": f"[ipv4-addr:value = '10.0.{n // 256}.{n % 256}']",
+        "pattern_type": "stix",
+        "valid_from": "2024-01-01T00:00:00Z",
+    }
+    if tlp is not None:
+        obj["object_marking_refs"] = [marking_id_for(tlp)]
+    if creator is not None:
+        obj["created_by_ref"] = creator
+    return obj
+
+
+@dataclass(frozen=True)
+class Harness:
+    """A running app over a node, and auth headers per named principal."""
+
+    node: Node
+    client: TestClient
+    headers: dict[str, dict[str, str]]
+
+    def get(self, path: str, who: str = "admin", **params: Any) -> Any:
+        """GET ``path`` as ``who`` with TAXII Accept."""
+        return self.client.get(path, params=params, headers={**self.headers[who], "Accept": TAXII})
+
+    def post_objects(
+        self, objects: list[dict[str, Any]], who: str = "admin", collection: str = ALL
+    ) -> Any:
+        """POST an envelope of ``objects`` to a collection."""
+        return self.client.post(
+            f"{ROOT}collections/{collection}/objects/",
+            json={"objects": objects},
+            headers={**self.headers[who], "Accept": TAXII, "Content-Type": TAXII},
+        )
+
+
+PRINCIPALS = {
+    "admin": ("Entente node", "admin"),
+    "analyst": ("Entente node", "analyst"),
+    "reader_b": ("Org B", "reader"),
+    "analyst_b": ("Org B", "analyst"),
+    "partner_c": ("Org C", "partner"),
+}
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    """A node whose org is "Entente node", with principals of three orgs."""
+    settings = Settings(
+        home=tmp_path, database_url=f"sqlite:///{tmp_path / 'node.db'}", max_content_length=65536
+    )
+    with open_node(settings, FixedClock()) as node:
+        headers = {}
+        for name, (org, role) in PRINCIPALS.items():
+            _, secret = create_token(node.tokens, node.clock, org_name=org, role=role)
+            headers[name] = {"Authorization": f"Bearer {secret}"}
+        with TestClient(create_app(node, secret=SECRET), raise_server_exceptions=False) as client:
+            yield Harness(node, client, headers)
