@@ -1,19 +1,25 @@
-"""``entente demo``: a node with real sample intelligence, ready to explore."""
+"""``entente demo``: a node with real sample intelligence, served on loopback."""
 
 from __future__ import annotations
 
+import socket
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import uvicorn
 from rich.table import Table
 
 from entente.cli.context import cli_principal, node
-from entente.cli.output import console, print_json, run_command
+from entente.cli.output import console, err_console, print_json, run_command
+from entente.cli.serve import load_cursor_secret
+from entente.errors import InvalidInput
 from entente.ingest import InputFormat, open_document
-from entente.services import IngestService, IngestSummary
+from entente.server import create_app
+from entente.services import IngestService, IngestSummary, create_token
 from entente.stix import format_timestamp_us
+from entente.store import StoreStats
 
 __all__ = ["demo"]
 
@@ -28,12 +34,18 @@ _SAMPLES = (
 
 
 def demo(
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Then run the node's server.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to serve on.")] = 8080,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Ingest the shipped sample data into this node and show what it holds."""
+    """Ingest the shipped sample data, show what the node holds, then serve it."""
 
     def body() -> int:
-        report: dict[str, object] = {}
+        if serve:
+            _check_port_free(host, port)
         with node() as opened:
             service = IngestService(opened.store, opened.clock, principal=cli_principal())
             table = Table(title="Sample data ingested")
@@ -62,28 +74,76 @@ def demo(
                 )
             counts = opened.store.stats()
             home = opened.settings.home
-        report = {
-            "home": str(home),
-            "ingest": total.to_json(),
-            "objects": counts.objects,
-            "versions": counts.versions,
-            "by_type": counts.by_type,
-        }
-        if as_json:
-            print_json(report)
-            return 0
-        console.print(table)
-        console.print(
-            f"\nThe node at [bold]{home}[/] holds {counts.objects} objects "
-            f"({counts.versions} versions):"
-        )
-        top = sorted(counts.by_type.items(), key=lambda kv: (-kv[1], kv[0]))
-        console.print("  " + ", ".join(f"{t} {n}" for t, n in top))
-        console.print(_NEXT.format(home=Path(home)))
+            report: dict[str, Any] = {
+                "home": str(home),
+                "ingest": total.to_json(),
+                "objects": counts.objects,
+                "versions": counts.versions,
+                "by_type": counts.by_type,
+            }
+            if not serve:
+                _print_report(report, table, counts, home, as_json)
+                return 0
+            # A reader of the node's own org: it sees what the node's analysts see, through
+            # the sharing policy like any other caller.
+            _, secret = create_token(
+                opened.tokens,
+                opened.clock,
+                org_name=opened.settings.org_name,
+                role="reader",
+                name="demo reader",
+            )
+            base = f"http://{host}:{port}"
+            report["urls"] = {
+                "taxii": f"{base}/taxii2/",
+                "rest": f"{base}/api/v1/objects",
+                "openapi": f"{base}/api/v1/openapi.json",
+            }
+            report["reader_token"] = secret
+            _print_report(report, table, counts, home, as_json)
+            if not as_json:
+                console.print(_SERVING.format(base=base, token=secret), highlight=False)
+            app = create_app(opened, secret=load_cursor_secret(home))
+            err_console.print(f"serving on {base} (Ctrl-C to stop)")
+            uvicorn.run(app, host=host, port=port, log_level="warning")
         return 0
 
     run_command(body)
 
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse early, with a clear message, when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InvalidInput(f"cannot serve on {host}:{port} ({exc}); pass --port") from exc
+
+
+def _print_report(
+    report: dict[str, Any], table: Table, counts: StoreStats, home: Path, as_json: bool
+) -> None:
+    if as_json:
+        print_json(report)
+        return
+    console.print(table)
+    console.print(
+        f"\nThe node at [bold]{home}[/] holds {counts.objects} objects "
+        f"({counts.versions} versions):"
+    )
+    top = sorted(counts.by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+    console.print("  " + ", ".join(f"{t} {n}" for t, n in top))
+    console.print(_NEXT.format(home=home))
+
+
+_SERVING = """The node is serving on loopback:
+  TAXII 2.1   {base}/taxii2/
+  REST API    {base}/api/v1/objects   (OpenAPI: {base}/api/v1/openapi.json)
+  reader token (shown once): {token}
+  curl -H "Authorization: Bearer {token}" \\
+       -H "Accept: application/taxii+json;version=2.1" {base}/taxii2/api/collections/
+"""
 
 _NEXT = """
 Try next (ENTENTE_HOME={home}):

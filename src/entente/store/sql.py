@@ -37,6 +37,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from entente.clock import Clock
 from entente.errors import ConfigurationError, ObjectNotFound, StorageError
+from entente.store.failures import storage_errors
 from entente.store.records import (
     NewVersion,
     ObjectQuery,
@@ -180,15 +181,6 @@ def _version_condition(versions: Sequence[str]) -> ColumnElement[bool] | None:
     return or_(*terms)
 
 
-@contextmanager
-def _translated(action: str) -> Iterator[None]:
-    """Turn database failures into StorageError (errors.py: never the client's fault)."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        raise StorageError(f"{action} failed: {exc}") from exc
-
-
 # The (version key, date_added_us) of an id's first and last stored versions.
 _Bounds = tuple[tuple[str, int], tuple[str, int]]
 
@@ -222,7 +214,7 @@ class SqlTransaction:
         self._check_open()
         unique = list(dict.fromkeys(ids))
         found: dict[str, list[StoredVersion]] = {}
-        with _translated("reading stored versions"):
+        with storage_errors("reading stored versions"):
             for chunk in _chunks(self._existing(unique)):
                 stmt = _records_where(_V.id.in_(chunk))
                 for record in _to_records(self._conn.execute(stmt)):
@@ -473,10 +465,10 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         """Open a unit of work; it commits on normal exit and rolls back on an exception."""
-        with _translated("opening a transaction"):
+        with storage_errors("opening a transaction"):
             conn = self._engine.connect().execution_options(**{_WRITE: True})
         try:
-            with _translated("opening a transaction"):
+            with storage_errors("opening a transaction"):
                 trans = conn.begin()
             tx = SqlTransaction(conn, self._clock)
             try:
@@ -491,7 +483,7 @@ class SqlStore:
                     _log.warning("rollback failed: %s", exc)
                 raise
             tx._open = False
-            with _translated("committing"):
+            with storage_errors("committing"):
                 trans.commit()
         finally:
             conn.close()
@@ -530,7 +522,7 @@ class SqlStore:
         condition = _version_condition(versions)
         if condition is not None:
             conditions.append(condition)
-        with _translated("reading versions"), self._engine.connect() as conn:
+        with storage_errors("reading versions"), self._engine.connect() as conn:
             records = _to_records(conn.execute(_records_where(*conditions)))
         if not records:
             raise ObjectNotFound(f"no stored version of {object_id} matches {list(versions)}")
@@ -563,7 +555,7 @@ class SqlStore:
             # One more than asked tells whether another page follows.
             .limit(query.limit + 1)
         )
-        with _translated("querying versions"), self._engine.connect() as conn:
+        with storage_errors("querying versions"), self._engine.connect() as conn:
             records = _to_records(conn.execute(_records_of(keys)))
         if len(records) > query.limit:
             items = records[: query.limit]
@@ -585,7 +577,7 @@ class SqlStore:
         keys = sorted(set(version_keys))
         if not keys:
             return 0
-        with _translated("deleting versions"):
+        with storage_errors("deleting versions"):
             conn = self._engine.connect().execution_options(**{_WRITE: True})
             try:
                 with conn.begin():
@@ -639,7 +631,7 @@ class SqlStore:
 
     def stats(self) -> StoreStats:
         """Counts of objects (distinct ids), versions (rows) and objects per type."""
-        with _translated("counting"), self._engine.connect() as conn:
+        with storage_errors("counting"), self._engine.connect() as conn:
             objects, count = conn.execute(select(func.count(_V.id.distinct()), func.count())).one()
             by_type = {
                 row[0]: int(row[1])
@@ -720,7 +712,7 @@ def _postgresql_engine(url: str, schema: str | None) -> Engine:
         connect_args["options"] = f"-csearch_path={schema}"
     engine = create_engine(parsed, connect_args=connect_args)
     if schema is not None:
-        with _translated(f"creating schema {schema}"), engine.begin() as conn:
+        with storage_errors(f"creating schema {schema}"), engine.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     return engine
 
@@ -759,7 +751,7 @@ def open_store(url: str, clock: Clock, *, schema: str | None = None) -> SqlStore
     else:
         raise ConfigurationError(f"unsupported database {backend!r}: use sqlite or postgresql")
     try:
-        with _translated("migrating the store"):
+        with storage_errors("migrating the store"):
             _migrate(engine)
     except BaseException:
         engine.dispose()

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import orjson
 from sqlalchemy import Engine, delete, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from entente.errors import StorageError
+from entente.store.failures import storage_errors
 from entente.store.schema import taxii_status
 from entente.store.status_port import StatusEntry, StatusRecord
 
 __all__ = ["SqlStatusStore"]
 
 _S = taxii_status.c
-
-
-@contextmanager
-def _translated(action: str) -> Iterator[None]:
-    """Turn database failures into StorageError (errors.py: never the client's fault)."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        raise StorageError(f"{action} failed: {exc}") from exc
 
 
 class SqlStatusStore:
@@ -36,7 +23,7 @@ class SqlStatusStore:
     def add(self, record: StatusRecord) -> None:
         """Store a new status record."""
         entries = [[e.id, e.version, e.outcome, e.message] for e in record.entries]
-        with _translated("storing a status"), self._engine.begin() as conn:
+        with storage_errors("storing a status"), self._engine.begin() as conn:
             conn.execute(
                 insert(taxii_status).values(
                     status_id=record.status_id,
@@ -52,7 +39,7 @@ class SqlStatusStore:
         query = select(
             _S.status_id, _S.collection_id, _S.principal, _S.request_us, _S.entries
         ).where(_S.status_id == status_id)
-        with _translated("reading a status"), self._engine.connect() as conn:
+        with storage_errors("reading a status"), self._engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
             return None
@@ -61,6 +48,6 @@ class SqlStatusStore:
 
     def purge_before(self, request_us: int) -> int:
         """Delete records of requests made before ``request_us``; return how many."""
-        with _translated("purging statuses"), self._engine.begin() as conn:
+        with storage_errors("purging statuses"), self._engine.begin() as conn:
             result = conn.execute(delete(taxii_status).where(_S.request_us < request_us))
         return int(result.rowcount)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -11,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from entente.clock import Clock
 from entente.errors import ObjectNotFound, StorageError
+from entente.store.failures import storage_errors
 from entente.store.schema import api_tokens
 from entente.store.token_port import ApiToken
 
@@ -30,15 +30,6 @@ _COLUMNS = (
     _T.revoked_us,
     _T.last_used_us,
 )
-
-
-@contextmanager
-def _translated(action: str) -> Iterator[None]:
-    """Turn database failures into StorageError (errors.py: never the client's fault)."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        raise StorageError(f"{action} failed: {exc}") from exc
 
 
 def _token(row: Sequence[Any]) -> ApiToken:
@@ -78,20 +69,20 @@ class SqlTokenStore:
     def list(self) -> Sequence[ApiToken]:
         """Every token, revoked and expired ones included, oldest first."""
         stmt = select(*_COLUMNS).order_by(_T.created_us, _T.token_id)
-        with _translated("listing tokens"), self._engine.connect() as conn:
+        with storage_errors("listing tokens"), self._engine.connect() as conn:
             return tuple(_token(row) for row in conn.execute(stmt))
 
     def get_by_id(self, token_id: str) -> ApiToken | None:
         """The token with that id, or None."""
         stmt = select(*_COLUMNS).where(_T.token_id == token_id)
-        with _translated("reading a token"), self._engine.connect() as conn:
+        with storage_errors("reading a token"), self._engine.connect() as conn:
             row = conn.execute(stmt).one_or_none()
         return None if row is None else _token(row)
 
     def revoke(self, token_id: str) -> ApiToken:
         """Mark the token revoked now (kept as it was if already revoked) and return it."""
         now = self._clock.now_us()
-        with _translated("revoking a token"), self._engine.begin() as conn:
+        with storage_errors("revoking a token"), self._engine.begin() as conn:
             # The write comes first, so that SQLite takes its write lock at once.
             conn.execute(
                 update(api_tokens)
@@ -106,5 +97,5 @@ class SqlTokenStore:
     def touch(self, token_id: str) -> None:
         """Record that the token was used now (nothing happens for an unknown id)."""
         now = self._clock.now_us()
-        with _translated("recording token use"), self._engine.begin() as conn:
+        with storage_errors("recording token use"), self._engine.begin() as conn:
             conn.execute(update(api_tokens).where(_T.token_id == token_id).values(last_used_us=now))

@@ -111,7 +111,7 @@ def test_objects_show_unknown_id_exits_2(run: Any) -> None:
 
 
 def test_demo_ingests_the_shipped_samples_without_rejections(run: Any) -> None:
-    result = run("demo", "--json")
+    result = run("demo", "--no-serve", "--json")
     assert result.exit_code == 0, result.output
     report = orjson.loads(result.stdout)
     assert report["ingest"]["rejected"] == []

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from entente.bootstrap import Node, open_node
 from entente.clock import FixedClock
 from entente.config import Settings
 from entente.server import create_app
-from entente.services import DEFAULT_COLLECTIONS, create_token
+from entente.services import DEFAULT_COLLECTIONS, create_token, ensure_builtin_markings
 from entente.stix import Tlp, marking_id_for
+from entente.store.sql import open_store
+from entente.store.sql_status import SqlStatusStore
+from entente.store.sql_tokens import SqlTokenStore
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 ALL = str(DEFAULT_COLLECTIONS[0].id)
@@ -75,16 +83,75 @@ PRINCIPALS = {
 }
 
 
-@pytest.fixture
-def harness(tmp_path: Path) -> Iterator[Harness]:
-    """A node whose org is "Entente node", with principals of three orgs."""
+def _harness_of(node: Node) -> Iterator[Harness]:
+    headers = {}
+    for name, (org, role) in PRINCIPALS.items():
+        _, secret = create_token(node.tokens, node.clock, org_name=org, role=role)
+        headers[name] = {"Authorization": f"Bearer {secret}"}
+    with TestClient(create_app(node, secret=SECRET), raise_server_exceptions=False) as client:
+        yield Harness(node, client, headers)
+
+
+def _sqlite_harness(tmp_path: Path) -> Iterator[Harness]:
     settings = Settings(
         home=tmp_path, database_url=f"sqlite:///{tmp_path / 'node.db'}", max_content_length=65536
     )
     with open_node(settings, FixedClock()) as node:
-        headers = {}
-        for name, (org, role) in PRINCIPALS.items():
-            _, secret = create_token(node.tokens, node.clock, org_name=org, role=role)
-            headers[name] = {"Authorization": f"Bearer {secret}"}
-        with TestClient(create_app(node, secret=SECRET), raise_server_exceptions=False) as client:
-            yield Harness(node, client, headers)
+        yield from _harness_of(node)
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    """A node whose org is "Entente node", with principals of three orgs."""
+    yield from _sqlite_harness(tmp_path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database a ``backend_harness`` runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def backend_harness(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Harness]:
+    """The ``harness`` node on ``backend``: SQLite, or a throw-away PostgreSQL schema."""
+    if backend == "sqlite":
+        yield from _sqlite_harness(tmp_path)
+        return
+    url, schema = request.getfixturevalue("postgres_schema")
+    settings = Settings(home=tmp_path, database_url=url, max_content_length=65536)
+    clock = FixedClock()
+    store = open_store(url, clock, schema=schema)
+    try:
+        ensure_builtin_markings(store, clock)
+        node = Node(
+            settings=settings,
+            store=store,
+            clock=clock,
+            tokens=SqlTokenStore(store.engine, clock),
+            statuses=SqlStatusStore(store.engine),
+        )
+        yield from _harness_of(node)
+    finally:
+        store.close()
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 at a free port; yield its base URL, then stop it."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive(), "uvicorn exited before it started"
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
