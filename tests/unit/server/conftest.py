@@ -84,6 +84,7 @@ PRINCIPALS = {
 
 
 def _harness_of(node: Node) -> Iterator[Harness]:
+    """Tokens for every principal of ``PRINCIPALS`` and a test client of ``node``'s app."""
     headers = {}
     for name, (org, role) in PRINCIPALS.items():
         _, secret = create_token(node.tokens, node.clock, org_name=org, role=role)
@@ -93,6 +94,7 @@ def _harness_of(node: Node) -> Iterator[Harness]:
 
 
 def _sqlite_harness(tmp_path: Path) -> Iterator[Harness]:
+    """The harness over a SQLite node in ``tmp_path``."""
     settings = Settings(
         home=tmp_path, database_url=f"sqlite:///{tmp_path / 'node.db'}", max_content_length=65536
     )
@@ -136,6 +138,7 @@ def backend_harness(
         yield from _harness_of(node)
     finally:
         store.close()
+
 
 @contextmanager
 def serving(app: FastAPI) -> Iterator[str]:

@@ -75,7 +75,9 @@ def test_objects_object_manifest_and_rest_search_return_what_decide_allows(
             manifest = harness.get(f"{base}manifest/", who=name, limit="1000").json()
             assert {m["id"] for m in manifest.get("objects", [])} & ours == expected
             one_by_one = {
-                oid for oid in ours if harness.get(f"{base}objects/{oid}/", who=name).status_code == 200
+                oid
+                for oid in ours
+                if harness.get(f"{base}objects/{oid}/", who=name).status_code == 200
             }
             assert one_by_one == expected
             rest = harness.client.get(
