@@ -27,7 +27,6 @@ from entente.taxii import (
     ObjectFilters,
     ObjectOutcome,
     Outcome,
-    build_envelope,
     build_manifest,
     build_status,
     build_versions,
@@ -38,6 +37,7 @@ from entente.taxii import (
     negotiate,
     next_token,
     parse_object_filters,
+    render_envelope,
 )
 
 __all__ = ["API_ROOT_PATH", "LIMIT_DEFAULT", "LIMIT_MAX", "taxii_router"]
@@ -160,8 +160,8 @@ def taxii_router(
         filters = filters_of(request, OBJECTS_MATCH_FIELDS)
         query, digest = query_of(filters, f"{collection_id}/objects")
         page = service.read(found, principal, query)
-        body = build_envelope(page, next_token=next_token(page, secret, digest))
-        return taxii_response(body, headers=date_added_headers(page))
+        body = render_envelope(page, next_token=next_token(page, secret, digest))
+        return Response(body, media_type=TAXII_MEDIA_TYPE, headers=date_added_headers(page))
 
     @router.post(API_ROOT_PATH + "collections/{collection_id}/objects/")
     async def add_objects(collection_id: str, request: Request, principal: Caller) -> Response:
@@ -189,8 +189,8 @@ def taxii_router(
         page = service.read(found, principal, replace(query, ids=(object_id,)))
         if not page.items and not service.has_visible(found, principal, object_id):
             raise ObjectNotFound(object_id)
-        body = build_envelope(page, next_token=next_token(page, secret, digest))
-        return taxii_response(body, headers=date_added_headers(page))
+        body = render_envelope(page, next_token=next_token(page, secret, digest))
+        return Response(body, media_type=TAXII_MEDIA_TYPE, headers=date_added_headers(page))
 
     @router.delete(API_ROOT_PATH + "collections/{collection_id}/objects/{object_id}/")
     def delete_object(

@@ -13,6 +13,7 @@ from entente.taxii.envelopes import (
     build_status,
     build_versions,
     date_added_headers,
+    render_envelope,
 )
 from entente.taxii.media import (
     STIX_MEDIA_TYPE,
@@ -57,4 +58,5 @@ __all__ = [
     "negotiate",
     "next_token",
     "parse_object_filters",
+    "render_envelope",
 ]

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from entente.stix.timestamps import format_timestamp_us
 from entente.store.records import Page, StoredVersion
 
@@ -21,6 +23,7 @@ __all__ = [
     "build_versions",
     "date_added_headers",
     "manifest_version",
+    "render_envelope",
 ]
 
 # §3.2 custom headers.
@@ -46,6 +49,22 @@ def build_envelope(page: Page, *, next_token: str | None = None) -> dict[str, An
     if page.items:
         body["objects"] = [item.to_json() for item in page.items]
     return _with_more(body, page)
+
+
+def render_envelope(page: Page, *, next_token: str | None = None) -> bytes:
+    """``build_envelope`` serialised, splicing each object's stored JSON bytes in unchanged.
+
+    The fast path of the objects endpoints: decoding every stored object only to encode it
+    again cost most of a page's time (bench/taxii.py). ``build_envelope`` is its readable
+    twin; a property test asserts that both give the same JSON value.
+    """
+    head = build_envelope(Page(items=(), next_cursor=page.next_cursor), next_token=next_token)
+    if not page.items:
+        return orjson.dumps(head)
+    prefix = orjson.dumps(head)[:-1]  # the members before "objects", without the closing "}"
+    separator = b"," if head else b""
+    objects = b",".join(item.raw_json for item in page.items)
+    return prefix + separator + b'"objects":[' + objects + b"]}"
 
 
 def manifest_version(item: StoredVersion) -> str:

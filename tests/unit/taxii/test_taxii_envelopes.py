@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from entente.store.records import Page, Provenance, SourceKind, StoredVersion
 from entente.taxii.envelopes import (
@@ -15,6 +20,7 @@ from entente.taxii.envelopes import (
     build_status,
     build_versions,
     date_added_headers,
+    render_envelope,
 )
 
 IND = "indicator--29aba82c-5393-42a8-9edb-6a2cb1df070b"
@@ -149,3 +155,28 @@ def test_taxii_envelopes_status_is_pending_while_anything_is() -> None:
         "pending_count": 1,
     }
     assert build_status("s", outcomes)["pendings"] == [{"id": IND, "version": "v"}]
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+@given(
+    st.lists(st.dictionaries(st.text(max_size=6), _json_values, max_size=4), max_size=5),
+    st.booleans(),
+    st.booleans(),
+)
+def test_taxii_envelopes_rendered_bytes_equal_the_built_envelope(
+    objects: list[dict[str, object]], more: bool, with_token: bool
+) -> None:
+    # The fast path splices stored bytes; its twin decodes and rebuilds. Same JSON value.
+    items = tuple(
+        replace(_stored(IND, T1 + n), raw_json=orjson.dumps(obj)) for n, obj in enumerate(objects)
+    )
+    page = Page(items=items, next_cursor=T1 if more else None)
+    token = "tok" if more and with_token else None
+    rendered = orjson.loads(render_envelope(page, next_token=token))
+    assert rendered == build_envelope(page, next_token=token)
