@@ -13,7 +13,6 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -27,6 +26,7 @@ from entente.stix import (
     check_version,
     format_timestamp_us,
     parse_object,
+    timestamp_us_from_key,
 )
 from entente.store import (
     NewVersion,
@@ -197,7 +197,8 @@ class IngestService:
         first = min(versions, key=lambda v: v.version_key)
         raw["created"] = first.raw["created"]  # §3.6: created never changes across versions
         now_us = self._clock.now_us()
-        latest_us = _key_to_us(latest.version_key)
+        # Rounded down, +1 ms is still strictly after the latest version (§3.6).
+        latest_us = timestamp_us_from_key(latest.version_key)
         raw["modified"] = format_timestamp_us(max(now_us, latest_us + 1000))
         return parse_object(raw)
 
@@ -222,13 +223,6 @@ def _few_gc_passes() -> Iterator[None]:
 
 def _without_volatile(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k not in _DERIVED_VOLATILE}
-
-
-def _key_to_us(key: str) -> int:
-    """Microseconds of a canonical timestamp key (``...SS.fffffffffZ``), rounded up."""
-    whole = datetime.strptime(key[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    nanos = int(key[20:29])
-    return int(whole.timestamp()) * 1_000_000 + -(-nanos // 1000)
 
 
 def _rejection(

@@ -27,6 +27,7 @@ from entente.stix.timestamps import (
     parse_timestamp,
     parse_timestamp_reference,
     timestamp_key_from_us,
+    timestamp_us_from_key,
 )
 from entente.stix.versioning import VersionVerdict, check_version
 
@@ -53,6 +54,7 @@ __all__ = [
     "parse_tlp",
     "sco_id",
     "timestamp_key_from_us",
+    "timestamp_us_from_key",
     "tlp_of",
     "validate_pattern",
     "validate_pattern_reference",

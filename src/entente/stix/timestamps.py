@@ -14,6 +14,7 @@ __all__ = [
     "parse_timestamp",
     "parse_timestamp_reference",
     "timestamp_key_from_us",
+    "timestamp_us_from_key",
 ]
 
 
@@ -144,3 +145,9 @@ def timestamp_key_from_us(micros: int) -> str:
     """Epoch microseconds as the canonical 9-fraction-digit key ``Timestamp.key`` uses."""
     whole, us = _split_us(micros)
     return f"{whole}.{us:06d}000Z"
+
+
+def timestamp_us_from_key(key: str) -> int:
+    """Epoch microseconds of a canonical key, rounded down (the inverse of the above)."""
+    whole = datetime.fromisoformat(key[:19]).replace(tzinfo=UTC)
+    return (whole - _EPOCH) // timedelta(seconds=1) * 1_000_000 + int(key[20:26])

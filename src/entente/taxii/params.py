@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from entente.errors import InvalidObject
 from entente.stix.identifiers import is_valid_id, is_valid_type_name
-from entente.stix.timestamps import parse_timestamp
+from entente.stix.timestamps import parse_timestamp, timestamp_us_from_key
 from entente.store.records import ObjectQuery, VersionFilter
 from entente.taxii.problems import InvalidParameter
 
@@ -34,8 +33,6 @@ _MAX_INTEGER = 2**53 - 1
 _MATCH_RE = re.compile(r"match\[([^\[\]]*)\]")
 _SPEC_VERSION_RE = re.compile(r"[0-9]+\.[0-9]+")  # §1.6.8.2 "n.m"
 _KEYWORDS = frozenset(v.value for v in VersionFilter)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_SECOND = timedelta(seconds=1)
 # The longest value accepted for a single-valued parameter; a guard, not a TAXII rule.
 _MAX_VALUE_LENGTH = 4096
 
@@ -51,9 +48,7 @@ def parse_taxii_timestamp_us(value: str, parameter: str) -> int:
         key = parse_timestamp(value, parameter).key
     except InvalidObject as exc:
         raise InvalidParameter(parameter, exc.reason) from None
-    whole = datetime.fromisoformat(key[:19]).replace(tzinfo=UTC)
-    seconds = (whole - _EPOCH) // _ONE_SECOND
-    return seconds * 1_000_000 + int(key[20:26])
+    return timestamp_us_from_key(key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from entente.stix import (
     parse_timestamp,
     parse_timestamp_reference,
     timestamp_key_from_us,
+    timestamp_us_from_key,
 )
 
 
@@ -165,3 +166,15 @@ def test_fast_parser_and_reference_agree_on_mutated_timestamps(
 )
 def test_fast_parser_and_reference_agree_on_arbitrary_digit_fields(text: str) -> None:
     assert _fast_key(text) == parse_timestamp_reference(text)
+
+
+@given(st.integers(min_value=-62_135_596_800_000_000, max_value=253_402_300_799_999_999))
+def test_key_and_epoch_microseconds_round_trip(micros: int) -> None:
+    assert timestamp_us_from_key(timestamp_key_from_us(micros)) == micros
+
+
+def test_key_with_nanoseconds_rounds_down_to_the_microsecond() -> None:
+    key = parse_timestamp("2026-11-26T15:17:00.123456789Z", "t").key
+    assert timestamp_us_from_key(key) == timestamp_us_from_key(
+        parse_timestamp("2026-11-26T15:17:00.123456Z", "t").key
+    )
