@@ -1,7 +1,7 @@
 """Use cases: orchestration of the core and the adapters, nothing else."""
 
 from entente.services.ingest import IngestService, IngestSummary, Rejection
-from entente.services.node import ensure_builtin_markings, node_stats
+from entente.services.node import ensure_builtin_markings
 from entente.services.taxii import (
     DEFAULT_COLLECTIONS,
     STATUS_RETENTION_US,
@@ -38,7 +38,6 @@ __all__ = [
     "hash_secret",
     "list_tokens",
     "node_org_id",
-    "node_stats",
     "org_identity_id",
     "principal_of",
     "revoke_token",

@@ -1,4 +1,4 @@
-"""Node-level use cases: initialise a node's store and report what it holds."""
+"""Node-level use cases: initialise a node's store."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from entente.clock import Clock
 from entente.ingest import Candidate
 from entente.services.ingest import IngestService, IngestSummary
 from entente.stix import BUILTIN_MARKINGS
-from entente.store import ObjectStore, Provenance, SourceKind, StoreStats
+from entente.store import ObjectStore, Provenance, SourceKind
 
-__all__ = ["ensure_builtin_markings", "node_stats"]
+__all__ = ["ensure_builtin_markings"]
 
 BUILTIN_SOURCE = "entente built-in TLP marking-definitions"
 
@@ -22,8 +22,3 @@ def ensure_builtin_markings(store: ObjectStore, clock: Clock) -> IngestSummary:
     service = IngestService(store, clock, principal="system")
     provenance = Provenance(SourceKind.BUILTIN, BUILTIN_SOURCE, "system")
     return service.ingest_candidates(candidates, provenance, source=BUILTIN_SOURCE)
-
-
-def node_stats(store: ObjectStore) -> StoreStats:
-    """What the node's store holds."""
-    return store.stats()
