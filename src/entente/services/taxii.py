@@ -121,6 +121,33 @@ def version_facts(version: StoredVersion) -> VersionFacts:
     )
 
 
+class Visibility:
+    """Whether each stored version may be shown to one principal: ``decide`` with a memo.
+
+    The policy's answer depends on the facts ``version_facts`` takes from a version other than
+    its id, so versions that share type, creator and markings share the answer; a page of a
+    thousand versions then needs a handful of decisions. The property tests of every read
+    surface against the policy oracle cover this memo.
+    """
+
+    __slots__ = ("_ctx", "_memo", "_principal")
+
+    def __init__(self, principal: Principal | None, ctx: NodeContext) -> None:
+        self._principal = principal
+        self._ctx = ctx
+        self._memo: dict[tuple[str, str | None, tuple[str, ...]], bool] = {}
+
+    def allows(self, version: StoredVersion) -> bool:
+        """Whether the policy allows ``version`` for this principal."""
+        key = (version.type, version.created_by_ref, version.marking_refs)
+        allowed = self._memo.get(key)
+        if allowed is None:
+            allowed = self._memo[key] = is_allowed(
+                decide(version_facts(version), self._principal, self._ctx)
+            )
+        return allowed
+
+
 def _version_of(data: Any) -> str:
     if isinstance(data, dict):
         for name in ("modified", "created"):
@@ -200,15 +227,13 @@ class TaxiiService:
             )
             if not types:
                 return Page(items=(), next_cursor=None)
-        ctx = self.context()
+        visibility = Visibility(principal, self.context())
         visible: list[StoredVersion] = []
         cursor = query.after_cursor
         for _ in range(_MAX_SCAN_PAGES):
             page = self._store.query(replace(query, types=types, after_cursor=cursor))
             for index, item in enumerate(page.items):
-                if (collection is None or collection.holds(item)) and is_allowed(
-                    decide(version_facts(item), principal, ctx)
-                ):
+                if (collection is None or collection.holds(item)) and visibility.allows(item):
                     visible.append(item)
                 if len(visible) == query.limit:
                     more = index < len(page.items) - 1 or page.more
@@ -310,12 +335,12 @@ class TaxiiService:
 
     def visible_stats(self, principal: Principal) -> StoreStats:
         """Counts of the objects and versions the principal may see."""
-        ctx = self.context()
+        visibility = Visibility(principal, self.context())
         ids: dict[str, str] = {}
         versions = 0
         query = ObjectQuery(versions=(VersionFilter.ALL.value,), limit=1000)
         for item in self._store.iter_all(query):
-            if is_allowed(decide(version_facts(item), principal, ctx)):
+            if visibility.allows(item):
                 versions += 1
                 ids[item.id] = item.type
         by_type: dict[str, int] = {}

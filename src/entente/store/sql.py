@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    LargeBinary,
     Select,
     Table,
     and_,
@@ -33,7 +34,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from entente.clock import Clock
 from entente.errors import ConfigurationError, ObjectNotFound, StorageError
@@ -73,6 +77,32 @@ _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _V = object_versions.c
 _M = object_markings.c
 
+
+class _Utf8Bytes(FunctionElement[bytes]):
+    """A text column read back as its UTF-8 bytes.
+
+    The verbatim JSON is sent on as bytes (TAXII pages splice it into the envelope): asking the
+    database for the bytes skips a decode into ``str`` and an encode back for every row.
+    """
+
+    type = LargeBinary()
+    name = "utf8_bytes"
+    inherit_cache = True
+
+
+@compiles(_Utf8Bytes, "sqlite")
+def _utf8_bytes_sqlite(element: _Utf8Bytes, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite: a CAST of TEXT to BLOB keeps the stored UTF-8 bytes as they are.
+    return f"CAST({compiler.process(element.clauses, **kw)} AS BLOB)"
+
+
+@compiles(_Utf8Bytes, "postgresql")
+def _utf8_bytes_postgresql(element: _Utf8Bytes, compiler: SQLCompiler, **kw: Any) -> str:
+    # PostgreSQL: convert_to encodes the text as UTF-8 bytea (a ::bytea cast would read
+    # backslashes in the JSON as escapes).
+    return f"convert_to({compiler.process(element.clauses, **kw)}, 'UTF8')"
+
+
 # Columns read back into a StoredVersion, in this order.
 _READ_COLUMNS = (
     _V.date_added_us,
@@ -84,7 +114,7 @@ _READ_COLUMNS = (
     _V.modified,
     _V.created_by_ref,
     _V.revoked,
-    _V.raw_json,
+    _Utf8Bytes(_V.raw_json),
     _V.source_kind,
     _V.source_name,
     _V.principal,
@@ -134,13 +164,61 @@ def _records_of(selected: Select[Any]) -> Select[Any]:
     )
 
 
+def _fetch_rows(conn: Connection, statement: Select[Any]) -> list[Sequence[Any]]:
+    """All rows of a read statement, fetched straight from the driver's cursor.
+
+    Result rows are plain ints and strings that need no type processing, and for a page of a
+    thousand versions SQLAlchemy's per-row Result machinery costs more than the query itself.
+    The statement is still built and compiled by SQLAlchemy for the connection's dialect.
+    """
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    arguments: Any = (
+        tuple(params[name] for name in compiled.positiontup or ())
+        if conn.dialect.positional
+        else params
+    )
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(compiled.string, arguments)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _to_records(rows: Iterable[Sequence[Any]]) -> list[StoredVersion]:
-    """StoredVersions from rows of ``_READ_COLUMNS``."""
-    return [_record(row) for row in rows]
+    """StoredVersions from rows of ``_READ_COLUMNS``.
+
+    A page holds a handful of distinct marking lists and provenances repeated over hundreds of
+    rows: each distinct one is decoded once and the (immutable) value shared.
+    """
+    markings: dict[str, tuple[str, ...]] = {}
+    provenances: dict[tuple[Any, ...], Provenance] = {}
+    records = []
+    for row in rows:
+        marking_json = row[14]
+        marking_refs = markings.get(marking_json)
+        if marking_refs is None:
+            marking_refs = markings[marking_json] = tuple(orjson.loads(marking_json))
+        source = (row[10], row[11], row[12], row[13])
+        provenance = provenances.get(source)
+        if provenance is None:
+            provenance = provenances[source] = _provenance(source)
+        records.append(_record(row, marking_refs, provenance))
+    return records
 
 
-def _record(row: Sequence[Any]) -> StoredVersion:
-    """One StoredVersion from a row of ``_READ_COLUMNS``."""
+def _provenance(source: tuple[Any, ...]) -> Provenance:
+    kind, name, principal, agreement = source
+    return Provenance(
+        source_kind=SourceKind(kind), source_name=name, principal=principal, agreement=agreement
+    )
+
+
+def _record(
+    row: Sequence[Any], marking_refs: tuple[str, ...], provenance: Provenance
+) -> StoredVersion:
+    """One StoredVersion from a row of ``_READ_COLUMNS`` and its decoded markings and provenance."""
     return StoredVersion(
         id=row[1],
         type=row[2],
@@ -150,15 +228,10 @@ def _record(row: Sequence[Any]) -> StoredVersion:
         modified=row[6],
         created_by_ref=row[7],
         revoked=bool(row[8]),
-        marking_refs=tuple(orjson.loads(row[14])),
-        raw_json=row[9].encode("utf-8"),
+        marking_refs=marking_refs,
+        raw_json=bytes(row[9]),
         date_added_us=row[0],
-        provenance=Provenance(
-            source_kind=SourceKind(row[10]),
-            source_name=row[11],
-            principal=row[12],
-            agreement=row[13],
-        ),
+        provenance=provenance,
     )
 
 
@@ -523,7 +596,7 @@ class SqlStore:
         if condition is not None:
             conditions.append(condition)
         with storage_errors("reading versions"), self._engine.connect() as conn:
-            records = _to_records(conn.execute(_records_where(*conditions)))
+            records = _to_records(_fetch_rows(conn, _records_where(*conditions)))
         if not records:
             raise ObjectNotFound(f"no stored version of {object_id} matches {list(versions)}")
         records.sort(key=lambda r: r.version)
@@ -556,7 +629,7 @@ class SqlStore:
             .limit(query.limit + 1)
         )
         with storage_errors("querying versions"), self._engine.connect() as conn:
-            records = _to_records(conn.execute(_records_of(keys)))
+            records = _to_records(_fetch_rows(conn, _records_of(keys)))
         if len(records) > query.limit:
             items = records[: query.limit]
             return Page(items=tuple(items), next_cursor=items[-1].date_added_us)
