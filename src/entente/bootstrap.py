@@ -9,13 +9,34 @@ from dataclasses import dataclass
 from entente.clock import Clock, SystemClock
 from entente.config import Settings
 from entente.errors import ConfigurationError
+from entente.federation import NodeKey, load_or_create_key
 from entente.services import ensure_builtin_markings
-from entente.store import ObjectStore, StatusStore, TokenStore
+from entente.services.federation import FederationService
+from entente.store import (
+    AgreementStore,
+    CheckpointStore,
+    ObjectStore,
+    PartnerRecord,
+    PartnerStore,
+    StatusStore,
+    SyncReportStore,
+    TokenStore,
+)
 from entente.store.sql import open_store
+from entente.store.sql_federation import (
+    SqlAgreementStore,
+    SqlCheckpointStore,
+    SqlPartnerStore,
+    SqlSyncReportStore,
+)
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
+from entente.taxii.client import TaxiiClient
 
-__all__ = ["Node", "open_node"]
+__all__ = ["Node", "federation", "open_node"]
+
+# Sync reads partners' pages of 1,000 objects; a slow partner gets this long per request.
+_PARTNER_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +48,11 @@ class Node:
     clock: Clock
     tokens: TokenStore
     statuses: StatusStore
+    key: NodeKey
+    partners: PartnerStore
+    agreements: AgreementStore
+    checkpoints: CheckpointStore
+    sync_reports: SyncReportStore
 
 
 @contextmanager
@@ -40,8 +66,40 @@ def open_node(settings: Settings, clock: Clock | None = None) -> Iterator[Node]:
     store = open_store(settings.database_url, clock)
     try:
         ensure_builtin_markings(store, clock)
-        tokens = SqlTokenStore(store.engine, clock)
-        statuses = SqlStatusStore(store.engine)
-        yield Node(settings=settings, store=store, clock=clock, tokens=tokens, statuses=statuses)
+        key, _ = load_or_create_key(settings.key_path)
+        engine = store.engine
+        yield Node(
+            settings=settings,
+            store=store,
+            clock=clock,
+            tokens=SqlTokenStore(engine, clock),
+            statuses=SqlStatusStore(engine),
+            key=key,
+            partners=SqlPartnerStore(engine),
+            agreements=SqlAgreementStore(engine),
+            checkpoints=SqlCheckpointStore(engine),
+            sync_reports=SqlSyncReportStore(engine),
+        )
     finally:
         store.close()
+
+
+def _connect(partner: PartnerRecord) -> TaxiiClient:
+    """A TAXII client for a partner, presenting the token it issued to this node."""
+    return TaxiiClient(partner.api_root, auth=partner.token, timeout=_PARTNER_TIMEOUT_S)
+
+
+def federation(node: Node) -> FederationService:
+    """The federation use cases over a node's adapters."""
+    return FederationService(
+        store=node.store,
+        partners=node.partners,
+        agreements=node.agreements,
+        checkpoints=node.checkpoints,
+        reports=node.sync_reports,
+        clock=node.clock,
+        org_name=node.settings.org_name,
+        key=node.key,
+        default_marking=node.settings.default_marking,
+        connect=_connect,
+    )

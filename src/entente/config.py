@@ -17,6 +17,9 @@ __all__ = [
     "CONFIG_FILE",
     "DEFAULT_MAX_CONTENT_LENGTH",
     "DEFAULT_ORG_NAME",
+    "DEFAULT_PUBLIC_URL",
+    "DEFAULT_SYNC_INTERVAL",
+    "KEY_FILE",
     "Settings",
     "load_settings",
     "parse_collections",
@@ -26,6 +29,9 @@ CONFIG_FILE = "entente.toml"
 DEFAULT_ORG_NAME = "Entente node"
 # TAXII 2.1 §4.2.1 max_content_length advertised in the API root: 10 MiB.
 DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+DEFAULT_SYNC_INTERVAL = 300.0
+KEY_FILE = "node.key"
 _ROLES = frozenset({"admin", "analyst", "reader", "partner"})
 
 
@@ -40,6 +46,15 @@ class Settings:
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
     # Empty: the default collections of ``entente.services.taxii``.
     collections: tuple[CollectionDef, ...] = ()
+    # The base URL partners reach this node at (printed in its partner card).
+    public_url: str = DEFAULT_PUBLIC_URL
+    # Seconds between the sync runs ``serve`` makes with every partner; 0 turns them off.
+    sync_interval: float = DEFAULT_SYNC_INTERVAL
+
+    @property
+    def key_path(self) -> Path:
+        """This node's Ed25519 signing key (PKCS#8 PEM, mode 0600)."""
+        return self.home / KEY_FILE
 
     @property
     def config_path(self) -> Path:
@@ -84,7 +99,29 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         org_name=org_name.strip(),
         max_content_length=max_length,
         collections=parse_collections(file_values.get("collections", [])),
+        public_url=_public_url(env, file_values),
+        sync_interval=_sync_interval(env, file_values),
     )
+
+
+def _public_url(env: Mapping[str, str], file_values: Mapping[str, object]) -> str:
+    value = env.get("ENTENTE_PUBLIC_URL") or file_values.get("public_url") or DEFAULT_PUBLIC_URL
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ConfigurationError(f"public_url {value!r} must be an http(s) URL")
+    return value.rstrip("/")
+
+
+def _sync_interval(env: Mapping[str, str], file_values: Mapping[str, object]) -> float:
+    value: object = env.get("ENTENTE_SYNC_INTERVAL")
+    if value is None:
+        value = file_values.get("sync_interval", DEFAULT_SYNC_INTERVAL)
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = -1.0
+    if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
+        raise ConfigurationError(f"sync_interval {value!r} must be a number of seconds >= 0")
+    return seconds
 
 
 def _strings(entry: Mapping[str, object], name: str, default: frozenset[str]) -> frozenset[str]:

@@ -5,7 +5,8 @@
     EntenteError
      ├── InvalidInput                 bad data from outside (a client, a file, a feed)
      │    ├── InvalidObject           one STIX object breaks STIX 2.1 (carries field + reason)
-     │    │    └── InvalidPattern     a ``pattern`` that the STIX patterning grammar rejects
+     │    │    ├── InvalidPattern     a ``pattern`` that the STIX patterning grammar rejects
+     │    │    └── SignatureError     a signature that is malformed, unsupported or false
      │    ├── VersioningError         a version that breaks the STIX 2.1 §3.6 versioning rules
      │    ├── MalformedDocument       a file or stream that is not the JSON/CSV it claims to be
      │    └── UnsupportedFormat       no reader knows this input
@@ -32,6 +33,7 @@ __all__ = [
     "MalformedDocument",
     "ObjectNotFound",
     "PermissionDenied",
+    "SignatureError",
     "StorageError",
     "TaxiiError",
     "TaxiiUnavailable",
@@ -69,6 +71,14 @@ class InvalidObject(_LocatedError):
 
 class InvalidPattern(InvalidObject):
     """A STIX pattern that the STIX 2.1 patterning grammar (§9) rejects."""
+
+
+class SignatureError(InvalidObject):
+    """A signature (Entente signed provenance, a partner card) that is malformed or fails.
+
+    Raised for a missing or malformed signature, an unsupported algorithm or canonicalization,
+    and a signature that does not verify (RFC 8032 §5.1.7) under the signer's public key.
+    """
 
 
 class VersioningError(_LocatedError):

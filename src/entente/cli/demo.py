@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 from rich.table import Table
 
 from entente.cli.context import cli_principal, node
@@ -16,7 +15,6 @@ from entente.cli.output import console, err_console, print_json, run_command
 from entente.cli.serve import load_cursor_secret
 from entente.errors import InvalidInput
 from entente.ingest import InputFormat, open_document
-from entente.server import create_app
 from entente.services import IngestService, IngestSummary, create_token
 from entente.stix import format_timestamp_us
 from entente.store import StoreStats
@@ -103,6 +101,11 @@ def demo(
             _print_report(report, table, counts, home, as_json)
             if not as_json:
                 console.print(_SERVING.format(base=base, token=secret), highlight=False)
+            # Imported here: the web stack costs most of a second that other commands need not pay.
+            import uvicorn
+
+            from entente.server import create_app
+
             app = create_app(opened, secret=load_cursor_secret(home))
             err_console.print(f"serving on {base} (Ctrl-C to stop)")
             uvicorn.run(app, host=host, port=port, log_level="warning")

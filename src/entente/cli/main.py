@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from entente.cli import demo, ingest, init, objects, serve, stats, token
+from entente.cli import agreement, demo, ingest, init, objects, partner, serve, stats, sync, token
 
 __all__ = ["app"]
 
@@ -22,3 +22,6 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.add_typer(objects.app, name="objects")
 app.add_typer(token.app, name="token")
+app.add_typer(partner.app, name="partner")
+app.add_typer(agreement.app, name="agreement")
+app.command("sync")(sync.sync)

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
+from entente.bootstrap import federation
 from entente.cli.context import node
 from entente.cli.output import err_console, run_command
 from entente.errors import ConfigurationError
-from entente.server import create_app
+from entente.services.periodic import Periodic
 
 __all__ = ["load_cursor_secret", "serve"]
 
@@ -47,9 +47,24 @@ def serve(
 
     def body() -> int:
         with node() as opened:
+            # Imported here: the web stack costs most of a second that other commands need not pay.
+            import uvicorn
+
+            from entente.server import create_app
+
             app = create_app(opened, secret=load_cursor_secret(opened.settings.home))
             err_console.print(f"serving TAXII 2.1 on http://{host}:{port}/taxii2/")
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            interval = opened.settings.sync_interval
+            service = federation(opened)
+            scheduler = Periodic(interval, service.sync, "sync") if interval > 0 else None
+            if scheduler is not None:
+                err_console.print(f"syncing with partners every {interval:g} s")
+                scheduler.start()
+            try:
+                uvicorn.run(app, host=host, port=port, log_level="info")
+            finally:
+                if scheduler is not None:
+                    scheduler.stop()
         return 0
 
     run_command(body)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from entente.bootstrap import Node
+from entente.bootstrap import federation as federation_service
 from entente.server.auth import principal_resolver
 from entente.server.problems import install_error_handlers
 from entente.server.rest_routes import rest_router
 from entente.server.taxii_routes import taxii_router
 from entente.services import TaxiiService
+from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES
 
 __all__ = ["create_app"]
@@ -19,6 +21,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     """The app serving ``node``; ``secret`` signs the TAXII ``next`` cursors."""
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError(f"the cursor secret needs at least {MIN_SECRET_BYTES} bytes")
+    federation = federation_service(node)
     service = TaxiiService(
         store=node.store,
         tokens=node.tokens,
@@ -27,6 +30,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         collections=node.settings.collections,
         org_name=node.settings.org_name,
         default_marking=node.settings.default_marking,
+        agreements=federation.agreements,
+        signer=NodeSigner(federation.org_id, node.key),
     )
     app = FastAPI(
         title="Entente",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +89,10 @@ class IngestSummary:
         }
 
 
+# Sees a parsed object and the versions held of it; see ``IngestService.ingest_candidates``.
+Screen = Callable[[StixObject, Sequence[StixObject]], StixObject | None]
+
+
 class IngestService:
     """Stores candidates from readers under the STIX 2.1 validation and versioning rules."""
 
@@ -117,13 +121,19 @@ class IngestService:
         *,
         source: str,
         progress: Callable[[int], None] | None = None,
+        screen: Screen | None = None,
     ) -> IngestSummary:
-        """Ingest ``candidates`` in one transaction; see the module docstring."""
+        """Ingest ``candidates`` in one transaction; see the module docstring.
+
+        ``screen`` (sync from partners) sees each parsed object with the versions held of it
+        before the versioning rules: it returns the object to store, ``None`` for one already
+        held, or raises ``InvalidObject``/``VersioningError`` to reject it.
+        """
         summary = IngestSummary()
         try:
             with _few_gc_passes(), self._store.transaction() as txn:
                 for chunk in _batched(iter(candidates), self._batch_size):
-                    self._ingest_chunk(txn, chunk, provenance, summary)
+                    self._ingest_chunk(txn, chunk, provenance, summary, screen)
                     if progress is not None:
                         progress(len(chunk))
         except InvalidInput as exc:
@@ -139,6 +149,7 @@ class IngestService:
         chunk: list[Candidate],
         provenance: Provenance,
         summary: IngestSummary,
+        screen: Screen | None = None,
     ) -> None:
         parsed: list[tuple[Candidate, StixObject]] = []
         for candidate in chunk:
@@ -172,6 +183,12 @@ class IngestService:
                         summary.duplicates += 1
                         continue
                     obj = rebased
+                if screen is not None:
+                    screened = screen(obj, versions)
+                    if screened is None:
+                        summary.duplicates += 1
+                        continue
+                    obj = screened
                 verdict = check_version(obj, versions)
             except (VersioningError, InvalidObject) as exc:
                 summary.rejected.append(_rejection(candidate, obj.id, exc))

@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
+
+import orjson
 
 from entente.clock import Clock
-from entente.errors import InvalidInput, ObjectNotFound, PermissionDenied
+from entente.errors import (
+    InvalidInput,
+    InvalidObject,
+    ObjectNotFound,
+    PermissionDenied,
+    SignatureError,
+)
+from entente.federation import derived_from_of, signature_info
 from entente.ingest import Candidate
 from entente.services.ingest import IngestService
 from entente.services.tokens import org_identity_id
-from entente.sharing import NodeContext, Principal, Role, VersionFacts, decide, is_allowed
-from entente.stix import Tlp
+from entente.sharing import (
+    Agreement,
+    Allow,
+    NodeContext,
+    Principal,
+    Role,
+    VersionFacts,
+    decide,
+    is_allowed,
+    redacted_copy,
+)
+from entente.stix import Tlp, parse_object
 from entente.store import (
     ApiToken,
     ObjectQuery,
@@ -48,6 +68,20 @@ _COLLECTION_NAMESPACE = uuid.UUID("5b0d7f0e-3c1a-5d8e-9f5c-2a4e6b8c0d11")
 STATUS_RETENTION_US = 2 * 86_400 * 1_000_000
 # How many store pages one read examines before answering with what it has (and "more").
 _MAX_SCAN_PAGES = 20
+
+# §4.3.1 status-details ``message`` of each object of an add-objects request. They are chosen
+# from what the poster may read only: versions of the same id that the policy hides from them
+# are treated as absent, so a status never reveals that such a version exists, nor its content.
+_STATUS_ADDED = "added"
+_STATUS_NEW_VERSION = "new version"
+_STATUS_DUPLICATE = "duplicate: this version was already stored"
+# The posted version itself is hidden from the poster: stored, whether new or a duplicate.
+_STATUS_HIDDEN = "stored; the sharing policy does not let you read this version"
+# Replaces a §3.6 versioning error raised against versions hidden from the poster: those
+# errors quote the stored version (its created, created_by_ref, revoked).
+_STATUS_HIDDEN_CONFLICT = "conflicts with a stored version of this object (STIX 2.1 §3.6)"
+# How many ids one look-up of the versions already stored names.
+_IDS_PER_LOOKUP = 500
 
 
 def collection_uuid(title: str) -> uuid.UUID:
@@ -112,13 +146,33 @@ def principal_of(token: ApiToken) -> Principal:
 
 
 def version_facts(version: StoredVersion) -> VersionFacts:
-    """What the sharing policy needs about one stored version."""
+    """What the sharing policy needs about one stored version: markings and provenance."""
+    provenance = version.provenance
+    received = provenance.source_kind is SourceKind.PARTNER
     return VersionFacts(
         id=version.id,
         type=version.type,
         created_by_ref=version.created_by_ref,
         marking_refs=version.marking_refs,
+        # Sync records the sending partner's org as the principal (services.federation).
+        received_from_org=provenance.principal if received else None,
+        received_under=provenance.agreement if received else None,
     )
+
+
+class Signer(Protocol):
+    """Signs what this node sends partners (``services.federation.NodeSigner``)."""
+
+    @property
+    def org_id(self) -> str:
+        """The org the signatures are made for."""
+        ...
+
+    def sign(
+        self, obj: Mapping[str, Any], derived_from: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``obj`` with this node's signature; ``derived_from`` names a redacted original."""
+        ...
 
 
 class Visibility:
@@ -135,17 +189,37 @@ class Visibility:
     def __init__(self, principal: Principal | None, ctx: NodeContext) -> None:
         self._principal = principal
         self._ctx = ctx
-        self._memo: dict[tuple[str, str | None, tuple[str, ...]], bool] = {}
+        self._memo: dict[tuple[Any, ...], Allow | None] = {}
+
+    def decision(self, version: StoredVersion) -> Allow | None:
+        """The policy's Allow for ``version`` and this principal, or None if it is denied."""
+        provenance = version.provenance
+        key = (
+            version.type,
+            version.created_by_ref,
+            version.marking_refs,
+            provenance.source_kind,
+            provenance.principal,
+            provenance.agreement,
+        )
+        if key in self._memo:
+            return self._memo[key]
+        decision = decide(version_facts(version), self._principal, self._ctx)
+        allow = decision if isinstance(decision, Allow) else None
+        self._memo[key] = allow
+        return allow
 
     def allows(self, version: StoredVersion) -> bool:
         """Whether the policy allows ``version`` for this principal."""
-        key = (version.type, version.created_by_ref, version.marking_refs)
-        allowed = self._memo.get(key)
-        if allowed is None:
-            allowed = self._memo[key] = is_allowed(
-                decide(version_facts(version), self._principal, self._ctx)
-            )
-        return allowed
+        return self.decision(version) is not None
+
+
+def _carries_signature(obj: Mapping[str, Any]) -> bool:
+    """Whether ``obj`` carries our signature extension (a malformed one counts: left as is)."""
+    try:
+        return signature_info(obj) is not None
+    except SignatureError:
+        return True
 
 
 def _version_of(data: Any) -> str:
@@ -162,6 +236,91 @@ def _id_of(data: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _posted_facts(data: dict[str, Any]) -> VersionFacts:
+    """The policy facts of a posted object that was stored (so it passed validation)."""
+    creator = data.get("created_by_ref")
+    refs = data.get("object_marking_refs")
+    return VersionFacts(
+        id=_id_of(data),
+        type=str(data.get("type")),
+        created_by_ref=creator if isinstance(creator, str) else None,
+        marking_refs=tuple(r for r in refs if isinstance(r, str)) if isinstance(refs, list) else (),
+    )
+
+
+def _is_valid(data: Any) -> bool:
+    """Whether ``data`` passes STIX 2.1 validation on its own (failures then are §3.6 ones)."""
+    if not isinstance(data, dict):
+        return False
+    try:
+        parse_object(data)
+    except InvalidObject:
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class _Prior:
+    """The versions of one id stored before an add-objects request, as its poster sees them."""
+
+    visible: set[str]  # version keys the poster may read
+    hidden: bool = False  # whether any other version is stored
+
+
+def _status_entries(
+    objects: list[Any],
+    principal: Principal,
+    ctx: NodeContext,
+    prior: dict[str, _Prior],
+    *,
+    whole: str | None,
+    refused: dict[str, str],
+    rejected: dict[str, str],
+) -> list[StatusEntry]:
+    """One §4.3.1 status-details per posted object; see ``_STATUS_ADDED`` and its siblings.
+
+    ``whole`` is why the whole envelope was rejected, if it was; ``refused`` and ``rejected``
+    say, by position, why an object was kept out before the ingest and by the ingest.
+    """
+    readable: dict[tuple[str, str | None, tuple[str, ...]], bool] = {}
+    repeated = Counter(_id_of(data) for data in objects)
+    accepted: dict[str, set[str]] = {}  # version keys stored earlier in this envelope
+    entries = []
+    for index, data in enumerate(objects):
+        oid, version = _id_of(data), _version_of(data)
+        known = prior.get(oid)
+        position = f"objects[{index}]"
+        reason = whole or refused.get(position)
+        if reason is None and position in rejected:
+            reason = rejected[position]
+            # Valid on its own, so a §3.6 error: it may quote a version hidden from the poster.
+            if known is not None and known.hidden and _is_valid(data):
+                reason = _STATUS_HIDDEN_CONFLICT
+        if reason is not None:
+            entries.append(StatusEntry(oid, version, "failed", reason))
+            continue
+        facts = _posted_facts(data)
+        memo = (facts.type, facts.created_by_ref, facts.marking_refs)
+        if memo not in readable:
+            readable[memo] = is_allowed(decide(facts, principal, ctx))
+        # Versions of this id the poster may read: stored ones and their own, just posted.
+        seen = (known.visible if known is not None else set()) | accepted.get(oid, set())
+        key = ""
+        if seen or repeated[oid] > 1:
+            key = parse_object(data).version_key
+            accepted.setdefault(oid, set()).add(key)
+        # §5.5: an exact duplicate of a stored object is a success, not an error.
+        if not readable[memo]:
+            entry = StatusEntry(oid, version, "added", _STATUS_HIDDEN)
+        elif key in seen:
+            entry = StatusEntry(oid, version, "duplicate", _STATUS_DUPLICATE)
+        else:
+            message = _STATUS_NEW_VERSION if seen else _STATUS_ADDED
+            entry = StatusEntry(oid, version, "added", message)
+        entries.append(entry)
+    return entries
+
+
 class TaxiiService:
     """What the TAXII and REST routes do, without HTTP: every read goes through ``decide``."""
 
@@ -176,7 +335,11 @@ class TaxiiService:
         org_name: str,
         default_marking: Tlp = Tlp.AMBER_STRICT,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        agreements: Callable[[], Sequence[Agreement]] = tuple,
+        signer: Signer | None = None,
     ) -> None:
+        self._agreements = agreements
+        self._signer = signer
         self._store = store
         self._tokens = tokens
         self._statuses = statuses
@@ -187,12 +350,17 @@ class TaxiiService:
         self._new_id = new_id
 
     def context(self) -> NodeContext:
-        """The node context: node org, and the community of every org holding a token."""
+        """The node context: node org, community (orgs with tokens or agreements), agreements."""
+        agreements = tuple(self._agreements())
         orgs = {token.org for token in self._tokens.list()}
+        for agreement in agreements:
+            orgs.update(agreement.parties)
         return NodeContext(
             node_org=self._node_org,
             community_orgs=frozenset(orgs | {self._node_org}),
             default_marking=self._default_marking,
+            agreements=agreements,
+            now_us=self._clock.now_us(),
         )
 
     def collections_for(self, principal: Principal) -> list[CollectionDef]:
@@ -233,8 +401,13 @@ class TaxiiService:
         for _ in range(_MAX_SCAN_PAGES):
             page = self._store.query(replace(query, types=types, after_cursor=cursor))
             for index, item in enumerate(page.items):
-                if (collection is None or collection.holds(item)) and visibility.allows(item):
-                    visible.append(item)
+                if collection is not None and not collection.holds(item):
+                    continue
+                allow = visibility.decision(item)
+                if allow is not None:
+                    visible.append(
+                        self._outbound(item, allow) if principal.role is Role.PARTNER else item
+                    )
                 if len(visible) == query.limit:
                     more = index < len(page.items) - 1 or page.more
                     return Page(tuple(visible), item.date_added_us if more else None)
@@ -242,6 +415,25 @@ class TaxiiService:
                 return Page(tuple(visible), None)
             cursor = page.next_cursor
         return Page(tuple(visible), cursor)
+
+    def _outbound(self, version: StoredVersion, allow: Allow) -> StoredVersion:
+        """What a partner receives of an allowed version: redacted and signed as needed.
+
+        A redacted copy is signed by this node and names the original it derives from; an
+        original this node created is signed by it (architecture §2: verifiable provenance).
+        Ed25519 signatures are deterministic, so the same version always reads the same.
+        """
+        if self._signer is None:
+            return version
+        obj = version.to_json()
+        copy = redacted_copy(obj, allow)
+        if copy is not None:
+            signed = self._signer.sign(copy, derived_from_of(obj))
+        elif version.created_by_ref == self._signer.org_id and not _carries_signature(obj):
+            signed = self._signer.sign(obj)
+        else:
+            return version
+        return replace(version, raw_json=orjson.dumps(signed))
 
     def has_visible(
         self, collection: CollectionDef | None, principal: Principal, object_id: str
@@ -261,26 +453,25 @@ class TaxiiService:
         objects: list[Any] = envelope["objects"]
         source = f"taxii:{collection.id}"
         candidates: list[Candidate] = []
-        failures: dict[str, str] = {}
+        refused: dict[str, str] = {}
         for index, data in enumerate(objects):
             position = f"objects[{index}]"
             if not isinstance(data, dict):
                 candidates.append(Candidate(source, position, None, "not a JSON object"))
             elif collection.types and data.get("type") not in collection.types:
-                failures[position] = "this collection does not hold objects of this type"
+                refused[position] = "this collection does not hold objects of this type"
             else:
                 candidates.append(Candidate(source, position, data))
+        ctx = self.context()
+        prior = self._stored_before(objects, principal, ctx)
         provenance = Provenance(SourceKind.USER, str(collection.id), principal.id)
         ingest = IngestService(self._store, self._clock, principal=principal.id)
         summary = ingest.ingest_candidates(candidates, provenance, source=source)
         whole = next((r.reason for r in summary.rejected if not r.position), None)
-        failures.update({r.position: r.reason for r in summary.rejected if r.position})
-        entries = []
-        for index, data in enumerate(objects):
-            reason = whole or failures.get(f"objects[{index}]")
-            # §5.5: an exact duplicate of a stored object is a success, not an error.
-            outcome = "added" if reason is None else "failed"
-            entries.append(StatusEntry(_id_of(data), _version_of(data), outcome, reason))
+        rejected = {r.position: r.reason for r in summary.rejected if r.position}
+        entries = _status_entries(
+            objects, principal, ctx, prior, whole=whole, refused=refused, rejected=rejected
+        )
         now = self._clock.now_us()
         record = StatusRecord(
             status_id=self._new_id(),
@@ -292,6 +483,27 @@ class TaxiiService:
         self._statuses.purge_before(now - STATUS_RETENTION_US)
         self._statuses.add(record)
         return record
+
+    def _stored_before(
+        self, objects: list[Any], principal: Principal, ctx: NodeContext
+    ) -> dict[str, _Prior]:
+        """The stored versions of the ids in ``objects``, split by what ``principal`` may read."""
+        ids = list(dict.fromkeys(oid for data in objects if (oid := _id_of(data))))
+        visibility = Visibility(principal, ctx)
+        prior: dict[str, _Prior] = {}
+        for start in range(0, len(ids), _IDS_PER_LOOKUP):
+            query = ObjectQuery(
+                ids=tuple(ids[start : start + _IDS_PER_LOOKUP]),
+                versions=(VersionFilter.ALL.value,),
+                limit=1000,
+            )
+            for item in self._store.iter_all(query):
+                known = prior.setdefault(item.id, _Prior(set()))
+                if visibility.allows(item):
+                    known.visible.add(item.version)
+                else:
+                    known.hidden = True
+        return prior
 
     def status(self, status_id: str, principal: Principal) -> StatusRecord:
         """A status the principal created; anyone else's is "not found" (§4.3)."""

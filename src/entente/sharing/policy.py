@@ -1,16 +1,20 @@
 """The sharing policy: one pure function that every read path calls (architecture §2).
 
 TAXII, REST, UI, exports, streams and sync all ask ``decide`` whether one stored object
-version may be shown to one audience; none re-implements the rules. Every ``Deny`` is shown
-to the caller as "not found", so reasons are for the node's logs and never quote content.
+version may be shown to one audience; none re-implements the rules. Local principals and
+the public endpoint get the TLP rules; partner nodes get the outbound rules of the agreements
+in force, and an ``Allow`` tells what to redact before sending. Every ``Deny`` is shown to the
+caller as "not found", so reasons are for the node's logs and never quote content.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, Final, TypeAlias
 
+from entente.errors import ConfigurationError
+from entente.sharing.agreements import Agreement, OnwardSharing, SightingsSharing
 from entente.sharing.principals import Principal, Role
 from entente.stix.markings import Tlp, tlp_of
 
@@ -23,6 +27,7 @@ __all__ = [
     "decide",
     "effective_tlp",
     "is_allowed",
+    "redacted_copy",
     "unknown_markings",
 ]
 
@@ -42,6 +47,19 @@ class NodeContext:
     # Statement marking-definitions (STIX 2.1 §7.2.1.3) this node knows: they restrict nothing.
     # Any other non-TLP marking id is unknown and fails closed (architecture §2).
     known_statement_markings: frozenset[str] = frozenset()
+    # The agreements this node's org is party to; partner reads need one in force (§2).
+    agreements: tuple[Agreement, ...] = ()
+    # Now, in epoch microseconds, for agreement validity. ``None`` (no clock given) denies every
+    # partner read: an agreement whose dates cannot be checked is not in force (fail closed).
+    now_us: int | None = None
+
+    def __post_init__(self) -> None:
+        # Versions record the agreement they came under by id (architecture §2 "Provenance"),
+        # so two agreements with one id would make the onward rule ambiguous.
+        ids = [agreement.id for agreement in self.agreements]
+        if len(ids) != len(set(ids)):
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise ConfigurationError(f"two agreements share the id {', '.join(dup)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +73,27 @@ class VersionFacts:
     marking_refs: tuple[str, ...] = ()
     # The org it was received from; ``None`` when created or ingested locally.
     received_from_org: str | None = None
-    # False when it came in under an agreement that forbids re-sharing (architecture §2).
-    reshare_allowed: bool = True
+    # The id of the agreement it was received under; ``None`` when created or ingested locally.
+    # Its onward-sharing rule decides whether it may be passed on (architecture §2).
+    received_under: str | None = None
     # Principal ids named as individual TLP:RED recipients on this node.
     red_recipients: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class Allow:
-    """The version may be shown; it carries the facts (redacted copies come with agreements)."""
+    """The version may be shown; to a partner, possibly as a redacted copy (``redacted_copy``).
+
+    Local reads leave ``redact``, ``anonymise`` and ``agreements`` empty.
+    """
 
     facts: VersionFacts
+    # Top-level properties to remove before sending, sorted.
+    redact: tuple[str, ...] = ()
+    # Send a sighting without the properties that say who saw it (STIX 2.1 §5.7).
+    anonymise: bool = False
+    # Ids of the agreements that allow it, sorted.
+    agreements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +154,10 @@ def decide(facts: VersionFacts, audience: Principal | None, ctx: NodeContext) ->
     if level is None:
         unknown = unknown_markings(facts.marking_refs, ctx.known_statement_markings)
         return Deny(f"unknown marking {', '.join(unknown)}")
-    # Extension point: partner nodes reading under an agreement (sync) will be a third kind of
-    # audience with its own branch here; this issue covers local reads only.
+    if audience is not None and audience.role is Role.PARTNER:
+        # A partner node reads over TAXII or sync only under an agreement (architecture §2):
+        # the outbound rules, whatever the local TLP rules would say about its org.
+        return _decide_outbound(facts, audience, ctx, level)
     return _decide_local(facts, audience, ctx, level)
 
 
@@ -141,10 +171,6 @@ def _decide_local(
             return Allow(facts)
         return Deny(f"not visible to unauthenticated callers above TLP:CLEAR (is {_name(level)})")
     origins = {org for org in (facts.created_by_ref, facts.received_from_org) if org is not None}
-    if audience.role is Role.PARTNER and not facts.reshare_allowed and audience.org not in origins:
-        # What a node received under "no re-share" it never passes on (architecture §2), except
-        # back to whoever created it or sent it here.
-        return Deny("not visible to partners: received under a no-re-share agreement")
     # Roles do not widen visibility: an admin manages the node but does not bypass TLP, and sees
     # exactly what an analyst of the node org sees; readers and analysts see the same.
     if level is Tlp.CLEAR:
@@ -169,13 +195,118 @@ def _decide_local(
         return Deny("not visible: TLP:AMBER+STRICT is limited to the holding and creating orgs")
     # RED: for the eyes and ears of individual recipients only (FIRST TLP 2.0): named people,
     # never tokens, services or partner nodes, and nobody else, admins included.
-    if (
-        audience.is_individual
-        and audience.role is not Role.PARTNER
-        and audience.id in facts.red_recipients
-    ):
+    # Partner principals never get here: ``decide`` sends them to the outbound rules.
+    if audience.is_individual and audience.id in facts.red_recipients:
         return Allow(facts)
     return Deny("not visible: TLP:RED is limited to named individual recipients")
+
+
+def _decide_outbound(
+    facts: VersionFacts, partner: Principal, ctx: NodeContext, level: Tlp
+) -> Decision:
+    """The outbound rules: a partner node reading over TAXII or sync, under agreements (§2)."""
+    if level is Tlp.RED:
+        return Deny("not visible to partners: TLP:RED never leaves the node by sync")
+    if ctx.now_us is None:
+        # Validity dates cannot be checked without a clock: no agreement is in force.
+        return Deny("not visible to partners: no clock, so no agreement is in force")
+    applicable, failed = _applicable(facts, partner.org, ctx, level, ctx.now_us)
+    if not applicable:
+        return Deny(f"not visible to partners: {failed}")
+    if facts.received_from_org is not None:
+        denied = _onward_denied(facts, partner.org, ctx, level, ctx.now_us)
+        if denied is not None:
+            return denied
+    return Allow(
+        facts,
+        redact=_redacted_names(applicable, facts.type),
+        # A sighting goes out anonymised if any agreement under which it goes says so: the
+        # most protective reading wins, as markings do.
+        anonymise=facts.type == "sighting"
+        and any(a.sightings is SightingsSharing.ANONYMISED for a in applicable),
+        agreements=tuple(sorted(a.id for a in applicable)),
+    )
+
+
+def _applicable(
+    facts: VersionFacts, org: str, ctx: NodeContext, level: Tlp, now_us: int
+) -> tuple[list[Agreement], str]:
+    """The agreements that let this version go to ``org``, or ``[]`` and the rule that failed.
+
+    The conditions narrow in a fixed order, so the reason names the first one that left no
+    agreement standing.
+    """
+    found = [a for a in ctx.agreements if a.binds(ctx.node_org, org)]
+    if not found:
+        return [], "no agreement with the partner's org"
+    found = [a for a in found if a.in_force(now_us)]
+    if not found:
+        return [], "no agreement with the partner's org is in force"
+    found = [a for a in found if a.max_tlp >= level]
+    if not found:
+        return [], f"{_name(level)} is above the max TLP of every agreement with the partner's org"
+    found = [a for a in found if a.object_types is None or facts.type in a.object_types]
+    if not found:
+        return [], "the object type is not allowed by any agreement with the partner's org"
+    if facts.type == "sighting":
+        found = [a for a in found if a.sightings is not SightingsSharing.NONE]
+        if not found:
+            return [], "sightings are not shared under any agreement with the partner's org"
+    return found, ""
+
+
+def _onward_denied(
+    facts: VersionFacts, org: str, ctx: NodeContext, level: Tlp, now_us: int
+) -> Deny | None:
+    """The ``Deny`` if passing on a version received from a partner breaks a re-share rule (§2).
+
+    ``None`` when it may go: back to where it came from, or onward as its agreement allows.
+    """
+    if org in (facts.created_by_ref, facts.received_from_org):
+        # Back to its creator or sender discloses nothing new, and lets a cycle A→B→C→A end
+        # in a duplicate instead of a refusal.
+        return None
+    if level is Tlp.AMBER_STRICT:
+        # AMBER+STRICT: the recipient org only (FIRST TLP 2.0); never re-shared (§2).
+        return Deny("not visible to partners: TLP:AMBER+STRICT is never re-shared")
+    under = [a for a in ctx.agreements if a.id == facts.received_under]
+    if not under:
+        # Received from a partner under no agreement known here: its onward rule is unknown,
+        # and what a node received under "no re-share" it never passes on (fail closed).
+        return Deny("not visible to partners: received under an agreement not known here")
+    source = under[0]
+    if not source.in_force(now_us):
+        return Deny("not visible to partners: the agreement it was received under is not in force")
+    if source.onward is OnwardSharing.NONE:
+        return Deny("not visible to partners: received under an agreement with no re-share")
+    if source.onward is OnwardSharing.COALITION and org not in source.parties:
+        return Deny("not visible to partners: re-share is limited to the agreement's parties")
+    if source.onward is OnwardSharing.NAMED and org not in source.onward_orgs:
+        return Deny("not visible to partners: re-share is limited to the agreement's named orgs")
+    return None
+
+
+def _redacted_names(agreements: Iterable[Agreement], object_type: str) -> tuple[str, ...]:
+    """The sorted union of what ``agreements`` redact from an object of ``object_type``."""
+    names: set[str] = set()
+    for agreement in agreements:
+        names.update(agreement.redact.get(object_type, ()))
+        names.update(agreement.redact.get("*", ()))
+    return tuple(sorted(names))
+
+
+# STIX 2.1 §5.7: the sighting properties that say who saw it (and the creator, who reported it).
+_SIGHTER_PROPERTIES: Final = ("where_sighted_refs", "observed_data_refs", "created_by_ref")
+
+
+def redacted_copy(obj: Mapping[str, Any], allow: Allow) -> dict[str, Any] | None:
+    """A shallow copy of ``obj`` without what ``allow`` redacts; ``None`` if nothing changes."""
+    drop = set(allow.redact)
+    if allow.anonymise:
+        drop.update(_SIGHTER_PROPERTIES)
+    if drop.isdisjoint(obj):
+        return None
+    return {name: value for name, value in obj.items() if name not in drop}
 
 
 def _name(level: Tlp) -> str:

@@ -1,8 +1,19 @@
-"""Storage of every STIX object version: the ObjectStore port and its records.
+"""Storage of every STIX object version, tokens, statuses and federation state: the ports.
 
 The SQL adapter is imported by module path (``entente.store.sql``), as every adapter.
 """
 
+from entente.store.federation_port import (
+    AgreementRecord,
+    AgreementStore,
+    Checkpoint,
+    CheckpointStore,
+    PartnerRecord,
+    PartnerStore,
+    SyncReport,
+    SyncReportStore,
+    is_partner_name,
+)
 from entente.store.port import ObjectStore, StoreTransaction
 from entente.store.records import (
     NewVersion,
@@ -18,11 +29,17 @@ from entente.store.status_port import StatusEntry, StatusRecord, StatusStore
 from entente.store.token_port import ApiToken, TokenStatus, TokenStore
 
 __all__ = [
+    "AgreementRecord",
+    "AgreementStore",
     "ApiToken",
+    "Checkpoint",
+    "CheckpointStore",
     "NewVersion",
     "ObjectQuery",
     "ObjectStore",
     "Page",
+    "PartnerRecord",
+    "PartnerStore",
     "Provenance",
     "SourceKind",
     "StatusEntry",
@@ -31,7 +48,10 @@ __all__ = [
     "StoreStats",
     "StoreTransaction",
     "StoredVersion",
+    "SyncReport",
+    "SyncReportStore",
     "TokenStatus",
     "TokenStore",
     "VersionFilter",
+    "is_partner_name",
 ]

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -16,11 +17,15 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "agreements",
     "api_tokens",
     "metadata",
     "node_state",
     "object_markings",
     "object_versions",
+    "partners",
+    "sync_checkpoints",
+    "sync_reports",
     "taxii_status",
 ]
 
@@ -131,4 +136,70 @@ taxii_status = Table(
     # A JSON array of [id, version, outcome, message] per object.
     Column("entries", Text, nullable=False),
     Index(None, "request_us"),
+)
+
+ReportIdType = BigInteger().with_variant(Integer(), "sqlite")
+
+# Federation partners: the nodes this node pulls from (migration 0004).
+partners = Table(
+    "partners",
+    metadata,
+    # The local handle, [A-Za-z0-9._-]{1,64} (federation_port.is_partner_name).
+    Column("name", Text, primary_key=True),
+    # The partner org's STIX identity id: one partner per org.
+    Column("org_id", Text, nullable=False, unique=True),
+    Column("org_name", Text, nullable=False),
+    # "ed25519:<base64url>"
+    Column("public_key", Text, nullable=False),
+    Column("api_root", Text, nullable=False),
+    # The bearer secret this node presents to the partner. Kept as given, unlike
+    # api_tokens.secret_hash: a hash cannot be presented.
+    Column("token", Text, nullable=False),
+    Column("added_us", BigInteger, nullable=False),
+    Column("last_sync_us", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("objects_received", BigInteger, nullable=False),
+)
+
+# Sharing agreements, each as canonical JSON text (not jsonb, which would reorder keys).
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("added_us", BigInteger, nullable=False),
+)
+
+# How far the sync of each partner collection got; gone with its partner.
+sync_checkpoints = Table(
+    "sync_checkpoints",
+    metadata,
+    Column("partner", Text, ForeignKey("partners.name", ondelete="CASCADE"), nullable=False),
+    Column("collection_id", Text, nullable=False),
+    # TAXII 2.1 §3.4.2 timestamp text of the last date_added fully applied.
+    Column("added_after", Text, nullable=True),
+    # The partner's TAXII 2.1 §3.4.1 ``next`` of a page not yet applied.
+    Column("next_cursor", Text, nullable=True),
+    Column("updated_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("partner", "collection_id"),
+)
+
+# The log of sync runs. No foreign key: the history outlives a removed partner.
+sync_reports = Table(
+    "sync_reports",
+    metadata,
+    # Assigned by the database in insertion order; INTEGER PRIMARY KEY on SQLite (the rowid,
+    # the only column SQLite numbers itself), BIGSERIAL on PostgreSQL.
+    Column("report_id", ReportIdType, primary_key=True, autoincrement=True),
+    Column("partner", Text, nullable=False),
+    Column("started_us", BigInteger, nullable=False),
+    Column("finished_us", BigInteger, nullable=False),
+    Column("added", BigInteger, nullable=False),
+    Column("duplicates", BigInteger, nullable=False),
+    Column("new_versions", BigInteger, nullable=False),
+    Column("rejected", BigInteger, nullable=False),
+    Column("error", Text, nullable=True),
+    # A JSON array of {"id", "reason"} objects.
+    Column("rejections", Text, nullable=False),
+    Index(None, "partner", "report_id"),
 )

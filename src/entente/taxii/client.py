@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -28,7 +29,7 @@ from entente.taxii.client_records import (
 from entente.taxii.client_session import TaxiiSession
 from entente.taxii.envelopes import DATE_ADDED_LAST
 
-__all__ = ["TaxiiClient"]
+__all__ = ["ObjectsPage", "TaxiiClient"]
 
 _T = TypeVar("_T")
 
@@ -182,6 +183,27 @@ class TaxiiClient:
         for item in self._paged(url, query, "objects", limit):
             yield self._parsed(_stix_object, item, url)
 
+    def object_pages(
+        self,
+        api_root_url: str,
+        collection_id: str,
+        *,
+        added_after: str | None = None,
+        limit: int = 1000,
+    ) -> Iterator[ObjectsPage]:
+        """The §5.4 objects page by page, each with the ``added_after`` to resume after it.
+
+        A synchronising reader applies a page, records ``date_added_last`` and, after a crash,
+        resumes from there (§3.4.2 added_after is strictly later, so nothing is read twice).
+        """
+        url = self._collection_url(api_root_url, collection_id) + "objects/"
+        for page in self._pages(url, _filters(added_after, (), (), ()), "objects", limit):
+            yield ObjectsPage(
+                items=tuple(self._parsed(_stix_object, item, url) for item in page.items),
+                date_added_last=page.date_added_last,
+                more=page.more,
+            )
+
     def add_objects(
         self,
         api_root_url: str,
@@ -292,11 +314,18 @@ class TaxiiClient:
 
     def _paged(self, url: str, query: dict[str, str], key: str, limit: int) -> Iterator[Any]:
         """The ``key`` items of every page: §3.5 ``next`` when given, else ``added_after``."""
+        for page in self._pages(url, query, key, limit):
+            yield from page.items
+
+    def _pages(
+        self, url: str, query: dict[str, str], key: str, limit: int
+    ) -> Iterator[ObjectsPage]:
+        """Every page of ``key`` items: §3.5 ``next`` when given, else ``added_after``."""
         if limit < 1:
             raise ValueError("limit must be positive (§3.5)")
         cursor: dict[str, str] = {}
         previous: list[Any] | None = None
-        last_added: str | None = None
+        last_added: str | None = query.get("added_after")
         for _ in range(_MAX_PAGES):
             params = {**query, "limit": str(limit), **cursor}
             try:
@@ -312,14 +341,16 @@ class TaxiiClient:
             items = body.get(key, [])  # §3.7: "objects" is absent from an empty envelope
             if not isinstance(items, list):
                 raise TaxiiError(f"{url}: {key!r} is not a list", status=200, url=url)
-            if previous is not None and items == previous:
+            if previous is not None and items and items == previous:
                 raise TaxiiError(f"{url}: the server repeated the same page", status=200, url=url)
-            yield from items
+            if items:
+                last_added = response.headers.get(DATE_ADDED_LAST, last_added)
             # §3.7: "more" absent means false.
-            if body.get("more") is not True:
+            more = body.get("more") is True
+            yield ObjectsPage(items=tuple(items), date_added_last=last_added, more=more)
+            if not more:
                 return
             previous = items
-            last_added = response.headers.get(DATE_ADDED_LAST, last_added)
             token = body.get("next")
             if isinstance(token, str) and token:
                 # §3.5: the next page is asked for with `next` and the same original query.
@@ -334,6 +365,20 @@ class TaxiiClient:
                     url=url,
                 )
         raise TaxiiError(f"{url}: more than {_MAX_PAGES} pages", status=200, url=url)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectsPage:
+    """One page of a paged TAXII response, with where the next page starts.
+
+    ``date_added_last`` is the page's X-TAXII-Date-Added-Last (§3.6.1), or the ``added_after``
+    the read started from when the page is empty: a reader that has applied the page may
+    resume from it with ``added_after`` and miss nothing.
+    """
+
+    items: tuple[Any, ...]
+    date_added_last: str | None
+    more: bool
 
 
 def _stix_object(value: Mapping[str, Any]) -> dict[str, Any]:

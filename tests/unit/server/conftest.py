@@ -18,10 +18,17 @@ from starlette.testclient import TestClient
 from entente.bootstrap import Node, open_node
 from entente.clock import FixedClock
 from entente.config import Settings
+from entente.federation import load_or_create_key
 from entente.server import create_app
 from entente.services import DEFAULT_COLLECTIONS, create_token, ensure_builtin_markings
 from entente.stix import Tlp, marking_id_for
 from entente.store.sql import open_store
+from entente.store.sql_federation import (
+    SqlAgreementStore,
+    SqlCheckpointStore,
+    SqlPartnerStore,
+    SqlSyncReportStore,
+)
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 
@@ -128,12 +135,19 @@ def backend_harness(
     store = open_store(url, clock, schema=schema)
     try:
         ensure_builtin_markings(store, clock)
+        key, _ = load_or_create_key(settings.key_path)
+        engine = store.engine
         node = Node(
             settings=settings,
             store=store,
             clock=clock,
-            tokens=SqlTokenStore(store.engine, clock),
-            statuses=SqlStatusStore(store.engine),
+            tokens=SqlTokenStore(engine, clock),
+            statuses=SqlStatusStore(engine),
+            key=key,
+            partners=SqlPartnerStore(engine),
+            agreements=SqlAgreementStore(engine),
+            checkpoints=SqlCheckpointStore(engine),
+            sync_reports=SqlSyncReportStore(engine),
         )
         yield from _harness_of(node)
     finally:

@@ -1,18 +1,37 @@
-"""Every read path of the server returns exactly what the sharing policy allows."""
+"""Every read path of the server returns exactly what the sharing policy allows.
+
+The expectations come from the policy oracle (tests/unit/sharing/oracle.py), the table-driven
+twin of ``entente.sharing.decide``.
+"""
 
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.unit.server.conftest import ALL, PRINCIPALS, ROOT, Harness, indicator
+from tests.unit.server.test_server_status_results import (
+    ADDED,
+    DUPLICATE,
+    HIDDEN,
+    NEW_VERSION,
+)
+from tests.unit.sharing.oracle import oracle_allows
 
 from entente.services import node_org_id, principal_of
-from entente.sharing import NodeContext, VersionFacts, decide, is_allowed
+from entente.sharing import NodeContext, Principal, VersionFacts
 from entente.stix import Tlp
+from entente.stix.timestamps import parse_timestamp
 
 ORGS = ("Entente node", "Org B", "Org C")
+CTX = NodeContext(
+    node_org=node_org_id("Entente node"),
+    community_orgs=frozenset(node_org_id(org) for org in ORGS),
+)
+WRITERS = ("admin", "analyst", "analyst_b")
 _counter = itertools.count(1000)
 
 specs = st.lists(
@@ -24,13 +43,41 @@ specs = st.lists(
 
 # PostgreSQL examples cost a schema round trip each; a modest count keeps the run short.
 MAX_EXAMPLES = {"sqlite": 25, "postgresql": 15}
+# An example of the versions and status test posts up to five envelopes: fewer of them.
+MAX_HISTORY_EXAMPLES = {"sqlite": 12, "postgresql": 8}
 
 
-def test_objects_object_manifest_and_rest_search_return_what_decide_allows(
+def facts_of(obj: dict[str, Any]) -> VersionFacts:
+    """What the policy knows of a posted object once it is stored."""
+    return VersionFacts(
+        id=obj["id"],
+        type=obj["type"],
+        created_by_ref=obj.get("created_by_ref"),
+        marking_refs=tuple(obj.get("object_marking_refs", ())),
+    )
+
+
+def allowed(obj: dict[str, Any], principal: Principal) -> bool:
+    """Whether the oracle lets ``principal`` read the stored version ``obj``."""
+    return oracle_allows(facts_of(obj), principal, CTX)
+
+
+def principals_of(harness: Harness) -> dict[str, Principal]:
+    """The principal each name of ``PRINCIPALS`` stands for on ``harness``."""
+    tokens = {t.token_id: t for t in harness.node.tokens.list()}
+    found = {}
+    for name in PRINCIPALS:
+        secret = harness.headers[name]["Authorization"].split("_")[2]
+        found[name] = principal_of(tokens[f"tok_{secret}"])
+    return found
+
+
+def test_objects_object_manifest_and_rest_search_return_what_the_policy_allows(
     backend: str, backend_harness: Harness
 ) -> None:
-    """Objects, object, manifest and REST search list exactly what ``decide`` allows."""
+    """Objects, object, manifest and REST search list exactly what the oracle allows."""
     harness = backend_harness
+    principals = principals_of(harness)
 
     @settings(
         max_examples=MAX_EXAMPLES[backend],
@@ -45,30 +92,8 @@ def test_objects_object_manifest_and_rest_search_return_what_decide_allows(
         ]
         assert harness.post_objects(objects).json()["success_count"] == len(objects)
         ours = {o["id"] for o in objects}
-        ctx = NodeContext(
-            node_org=node_org_id("Entente node"),
-            community_orgs=frozenset(node_org_id(org) for org in ORGS),
-        )
-        tokens = {t.token_id: t for t in harness.node.tokens.list()}
-        for name in PRINCIPALS:
-            secret = harness.headers[name]["Authorization"].split("_")[2]
-            principal = principal_of(tokens[f"tok_{secret}"])
-            expected = {
-                o["id"]
-                for o in objects
-                if is_allowed(
-                    decide(
-                        VersionFacts(
-                            id=o["id"],
-                            type=o["type"],
-                            created_by_ref=o.get("created_by_ref"),
-                            marking_refs=tuple(o.get("object_marking_refs", ())),
-                        ),
-                        principal,
-                        ctx,
-                    )
-                )
-            }
+        for name, principal in principals.items():
+            expected = {o["id"] for o in objects if allowed(o, principal)}
             base = f"{ROOT}collections/{ALL}/"
             listed = harness.get(f"{base}objects/", who=name, limit="1000").json()
             assert {o["id"] for o in listed.get("objects", [])} & ours == expected
@@ -84,5 +109,189 @@ def test_objects_object_manifest_and_rest_search_return_what_decide_allows(
                 "/api/v1/objects", params={"limit": "1000"}, headers=harness.headers[name]
             ).json()
             assert {o["id"] for o in rest["objects"]} & ours == expected
+
+    check()
+
+
+tlps = st.sampled_from([None, *Tlp])
+# Objects, each with its creator and the marking of each of its versions, oldest first.
+histories = st.lists(
+    st.tuples(st.sampled_from([None, *ORGS]), st.lists(tlps, min_size=1, max_size=3)),
+    min_size=1,
+    max_size=4,
+)
+# Afterwards two writers re-post, for each object and in a drawn order: a stored version, a
+# new version, a clash with a stored version (same modified, other content), a version by
+# another creator and one with another created; the last three fail (STIX 2.1 §3.6).
+ACTIONS = ("same", "next", "clash", "foreign", "recreated")
+FAILING = frozenset({"clash", "foreign", "recreated"})
+replays = st.lists(
+    st.tuples(st.permutations(ACTIONS), st.integers(0, 2), tlps), min_size=4, max_size=4
+)
+# The writer of each of the three rounds of versions, then of the two re-posts.
+posters = st.lists(st.sampled_from(WRITERS), min_size=5, max_size=5)
+
+
+def version_of(n: int, org: str | None, tlp: Tlp | None, day: int) -> dict[str, Any]:
+    """Indicator ``n`` of creator ``org``, marked ``tlp`` and modified on January ``day``."""
+    obj = indicator(n, tlp=tlp, creator=None if org is None else node_org_id(org))
+    obj["modified"] = f"2024-01-{day:02d}T00:00:00.000Z"
+    return obj
+
+
+def instant(timestamp: str) -> str:
+    """The canonical instant of a STIX timestamp, whatever its precision."""
+    return parse_timestamp(timestamp, "version").key
+
+
+def expected_message(
+    obj: dict[str, Any],
+    principal: Principal,
+    stored: list[dict[str, Any]],
+    earlier: list[dict[str, Any]],
+) -> str:
+    """The §4.3.1 message of a stored ``obj``, from what ``principal`` may read only.
+
+    That is the versions of its id stored before that ``principal`` may read, and the ones
+    ``earlier`` in the same envelope (the poster's own); hidden ones count as absent.
+    """
+    if not allowed(obj, principal):
+        return HIDDEN
+    readable = [v for v in stored if allowed(v, principal)] + earlier
+    same_id = [v for v in readable if v["id"] == obj["id"]]
+    if any(v["modified"] == obj["modified"] for v in same_id):
+        return DUPLICATE
+    return NEW_VERSION if same_id else ADDED
+
+
+def test_versions_and_status_show_only_what_the_policy_allows(
+    backend: str, backend_harness: Harness
+) -> None:
+    """Versions lists what the oracle allows; a status is its poster's and quotes nothing hidden.
+
+    Objects get versions of different markings from several writers; then two writers re-post.
+    Each status is checked against the oracle (its messages depend on readable versions only,
+    its failures quote no hidden version); every principal then reads each status and each
+    object's versions, and what it may not read is the 404 of what does not exist.
+    """
+    harness = backend_harness
+    principals = principals_of(harness)
+    base = f"{ROOT}collections/{ALL}/objects/"
+
+    def post(
+        objects: list[dict[str, Any]],
+        who: str,
+        stored: list[dict[str, Any]],
+        fails: set[int],
+    ) -> dict[str, Any]:
+        """POST ``objects`` as ``who``; check the status against the model ``stored``."""
+        principal = principals[who]
+        status: dict[str, Any] = harness.post_objects(objects, who=who).json()
+        successes = [o for i, o in enumerate(objects) if i not in fails]
+        failures = [objects[i] for i in sorted(fails)]
+        assert (status["total_count"], status["pending_count"]) == (len(objects), 0)
+        assert (status["success_count"], status["failure_count"]) == (
+            len(successes),
+            len(failures),
+        )
+        # A status names only what its poster sent.
+        for group, sent in (("successes", successes), ("failures", failures)):
+            details = status.get(group, [])
+            assert [(d["id"], d["version"]) for d in details] == [
+                (o["id"], o["modified"]) for o in sent
+            ]
+        for index, (obj, detail) in enumerate(
+            zip(successes, status.get("successes", []), strict=True)
+        ):
+            expected = expected_message(obj, principal, stored, successes[:index])
+            assert detail["message"] == expected
+        for obj, detail in zip(failures, status.get("failures", []), strict=True):
+            sent_text = orjson.dumps(obj).decode()
+            for hidden in stored:
+                if hidden["id"] != obj["id"] or allowed(hidden, principal):
+                    continue
+                quoted = [
+                    hidden["created"],
+                    hidden.get("created_by_ref"),
+                    *hidden.get("object_marking_refs", ()),
+                ]
+                for value in quoted:
+                    assert value is None or value in sent_text or value not in detail["message"]
+        stored.extend(successes)
+        return status
+
+    @settings(
+        max_examples=MAX_HISTORY_EXAMPLES[backend],
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(histories=histories, replays=replays, posters=posters)
+    def check(
+        histories: list[tuple[str | None, list[Tlp | None]]],
+        replays: list[tuple[list[str], int, Tlp | None]],
+        posters: list[str],
+    ) -> None:
+        numbers = [next(_counter) for _ in histories]
+        stored: list[dict[str, Any]] = []
+        statuses: list[tuple[str, dict[str, Any]]] = []
+        for day in range(3):
+            envelope = [
+                version_of(n, org, marks[day], day + 1)
+                for n, (org, marks) in zip(numbers, histories, strict=True)
+                if day < len(marks)
+            ]
+            if envelope:
+                statuses.append((posters[day], post(envelope, posters[day], stored, set())))
+        replay: list[dict[str, Any]] = []
+        fails: set[int] = set()
+        for n, (org, marks), (actions, pick, tlp) in zip(numbers, histories, replays, strict=False):
+            versions = [version_of(n, org, t, day + 1) for day, t in enumerate(marks)]
+            picked = versions[pick % len(versions)]
+            other = next(o for o in ORGS[::-1] if o != org)
+            attempts = {
+                "same": picked,
+                "next": version_of(n, org, tlp, 20),
+                "clash": {**picked, "pattern": "[url:value = 'x']"},
+                "foreign": version_of(n, other, tlp, 21),
+                "recreated": {**version_of(n, org, tlp, 22), "created": "2023-12-31T00:00:00Z"},
+            }
+            for action in actions:
+                if action in FAILING:
+                    fails.add(len(replay))
+                replay.append(attempts[action])
+        for poster in posters[3:]:
+            statuses.append((poster, post(replay, poster, stored, fails)))
+
+        missing_object = indicator(next(_counter))["id"]
+        missing_status = "00000000-0000-4000-8000-000000000000"
+        for name, principal in principals.items():
+            not_found = harness.get(f"{base}{missing_object}/versions/", who=name)
+            assert not_found.status_code == 404
+            for n in numbers:
+                oid = indicator(n)["id"]
+                expected = {
+                    instant(v["modified"])
+                    for v in stored
+                    if v["id"] == oid and allowed(v, principal)
+                }
+                response = harness.get(f"{base}{oid}/versions/", who=name)
+                if expected:
+                    assert response.status_code == 200
+                    assert {instant(v) for v in response.json()["versions"]} == expected
+                else:
+                    assert response.status_code == 404
+                    assert response.headers == not_found.headers
+                    assert response.text.replace(oid, missing_object) == not_found.text
+            no_status = harness.get(f"{ROOT}status/{missing_status}/", who=name)
+            assert no_status.status_code == 404
+            for poster, status in statuses:
+                response = harness.get(f"{ROOT}status/{status['id']}/", who=name)
+                if name == poster:
+                    assert response.status_code == 200
+                    assert response.json() == status
+                else:
+                    assert response.status_code == 404
+                    assert response.headers == no_status.headers
+                    assert response.text.replace(status["id"], missing_status) == no_status.text
 
     check()

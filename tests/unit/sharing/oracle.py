@@ -1,12 +1,16 @@
 """Naive reference twin of ``entente.sharing.decide``: the rules as tables (conventions §10).
 
 Written apart from the implementation on purpose: its own copy of the nine TLP marking ids
-(STIX 2.1 §7.2.1.4 and the OASIS TLP 2.0 extension), its own order, its own audience classes.
+(STIX 2.1 §7.2.1.4 and the OASIS TLP 2.0 extension), its own order, its own audience classes,
+and for partner nodes a per-agreement checklist instead of the implementation's narrowing.
 """
 
 from __future__ import annotations
 
-from entente.sharing import NodeContext, Principal, Role, VersionFacts
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from entente.sharing import Agreement, NodeContext, Principal, Role, VersionFacts
 
 # marking-definition id -> TLP 2.0 label; TLP 1.0 WHITE reads as CLEAR (FIRST TLP 2.0).
 TLP_BY_MARKING_ID: dict[str, str] = {
@@ -73,15 +77,137 @@ def classes_of(who: Principal | None, facts: VersionFacts, ctx: NodeContext) -> 
 
 def oracle_allows(facts: VersionFacts, who: Principal | None, ctx: NodeContext) -> bool:
     """Whether the rules let ``who`` see the version."""
+    if who is not None and who.role == Role.PARTNER:
+        return isinstance(oracle_outbound(facts, who, ctx), Sent)
     level = level_of(facts, ctx)
     if level is None:
         return False
     classes = classes_of(who, facts, ctx)
-    if (
-        who is not None
-        and who.role == Role.PARTNER
-        and not facts.reshare_allowed
-        and not classes & {"creator org", "sender org"}
-    ):
-        return False
     return bool(classes & READERS[level])
+
+
+# --- Partner nodes (architecture §2 "Agreement"): what may go out, and how. ---
+
+# Agreement.max_tlp by enum member name -> TLP 2.0 label, so ``ORDER`` compares them.
+LABEL_OF_TLP_NAME: dict[str, str] = {
+    "CLEAR": "clear",
+    "GREEN": "green",
+    "AMBER": "amber",
+    "AMBER_STRICT": "amber+strict",
+    "RED": "red",
+}
+
+# Who may receive what a node received under an agreement, by its onward-sharing value.
+ONWARD_RECIPIENTS: dict[str, Callable[[Agreement], set[str]]] = {
+    "none": lambda a: set(),
+    "coalition": lambda a: set(a.parties),
+    "named": lambda a: set(a.onward_orgs),
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The oracle allows it: what to strip and which agreements carried it."""
+
+    redact: tuple[str, ...]
+    anonymise: bool
+    agreements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The oracle denies it; ``rule`` names the rule that did, one of ``REFUSAL_RULES``."""
+
+    rule: str
+
+
+REFUSAL_RULES = (
+    "unknown marking",
+    "red",
+    "no clock",
+    "no agreement",
+    "none in force",
+    "above max tlp",
+    "type not allowed",
+    "sightings not shared",
+    "amber+strict re-share",
+    "unknown source agreement",
+    "source agreement not in force",
+    "no re-share",
+    "not a coalition party",
+    "not a named org",
+)
+
+
+def valid_at(a: Agreement, now: int) -> bool:
+    """Whether ``now`` is inside the agreement's dates (from inclusive, until exclusive)."""
+    after_start = a.valid_from_us is None or a.valid_from_us <= now
+    before_end = a.valid_until_us is None or now < a.valid_until_us
+    return after_start and before_end
+
+
+def checklist(
+    a: Agreement, facts: VersionFacts, org: str, ctx: NodeContext, level: str
+) -> list[str]:
+    """Every outbound condition ``a`` fails for this version and partner org, in rule order."""
+    assert ctx.now_us is not None
+    failed = []
+    both_parties = ctx.node_org in a.parties and org in a.parties and ctx.node_org != org
+    if not both_parties:
+        failed.append("no agreement")
+    if not valid_at(a, ctx.now_us):
+        failed.append("none in force")
+    if ORDER.index(LABEL_OF_TLP_NAME[a.max_tlp.name]) < ORDER.index(level):
+        failed.append("above max tlp")
+    if a.object_types is not None and facts.type not in a.object_types:
+        failed.append("type not allowed")
+    if facts.type == "sighting" and a.sightings.value == "none":
+        failed.append("sightings not shared")
+    return failed
+
+
+def oracle_outbound(facts: VersionFacts, who: Principal, ctx: NodeContext) -> Sent | Refused:
+    """What the rules say about sending the version to the partner node ``who``."""
+    level = level_of(facts, ctx)
+    if level is None:
+        return Refused("unknown marking")
+    if level == "red":
+        return Refused("red")
+    if ctx.now_us is None:
+        return Refused("no clock")
+    lists = {a.id: checklist(a, facts, who.org, ctx, level) for a in ctx.agreements}
+    usable = [a for a in ctx.agreements if not lists[a.id]]
+    if not usable:
+        # The reason is the furthest any agreement got: the earliest rule some agreement
+        # passed everything before (the implementation narrows in this order).
+        furthest = "no agreement"
+        for rule in ("none in force", "above max tlp", "type not allowed", "sightings not shared"):
+            earlier = REFUSAL_RULES[REFUSAL_RULES.index("no agreement") : REFUSAL_RULES.index(rule)]
+            if any(not set(earlier) & set(failed) for failed in lists.values()):
+                furthest = rule
+        return Refused(furthest)
+    came_from_partner = facts.received_from_org is not None
+    going_home = who.org in {facts.created_by_ref, facts.received_from_org}
+    if came_from_partner and not going_home:
+        if level == "amber+strict":
+            return Refused("amber+strict re-share")
+        sources = [a for a in ctx.agreements if a.id == facts.received_under]
+        if len(sources) != 1:
+            return Refused("unknown source agreement")
+        source = sources[0]
+        if not valid_at(source, ctx.now_us):
+            return Refused("source agreement not in force")
+        onward = source.onward.value
+        if who.org not in ONWARD_RECIPIENTS[onward](source):
+            return Refused(
+                {"none": "no re-share", "coalition": "not a coalition party"}.get(
+                    onward, "not a named org"
+                )
+            )
+    stripped: set[str] = set()
+    for a in usable:
+        for key, names in a.redact.items():
+            if key in ("*", facts.type):
+                stripped.update(names)
+    anonymise = facts.type == "sighting" and any(a.sightings.value == "anonymised" for a in usable)
+    return Sent(tuple(sorted(stripped)), anonymise, tuple(sorted(a.id for a in usable)))

@@ -77,9 +77,10 @@ def test_public_endpoint_sees_only_clear(clear: str) -> None:
     assert not allowed(version(), None)
 
 
-def test_clear_is_visible_to_every_principal() -> None:
+def test_clear_is_visible_to_every_local_principal() -> None:
+    # Partner nodes read under agreements only (see the partner test below).
     for org in (NODE, OUTSIDER):
-        for role in Role:
+        for role in (Role.ADMIN, Role.ANALYST, Role.READER):
             assert allowed(version(TLP2_CLEAR), who(org, role, individual=False))
 
 
@@ -191,23 +192,27 @@ def test_unknown_marking_fails_closed() -> None:
     )
 
 
-def test_partner_never_sees_what_came_in_under_no_reshare() -> None:
-    facts = version(TLP2_CLEAR, reshare_allowed=False)
-    assert not allowed(facts, who(OTHER, Role.PARTNER, individual=False))
-    # Back to the creator or the sender is not a re-share.
-    assert allowed(facts, who(CREATOR, Role.PARTNER, individual=False))
-    assert allowed(facts, who(SENDER, Role.PARTNER, individual=False))
-    # The rule is about partners: local principals still read it under TLP.
-    assert allowed(facts, who(OTHER, Role.READER))
-    assert allowed(version(TLP2_CLEAR), who(OTHER, Role.PARTNER, individual=False))
+def test_partner_nodes_get_the_outbound_rules_not_the_local_ones() -> None:
+    # CTX has no agreements: a partner node reads nothing, not even CLEAR, and its org being
+    # the node's, the creator's or the sender's changes nothing (architecture §2 "Agreement";
+    # the outbound rules are tested in test_sharing_outbound.py).
+    facts = version(TLP2_CLEAR)
+    for org in (NODE, CREATOR, SENDER, OTHER):
+        decision = decide(facts, who(org, Role.PARTNER, individual=False), CTX)
+        assert isinstance(decision, Deny)
+        assert decision.reason.startswith("not visible to partners")
+        # The same org's local principals still read it under TLP.
+        assert allowed(facts, who(org, Role.READER))
 
 
 def test_allow_carries_the_facts_and_deny_reasons_quote_no_content() -> None:
     facts = version(TLP2_GREEN)
     assert decide(facts, who(NODE), CTX) == Allow(facts)
+    # Local allows redact nothing and name no agreement.
+    assert decide(facts, who(NODE), CTX) == Allow(facts, redact=(), anonymise=False, agreements=())
     for audience in (None, who(OUTSIDER), who(OTHER, Role.PARTNER)):
         for marking in (TLP2_GREEN, TLP2_AMBER, TLP2_AMBER_STRICT, TLP2_RED):
-            denied = decide(version(marking, reshare_allowed=False), audience, CTX)
+            denied = decide(version(marking), audience, CTX)
             assert isinstance(denied, Deny)
             assert "not visible" in denied.reason
             for secret in (facts.id, CREATOR, SENDER, NODE, OTHER, OUTSIDER):

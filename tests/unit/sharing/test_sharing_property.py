@@ -55,7 +55,7 @@ versions = st.builds(
     # Lists (not sets) so duplicates, TLP 1.0 + 2.0 mixes and unknown ids all occur.
     marking_refs=st.lists(st.sampled_from(MARKING_POOL), max_size=4).map(tuple),
     received_from_org=st.none() | orgs,
-    reshare_allowed=st.booleans(),
+    received_under=st.none() | st.sampled_from(["bilateral", "unknown"]),
     red_recipients=st.frozensets(st.sampled_from(PRINCIPAL_IDS)),
 )
 

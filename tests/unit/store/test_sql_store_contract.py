@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, text
@@ -25,7 +27,7 @@ from entente.store import (
     StoredVersion,
 )
 from entente.store.schema import object_markings, object_versions
-from entente.store.sql import SqlStore, open_store
+from entente.store.sql import HEAD_REVISION, SqlStore, open_store
 
 OpenStore = Callable[[Clock], SqlStore]
 
@@ -459,7 +461,10 @@ def test_reopening_a_migrated_store_keeps_its_data(open_at: OpenStore) -> None:
     second = open_at(FixedClock())
     assert second.stats().versions == 1
     with second.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            == _head_revision()
+        )
 
 
 def test_sqlite_store_creates_its_directory_and_sets_its_pragmas(tmp_path: Path) -> None:
@@ -609,3 +614,17 @@ def test_queries_match_a_naive_reference(
         assert store.get_versions(object_id) == sorted(mine, key=lambda r: r.version)
         with store.transaction() as tx:
             assert tx.versions_of([object_id]) == {object_id: sorted(mine, key=lambda r: r.version)}
+
+
+def _head_revision() -> str:
+    """The newest migration: what opening a store brings any database up to."""
+    config = Config()
+    config.set_main_option("script_location", "entente.store:migrations")
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def test_the_head_revision_constant_is_alembics_head() -> None:
+    # open_store skips loading Alembic when a database is at HEAD_REVISION.
+    assert _head_revision() == HEAD_REVISION

@@ -1,0 +1,67 @@
+"""Federation: node keys (Ed25519), signed provenance (a STIX property-extension), partner cards.
+
+Sync and the inbound screen live in their own modules (``entente.federation.inbound``); this
+package's public surface is what other packages import from here (conventions §3).
+"""
+
+from __future__ import annotations
+
+from entente.federation.cards import (
+    CARD_VERSION,
+    PartnerCard,
+    card_document,
+    make_card,
+    parse_card,
+)
+from entente.federation.keys import (
+    PUBLIC_KEY_PREFIX,
+    NodeKey,
+    PublicKey,
+    decode_base64url,
+    encode_base64url,
+    generate_key,
+    load_or_create_key,
+    parse_public_key,
+)
+from entente.federation.signatures import (
+    ALGORITHM,
+    CANONICALIZATION,
+    EXTENSION_ID,
+    SIGNING_IDENTITY_ID,
+    DerivedFrom,
+    SignatureInfo,
+    derived_from_of,
+    extension_definition,
+    sign_object,
+    signature_info,
+    signing_identity,
+    verify_object,
+)
+
+__all__ = [
+    "ALGORITHM",
+    "CANONICALIZATION",
+    "CARD_VERSION",
+    "EXTENSION_ID",
+    "PUBLIC_KEY_PREFIX",
+    "SIGNING_IDENTITY_ID",
+    "DerivedFrom",
+    "NodeKey",
+    "PartnerCard",
+    "PublicKey",
+    "SignatureInfo",
+    "card_document",
+    "decode_base64url",
+    "derived_from_of",
+    "encode_base64url",
+    "extension_definition",
+    "generate_key",
+    "load_or_create_key",
+    "make_card",
+    "parse_card",
+    "parse_public_key",
+    "sign_object",
+    "signature_info",
+    "signing_identity",
+    "verify_object",
+]
