@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: setup demo test lint typecheck importlint unit bench clean
+.PHONY: setup demo federation-demo test lint typecheck importlint unit bench clean
 
 $(UV):
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -22,6 +22,9 @@ setup: $(VENV)/.synced
 
 demo: setup
 	$(VENV)/bin/entente demo
+
+federation-demo: setup
+	$(VENV)/bin/entente federation-demo
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

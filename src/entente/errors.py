@@ -8,6 +8,7 @@
      │    │    ├── InvalidPattern     a ``pattern`` that the STIX patterning grammar rejects
      │    │    └── SignatureError     a signature that is malformed, unsupported or false
      │    ├── VersioningError         a version that breaks the STIX 2.1 §3.6 versioning rules
+     │    ├── InvalidAgreement        a sharing agreement document that is wrong (with where)
      │    ├── MalformedDocument       a file or stream that is not the JSON/CSV it claims to be
      │    └── UnsupportedFormat       no reader knows this input
      ├── ObjectNotFound               no such object (or version) in the store
@@ -27,6 +28,7 @@ __all__ = [
     "AuthenticationFailed",
     "ConfigurationError",
     "EntenteError",
+    "InvalidAgreement",
     "InvalidInput",
     "InvalidObject",
     "InvalidPattern",
@@ -83,6 +85,13 @@ class SignatureError(InvalidObject):
 
 class VersioningError(_LocatedError):
     """A new version that breaks the versioning rules of STIX 2.1 §3.6."""
+
+
+class InvalidAgreement(_LocatedError):
+    """An agreement document that is wrong; ``field`` is where (``parties[1]``, ``redact.*[0]``).
+
+    ``object_id`` is the agreement's ``id`` when the document got far enough to have one.
+    """
 
 
 class MalformedDocument(InvalidInput):

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from entente.cli import agreement, demo, ingest, init, objects, partner, serve, stats, sync, token
+from entente.cli import (
+    agreement,
+    demo,
+    federation_demo,
+    ingest,
+    init,
+    objects,
+    partner,
+    serve,
+    stats,
+    sync,
+    token,
+)
 
 __all__ = ["app"]
 
@@ -25,3 +37,4 @@ app.add_typer(token.app, name="token")
 app.add_typer(partner.app, name="partner")
 app.add_typer(agreement.app, name="agreement")
 app.command("sync")(sync.sync)
+app.command("federation-demo")(federation_demo.federation_demo)

@@ -21,7 +21,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-from entente.errors import InvalidInput, InvalidObject, _LocatedError
+from entente.errors import InvalidAgreement, InvalidInput, InvalidObject
 from entente.stix.identifiers import is_valid_id, is_valid_type_name
 from entente.stix.markings import Tlp
 from entente.stix.timestamps import format_timestamp_us, parse_timestamp, timestamp_us_from_key
@@ -34,13 +34,6 @@ __all__ = [
     "agreement_schema",
     "parse_agreement",
 ]
-
-
-class InvalidAgreement(_LocatedError):
-    """An agreement document that is wrong; ``field`` is where (``parties[1]``, ``redact.*[0]``).
-
-    ``object_id`` is the agreement's ``id`` when the document got far enough to have one.
-    """
 
 
 class OnwardSharing(enum.StrEnum):
