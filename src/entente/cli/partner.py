@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import typer
@@ -13,35 +13,11 @@ from entente.bootstrap import federation
 from entente.cli.context import node
 from entente.cli.output import console, print_json, run_command
 from entente.errors import InvalidInput
-from entente.stix import format_timestamp_us
-from entente.store import PartnerRecord
+from entente.services.federation import partner_status
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Exchange partner cards and manage partner nodes.", no_args_is_help=True)
-
-
-def describe(partner: PartnerRecord) -> dict[str, Any]:
-    """What ``partner list`` shows of a partner: never the token it holds for us."""
-    if partner.last_sync_us is None:
-        status = "never synced"
-    elif partner.last_error:
-        status = "failing"
-    else:
-        status = "ok"
-    return {
-        "name": partner.name,
-        "org_name": partner.org_name,
-        "org_id": partner.org_id,
-        "api_root": partner.api_root,
-        "public_key": partner.public_key,
-        "status": status,
-        "last_sync": None
-        if partner.last_sync_us is None
-        else format_timestamp_us(partner.last_sync_us),
-        "last_error": partner.last_error,
-        "objects_received": partner.objects_received,
-    }
 
 
 @app.command("card")
@@ -91,7 +67,7 @@ def add(
         with node() as opened:
             record = federation(opened).add_partner(data, token=token, name=name, api_root=url)
         if as_json:
-            print_json(describe(record))
+            print_json(partner_status(record))
         else:
             console.print(
                 f"Partner [bold]{record.name}[/] added: {record.org_name} ({record.org_id}) "
@@ -111,7 +87,7 @@ def list_partners(
 
     def body() -> int:
         with node() as opened:
-            partners = [describe(p) for p in federation(opened).partners()]
+            partners = [partner_status(p) for p in federation(opened).partners()]
         if as_json:
             print_json({"partners": partners})
             return 0

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from entente.bootstrap import Node
 from entente.bootstrap import federation as federation_service
 from entente.server.auth import principal_resolver
+from entente.server.federation_routes import federation_router
 from entente.server.problems import install_error_handlers
 from entente.server.rest_routes import rest_router
 from entente.server.taxii_routes import taxii_router
@@ -43,4 +44,5 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     resolve = principal_resolver(node)
     app.include_router(taxii_router(node, service, secret, resolve))
     app.include_router(rest_router(service, secret, resolve))
+    app.include_router(federation_router(lambda: federation, resolve))
     return app

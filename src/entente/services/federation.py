@@ -34,7 +34,7 @@ from entente.ingest import Candidate
 from entente.services.ingest import IngestService
 from entente.services.tokens import org_identity_id
 from entente.sharing import Agreement, effective_tlp, parse_agreement
-from entente.stix import BUILTIN_MARKINGS, Tlp
+from entente.stix import BUILTIN_MARKINGS, Tlp, format_timestamp_us
 from entente.store import (
     AgreementRecord,
     AgreementStore,
@@ -50,7 +50,14 @@ from entente.store import (
 )
 from entente.taxii.client import TaxiiClient
 
-__all__ = ["FederationService", "NodeSigner", "SyncOutcome", "partner_name_of"]
+__all__ = [
+    "FederationService",
+    "NodeSigner",
+    "SyncOutcome",
+    "partner_name_of",
+    "partner_status",
+    "report_json",
+]
 
 # The collection every Entente node offers with all it may show (services.taxii); when a
 # partner offers it, the narrower collections add nothing and are not pulled again.
@@ -58,6 +65,45 @@ _ALL_OBJECTS_TITLE = "All objects"
 _MAX_REJECTIONS_KEPT = 200
 _BUILTIN_IDS = frozenset(str(marking["id"]) for marking in BUILTIN_MARKINGS)
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def partner_status(partner: PartnerRecord) -> dict[str, Any]:
+    """What may be shown of a partner (CLI and REST): never the token it holds for us."""
+    if partner.last_sync_us is None:
+        status = "never synced"
+    elif partner.last_error:
+        status = "failing"
+    else:
+        status = "ok"
+    return {
+        "name": partner.name,
+        "org_name": partner.org_name,
+        "org_id": partner.org_id,
+        "api_root": partner.api_root,
+        "public_key": partner.public_key,
+        "status": status,
+        "last_sync": (
+            None if partner.last_sync_us is None else format_timestamp_us(partner.last_sync_us)
+        ),
+        "last_error": partner.last_error,
+        "objects_received": partner.objects_received,
+    }
+
+
+def report_json(report: SyncReport) -> dict[str, Any]:
+    """A stored sync report as JSON (CLI and REST)."""
+    return {
+        "report_id": report.report_id,
+        "partner": report.partner,
+        "started": format_timestamp_us(report.started_us),
+        "finished": format_timestamp_us(report.finished_us),
+        "added": report.added,
+        "duplicates": report.duplicates,
+        "new_versions": report.new_versions,
+        "rejected": report.rejected,
+        "error": report.error,
+        "rejections": list(report.rejections),
+    }
 
 
 def partner_name_of(org_name: str) -> str:
