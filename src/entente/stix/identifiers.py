@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import rfc8785
+from entente.stix.canonical import canonical_json
 
 __all__ = [
     "ENTENTE_NAMESPACE",
@@ -57,11 +57,11 @@ def is_valid_id(value: str, expected_type: str | None = None) -> bool:
 
 def sco_id(object_type: str, contributing: Mapping[str, Any]) -> str:
     """The deterministic SCO id for the id-contributing properties (§2.9)."""
-    name = rfc8785.dumps(dict(contributing)).decode("utf-8")
+    name = canonical_json(dict(contributing)).decode("utf-8")
     return f"{object_type}--{uuid.uuid5(STIX_SCO_NAMESPACE, name)}"
 
 
 def deterministic_id(object_type: str, *parts: str) -> str:
     """A stable id for an object Entente derives from ``parts`` (source, value, ...)."""
-    name = rfc8785.dumps(list(parts)).decode("utf-8")
+    name = canonical_json(list(parts)).decode("utf-8")
     return f"{object_type}--{uuid.uuid5(ENTENTE_NAMESPACE, name)}"
