@@ -112,7 +112,8 @@ def _public_url(env: Mapping[str, str], file_values: Mapping[str, object]) -> st
 
 
 def _sync_interval(env: Mapping[str, str], file_values: Mapping[str, object]) -> float:
-    value: object = env.get("ENTENTE_SYNC_INTERVAL")
+    # Empty means unset, as for every other ENTENTE_* variable.
+    value: object = env.get("ENTENTE_SYNC_INTERVAL") or None
     if value is None:
         value = file_values.get("sync_interval", DEFAULT_SYNC_INTERVAL)
     try:

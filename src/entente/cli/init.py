@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -57,6 +58,12 @@ def init(
             name = org.strip()
             if not name:
                 raise InvalidInput("--org: an org name must not be empty")
+            env_org = os.environ.get("ENTENTE_ORG")
+            if env_org and env_org.strip() != name:
+                raise ConfigurationError(
+                    f"ENTENTE_ORG is {env_org!r}, which overrides --org {name!r}: unset it or "
+                    "make them agree"
+                )
             current = load_settings()
             if current.org_name != name:
                 if _has_org(settings.config_path.read_text(encoding="utf-8")):

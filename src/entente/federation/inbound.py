@@ -48,11 +48,11 @@ def screen(obj: StixObject, held: Sequence[StixObject], ctx: InboundContext) -> 
     if same:
         if any(_same_content(old.raw, obj.raw) for old in same):
             return None
-        if signature_info(obj.raw) is not None and creator_signed is not False:
-            info = signature_info(obj.raw)
-            if info is not None and info.derived_from is not None:
-                # A redacted copy of a version held here in full: nothing new to store.
-                return None
+        info = signature_info(obj.raw)
+        if info is not None and info.derived_from is not None:
+            # A redacted copy (by its creator, or by a known org under its agreement with us)
+            # of a version held here in full: nothing new to store.
+            return None
         raise VersioningError(
             "a different object with the same id and modified is already stored (§3.6): "
             "it was altered on the way",
@@ -87,8 +87,6 @@ def _check_signature(obj: StixObject, ctx: InboundContext) -> bool | None:
             # A copy redacted and signed by a known org, naming its original.
             return False
     if creator is not None and creator in ctx.keys:
-        if info is not None and info.signer in ctx.keys:
-            return False
         speaker = "this node" if creator == ctx.node_org else creator
         raise SignatureError(
             f"created_by_ref {creator} is a known org, but the object carries no valid "
