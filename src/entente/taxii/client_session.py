@@ -8,6 +8,7 @@ from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import httpx
+import orjson
 
 from entente.clock import Clock
 from entente.errors import TaxiiError, TaxiiUnavailable
@@ -152,8 +153,9 @@ class TaxiiSession:
     def json_body(response: httpx.Response, url: str) -> dict[str, Any]:
         """The JSON object of a successful response; ``TaxiiError`` for anything else."""
         try:
-            value = response.json()
-        except ValueError as exc:
+            # orjson: pages of 1,000 objects decode several times faster than with json.
+            value = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
             raise TaxiiError(
                 f"{url}: HTTP {response.status_code} body is not JSON",
                 status=response.status_code,
