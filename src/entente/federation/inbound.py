@@ -53,6 +53,10 @@ def screen(obj: StixObject, held: Sequence[StixObject], ctx: InboundContext) -> 
             # A redacted copy (by its creator, or by a known org under its agreement with us)
             # of a version held here in full: nothing new to store.
             return None
+        if creator_signed is True and any(_is_redaction_of(old.raw, obj.raw) for old in same):
+            # Its creator's own, verified version of a redacted copy held here: nothing was
+            # altered, and one (id, modified) is stored once (STIX 2.1 §3.6).
+            return None
         raise VersioningError(
             "a different object with the same id and modified is already stored (§3.6): "
             "it was altered on the way",
@@ -119,6 +123,12 @@ def _same_content(stored: Mapping[str, Any], received: Mapping[str, Any]) -> boo
     if stored == received:
         return True
     return _unsigned(stored) == _unsigned(received)
+
+
+def _is_redaction_of(copy: Mapping[str, Any], original: Mapping[str, Any]) -> bool:
+    """Whether ``copy`` is ``original`` less some properties (our signature aside)."""
+    kept, full = _unsigned(copy), _unsigned(original)
+    return all(name in full and full[name] == value for name, value in kept.items())
 
 
 def _unsigned(raw: Mapping[str, Any]) -> dict[str, Any]:

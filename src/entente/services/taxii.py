@@ -214,6 +214,17 @@ class Visibility:
         return self.decision(version) is not None
 
 
+def _echo(version: StoredVersion, org: str) -> bool:
+    """Whether this version came to us from that partner org itself.
+
+    The policy allows sending it back (it discloses nothing), but a partner pulling from us
+    would download everything it ever sent us to find what is new. It holds all of it: it
+    sent it. (What it created but another node relayed to us is still served.)
+    """
+    provenance = version.provenance
+    return provenance.source_kind is SourceKind.PARTNER and provenance.principal == org
+
+
 def _carries_signature(obj: Mapping[str, Any]) -> bool:
     """Whether ``obj`` carries our signature extension (a malformed one counts: left as is)."""
     try:
@@ -402,6 +413,8 @@ class TaxiiService:
             page = self._store.query(replace(query, types=types, after_cursor=cursor))
             for index, item in enumerate(page.items):
                 if collection is not None and not collection.holds(item):
+                    continue
+                if principal.role is Role.PARTNER and _echo(item, principal.org):
                     continue
                 allow = visibility.decision(item)
                 if allow is not None:
