@@ -7,9 +7,8 @@ from typing import Any
 
 import orjson
 import pytest
-from typer.testing import CliRunner
+from tests.unit.cli.conftest import cli_for, said
 
-from entente.cli.main import app
 from entente.services import org_identity_id
 
 AGREEMENT_YAML = """\
@@ -28,27 +27,10 @@ valid_until: 2099-06-30T12:30:00.123456Z
 """
 
 
-def _said(result: Any) -> str:
-    """What the command said on stderr, with Rich's line wrapping undone."""
-    return " ".join(result.stderr.split())
-
-
 @pytest.fixture
 def run(tmp_path: Path) -> Any:
     """Run ``entente ARGS`` in-process for a node "US CERT" in a home of its own."""
-    runner = CliRunner()
-    env = {
-        "ENTENTE_HOME": str(tmp_path / "home"),
-        "ENTENTE_DATABASE_URL": "",
-        "ENTENTE_ORG": "US CERT",
-        "ENTENTE_PUBLIC_URL": "",
-        "ENTENTE_SYNC_INTERVAL": "",
-    }
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, list(args), env=env)
-
-    return invoke
+    return cli_for(tmp_path / "home", "US CERT")
 
 
 def _write(tmp_path: Path, name: str, text: str) -> str:
@@ -137,7 +119,7 @@ def test_an_invalid_agreement_exits_2_naming_the_location(
     assert text != AGREEMENT_YAML
     result = run("agreement", "add", _write(tmp_path, "bad.yaml", text))
     assert result.exit_code == 2, result.output
-    assert f"{location}:" in _said(result)
+    assert f"{location}:" in said(result)
     assert orjson.loads(run("agreement", "list", "--json").stdout) == {"agreements": []}
 
 
@@ -145,26 +127,26 @@ def test_an_agreement_not_naming_this_node_exits_2(run: Any, tmp_path: Path) -> 
     text = AGREEMENT_YAML.replace("parties: [US CERT, IL CERT]", "parties: [IL CERT, Utility]")
     result = run("agreement", "add", _write(tmp_path, "other.yaml", text))
     assert result.exit_code == 2
-    assert "does not name this node's org" in _said(result)
+    assert "does not name this node's org" in said(result)
 
 
 def test_a_file_that_is_not_yaml_exits_2(run: Any, tmp_path: Path) -> None:
     result = run("agreement", "add", _write(tmp_path, "broken.yaml", "id: [unclosed\n"))
     assert result.exit_code == 2
-    assert "not valid YAML or JSON" in _said(result)
+    assert "not valid YAML or JSON" in said(result)
 
 
 def test_a_yaml_tag_that_builds_objects_is_refused(run: Any, tmp_path: Path) -> None:
     text = "!!python/object/apply:os.system [echo hi]\n"
     result = run("agreement", "add", _write(tmp_path, "evil.yaml", text))
     assert result.exit_code == 2
-    assert "not valid YAML or JSON" in _said(result)
+    assert "not valid YAML or JSON" in said(result)
 
 
 def test_a_missing_file_exits_2(run: Any, tmp_path: Path) -> None:
     result = run("agreement", "add", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2
-    assert "cannot read" in _said(result)
+    assert "cannot read" in said(result)
 
 
 def test_remove_withdraws_and_an_unknown_id_exits_2(run: Any, tmp_path: Path) -> None:
@@ -174,4 +156,4 @@ def test_remove_withdraws_and_an_unknown_id_exits_2(run: Any, tmp_path: Path) ->
     assert orjson.loads(run("agreement", "list", "--json").stdout) == {"agreements": []}
     unknown = run("agreement", "remove", "us-il")
     assert unknown.exit_code == 2
-    assert "us-il" in _said(unknown)
+    assert "us-il" in said(unknown)

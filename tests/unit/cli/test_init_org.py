@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+from tests.unit.cli.conftest import cli_for, said
 from typer.testing import CliRunner
 
 from entente.cli.main import app
@@ -14,11 +15,6 @@ from entente.cli.output import ExitCode
 from entente.config import load_settings
 from entente.federation import parse_public_key
 from entente.services import org_identity_id
-
-
-def _said(result: Any) -> str:
-    """What the command said on stderr, with Rich's line wrapping undone."""
-    return " ".join(result.stderr.split())
 
 
 @pytest.fixture
@@ -29,19 +25,7 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def run(home: Path) -> Any:
     """Run ``entente ARGS`` in-process against a home of its own (no ENTENTE_* leaks in)."""
-    runner = CliRunner()
-    env = {
-        "ENTENTE_HOME": str(home),
-        "ENTENTE_DATABASE_URL": "",
-        "ENTENTE_ORG": "",
-        "ENTENTE_PUBLIC_URL": "",
-        "ENTENTE_SYNC_INTERVAL": "",
-    }
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, list(args), env=env)
-
-    return invoke
+    return cli_for(home, "")
 
 
 def test_init_with_an_org_sets_it_and_reports_its_id_and_public_key(run: Any, home: Path) -> None:
@@ -72,7 +56,7 @@ def test_renaming_the_org_is_refused_with_exit_2_and_changes_nothing(run: Any, h
     result = run("init", "--org", "IL CERT", "--json")
     # A ConfigurationError is a usage error (cli/output.py, architecture §6): 2, not 3.
     assert result.exit_code == ExitCode.INPUT
-    assert "already 'US CERT'" in _said(result)
+    assert "already 'US CERT'" in said(result)
     assert result.stdout == ""
     assert load_settings({"ENTENTE_HOME": str(home)}).org_name == "US CERT"
     after = orjson.loads(run("init", "--json").stdout)
@@ -109,7 +93,7 @@ def test_the_org_line_keeps_the_rest_of_the_settings(run: Any, home: Path) -> No
 def test_an_empty_org_or_one_with_control_characters_exits_2(run: Any, name: str) -> None:
     result = run("init", "--org", name)
     assert result.exit_code == 2
-    assert "--org" in _said(result)
+    assert "--org" in said(result)
 
 
 def test_init_for_people_prints_the_org_and_key(run: Any) -> None:
@@ -123,7 +107,7 @@ def test_an_entente_org_that_disagrees_with_org_is_refused(home: Path) -> None:
     env = {"ENTENTE_HOME": str(home), "ENTENTE_DATABASE_URL": "", "ENTENTE_ORG": "US CERT"}
     result = CliRunner().invoke(app, ["init", "--org", "IL CERT"], env=env)
     assert result.exit_code == ExitCode.INPUT
-    assert "ENTENTE_ORG" in _said(result)
+    assert "ENTENTE_ORG" in said(result)
     assert (
         not (home / "entente.toml").exists() or "IL CERT" not in (home / "entente.toml").read_text()
     )

@@ -7,36 +7,18 @@ from typing import Any
 
 import orjson
 import pytest
-from typer.testing import CliRunner
+from tests.unit.cli.conftest import cli_for, said
 
-from entente.cli.main import app
 from entente.federation import card_document, generate_key, make_card, parse_card
 from entente.services import org_identity_id
 
 TOKEN = "ent_tok_0123456789ab_secret-issued-by-the-partner"
 
 
-def _said(result: Any) -> str:
-    """What the command said on stderr, with Rich's line wrapping undone."""
-    return " ".join(result.stderr.split())
-
-
 @pytest.fixture
 def run(tmp_path: Path) -> Any:
     """Run ``entente ARGS`` in-process for a node "US CERT" in a home of its own."""
-    runner = CliRunner()
-    env = {
-        "ENTENTE_HOME": str(tmp_path / "home"),
-        "ENTENTE_DATABASE_URL": "",
-        "ENTENTE_ORG": "US CERT",
-        "ENTENTE_PUBLIC_URL": "https://us-cert.example:8443/",
-        "ENTENTE_SYNC_INTERVAL": "",
-    }
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, list(args), env=env)
-
-    return invoke
+    return cli_for(tmp_path / "home", "US CERT", public_url="https://us-cert.example:8443/")
 
 
 @pytest.fixture
@@ -117,7 +99,7 @@ def test_adding_the_same_partner_twice_exits_2(run: Any, card_file: Path) -> Non
     assert run("partner", "add", "--card", str(card_file), "--token", TOKEN).exit_code == 0
     again = run("partner", "add", "--card", str(card_file), "--token", TOKEN)
     assert again.exit_code == 2
-    assert "already" in _said(again)
+    assert "already" in said(again)
 
 
 def test_add_with_a_missing_card_file_exits_2_saying_it_cannot_be_read(
@@ -125,7 +107,7 @@ def test_add_with_a_missing_card_file_exits_2_saying_it_cannot_be_read(
 ) -> None:
     result = run("partner", "add", "--card", str(tmp_path / "nope.json"), "--token", TOKEN)
     assert result.exit_code == 2
-    assert "cannot read the card" in _said(result)
+    assert "cannot read the card" in said(result)
 
 
 def test_add_with_a_card_that_is_not_json_exits_2(run: Any, tmp_path: Path) -> None:
@@ -133,7 +115,7 @@ def test_add_with_a_card_that_is_not_json_exits_2(run: Any, tmp_path: Path) -> N
     path.write_text("entente_partner_card: 1\n", encoding="utf-8")
     result = run("partner", "add", "--card", str(path), "--token", TOKEN)
     assert result.exit_code == 2
-    assert "the card is not JSON" in _said(result)
+    assert "the card is not JSON" in said(result)
 
 
 def test_add_with_an_altered_card_exits_2_saying_the_signature_fails(
@@ -144,7 +126,7 @@ def test_add_with_an_altered_card_exits_2_saying_the_signature_fails(
     card_file.write_bytes(orjson.dumps(card))
     result = run("partner", "add", "--card", str(card_file), "--token", TOKEN)
     assert result.exit_code == 2
-    assert "does not verify" in _said(result)
+    assert "does not verify" in said(result)
     assert orjson.loads(run("partner", "list", "--json").stdout) == {"partners": []}
 
 
@@ -153,7 +135,7 @@ def test_add_of_our_own_card_exits_2(run: Any, tmp_path: Path) -> None:
     assert run("partner", "card", "--out", str(own)).exit_code == 0
     result = run("partner", "add", "--card", str(own), "--token", TOKEN)
     assert result.exit_code == 2
-    assert "own" in _said(result)
+    assert "own" in said(result)
 
 
 def test_remove_forgets_the_partner(run: Any, card_file: Path) -> None:
@@ -166,4 +148,4 @@ def test_remove_forgets_the_partner(run: Any, card_file: Path) -> None:
 def test_remove_of_an_unknown_partner_exits_2_naming_it(run: Any) -> None:
     result = run("partner", "remove", "nobody")
     assert result.exit_code == 2
-    assert "nobody" in _said(result)
+    assert "nobody" in said(result)

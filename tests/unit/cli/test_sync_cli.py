@@ -8,12 +8,11 @@ from typing import Any
 
 import orjson
 import pytest
+from tests.unit.cli.conftest import cli_for, said
 from tests.unit.server.conftest import SECRET, serving
-from typer.testing import CliRunner
 
 from entente.bootstrap import Node, open_node
 from entente.bootstrap import federation as federation_of
-from entente.cli.main import app
 from entente.config import Settings
 from entente.federation import card_document, generate_key, make_card
 from entente.ingest import Candidate
@@ -32,27 +31,10 @@ AGREEMENT = {
 }
 
 
-def _said(result: Any) -> str:
-    """What the command said on stderr, with Rich's line wrapping undone."""
-    return " ".join(result.stderr.split())
-
-
 @pytest.fixture
 def run(tmp_path: Path) -> Any:
     """Run ``entente ARGS`` in-process for a node "Org A" in a home of its own."""
-    runner = CliRunner()
-    env = {
-        "ENTENTE_HOME": str(tmp_path / "a"),
-        "ENTENTE_DATABASE_URL": "",
-        "ENTENTE_ORG": ORG_A,
-        "ENTENTE_PUBLIC_URL": "",
-        "ENTENTE_SYNC_INTERVAL": "",
-    }
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, list(args), env=env)
-
-    return invoke
+    return cli_for(tmp_path / "a", ORG_A)
 
 
 def _write_json(path: Path, value: Any) -> str:
@@ -108,7 +90,7 @@ def test_sync_json_with_no_partners_prints_an_empty_list_and_exits_0(run: Any) -
 def test_sync_of_an_unknown_partner_exits_2(run: Any) -> None:
     result = run("sync", "--partner", "nobody", "--json")
     assert result.exit_code == 2
-    assert "nobody" in _said(result)
+    assert "nobody" in said(result)
 
 
 def test_sync_without_an_agreement_exits_1_and_the_partner_shows_as_failing(
