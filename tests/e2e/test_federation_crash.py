@@ -181,6 +181,9 @@ def visible_to(source: LocalNode, reader: LocalNode) -> tuple[set[str], int | No
                 received_from_org=version.provenance.principal if received else None,
                 received_under=version.provenance.agreement if received else None,
             )
+            if received and version.provenance.principal == partner.org:
+                # Never sent back to the partner that sent it (services.taxii._echo).
+                continue
             if isinstance(oracle_outbound(facts, partner, ctx), Sent):
                 ids.add(version.id)
                 last = version.date_added_us
