@@ -57,6 +57,10 @@ class LocalNode:
     home: Path
     port: int
     sync_interval: float = 0.0
+    # Where its commands cache compiled bytecode when the caller's environment forbids writing
+    # it beside the sources (PYTHONDONTWRITEBYTECODE): otherwise every command of a demo or
+    # test recompiles all its imports, seconds that an installed node never pays.
+    pycache: Path | None = None
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -67,6 +71,8 @@ class LocalNode:
     def env(self) -> dict[str, str]:
         """The environment its commands run with (nothing of the caller's ENTENTE_*)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("ENTENTE_")}
+        if self.pycache is not None and env.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+            env["PYTHONPYCACHEPREFIX"] = str(self.pycache)
         env.update(
             ENTENTE_HOME=str(self.home),
             ENTENTE_PUBLIC_URL=self.base_url,
@@ -205,6 +211,7 @@ class LocalNodes:
                 home=root / "".join(c if c.isalnum() else "-" for c in org.lower()),
                 port=free_port(),
                 sync_interval=sync_interval,
+                pycache=root / ".pycache",
             )
             for org in orgs
         ]
