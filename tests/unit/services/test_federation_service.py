@@ -469,3 +469,17 @@ def test_an_object_the_sender_claims_this_node_created_is_rejected_by_the_screen
     assert "may not speak for" in rejected["reason"]
     assert spoofed["id"] not in _held(node_a)
     assert outcome.added == 8
+
+
+def test_a_revocation_propagates_as_the_creator_signed_new_version(
+    service: FederationService, org_b: PartnerNode, node_a: Node
+) -> None:
+    _link(service, org_b)
+    service.sync()
+    revoked = {**_intel(ORG_B)["green"], "modified": LATER, "revoked": True}
+    _ingest(org_b.node, [revoked])
+    [outcome] = service.sync()
+    assert (outcome.error, outcome.new_versions, outcome.rejected) == (None, 1, [])
+    latest = _held(node_a)[revoked["id"]][-1]
+    assert latest["revoked"] is True
+    assert latest["extensions"][EXTENSION_ID]["signer"] == org_identity_id(ORG_B)
