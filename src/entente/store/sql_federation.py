@@ -13,18 +13,20 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Connection,
     Engine,
-    Executable,
     Table,
     delete,
     insert,
+    literal_column,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ReturningInsert
 
 from entente.errors import InvalidInput, ObjectNotFound
 from entente.store.failures import storage_errors
@@ -123,17 +125,24 @@ def _replace(
 ) -> bool:
     """Update the row matching ``key``, else insert ``values``; True if it inserted.
 
-    The update comes first so that SQLite takes its write lock at once. On PostgreSQL two
-    writers may both find no row: ON CONFLICT DO NOTHING lets the second one wait for the
-    first and then update the row the first inserted.
+    PostgreSQL: one ``INSERT ... ON CONFLICT DO UPDATE``; the new row version's ``xmax`` is 0
+    only when it was inserted, so exactly one of several racing writers is told "new".
+    SQLite: the update comes first so that the transaction takes the database's write lock at
+    once; writers are serialised from there.
     """
+    if conn.dialect.name == "postgresql":
+        upsert: ReturningInsert[tuple[bool]] = (
+            postgresql.insert(table)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=list(table.primary_key.columns), set_=dict(values)
+            )
+            .returning(literal_column("xmax = 0", Boolean))
+        )
+        return bool(conn.execute(upsert).scalar_one())
     if conn.execute(update(table).where(key).values(**values)).rowcount:
         return False
-    absent: Executable
-    if conn.dialect.name == "postgresql":
-        absent = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        absent = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    absent = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     if conn.execute(absent).rowcount:
         return True
     conn.execute(update(table).where(key).values(**values))
