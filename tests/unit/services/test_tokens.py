@@ -66,7 +66,7 @@ def test_the_secret_is_never_stored_only_its_sha256(
     store: SqlStore, tokens: SqlTokenStore, clock: FixedClock
 ) -> None:
     token, secret = create_token(tokens, clock, org_name="ACME", role="admin", name="ci")
-    random_part = secret.rsplit("_", 1)[-1]
+    random_part = secret.split("_", 3)[3]
     with store.engine.connect() as conn:
         rows = [tuple(row) for row in conn.execute(select(api_tokens))]
     [row] = rows
