@@ -23,7 +23,12 @@ from typing import Any
 
 from entente.errors import SignatureError, VersioningError
 from entente.federation.keys import PublicKey
-from entente.federation.signatures import EXTENSION_ID, signature_info, verify_object
+from entente.federation.signatures import (
+    EXTENSION_ID,
+    SignatureInfo,
+    signature_info,
+    verify_object,
+)
 from entente.sharing import effective_tlp
 from entente.stix import StixObject, Tlp
 
@@ -43,12 +48,12 @@ class InboundContext:
 
 def screen(obj: StixObject, held: Sequence[StixObject], ctx: InboundContext) -> StixObject | None:
     """``obj`` if it may be stored, ``None`` if it is already held; raises to reject it."""
-    creator_signed = _check_signature(obj, ctx)
+    info = signature_info(obj.raw)
+    creator_signed = _check_signature(obj, info, ctx)
     same = [old for old in held if old.version_key == obj.version_key]
     if same:
         if any(_same_content(old.raw, obj.raw) for old in same):
             return None
-        info = signature_info(obj.raw)
         if info is not None and info.derived_from is not None:
             # A redacted copy (by its creator, or by a known org under its agreement with us)
             # of a version held here in full: nothing new to store.
@@ -68,13 +73,15 @@ def screen(obj: StixObject, held: Sequence[StixObject], ctx: InboundContext) -> 
     return obj
 
 
-def _check_signature(obj: StixObject, ctx: InboundContext) -> bool | None:
-    """Verify what can be verified; True if the creator's own signature verified.
+def _check_signature(
+    obj: StixObject, info: SignatureInfo | None, ctx: InboundContext
+) -> bool | None:
+    """Verify what can be verified (``info``: the object's signature, if any).
 
-    ``None`` when the creator is unknown here and nothing could be checked against it.
+    True if the creator's own signature verified; ``None`` when the creator is unknown here and
+    nothing could be checked against it.
     """
     creator = obj.created_by_ref
-    info = signature_info(obj.raw)
     if info is not None:
         key = ctx.keys.get(info.signer)
         if key is not None:

@@ -436,14 +436,18 @@ class TaxiiService:
         original this node created is signed by it (architecture §2: verifiable provenance).
         Ed25519 signatures are deterministic, so the same version always reads the same.
         """
-        if self._signer is None:
+        signer = self._signer
+        ours = signer is not None and version.created_by_ref == signer.org_id
+        if not (allow.redact or allow.anonymise or ours):
+            # Nothing to remove and nothing of ours to sign: the stored bytes, undecoded.
             return version
         obj = version.to_json()
         copy = redacted_copy(obj, allow)
         if copy is not None:
-            signed = self._signer.sign(copy, derived_from_of(obj))
-        elif version.created_by_ref == self._signer.org_id and not _carries_signature(obj):
-            signed = self._signer.sign(obj)
+            # Redaction never depends on having a signer; signing the copy does.
+            signed = copy if signer is None else signer.sign(copy, derived_from_of(obj))
+        elif signer is not None and ours and not _carries_signature(obj):
+            signed = signer.sign(obj)
         else:
             return version
         return replace(version, raw_json=orjson.dumps(signed))
