@@ -10,8 +10,11 @@ from entente.clock import Clock, SystemClock
 from entente.config import Settings
 from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
-from entente.services import ensure_builtin_markings
+from entente.matching.engine import Engine
+from entente.services import ensure_builtin_markings, node_context, node_org_id
 from entente.services.federation import FederationService
+from entente.services.matching import MatchService
+from entente.sharing import NodeContext
 from entente.store import (
     AgreementStore,
     CheckpointStore,
@@ -33,7 +36,7 @@ from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 from entente.taxii.client import TaxiiClient
 
-__all__ = ["Node", "federation", "open_node"]
+__all__ = ["Node", "federation", "matching", "open_node"]
 
 # Sync reads partners' pages of 1,000 objects; a slow partner gets this long per request.
 _PARTNER_TIMEOUT_S = 60.0
@@ -102,4 +105,29 @@ def federation(node: Node) -> FederationService:
         key=node.key,
         default_marking=node.settings.default_marking,
         connect=_connect,
+    )
+
+
+def matching(node: Node) -> MatchService:
+    """The matching and hunting use cases over a node's adapters, with the columnar engine."""
+    settings = node.settings
+    agreements = federation(node).agreements
+
+    def context() -> NodeContext:
+        return node_context(
+            node_org=node_org_id(settings.org_name),
+            tokens=node.tokens,
+            agreements=agreements(),
+            default_marking=settings.default_marking,
+            now_us=node.clock.now_us(),
+        )
+
+    return MatchService(
+        store=node.store,
+        clock=node.clock,
+        org_name=settings.org_name,
+        default_marking=settings.default_marking,
+        context=context,
+        matcher_factory=Engine,
+        hunt_state=settings.hunt_state_path,
     )

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_ORG_NAME",
     "DEFAULT_PUBLIC_URL",
     "DEFAULT_SYNC_INTERVAL",
+    "HUNT_STATE_FILE",
     "KEY_FILE",
     "Settings",
     "load_settings",
@@ -32,6 +33,7 @@ DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 DEFAULT_SYNC_INTERVAL = 300.0
 KEY_FILE = "node.key"
+HUNT_STATE_FILE = "hunt-state.json"
 _ROLES = frozenset({"admin", "analyst", "reader", "partner"})
 
 
@@ -50,6 +52,8 @@ class Settings:
     public_url: str = DEFAULT_PUBLIC_URL
     # Seconds between the sync runs ``serve`` makes with every partner; 0 turns them off.
     sync_interval: float = DEFAULT_SYNC_INTERVAL
+    # Paths, directories and globs of the log archive ``entente hunt`` matches; empty: none.
+    hunt_archive: tuple[str, ...] = ()
 
     @property
     def key_path(self) -> Path:
@@ -60,6 +64,11 @@ class Settings:
     def config_path(self) -> Path:
         """Where this node's TOML settings live."""
         return self.home / CONFIG_FILE
+
+    @property
+    def hunt_state_path(self) -> Path:
+        """What ``entente hunt`` has already hunted (``entente.services.matching``)."""
+        return self.home / HUNT_STATE_FILE
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -101,6 +110,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         collections=parse_collections(file_values.get("collections", [])),
         public_url=_public_url(env, file_values),
         sync_interval=_sync_interval(env, file_values),
+        hunt_archive=_hunt_archive(env, file_values),
     )
 
 
@@ -123,6 +133,24 @@ def _sync_interval(env: Mapping[str, str], file_values: Mapping[str, object]) ->
     if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
         raise ConfigurationError(f"sync_interval {value!r} must be a number of seconds >= 0")
     return seconds
+
+
+def _hunt_archive(env: Mapping[str, str], file_values: Mapping[str, object]) -> tuple[str, ...]:
+    # Empty means unset, as for every other ENTENTE_* variable. The variable holds several
+    # entries separated by os.pathsep, like PATH; the file may hold that string or a list.
+    value: object = env.get("ENTENTE_HUNT_ARCHIVE") or None
+    if value is None:
+        value = file_values.get("hunt_archive", [])
+    if isinstance(value, str):
+        entries: list[str] = value.split(os.pathsep)
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        entries = [str(v) for v in value]
+    else:
+        raise ConfigurationError(
+            f"hunt_archive {value!r} must be a list of paths or globs, or one string of them "
+            f"separated by {os.pathsep!r}"
+        )
+    return tuple(str(Path(entry).expanduser()) for entry in entries if entry)
 
 
 def _strings(entry: Mapping[str, object], name: str, default: frozenset[str]) -> frozenset[str]:

@@ -8,8 +8,10 @@ from entente.cli import (
     agreement,
     demo,
     federation_demo,
+    hunt,
     ingest,
     init,
+    match,
     objects,
     partner,
     serve,
@@ -37,4 +39,6 @@ app.add_typer(token.app, name="token")
 app.add_typer(partner.app, name="partner")
 app.add_typer(agreement.app, name="agreement")
 app.command("sync")(sync.sync)
+app.command("match")(match.match)
+app.command("hunt")(hunt.hunt)
 app.command("federation-demo")(federation_demo.federation_demo)

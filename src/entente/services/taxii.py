@@ -56,6 +56,7 @@ __all__ = [
     "CollectionDef",
     "TaxiiService",
     "collection_uuid",
+    "node_context",
     "node_org_id",
     "principal_of",
     "version_facts",
@@ -138,6 +139,32 @@ DEFAULT_COLLECTIONS = (
 def node_org_id(org_name: str) -> str:
     """The node org's STIX identity id: the derivation ``services.tokens`` uses for orgs."""
     return org_identity_id(org_name)
+
+
+def node_context(
+    *,
+    node_org: str,
+    tokens: TokenStore,
+    agreements: Iterable[Agreement],
+    default_marking: Tlp,
+    now_us: int,
+) -> NodeContext:
+    """The policy's view of this node: its org, its community, its agreements and the time.
+
+    The community (TLP:GREEN's boundary) is every org that holds a token here or is party to
+    an agreement, and the node's own org.
+    """
+    chosen = tuple(agreements)
+    orgs = {token.org for token in tokens.list()}
+    for agreement in chosen:
+        orgs.update(agreement.parties)
+    return NodeContext(
+        node_org=node_org,
+        community_orgs=frozenset(orgs | {node_org}),
+        default_marking=default_marking,
+        agreements=chosen,
+        now_us=now_us,
+    )
 
 
 def principal_of(token: ApiToken) -> Principal:
@@ -362,15 +389,11 @@ class TaxiiService:
 
     def context(self) -> NodeContext:
         """The node context: node org, community (orgs with tokens or agreements), agreements."""
-        agreements = tuple(self._agreements())
-        orgs = {token.org for token in self._tokens.list()}
-        for agreement in agreements:
-            orgs.update(agreement.parties)
-        return NodeContext(
+        return node_context(
             node_org=self._node_org,
-            community_orgs=frozenset(orgs | {self._node_org}),
+            tokens=self._tokens,
+            agreements=self._agreements(),
             default_marking=self._default_marking,
-            agreements=agreements,
             now_us=self._clock.now_us(),
         )
 

@@ -28,6 +28,9 @@ class SourceKind(enum.StrEnum):
     USER = "user"
     PARTNER = "partner"
     BUILTIN = "builtin"
+    # Made by this node from its own logs (sightings of ``entente match``/``hunt``). Stored as
+    # text like every kind, so adding one needs no migration.
+    MATCHING = "matching"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ def cli_for(home: Path, org: str = "", public_url: str = "") -> Callable[..., An
         "ENTENTE_ORG": org,
         "ENTENTE_PUBLIC_URL": public_url,
         "ENTENTE_SYNC_INTERVAL": "",
+        "ENTENTE_HUNT_ARCHIVE": "",
     }
 
     def invoke(*args: str) -> Any:

@@ -1,0 +1,252 @@
+"""``entente match``: match log files with the node's active indicators.
+
+The hit output, progress bar and summary defined here serve ``entente hunt`` too.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from entente.bootstrap import matching
+from entente.cli.context import cli_principal, node
+from entente.cli.output import ExitCode, console, err_console, print_json, run_command
+from entente.errors import InvalidInput
+from entente.matching.hits import JsonLinesHitWriter, ParquetHitWriter
+from entente.matching.sources import parse_csv_mapping
+from entente.services.matching import HitSink, MatchReport, ProgressEvent
+
+__all__ = [
+    "HitFormat",
+    "LogFormat",
+    "ProgressCallback",
+    "exit_code",
+    "hit_output",
+    "match",
+    "match_progress",
+    "print_summary",
+    "summary_console",
+]
+
+# How many malformed records the summary quotes per file, and how many indicators it ranks.
+_EXAMPLES_SHOWN: Final = 3
+_TOP_INDICATORS: Final = 10
+
+
+class LogFormat(enum.StrEnum):
+    """The log formats ``--log-format`` names (``auto`` recognises each file)."""
+
+    AUTO = "auto"
+    ZEEK_TSV = "zeek-tsv"
+    ZEEK_JSON = "zeek-json"
+    SURICATA_EVE = "suricata-eve"
+    OCSF = "ocsf"
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+class HitFormat(enum.StrEnum):
+    """How hits are written to ``--out``."""
+
+    JSONL = "jsonl"
+    PARQUET = "parquet"
+
+
+def summary_console(out: str | None) -> Console:
+    """Where the human summary goes: stdout, unless the hits themselves go there."""
+    return err_console if out == "-" else console
+
+
+@contextmanager
+def hit_output(out: str | None, fmt: HitFormat, *, as_json: bool) -> Iterator[HitSink | None]:
+    """A sink writing hits to ``out`` (``-``: stdout) in ``fmt``; ``None`` without ``out``."""
+    if out is None:
+        yield None
+        return
+    with ExitStack() as stack:
+        if out == "-":
+            if fmt is HitFormat.PARQUET:
+                raise InvalidInput("--format parquet needs --out FILE: Parquet is not streamed")
+            if as_json:
+                raise InvalidInput(
+                    "--json prints the summary on stdout: write the hits to --out FILE"
+                )
+            writer: JsonLinesHitWriter | ParquetHitWriter = JsonLinesHitWriter(sys.stdout.buffer)
+        else:
+            try:
+                if fmt is HitFormat.PARQUET:
+                    writer = ParquetHitWriter(out)
+                else:
+                    writer = JsonLinesHitWriter(stack.enter_context(Path(out).open("wb")))
+            except OSError as exc:
+                raise InvalidInput(f"--out {out}: {exc.strerror or exc}") from exc
+        stack.enter_context(writer)
+        yield writer.write
+
+
+@contextmanager
+def match_progress() -> Iterator[ProgressCallback]:
+    """A Rich progress bar on stderr: files, bytes of completed files, records and hits."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[files]} files"),
+        TextColumn("{task.fields[records]:,} records"),
+        TextColumn("{task.fields[hits]:,} hits"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("matching", total=None, files="0/0", records=0, hits=0)
+        yield ProgressCallback(progress, task)
+
+
+class ProgressCallback:
+    """Moves the progress bar on each ``ProgressEvent``."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self._progress = progress
+        self._task = task
+
+    def __call__(self, event: ProgressEvent) -> None:
+        """Show ``event``."""
+        self._progress.update(
+            self._task,
+            description=Path(event.source).name if event.source else "done",
+            total=event.bytes_total or None,
+            completed=event.bytes_done,
+            files=f"{event.files_done}/{event.files_total}",
+            records=event.records,
+            hits=event.hits,
+        )
+
+
+def match(
+    logs: Annotated[
+        list[str], typer.Argument(metavar="LOG...", help="Log files, directories or globs.")
+    ],
+    *,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help="Log format (auto recognises each file).")
+    ] = LogFormat.AUTO,
+    csv_map: Annotated[
+        str | None,
+        typer.Option("--csv-map", help="CSV columns to match and their kinds (see README)."),
+    ] = None,
+    fmt: Annotated[
+        HitFormat, typer.Option("--format", "-f", help="Format of the hits written to --out.")
+    ] = HitFormat.JSONL,
+    out: Annotated[
+        str | None, typer.Option("--out", "-o", help="Write the hits here (- for stdout).")
+    ] = None,
+    sightings: Annotated[
+        bool, typer.Option("--sightings", help="Store one STIX sighting per indicator hit.")
+    ] = False,
+    show_not_deployable: Annotated[
+        bool,
+        typer.Option("--show-not-deployable", help="List the indicators that cannot be matched."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Match logs with the node's active indicators; hits go to --out, a summary to the screen."""
+
+    def body() -> int:
+        mapping = parse_csv_mapping(csv_map) if csv_map is not None else None
+        chosen = None if log_format is LogFormat.AUTO else log_format.value
+        with node() as opened, hit_output(out, fmt, as_json=as_json) as sink:
+            service = matching(opened)
+            with match_progress() as progress:
+                report = service.match(
+                    logs,
+                    principal=cli_principal(),
+                    log_format=chosen,
+                    csv_mapping=mapping,
+                    hit_sink=sink,
+                    progress=progress,
+                    sightings=sightings,
+                )
+        if as_json:
+            print_json(report.to_json())
+        else:
+            print_summary(
+                report, summary_console(out), title="Matching", list_all=show_not_deployable
+            )
+        return exit_code(report)
+
+    run_command(body)
+
+
+def exit_code(report: MatchReport) -> int:
+    """Architecture §6: 1 when records could not be read or a sighting was not stored."""
+    partial = report.malformed or report.sighting_rejections
+    return int(ExitCode.PARTIAL) if partial else int(ExitCode.OK)
+
+
+def print_summary(report: MatchReport, out: Console, *, title: str, list_all: bool) -> None:
+    """The human summary: per file, totals, top indicators, what could not be matched."""
+    table = Table(title=title, show_footer=len(report.files) > 1)
+    table.add_column("file", footer="total", overflow="fold")
+    table.add_column("format")
+    table.add_column("records", justify="right", footer=f"{report.records:,}")
+    table.add_column("malformed", justify="right", footer=f"{report.malformed:,}")
+    for item in report.files:
+        table.add_row(item.source, item.format, f"{item.records:,}", f"{item.malformed:,}")
+    out.print(table)
+    for item in report.files:
+        for warning in item.warnings:
+            out.print(f"  [yellow]warning[/] {warning.where()}: {warning.reason}", highlight=False)
+        for example in item.examples[:_EXAMPLES_SHOWN]:
+            out.print(f"  [red]malformed[/] {example.where()}: {example.reason}", highlight=False)
+        hidden = item.malformed - min(len(item.examples), _EXAMPLES_SHOWN)
+        if hidden > 0:
+            out.print(f"  ... and {hidden:,} more malformed in {item.source}", highlight=False)
+    rate = report.records_per_second
+    out.print(
+        f"{report.records:,} records, {report.hits:,} hits on {len(report.by_indicator):,} of "
+        f"{report.indicators:,} active indicators"
+        + (f", {rate:,.0f} records/s" if rate is not None else ""),
+        highlight=False,
+    )
+    if report.by_indicator:
+        top = Table(title="Top indicators")
+        top.add_column("indicator", overflow="fold")
+        top.add_column("name", overflow="fold")
+        top.add_column("hits", justify="right")
+        for hit in report.by_indicator[:_TOP_INDICATORS]:
+            top.add_row(hit.id, hit.name or "", f"{hit.hits:,}")
+        out.print(top)
+    if report.sightings:
+        out.print(f"stored {len(report.sightings):,} sightings", highlight=False)
+    for rejection in report.sighting_rejections:
+        out.print(f"[red]sighting not stored[/] {rejection}", highlight=False)
+    missing = report.not_deployable
+    if missing and list_all:
+        for refused in missing:
+            name = f" ({refused.name})" if refused.name else ""
+            out.print(f"not deployable: {refused.id}{name}: {refused.reason}", highlight=False)
+    elif missing:
+        verb = "indicator is" if len(missing) == 1 else "indicators are"
+        out.print(
+            f"{len(missing):,} {verb} not deployable (list them with --show-not-deployable)",
+            highlight=False,
+        )
