@@ -450,15 +450,17 @@ def method_engine(directory: Path, fmt: str) -> dict[str, Any]:
     from entente.matching.indicators import select_active
     from entente.matching.sources import open_logs
 
-    objects = [orjson.loads(line) for line in (directory / "indicators.jsonl").open("rb")]
     now_us = int(time.time() * 1_000_000)
-    started = time.perf_counter()
-    indicator_set = select_active(objects, now_us)
-    patterns_s = time.perf_counter() - started
-    del objects
+    with (directory / "indicators.jsonl").open("rb") as lines:
+        started = time.perf_counter()
+        # Streamed: the parsed objects are compiled as they pass and never all held.
+        indicator_set = select_active(map(orjson.loads, lines), now_us)
+        patterns_s = time.perf_counter() - started
     started = time.perf_counter()
     engine = Engine(indicator_set)
     build_s = time.perf_counter() - started
+    counts = (len(indicator_set.indicators), len(indicator_set.not_deployable))
+    del indicator_set  # the engine keeps what hits report; the compiled set can go
     path = directory / ("log.json" if fmt == "json" else "log.parquet")
     started = time.perf_counter()
     records = 0
@@ -472,26 +474,43 @@ def method_engine(directory: Path, fmt: str) -> dict[str, Any]:
         "records": records,
         "seconds": seconds,
         "hits": hits,
-        "indicators": len(indicator_set.indicators),
-        "not_deployable": len(indicator_set.not_deployable),
+        "indicators": counts[0],
+        "not_deployable": counts[1],
         "patterns_s": round(patterns_s, 3),
         "engine_build_s": round(build_s, 3),
     }
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The peak resident set size (``VmHWM``) of process ``pid`` in MiB; 0 if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
 def method_grep(directory: Path, fmt: str) -> dict[str, Any]:
     """``LC_ALL=C grep -F -n -f`` with quoted exact values; hits are matching lines."""
     del fmt
+    out = directory / "grep.out"
     started = time.perf_counter()
-    proc = subprocess.run(
-        ["grep", "-F", "-n", "-f", str(directory / "exact.txt"), str(directory / "log.json")],
-        env={**os.environ, "LC_ALL": "C"},
-        stdout=subprocess.PIPE,
-        check=False,
-    )
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            ["grep", "-F", "-n", "-f", str(directory / "exact.txt"), str(directory / "log.json")],
+            env={**os.environ, "LC_ALL": "C"},
+            stdout=sink,
+        )
+        # VmHWM only grows; the last reading before grep exits is its peak (to within 20 ms).
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, peak_rss_mb(proc.pid))
+            time.sleep(0.02)
     seconds = time.perf_counter() - started
-    lines = [int(row.split(b":", 1)[0]) for row in proc.stdout.splitlines()]
-    return {"records": None, "seconds": seconds, "lines": lines}
+    lines = [int(row.split(b":", 1)[0]) for row in out.read_bytes().splitlines()]
+    return {"records": None, "seconds": seconds, "lines": lines, "own_peak_rss_mb": peak}
 
 
 def method_python(directory: Path, fmt: str) -> dict[str, Any]:
@@ -581,17 +600,18 @@ _METHODS = {
 
 
 def run_method(directory: Path, name: str, fmt: str) -> dict[str, Any]:
-    """Run one method in its own process; add its peak RSS (``wait4``)."""
+    """Run one method in its own process; add its peak RSS."""
     out_path = directory / f"result-{name}-{fmt}.json"
     proc = subprocess.Popen(
         [sys.executable, __file__, "--worker", name, fmt, "--dir", str(directory)],
         stdout=subprocess.DEVNULL,
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"method {name} on {fmt} failed with status {status}")
+    if proc.wait() != 0:
+        raise SystemExit(f"method {name} on {fmt} failed with status {proc.returncode}")
     result: dict[str, Any] = json.loads(out_path.read_text())
-    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    # The worker reads its own VmHWM at its end (a fresh address space: an rusage of the
+    # child would count the parent's pages it was forked with); grep's is polled.
+    result["peak_rss_mb"] = result.pop("own_peak_rss_mb")
     return result
 
 
@@ -641,6 +661,7 @@ def worker(name: str, fmt: str, directory: Path) -> None:
     pin_one_core()
     result = _METHODS[name](directory, fmt)
     result["fmt"] = fmt
+    result.setdefault("own_peak_rss_mb", peak_rss_mb(os.getpid()))
     (directory / f"result-{name}-{fmt}.json").write_text(json.dumps(result))
 
 

@@ -400,8 +400,13 @@ class Engine:
     """Matches log batches against an indicator set; hits equal ``reference.match_batch``'s."""
 
     def __init__(self, indicators: IndicatorSet) -> None:
-        self._indicators = indicators.indicators
-        self._terms = _Terms(self._indicators)
+        # What a hit reports of each indicator, in plain lists: the compiled indicators
+        # themselves (terms and all) need not outlive the build.
+        self._ids = [i.id for i in indicators.indicators]
+        self._names = [i.name for i in indicators.indicators]
+        self._labels = [i.labels for i in indicators.indicators]
+        self._scores = [i.score for i in indicators.indicators]
+        self._terms = _Terms(indicators.indicators)
         self._hasher = _Hasher()
         self._ipv4 = self._ipv4_blocks()
         exact = self._terms.exact
@@ -459,14 +464,9 @@ class Engine:
         near = np.cumsum(runs[:-1]) > 0
         return starts, ends, near
 
-    @property
-    def indicators(self) -> tuple[CompiledIndicator, ...]:
-        """The indicators this engine matches."""
-        return self._indicators
-
     def match(self, batch: LogBatch) -> list[Hit]:
         """Every hit in ``batch``, one per (record, field, value, indicator), sorted by key."""
-        if not self._indicators or batch.num_rows == 0:
+        if not self._ids or batch.num_rows == 0:
             return []
         table = batch.table
         found: dict[tuple[int, str, str, int], _Match] = {}
@@ -526,7 +526,8 @@ class Engine:
         """A superset of the values of a column of ``kind`` that can match some term."""
         if kind in _EXACT_ONLY_KINDS:
             return np.ones(len(values), dtype=np.bool_)
-        b = _bytes_of(values, lower=True)
+        # Addresses are digits, dots and colons: lower-casing them would change nothing.
+        b = _bytes_of(values, lower=kind is not ValueKind.IP)
         # Values the normalisers would change beyond ASCII lower-casing and one final dot
         # (surrounding whitespace, IDNA, a HOST's ":port" or "[v6]") take the exact path.
         candidates = _irregular(b, colon=kind is not ValueKind.DOMAIN)
@@ -572,21 +573,20 @@ class Engine:
             contexts[row] = context_of(cell)
         hits = []
         for (row, field, raw, index), match in found.items():
-            indicator = self._indicators[index]
             hits.append(
                 Hit(
                     source=batch.source,
                     record=int(record_of[row]),
                     field=field,
                     value=raw,
-                    indicator_id=indicator.id,
+                    indicator_id=self._ids[index],
                     ts=ts_of[row],
                     log=log_of[row],
                     kind=match.kind.value,
                     matched=match.matched,
-                    indicator_name=indicator.name,
-                    labels=indicator.labels,
-                    score=indicator.score,
+                    indicator_name=self._names[index],
+                    labels=self._labels[index],
+                    score=self._scores[index],
                     context=contexts[row],
                 )
             )

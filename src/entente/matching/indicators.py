@@ -62,25 +62,30 @@ def compile_indicator(obj: Mapping[str, Any]) -> CompiledIndicator | NotDeployab
         labels=_strings(obj.get("labels")),
         score=_score(obj.get("confidence")),
         terms=verdict.terms,
-        pattern=pattern,
         created_by_ref=created_by if isinstance(created_by, str) else None,
         marking_refs=_strings(obj.get("object_marking_refs")),
     )
 
 
-def _latest(objects: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """The indicators by id; of two versions of one id (a caller should pass only the latest)
-    the one with the later ``modified`` wins (§3.6), the later one passed on a tie."""
-    latest: dict[str, Mapping[str, Any]] = {}
-    for obj in objects:
-        if obj.get("type") != "indicator":
-            continue
-        key = obj.get("id")
-        indicator_id = key if isinstance(key, str) else ""
-        seen = latest.get(indicator_id)
-        if seen is None or str(obj.get("modified", "")) >= str(seen.get("modified", "")):
-            latest[indicator_id] = obj
-    return latest
+def _evaluate(
+    indicator_id: str, obj: Mapping[str, Any], now: str
+) -> CompiledIndicator | NotDeployable | None:
+    """One indicator at the instant key ``now``: compiled, refused, or ``None`` if inactive."""
+    if obj.get("revoked") is True:
+        return None
+    raw_name = obj.get("name")
+    name = raw_name if isinstance(raw_name, str) else None
+    raw_pattern = obj.get("pattern")
+    pattern = raw_pattern if isinstance(raw_pattern, str) else ""
+    try:
+        valid_from = parse_timestamp(obj.get("valid_from"), "valid_from").key
+        until = obj.get("valid_until")
+        valid_until = parse_timestamp(until, "valid_until").key if until is not None else None
+    except InvalidObject as exc:
+        return NotDeployable(indicator_id, name, pattern, str(exc))
+    if now < valid_from or (valid_until is not None and now >= valid_until):
+        return None
+    return compile_indicator(obj)
 
 
 def select_active(objects: Iterable[Mapping[str, Any]], now_us: int) -> IndicatorSet:
@@ -91,30 +96,29 @@ def select_active(objects: Iterable[Mapping[str, Any]], now_us: int) -> Indicato
     are not wrong, just not in force. Active ones that cannot be evaluated (another pattern
     language, a construct outside the deployable subset, a broken timestamp) are listed in
     ``not_deployable`` with the reason. Both lists are sorted by id.
+
+    Callers pass the latest version of each object; of two versions of one id, the one with the
+    later ``modified`` wins (§3.6), the later one passed on a tie. Objects are compiled as they
+    stream past and only the compiled form is kept, so a large set is never held twice.
     """
     now = timestamp_key_from_us(now_us)
+    latest: dict[str, tuple[str, CompiledIndicator | NotDeployable | None]] = {}
+    for obj in objects:
+        if obj.get("type") != "indicator":
+            continue
+        key = obj.get("id")
+        indicator_id = key if isinstance(key, str) else ""
+        modified = str(obj.get("modified", ""))
+        seen = latest.get(indicator_id)
+        if seen is not None and modified < seen[0]:
+            continue
+        latest[indicator_id] = (modified, _evaluate(indicator_id, obj, now))
     compiled: list[CompiledIndicator] = []
     refused: list[NotDeployable] = []
-    for indicator_id, obj in _latest(objects).items():
-        if obj.get("revoked") is True:
-            continue
-        raw_name = obj.get("name")
-        name = raw_name if isinstance(raw_name, str) else None
-        raw_pattern = obj.get("pattern")
-        pattern = raw_pattern if isinstance(raw_pattern, str) else ""
-        try:
-            valid_from = parse_timestamp(obj.get("valid_from"), "valid_from").key
-            until = obj.get("valid_until")
-            valid_until = parse_timestamp(until, "valid_until").key if until is not None else None
-        except InvalidObject as exc:
-            refused.append(NotDeployable(indicator_id, name, pattern, str(exc)))
-            continue
-        if now < valid_from or (valid_until is not None and now >= valid_until):
-            continue
-        result = compile_indicator(obj)
+    for _, result in latest.values():
         if isinstance(result, CompiledIndicator):
             compiled.append(result)
-        else:
+        elif result is not None:
             refused.append(result)
     compiled.sort(key=lambda indicator: indicator.id)
     refused.sort(key=lambda item: item.id)

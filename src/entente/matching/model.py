@@ -80,7 +80,6 @@ class CompiledIndicator:
     # STIX ``confidence`` (0-100) until scoring gives every indicator its own score.
     score: int | None
     terms: tuple[Term, ...]
-    pattern: str
     created_by_ref: str | None = None
     marking_refs: tuple[str, ...] = ()
 

@@ -16,6 +16,7 @@ the JSON form of the same log. ``record`` is the 1-based row number.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ from entente.matching.model import FieldSpec
 
 __all__ = ["family", "parquet_query", "read_columns"]
 
+_NUMERIC: Final = re.compile(r"DOUBLE|FLOAT|REAL|U?(BIG|SMALL|TINY|HUGE)?INT(EGER)?|DECIMAL\(.*\)")
 _NESTED: Final = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$")
 
 
@@ -77,10 +79,19 @@ def parquet_query(
     else:
         projection, shape = zeek.json_projection(None, zeek.log_from_filename(path))
     projection = _present(projection, columns)
-    members = ", ".join(
-        f"{name(key)} := {_convert(key, shape.shape(key), columns)}"
+    converted = {
+        key: _convert(key, shape.shape(key), columns)
         for key in shape.keys()  # noqa: SIM118 (JsonShape is no mapping)
-    )
+    }
+    if kind == "zeek" and _NUMERIC.fullmatch(columns.get("ts", "")):
+        # Epoch seconds stored as numbers (as Zeek's own Parquet and a JSON import give): read
+        # them as numbers, not through text as a JSON ts that may be ISO-8601 must be (the
+        # detour cost a third of the read).
+        converted["ts"] = 'TRY_CAST("ts" AS DOUBLE)'
+        projection = dataclasses.replace(
+            projection, ts="(CASE WHEN isfinite(r['ts']) THEN r['ts'] END)"
+        )
+    members = ", ".join(f"{name(key)} := {sql}" for key, sql in converted.items())
     query = (
         f"SELECT file_row_number + 1 AS record, {projection.select()} FROM ("
         f"SELECT file_row_number, struct_pack({members}) AS r "

@@ -205,7 +205,6 @@ def _indicator_set(draw: st.DrawFn) -> IndicatorSet:
                 labels=tuple(draw(st.lists(st.sampled_from(("c2", "phishing")), unique=True))),
                 score=draw(st.none() | st.integers(0, 100)),
                 terms=tuple(chosen),
-                pattern=render_pattern(chosen),
             )
         )
     return IndicatorSet(tuple(indicators))

@@ -32,7 +32,6 @@ def _indicator(index: int, *terms: Term) -> CompiledIndicator:
         labels=("c2",),
         score=50,
         terms=terms,
-        pattern="[x:y = 'z']",
     )
 
 

@@ -60,7 +60,6 @@ def test_compile_indicator_carries_what_a_hit_reports() -> None:
         labels=("c2", "botnet"),
         score=85,
         terms=(Term(ValueKind.IP, TermOp.EQUALS, "198.51.100.1"),),
-        pattern="[ipv4-addr:value = '198.51.100.1']",
         created_by_ref=FEED,
         marking_refs=(TLP_GREEN,),
     )

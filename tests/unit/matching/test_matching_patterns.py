@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 from hypothesis import given, settings
-from tests.unit.matching.strategies import indicator_sets
+from tests.unit.matching.strategies import indicator_sets, render_pattern
 
 from entente.ingest.indicators import pattern_for
 from entente.ingest.values import ValueType, parse_value
@@ -243,7 +243,7 @@ def _expected(term: Term) -> Term:
 @given(indicator_sets())
 def test_generated_indicator_patterns_compile_back_to_their_terms(indicators: IndicatorSet) -> None:
     for indicator in indicators.indicators:
-        verdict = compile_pattern(indicator.pattern)
+        verdict = compile_pattern(render_pattern(indicator.terms))
         if any(t.op is TermOp.SUBDOMAIN and "_" in t.value for t in indicator.terms):
             # "_" is a LIKE wildcard (§9.5): such a suffix has no STIX spelling
             assert verdict.reason is not None and "LIKE '%." in verdict.reason

@@ -38,7 +38,6 @@ def _indicator(n: int, *terms: Term, **fields: Any) -> CompiledIndicator:
         "labels": (),
         "score": None,
         "terms": terms,
-        "pattern": "[x:y = 'unused by the matcher']",
     }
     values.update(fields)
     return CompiledIndicator(**values)

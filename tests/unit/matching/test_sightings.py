@@ -26,7 +26,6 @@ def _indicator(indicator_id: str, markings: tuple[str, ...]) -> CompiledIndicato
         labels=(),
         score=None,
         terms=(Term(ValueKind.DOMAIN, TermOp.EQUALS, "evil.example"),),
-        pattern="[domain-name:value = 'evil.example']",
         marking_refs=markings,
     )
 

@@ -29,7 +29,6 @@ INDICATOR = CompiledIndicator(
         Term(ValueKind.IP, TermOp.EQUALS, "192.0.2.1"),
         Term(ValueKind.DOMAIN, TermOp.SUBDOMAIN, "evil.example"),
     ),
-    pattern="[ipv4-addr:value = '192.0.2.1'] OR [domain-name:value LIKE '%.evil.example']",
 )
 
 
