@@ -48,6 +48,8 @@ from typing import Any
 
 import orjson
 
+from workloads import peak_rss_mb
+
 _PLANT_EVERY = 500
 _FIELDS = (
     "id.orig_h",
@@ -481,17 +483,6 @@ def method_engine(directory: Path, fmt: str) -> dict[str, Any]:
     }
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The peak resident set size (``VmHWM``) of process ``pid`` in MiB; 0 if unreadable."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
-
-
 def method_grep(directory: Path, fmt: str) -> dict[str, Any]:
     """``LC_ALL=C grep -F -n -f`` with quoted exact values; hits are matching lines."""
     del fmt
@@ -513,42 +504,36 @@ def method_grep(directory: Path, fmt: str) -> dict[str, Any]:
     return {"records": None, "seconds": seconds, "lines": lines, "own_peak_rss_mb": peak}
 
 
+def _records(directory: Path, fmt: str) -> Iterator[dict[str, Any]]:
+    """The log's records as dicts: ``orjson`` per line, or pyarrow batches of the Parquet copy."""
+    if fmt == "json":
+        with (directory / "log.json").open("rb") as handle:
+            yield from map(orjson.loads, handle)
+        return
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(directory / "log.parquet")
+    for batch in parquet.iter_batches(columns=["uid", *_FIELDS]):
+        yield from batch.to_pylist()
+
+
 def method_python(directory: Path, fmt: str) -> dict[str, Any]:
     """A loop with orjson (or pyarrow batches for Parquet) and Python sets: exact values."""
     exact = {line.strip().strip('"') for line in (directory / "exact.txt").open()}
     started = time.perf_counter()
     uids: list[str] = []
     records = 0
-    if fmt == "json":
-        with (directory / "log.json").open("rb") as handle:
-            for line in handle:
-                records += 1
-                rec = orjson.loads(line)
-                for field in _FIELDS:
-                    value = rec.get(field)
-                    if value is None:
-                        continue
-                    if isinstance(value, list):
-                        if any(v in exact for v in value):
-                            uids.append(rec["uid"])
-                    elif value in exact or value.lower() in exact:
-                        uids.append(rec["uid"])
-    else:
-        import pyarrow.parquet as pq
-
-        parquet = pq.ParquetFile(directory / "log.parquet")
-        for batch in parquet.iter_batches(columns=["uid", *_FIELDS]):
-            for rec in batch.to_pylist():
-                records += 1
-                for field in _FIELDS:
-                    value = rec.get(field)
-                    if value is None:
-                        continue
-                    if isinstance(value, list):
-                        if any(v in exact for v in value):
-                            uids.append(rec["uid"])
-                    elif value in exact or value.lower() in exact:
-                        uids.append(rec["uid"])
+    for rec in _records(directory, fmt):
+        records += 1
+        for field in _FIELDS:
+            value = rec.get(field)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                if any(v in exact for v in value):
+                    uids.append(rec["uid"])
+            elif value in exact or value.lower() in exact:
+                uids.append(rec["uid"])
     return {"records": records, "seconds": time.perf_counter() - started, "uids": uids}
 
 

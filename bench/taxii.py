@@ -44,7 +44,7 @@ from typing import Any
 import httpx
 import orjson
 
-from workloads import make_indicator, run_worker
+from workloads import make_indicator, peak_rss_mb, run_worker
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 PAGE = 1000
@@ -69,17 +69,6 @@ def envelopes(count: int, seed: int) -> list[bytes]:
 def now_stamp() -> str:
     """The current UTC time as a STIX timestamp with microseconds."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The peak resident set size (``VmHWM``) of process ``pid`` in MiB; 0 if unreadable."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
 
 
 def free_port() -> int:

@@ -11,6 +11,7 @@ import random
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 __all__ = ["CREATOR", "TLP_MARKINGS", "make_indicator", "run_worker"]
@@ -71,3 +72,14 @@ def run_worker(script: str, *args: str) -> dict[str, Any]:
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The peak resident set size (``VmHWM``) of process ``pid`` in MiB; 0 if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
