@@ -462,7 +462,6 @@ def method_engine(directory: Path, fmt: str) -> dict[str, Any]:
     engine = Engine(indicator_set)
     build_s = time.perf_counter() - started
     counts = (len(indicator_set.indicators), len(indicator_set.not_deployable))
-    del indicator_set  # the engine keeps what hits report; the compiled set can go
     path = directory / ("log.json" if fmt == "json" else "log.parquet")
     started = time.perf_counter()
     records = 0

@@ -272,7 +272,7 @@ def _parse_ipv4(b: _Bytes) -> tuple[U64, Mask]:
 
 @dataclass(frozen=True, slots=True)
 class _Match:
-    indicator: int
+    indicator: CompiledIndicator
     kind: ValueKind
     matched: str
 
@@ -280,11 +280,13 @@ class _Match:
 class _MultiMap:
     """``key -> indicator indices``, built at C speed: most keys belong to one indicator."""
 
-    def __init__(self, keys: list[str], owners: list[int]) -> None:
-        self._one: dict[str, int] = dict(zip(keys, owners, strict=True))
-        self._many: dict[str, tuple[int, ...]] = {}
+    def __init__(self, keys: list[str], owners: list[CompiledIndicator]) -> None:
+        # Values are the indicators themselves (references), not their positions: a million
+        # int objects would cost more than the map.
+        self._one: dict[str, CompiledIndicator] = dict(zip(keys, owners, strict=True))
+        self._many: dict[str, tuple[CompiledIndicator, ...]] = {}
         if len(self._one) != len(keys):
-            grouped: dict[str, list[int]] = defaultdict(list)
+            grouped: dict[str, list[CompiledIndicator]] = defaultdict(list)
             for key, owner in zip(keys, owners, strict=True):
                 grouped[key].append(owner)
             self._many = {key: tuple(found) for key, found in grouped.items() if len(found) > 1}
@@ -295,7 +297,7 @@ class _MultiMap:
     def __iter__(self) -> Iterator[str]:
         return iter(self._one)
 
-    def get(self, key: str) -> Sequence[int]:
+    def get(self, key: str) -> Sequence[CompiledIndicator]:
         """The indicators of ``key`` (empty when none)."""
         many = self._many.get(key) if self._many else None
         if many is not None:
@@ -308,11 +310,11 @@ class _Terms:
     """The exact maps every candidate is resolved against (the reference's semantics)."""
 
     def __init__(self, indicators: Sequence[CompiledIndicator]) -> None:
-        exact: dict[ValueKind, tuple[list[str], list[int]]] = {}
-        subdomains: tuple[list[str], list[int]] = ([], [])
-        networks: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+        exact: dict[ValueKind, tuple[list[str], list[CompiledIndicator]]] = {}
+        subdomains: tuple[list[str], list[CompiledIndicator]] = ([], [])
+        networks: dict[tuple[int, int], tuple[list[int], list[CompiledIndicator]]] = {}
         equals, subdomain = TermOp.EQUALS, TermOp.SUBDOMAIN
-        for index, indicator in enumerate(indicators):
+        for indicator in indicators:
             for term in indicator.terms:
                 op = term.op
                 if op is equals:
@@ -323,16 +325,16 @@ class _Terms:
                     version, length, start = _network(term.value)
                     starts, net_owners = networks.setdefault((version, length), ([], []))
                     starts.append(start)
-                    net_owners.append(index)
+                    net_owners.append(indicator)
                     continue
                 keys.append(term.value)
-                owners.append(index)
+                owners.append(indicator)
         self.exact = {kind: _MultiMap(*pair) for kind, pair in exact.items()}
         self.subdomains = _MultiMap(*subdomains)
         # (IP version, prefix length) -> network address as an int -> indicators.
-        self.networks: dict[tuple[int, int], dict[int, list[int]]] = {}
+        self.networks: dict[tuple[int, int], dict[int, list[CompiledIndicator]]] = {}
         for key, (starts, net_owners) in networks.items():
-            by_start: dict[int, list[int]] = defaultdict(list)
+            by_start: dict[int, list[CompiledIndicator]] = defaultdict(list)
             for start, owner in zip(starts, net_owners, strict=True):
                 by_start[start].append(owner)
             self.networks[key] = dict(by_start)
@@ -400,13 +402,8 @@ class Engine:
     """Matches log batches against an indicator set; hits equal ``reference.match_batch``'s."""
 
     def __init__(self, indicators: IndicatorSet) -> None:
-        # What a hit reports of each indicator, in plain lists: the compiled indicators
-        # themselves (terms and all) need not outlive the build.
-        self._ids = [i.id for i in indicators.indicators]
-        self._names = [i.name for i in indicators.indicators]
-        self._labels = [i.labels for i in indicators.indicators]
-        self._scores = [i.score for i in indicators.indicators]
-        self._terms = _Terms(indicators.indicators)
+        self._indicators = indicators.indicators
+        self._terms = _Terms(self._indicators)
         self._hasher = _Hasher()
         self._ipv4 = self._ipv4_blocks()
         exact = self._terms.exact
@@ -466,10 +463,10 @@ class Engine:
 
     def match(self, batch: LogBatch) -> list[Hit]:
         """Every hit in ``batch``, one per (record, field, value, indicator), sorted by key."""
-        if not self._ids or batch.num_rows == 0:
+        if not self._indicators or batch.num_rows == 0:
             return []
         table = batch.table
-        found: dict[tuple[int, str, str, int], _Match] = {}
+        found: dict[tuple[int, str, str, str], _Match] = {}
         for spec in batch.fields:
             if not self._wanted(spec.kind):
                 continue
@@ -478,7 +475,7 @@ class Engine:
             if len(values) == 0:
                 continue
             for row, raw, match in self._column_matches(spec.kind, rows, values):
-                found.setdefault((row, spec.name, raw, match.indicator), match)
+                found.setdefault((row, spec.name, raw, match.indicator.id), match)
         if not found:
             return []
         return self._hits(batch, found)
@@ -562,7 +559,7 @@ class Engine:
             candidates[owner[self._subdomain_hashes.contains(suffixes)]] = True
         return candidates
 
-    def _hits(self, batch: LogBatch, found: dict[tuple[int, str, str, int], _Match]) -> list[Hit]:
+    def _hits(self, batch: LogBatch, found: dict[tuple[int, str, str, str], _Match]) -> list[Hit]:
         rows = sorted({row for row, _, _, _ in found})
         picked = batch.table.take(pa.array(rows)).select(["record", "ts", "log", "context"])
         record_of = dict(zip(rows, picked.column("record").to_pylist(), strict=True))
@@ -572,21 +569,22 @@ class Engine:
         for row, cell in zip(rows, picked.column("context").to_pylist(), strict=True):
             contexts[row] = context_of(cell)
         hits = []
-        for (row, field, raw, index), match in found.items():
+        for (row, field, raw, _), match in found.items():
+            indicator = match.indicator
             hits.append(
                 Hit(
                     source=batch.source,
                     record=int(record_of[row]),
                     field=field,
                     value=raw,
-                    indicator_id=self._ids[index],
+                    indicator_id=indicator.id,
                     ts=ts_of[row],
                     log=log_of[row],
                     kind=match.kind.value,
                     matched=match.matched,
-                    indicator_name=self._names[index],
-                    labels=self._labels[index],
-                    score=self._scores[index],
+                    indicator_name=indicator.name,
+                    labels=indicator.labels,
+                    score=indicator.score,
                     context=contexts[row],
                 )
             )

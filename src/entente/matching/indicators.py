@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -64,6 +65,7 @@ def compile_indicator(obj: Mapping[str, Any]) -> CompiledIndicator | NotDeployab
         terms=verdict.terms,
         created_by_ref=created_by if isinstance(created_by, str) else None,
         marking_refs=_strings(obj.get("object_marking_refs")),
+        modified=modified if isinstance(modified := obj.get("modified"), str) else None,
     )
 
 
@@ -88,6 +90,14 @@ def _evaluate(
     return compile_indicator(obj)
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """An indicator version that did not compile (inactive: ``result`` None, or refused)."""
+
+    modified: str
+    result: NotDeployable | None
+
+
 def select_active(objects: Iterable[Mapping[str, Any]], now_us: int) -> IndicatorSet:
     """The indicators active at ``now_us`` (epoch microseconds), compiled.
 
@@ -102,24 +112,30 @@ def select_active(objects: Iterable[Mapping[str, Any]], now_us: int) -> Indicato
     stream past and only the compiled form is kept, so a large set is never held twice.
     """
     now = timestamp_key_from_us(now_us)
-    latest: dict[str, tuple[str, CompiledIndicator | NotDeployable | None]] = {}
+    # A compiled indicator carries its own ``modified``; the rare others are held with theirs.
+    # (A tuple per indicator would cost more than the compiled indicator's terms.)
+    latest: dict[str, CompiledIndicator | _Held] = {}
     for obj in objects:
         if obj.get("type") != "indicator":
             continue
         key = obj.get("id")
         indicator_id = key if isinstance(key, str) else ""
-        modified = str(obj.get("modified", ""))
+        raw_modified = obj.get("modified", "")
+        modified = raw_modified if isinstance(raw_modified, str) else str(raw_modified)
         seen = latest.get(indicator_id)
-        if seen is not None and modified < seen[0]:
+        if seen is not None and modified < (seen.modified or ""):
             continue
-        latest[indicator_id] = (modified, _evaluate(indicator_id, obj, now))
+        result = _evaluate(indicator_id, obj, now)
+        latest[indicator_id] = (
+            result if isinstance(result, CompiledIndicator) else _Held(modified, result)
+        )
     compiled: list[CompiledIndicator] = []
     refused: list[NotDeployable] = []
-    for _, result in latest.values():
-        if isinstance(result, CompiledIndicator):
-            compiled.append(result)
-        elif result is not None:
-            refused.append(result)
+    for held in latest.values():
+        if isinstance(held, CompiledIndicator):
+            compiled.append(held)
+        elif held.result is not None:
+            refused.append(held.result)
     compiled.sort(key=lambda indicator: indicator.id)
     refused.sort(key=lambda item: item.id)
     return IndicatorSet(tuple(compiled), tuple(refused))

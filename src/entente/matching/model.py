@@ -82,6 +82,7 @@ class CompiledIndicator:
     terms: tuple[Term, ...]
     created_by_ref: str | None = None
     marking_refs: tuple[str, ...] = ()
+    modified: str | None = None  # the version's STIX ``modified`` as written
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,7 @@ def test_compile_indicator_carries_what_a_hit_reports() -> None:
         terms=(Term(ValueKind.IP, TermOp.EQUALS, "198.51.100.1"),),
         created_by_ref=FEED,
         marking_refs=(TLP_GREEN,),
+        modified=obj["modified"],
     )
 
 
