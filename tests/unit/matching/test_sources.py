@@ -716,3 +716,41 @@ def test_parquet_ocsf_hashes_are_read_from_nested_lists(tmp_path: Path) -> None:
     assert rows[1]["ts"] == 1700000000.123
     batches, _ = _read([path])
     assert "email.to" not in [f.name for f in batches[0].fields]
+
+
+def _json_line_file(path: Path, extra: str = "") -> Path:
+    records = [
+        {"_path": "dns", "ts": 1.5, "uid": "C1", "query": "a.example", "answers": ["1.2.3.4"]},
+        # Wrong types: an object where a name is expected, numbers where strings are.
+        {"_path": "dns", "ts": "2018-03-24T17:15:20.865716Z", "query": {"x": 1}, "answers": []},
+        {"_path": "conn", "ts": 3, "id.orig_h": "10.0.0.1", "id.resp_h": 42, "id.resp_p": "80"},
+        {"_path": "http", "host": "h.example", "uri": "/x?y=1", "id.orig_p": 1.5},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) * 50 + extra)
+    return path
+
+
+def test_every_line_an_object_reads_as_the_line_reader_does(tmp_path: Path) -> None:
+    # Without blank lines the NDJSON reader is used; one trailing blank line forces the line
+    # reader. Both must give the same records, numbers, values and contexts.
+    fast = _json_line_file(tmp_path / "fast.json")
+    slow = _json_line_file(tmp_path / "slow.json", extra="\n")
+    fast_batches, fast_reports = _read([fast])
+    slow_batches, slow_reports = _read([slow])
+    assert fast_reports[0].records == slow_reports[0].records == 200
+    fast_rows = [row for b in fast_batches for row in b.table.to_pylist()]
+    slow_rows = [row for b in slow_batches for row in b.table.to_pylist()]
+    assert fast_rows == slow_rows
+    assert [r["record"] for r in fast_rows] == list(range(1, 201))
+
+
+def test_a_bad_line_in_a_file_of_objects_is_reported_and_numbers_hold(tmp_path: Path) -> None:
+    path = _json_line_file(tmp_path / "bad.json")
+    lines = path.read_text().splitlines(keepends=True)
+    lines[99] = '{"_path": "dns", "query": "broken\n'
+    path.write_text("".join(lines))
+    batches, reports = _read([path])
+    assert (reports[0].records, reports[0].malformed) == (199, 1)
+    assert [m.line for m in reports[0].examples] == [100]
+    records = [row["record"] for b in batches for row in b.table.to_pylist()]
+    assert records == [n for n in range(1, 201) if n != 100]
