@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -12,8 +12,10 @@ from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
 from entente.matching.engine import Engine
 from entente.services import ensure_builtin_markings, node_context, node_org_id
+from entente.services.export import ExportService
 from entente.services.federation import FederationService
 from entente.services.matching import MatchService
+from entente.services.warninglist_store import WarninglistStore
 from entente.sharing import NodeContext
 from entente.store import (
     AgreementStore,
@@ -36,7 +38,7 @@ from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 from entente.taxii.client import TaxiiClient
 
-__all__ = ["Node", "federation", "matching", "open_node"]
+__all__ = ["Node", "exports", "federation", "matching", "open_node", "warninglists"]
 
 # Sync reads partners' pages of 1,000 objects; a slow partner gets this long per request.
 _PARTNER_TIMEOUT_S = 60.0
@@ -108,8 +110,8 @@ def federation(node: Node) -> FederationService:
     )
 
 
-def matching(node: Node) -> MatchService:
-    """The matching and hunting use cases over a node's adapters, with the columnar engine."""
+def _context(node: Node) -> Callable[[], NodeContext]:
+    """The node's policy context as of each call (agreements and tokens may change)."""
     settings = node.settings
     agreements = federation(node).agreements
 
@@ -122,12 +124,41 @@ def matching(node: Node) -> MatchService:
             now_us=node.clock.now_us(),
         )
 
+    return context
+
+
+def matching(node: Node) -> MatchService:
+    """The matching and hunting use cases over a node's adapters, with the columnar engine."""
+    settings = node.settings
     return MatchService(
         store=node.store,
         clock=node.clock,
         org_name=settings.org_name,
         default_marking=settings.default_marking,
-        context=context,
+        context=_context(node),
         matcher_factory=Engine,
         hunt_state=settings.hunt_state_path,
+    )
+
+
+def warninglists(settings: Settings) -> WarninglistStore:
+    """The node's warninglists: imported ones, the defaults (unless turned off), allowed values."""
+    return WarninglistStore(
+        settings.warninglists_path,
+        settings.warninglist_allow_path,
+        defaults=settings.default_warninglists,
+    )
+
+
+def exports(node: Node) -> ExportService:
+    """The export use cases over a node's adapters, its warninglists and its scoring settings."""
+    settings = node.settings
+    return ExportService(
+        store=node.store,
+        clock=node.clock,
+        org_name=settings.org_name,
+        context=_context(node),
+        warninglists=warninglists(settings).current,
+        scoring=settings.scoring,
+        min_score=settings.export_min_score,
     )

@@ -6,15 +6,18 @@ import os
 import tomllib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from entente.errors import ConfigurationError
+from entente.errors import ConfigurationError, InvalidInput
+from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
 from entente.services.taxii import CollectionDef, collection_uuid
+from entente.services.warninglist_store import ALLOW_FILE, WARNINGLIST_DIR
 from entente.stix import Tlp, parse_tlp
 
 __all__ = [
     "CONFIG_FILE",
+    "DEFAULT_EXPORT_MIN_SCORE",
     "DEFAULT_MAX_CONTENT_LENGTH",
     "DEFAULT_ORG_NAME",
     "DEFAULT_PUBLIC_URL",
@@ -34,6 +37,11 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 DEFAULT_SYNC_INTERVAL = 300.0
 KEY_FILE = "node.key"
 HUNT_STATE_FILE = "hunt-state.json"
+# Exports leave out values whose score is below this: 1 keeps out only what has decayed to 0
+# (past its kind's lifetime with no sighting since) or has confidence 0.
+DEFAULT_EXPORT_MIN_SCORE = 1
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 _ROLES = frozenset({"admin", "analyst", "reader", "partner"})
 
 
@@ -54,6 +62,18 @@ class Settings:
     sync_interval: float = DEFAULT_SYNC_INTERVAL
     # Paths, directories and globs of the log archive ``entente hunt`` matches; empty: none.
     hunt_archive: tuple[str, ...] = ()
+    # Exports (``entente export``, ``/feeds/``): the minimum score of an exported value.
+    export_min_score: int = DEFAULT_EXPORT_MIN_SCORE
+    # Whether the shipped warninglists apply besides the imported ones.
+    default_warninglists: bool = True
+    # The ``[scoring]`` table; its ``sources`` (with ``ENTENTE_SOURCE_RELIABILITY``) rate
+    # each source or partner org with an Admiralty letter.
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+
+    @property
+    def source_reliability(self) -> Mapping[str, str]:
+        """Admiralty letter per source name, org name or org identity id."""
+        return self.scoring.sources
 
     @property
     def key_path(self) -> Path:
@@ -69,6 +89,16 @@ class Settings:
     def hunt_state_path(self) -> Path:
         """What ``entente hunt`` has already hunted (``entente.services.matching``)."""
         return self.home / HUNT_STATE_FILE
+
+    @property
+    def warninglists_path(self) -> Path:
+        """Where imported warninglists are kept (``entente.services.warninglist_store``)."""
+        return self.home / WARNINGLIST_DIR
+
+    @property
+    def warninglist_allow_path(self) -> Path:
+        """The values the operator allowed although a warninglist names them."""
+        return self.home / ALLOW_FILE
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -111,7 +141,61 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=_public_url(env, file_values),
         sync_interval=_sync_interval(env, file_values),
         hunt_archive=_hunt_archive(env, file_values),
+        export_min_score=_export_min_score(env, file_values),
+        default_warninglists=_default_warninglists(env, file_values),
+        scoring=_scoring(env, file_values),
     )
+
+
+def _export_min_score(env: Mapping[str, str], file_values: Mapping[str, object]) -> int:
+    value: object = env.get("ENTENTE_EXPORT_MIN_SCORE") or None
+    if value is None:
+        value = file_values.get("export_min_score", DEFAULT_EXPORT_MIN_SCORE)
+    text = str(value).strip()
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or int(text) > 100:
+        raise ConfigurationError(f"export_min_score {value!r} must be an integer from 0 to 100")
+    return int(text)
+
+
+def _default_warninglists(env: Mapping[str, str], file_values: Mapping[str, object]) -> bool:
+    text = (env.get("ENTENTE_DEFAULT_WARNINGLISTS") or "").strip().lower()
+    if text:
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise ConfigurationError(
+            f"ENTENTE_DEFAULT_WARNINGLISTS {text!r} must be one of {', '.join(sorted(_TRUE))} "
+            f"or {', '.join(sorted(_FALSE))}"
+        )
+    value = file_values.get("default_warninglists", True)
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"default_warninglists {value!r} must be true or false")
+    return value
+
+
+def _scoring(env: Mapping[str, str], file_values: Mapping[str, object]) -> ScoringConfig:
+    """The ``[scoring]`` table, with ``ENTENTE_SOURCE_RELIABILITY`` (``name=A,name=B``)
+    rating sources on top of its ``sources``: the environment wins for a name in both."""
+    table = file_values.get("scoring", {})
+    if not isinstance(table, Mapping):
+        raise ConfigurationError("scoring must be a table ([scoring])")
+    config = parse_scoring_config(table)
+    text = env.get("ENTENTE_SOURCE_RELIABILITY") or ""
+    if not text.strip():
+        return config
+    sources = dict(config.sources)
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, equals, letter = part.partition("=")
+        if not equals or not name.strip():
+            raise ConfigurationError(
+                f"ENTENTE_SOURCE_RELIABILITY: {part.strip()!r} is not name=LETTER"
+            )
+        try:
+            sources[name.strip()] = parse_reliability(letter, f"source_reliability.{name.strip()}")
+        except InvalidInput as exc:
+            raise ConfigurationError(str(exc)) from None
+    return replace(config, sources=sources)
 
 
 def _public_url(env: Mapping[str, str], file_values: Mapping[str, object]) -> str:

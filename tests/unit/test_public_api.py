@@ -14,12 +14,16 @@ PACKAGES = [
     "entente.services",
     "entente.errors",
     "entente.clock",
+    "entente.matching",
+    "entente.export",
+    "entente.scoring",
 ]
 
 
 def _imported_from_elsewhere(value: object) -> bool:
     """Classes and functions a module merely imports from outside Entente."""
-    if not callable(value):
+    if not callable(value) or isinstance(value, types.GenericAlias):
+        # A type alias such as ``Callable[[...], X]`` defined here is this module's own name.
         return False
     return not str(getattr(value, "__module__", "")).startswith("entente")
 

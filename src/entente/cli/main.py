@@ -7,6 +7,7 @@ import typer
 from entente.cli import (
     agreement,
     demo,
+    export,
     federation_demo,
     hunt,
     ingest,
@@ -18,6 +19,7 @@ from entente.cli import (
     stats,
     sync,
     token,
+    warninglist,
 )
 
 __all__ = ["app"]
@@ -41,4 +43,6 @@ app.add_typer(agreement.app, name="agreement")
 app.command("sync")(sync.sync)
 app.command("match")(match.match)
 app.command("hunt")(hunt.hunt)
+app.command("export")(export.export)
+app.add_typer(warninglist.app, name="warninglist")
 app.command("federation-demo")(federation_demo.federation_demo)

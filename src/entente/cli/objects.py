@@ -9,9 +9,11 @@ import typer
 from rich.syntax import Syntax
 from rich.table import Table
 
+from entente.bootstrap import exports
 from entente.cli.context import node
 from entente.cli.output import console, print_json, run_command
 from entente.errors import InvalidInput, ObjectNotFound
+from entente.services.export import export_principal
 from entente.stix import format_timestamp_us, is_valid_id, tlp_of
 from entente.store import ObjectQuery, StoredVersion, VersionFilter
 
@@ -102,8 +104,12 @@ def show(
     def body() -> int:
         if not is_valid_id(object_id):
             raise InvalidInput(f"{object_id!r} is not a STIX id (type--uuid, STIX 2.1 §2.9)")
+        score: tuple[str, ...] = ()
         with node() as opened:
             found = opened.store.get_versions(object_id, ("all" if versions else "last",))
+            if found and found[-1].type == "indicator" and not as_json:
+                principal = export_principal(opened.settings.org_name)
+                score = exports(opened).explain(found[-1], principal).lines()
         if not found:
             raise ObjectNotFound(f"no object {object_id} is stored")
         described = [_describe(v) for v in found]
@@ -120,6 +126,11 @@ def show(
             )
             text = orjson.dumps(item["object"], option=orjson.OPT_INDENT_2).decode()
             console.print(Syntax(text, "json", word_wrap=True))
+        if score:
+            # How exports score the latest version now (entente.scoring.score, every step).
+            console.print("[bold]score[/]")
+            for line in score:
+                console.print(f"  {line}", highlight=False)
         return 0
 
     run_command(body)

@@ -1,13 +1,14 @@
-"""The FastAPI application of a node: TAXII 2.1 and REST routes, auth, error mapping."""
+"""The FastAPI application of a node: TAXII 2.1 and REST routes, feeds, auth, error mapping."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from entente.bootstrap import Node
+from entente.bootstrap import Node, exports
 from entente.bootstrap import federation as federation_service
 from entente.server.auth import principal_resolver
 from entente.server.federation_routes import federation_router
+from entente.server.feed_routes import feed_router
 from entente.server.problems import install_error_handlers
 from entente.server.rest_routes import rest_router
 from entente.server.taxii_routes import taxii_router
@@ -45,4 +46,5 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     app.include_router(taxii_router(node, service, secret, resolve))
     app.include_router(rest_router(service, secret, resolve))
     app.include_router(federation_router(lambda: federation, resolve))
+    app.include_router(feed_router(exports(node), resolve))
     return app

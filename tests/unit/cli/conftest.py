@@ -32,6 +32,9 @@ def cli_for(home: Path, org: str = "", public_url: str = "") -> Callable[..., An
         "ENTENTE_PUBLIC_URL": public_url,
         "ENTENTE_SYNC_INTERVAL": "",
         "ENTENTE_HUNT_ARCHIVE": "",
+        "ENTENTE_EXPORT_MIN_SCORE": "",
+        "ENTENTE_DEFAULT_WARNINGLISTS": "",
+        "ENTENTE_SOURCE_RELIABILITY": "",
     }
 
     def invoke(*args: str) -> Any:
