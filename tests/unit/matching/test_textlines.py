@@ -5,15 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-import pytest
-
-from entente.matching.textlines import (
-    MAX_LINE_CHARS,
-    Item,
-    iter_array,
-    iter_lines,
-    objects_per_line,
-)
+from entente.matching.textlines import MAX_LINE_CHARS, Item, iter_array, iter_lines
 
 
 def _lines(path: Path, start: int = 0, *, gz: bool = False) -> tuple[list[Item], list[str]]:
@@ -70,23 +62,3 @@ def test_array_elements_come_as_their_text(tmp_path: Path) -> None:
     path.write_text('{"a": 1}')
     assert list(iter_array(str(path), gzip_stream=False, start=0, broken=broken.append)) == []
     assert broken[-1] == "not a JSON array"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (b'{"a": 1}\n{"b": 2}\n', True),
-        (b'{"a": 1}\n{"b": 2}', True),
-        (b'{"a": 1}\n\n{"b": 2}\n', False),  # a blank line: read_json would skip it
-        (b'{"a": 1}\r\n{"b": 2}\n', False),  # CR: counted as a line break by the line reader
-        (b' {"a": 1}\n', False),
-        (b'{"a": 1}\n[1]\n', False),
-        (b"", False),
-    ],
-)
-def test_objects_per_line_tells_files_whose_every_line_starts_an_object(
-    tmp_path: Path, text: bytes, expected: bool
-) -> None:
-    path = tmp_path / "lines.json"
-    path.write_bytes(text)
-    assert objects_per_line(str(path)) is expected
