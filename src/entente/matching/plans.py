@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from entente.matching import zeek
-from entente.matching.duck import JsonShape, Projection, duck_type, literal, name
+from entente.matching.duck import JsonShape, Projection, literal
 
 __all__ = [
     "BLANK",
@@ -69,11 +69,6 @@ class Restart:
     warnings: tuple[tuple[int, str], ...] = ()
 
 
-# As the line reader's limit (DuckDB's ``max_line_size`` default): a longer object fails the
-# fast query either way and takes the careful path.
-_MAX_OBJECT_BYTES: Final = 1 << 21
-
-
 @dataclass(frozen=True, slots=True)
 class LinePlan:
     """The queries that read one line-based file, and the checks on what they return.
@@ -93,31 +88,6 @@ class LinePlan:
     header: Callable[[int, Sequence[str], bool], Restart | None] | None = None
     check: Callable[[pa.RecordBatch], tuple[int, Restart] | None] | None = None
     post: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None
-    # JSON-lines plans only: the structure each line is read as (for ``objects_query``).
-    shape: JsonShape | None = None
-
-    def objects_query(self, path: str) -> str | None:
-        """The query reading a whole file of one JSON object per line with ``read_json``.
-
-        DuckDB's own NDJSON reader skips the split into line strings that ``query`` needs, and
-        is about a fifth faster. It numbers rows, not lines, and skips blank lines, so callers
-        use it only for files whose every line is an object (``textlines.objects_per_line``)
-        and only from the first line; it raises on any line that is not one JSON object.
-        ``None`` for plans that are not of JSON lines.
-        """
-        if self.shape is None:
-            return None
-        shape = self.shape
-        keys = shape.keys()  # a JsonShape is no mapping: keys() is its own method
-        columns = ", ".join(f"{literal(k)}: {literal(duck_type(shape.shape(k)))}" for k in keys)
-        members = ", ".join(f"{name(k)} := {name(k)}" for k in keys)
-        return (
-            f"SELECT record, {self.projection.select()}, CAST(NULL AS VARCHAR) AS _kind, "
-            "CAST(NULL AS VARCHAR) AS _text FROM ("
-            f"SELECT row_number() OVER () AS record, struct_pack({members}) AS r "
-            f"FROM read_json({literal(path)}, format = 'newline_delimited', "
-            f"columns = {{{columns}}}, maximum_object_size = {_MAX_OBJECT_BYTES}))"
-        )
 
     def query(self, source: str, *, safe: bool) -> str:
         """The query over ``source`` (a relation of ``record`` and ``line``)."""
@@ -160,7 +130,6 @@ def json_plan(
         kind_safe=kind_safe,
         describe=_describe_json,
         check=check,
-        shape=shape,
     )
 
 

@@ -40,7 +40,7 @@ from entente.matching.plans import (
     zeek_json_plan,
 )
 from entente.matching.reports import ReportBuilder
-from entente.matching.textlines import Item, iter_array, iter_lines, objects_per_line
+from entente.matching.textlines import Item, iter_array, iter_lines
 
 __all__ = ["FileScan"]
 
@@ -149,20 +149,13 @@ class FileScan:
 
     def _fast(self, plan: LinePlan, start: int) -> Generator[LogBatch, None, _Outcome]:
         gzip_stream = self._sniffed.gzip
-        query: str | None = None
         if self._sniffed.layout == "array":
             source = json_objects_sql(self._path, gzip=gzip_stream, skip=start)
         else:
             source = lines_sql(self._path, gzip=gzip_stream, skip=start)
-            if start == 0 and not gzip_stream and objects_per_line(self._path):
-                # Every line is an object: DuckDB's NDJSON reader keeps line numbers exactly
-                # and is faster. A line it cannot read fails it like any fast query.
-                query = plan.objects_query(self._path)
-        if query is None:
-            query = plan.query(source, safe=False)
         consumed = start
         try:
-            for raw in stream(self._con, query, self._batch_rows):
+            for raw in stream(self._con, plan.query(source, safe=False), self._batch_rows):
                 if not raw.num_rows:
                     continue
                 last = int(raw.column(0)[-1].as_py())

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
-__all__ = ["MAX_LINE_CHARS", "Item", "iter_array", "iter_lines", "objects_per_line", "open_text"]
+__all__ = ["MAX_LINE_CHARS", "Item", "iter_array", "iter_lines", "open_text"]
 
 # The longest line (or array element) read; a longer one is reported and skipped.
 MAX_LINE_CHARS: Final = 1 << 24
@@ -29,37 +29,6 @@ _SURROGATES: Final = re.compile("[\udc80-\udcff]")
 _BROKEN: Final = (EOFError, OSError, zlib.error, UnicodeError)
 # A line of JSON white space only (RFC 8259 §2) is blank, as in the DuckDB queries.
 _WHITE_SPACE: Final = " \t\r\n"
-
-
-_SCAN_BYTES: Final = 1 << 23
-
-
-def objects_per_line(path: str) -> bool:
-    """Whether every line of a plain (not compressed) file starts a JSON object: the file is
-    not empty, starts with ``{``, every ``\n`` is followed by ``{`` or ends the file, and it
-    holds no ``\r``.
-
-    Then the n-th row DuckDB's ``read_json`` gives is the n-th line (no blank lines for it to
-    skip, no ``\r`` for the line readers to count differently), which is what lets the faster
-    reader keep exact line numbers. One pass at memory speed (byte counts in C).
-    """
-    with Path(path).open("rb") as handle:
-        chunk = handle.read(_SCAN_BYTES)
-        if not chunk.startswith(b"{"):
-            return False
-        ends_line = False
-        while chunk:
-            # A "\n" at the end of the previous chunk is followed by this chunk's first byte.
-            if ends_line and not chunk.startswith(b"{"):
-                return False
-            if b"\r" in chunk:
-                return False
-            body = chunk[:-1] if chunk.endswith(b"\n") else chunk
-            if body.count(b"\n") != body.count(b"\n{"):
-                return False
-            ends_line = chunk.endswith(b"\n")
-            chunk = handle.read(_SCAN_BYTES)
-    return True
 
 
 @dataclass(frozen=True, slots=True)
