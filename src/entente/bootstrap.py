@@ -10,7 +10,9 @@ from entente.clock import Clock, SystemClock
 from entente.config import Settings
 from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
+from entente.matching import IndicatorSet
 from entente.matching.engine import Engine
+from entente.matching.memory import release_free_memory
 from entente.services import ensure_builtin_markings, node_context, node_org_id
 from entente.services.export import ExportService
 from entente.services.federation import FederationService
@@ -127,6 +129,13 @@ def _context(node: Node) -> Callable[[], NodeContext]:
     return context
 
 
+def _engine(indicators: IndicatorSet) -> Engine:
+    """The columnar engine, built; the build's temporaries are given back before the scan."""
+    engine = Engine(indicators)
+    release_free_memory()
+    return engine
+
+
 def matching(node: Node) -> MatchService:
     """The matching and hunting use cases over a node's adapters, with the columnar engine."""
     settings = node.settings
@@ -136,7 +145,7 @@ def matching(node: Node) -> MatchService:
         org_name=settings.org_name,
         default_marking=settings.default_marking,
         context=_context(node),
-        matcher_factory=Engine,
+        matcher_factory=_engine,
         hunt_state=settings.hunt_state_path,
     )
 
