@@ -19,8 +19,6 @@ the service uses all this is in ``entente.services.matching``.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ import orjson
 
 from entente.errors import StorageError
 from entente.matching.model import CompiledIndicator
+from entente.services.atomic_files import write_atomically
 
 __all__ = [
     "FileState",
@@ -161,17 +160,4 @@ def load_state(path: Path) -> HuntState:
 def save_state(path: Path, state: HuntState) -> None:
     """Write the state atomically: a temporary file in the same directory, then a rename."""
     data = orjson.dumps(state.to_json(), option=orjson.OPT_INDENT_2)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"cannot write the hunt state {path}: {exc}") from exc
+    write_atomically(path, data, "the hunt state")

@@ -17,9 +17,7 @@ default replaces that default (it is the newer copy of the same list).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +33,7 @@ from entente.scoring import (
     default_warninglists,
     load_warninglists,
 )
+from entente.services.atomic_files import write_atomically
 
 __all__ = [
     "ALLOW_FILE",
@@ -97,20 +96,7 @@ class ListedWarninglist:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc}") from exc
+    write_atomically(path, data, "the warninglist file")
 
 
 def _expand(path: Path) -> list[Path]:
