@@ -7,16 +7,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from entente.clock import Clock, SystemClock
-from entente.config import Settings
+from entente.config import HUNT_HITS_FILE, Settings
 from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
-from entente.matching import IndicatorSet
+from entente.matching import IndicatorSet, JsonLinesHitWriter
 from entente.matching.engine import Engine
 from entente.matching.memory import release_free_memory
 from entente.services import ensure_builtin_markings, node_context, node_org_id
 from entente.services.export import ExportService
 from entente.services.federation import FederationService
-from entente.services.matching import MatchService
+from entente.services.matching import HuntReport, MatchService
 from entente.services.warninglist_store import WarninglistStore
 from entente.sharing import NodeContext
 from entente.store import (
@@ -40,7 +40,15 @@ from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 from entente.taxii.client import TaxiiClient
 
-__all__ = ["Node", "exports", "federation", "matching", "open_node", "warninglists"]
+__all__ = [
+    "Node",
+    "exports",
+    "federation",
+    "matching",
+    "open_node",
+    "scheduled_hunt",
+    "warninglists",
+]
 
 # Sync reads partners' pages of 1,000 objects; a slow partner gets this long per request.
 _PARTNER_TIMEOUT_S = 60.0
@@ -148,6 +156,30 @@ def matching(node: Node) -> MatchService:
         matcher_factory=_engine,
         hunt_state=settings.hunt_state_path,
     )
+
+
+def scheduled_hunt(node: Node) -> Callable[[], HuntReport] | None:
+    """The retro-hunt ``serve`` repeats every ``hunt_interval`` seconds, or ``None`` when no
+    archive is configured or the interval is 0.
+
+    Each run hunts ``hunt_archive`` as ``entente hunt`` does (only what earlier hunts have not
+    reported: new or grown files, and old files only for indicators that arrived since),
+    appends the new hits to ``$ENTENTE_HOME/hunt-hits.jsonl`` and stores sightings, which sync
+    then shares under the agreements.
+    """
+    settings = node.settings
+    if not settings.hunt_archive or settings.hunt_interval <= 0:
+        return None
+    service = matching(node)
+    hits_path = settings.home / HUNT_HITS_FILE
+
+    def run() -> HuntReport:
+        with hits_path.open("ab") as stream, JsonLinesHitWriter(stream) as writer:
+            return service.hunt(
+                settings.hunt_archive, principal="system:serve", hit_sink=writer.write
+            )
+
+    return run
 
 
 def warninglists(settings: Settings) -> WarninglistStore:

@@ -18,10 +18,12 @@ from entente.stix import Tlp, parse_tlp
 __all__ = [
     "CONFIG_FILE",
     "DEFAULT_EXPORT_MIN_SCORE",
+    "DEFAULT_HUNT_INTERVAL",
     "DEFAULT_MAX_CONTENT_LENGTH",
     "DEFAULT_ORG_NAME",
     "DEFAULT_PUBLIC_URL",
     "DEFAULT_SYNC_INTERVAL",
+    "HUNT_HITS_FILE",
     "HUNT_STATE_FILE",
     "KEY_FILE",
     "Settings",
@@ -35,8 +37,13 @@ DEFAULT_ORG_NAME = "Entente node"
 DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 DEFAULT_SYNC_INTERVAL = 300.0
+# ``serve`` hunts the archive this often; a hunt reads only files that changed and, for the
+# others, only when new indicators have arrived, so a quiet hour costs a few stat calls.
+DEFAULT_HUNT_INTERVAL = 900.0
 KEY_FILE = "node.key"
 HUNT_STATE_FILE = "hunt-state.json"
+# Where ``serve``'s scheduled hunts append their new hits (JSON Lines).
+HUNT_HITS_FILE = "hunt-hits.jsonl"
 # Exports leave out values whose score is below this: 1 keeps out only what has decayed to 0
 # (past its kind's lifetime with no sighting since) or has confidence 0.
 DEFAULT_EXPORT_MIN_SCORE = 1
@@ -62,6 +69,8 @@ class Settings:
     sync_interval: float = DEFAULT_SYNC_INTERVAL
     # Paths, directories and globs of the log archive ``entente hunt`` matches; empty: none.
     hunt_archive: tuple[str, ...] = ()
+    # Seconds between the retro-hunts ``serve`` runs over ``hunt_archive``; 0 turns them off.
+    hunt_interval: float = DEFAULT_HUNT_INTERVAL
     # Exports (``entente export``, ``/feeds/``): the minimum score of an exported value.
     export_min_score: int = DEFAULT_EXPORT_MIN_SCORE
     # Whether the shipped warninglists apply besides the imported ones.
@@ -139,8 +148,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_content_length=max_length,
         collections=parse_collections(file_values.get("collections", [])),
         public_url=_public_url(env, file_values),
-        sync_interval=_sync_interval(env, file_values),
+        sync_interval=_interval("sync_interval", DEFAULT_SYNC_INTERVAL, env, file_values),
         hunt_archive=_hunt_archive(env, file_values),
+        hunt_interval=_interval("hunt_interval", DEFAULT_HUNT_INTERVAL, env, file_values),
         export_min_score=_export_min_score(env, file_values),
         default_warninglists=_default_warninglists(env, file_values),
         scoring=_scoring(env, file_values),
@@ -205,17 +215,20 @@ def _public_url(env: Mapping[str, str], file_values: Mapping[str, object]) -> st
     return value.rstrip("/")
 
 
-def _sync_interval(env: Mapping[str, str], file_values: Mapping[str, object]) -> float:
+def _interval(
+    key: str, default: float, env: Mapping[str, str], file_values: Mapping[str, object]
+) -> float:
+    """Seconds between runs of a ``serve`` job: ``ENTENTE_<KEY>``, else ``key`` in the file."""
     # Empty means unset, as for every other ENTENTE_* variable.
-    value: object = env.get("ENTENTE_SYNC_INTERVAL") or None
+    value: object = env.get(f"ENTENTE_{key.upper()}") or None
     if value is None:
-        value = file_values.get("sync_interval", DEFAULT_SYNC_INTERVAL)
+        value = file_values.get(key, default)
     try:
         seconds = float(str(value))
     except ValueError:
         seconds = -1.0
     if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
-        raise ConfigurationError(f"sync_interval {value!r} must be a number of seconds >= 0")
+        raise ConfigurationError(f"{key} {value!r} must be a number of seconds >= 0")
     return seconds
 
 

@@ -34,3 +34,14 @@ def test_a_value_of_another_type_is_a_configuration_error(tmp_path: Path) -> Non
     (tmp_path / "entente.toml").write_text("hunt_archive = 3\n")
     with pytest.raises(ConfigurationError, match="hunt_archive"):
         load_settings({"ENTENTE_HOME": str(tmp_path)})
+
+
+def test_hunt_interval_defaults_reads_both_sources_and_refuses_nonsense(tmp_path: Path) -> None:
+    assert load_settings({"ENTENTE_HOME": str(tmp_path)}).hunt_interval == 900.0
+    (tmp_path / "entente.toml").write_text("hunt_interval = 60\n")
+    assert load_settings({"ENTENTE_HOME": str(tmp_path)}).hunt_interval == 60.0
+    env = {"ENTENTE_HOME": str(tmp_path), "ENTENTE_HUNT_INTERVAL": "0"}
+    assert load_settings(env).hunt_interval == 0.0
+    env["ENTENTE_HUNT_INTERVAL"] = "-5"
+    with pytest.raises(ConfigurationError, match="hunt_interval '-5' must be a number"):
+        load_settings(env)

@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from entente.bootstrap import federation
+from entente.bootstrap import federation, scheduled_hunt
 from entente.cli.context import node
 from entente.cli.output import err_console, run_command
+from entente.config import HUNT_HITS_FILE
 from entente.errors import ConfigurationError
 from entente.services.periodic import Periodic
 
@@ -60,11 +61,21 @@ def serve(
             if scheduler is not None:
                 err_console.print(f"syncing with partners every {interval:g} s")
                 scheduler.start()
+            hunt = scheduled_hunt(opened)
+            hunter = Periodic(opened.settings.hunt_interval, hunt, "hunt") if hunt else None
+            if hunter is not None:
+                err_console.print(
+                    f"hunting {', '.join(opened.settings.hunt_archive)} every "
+                    f"{opened.settings.hunt_interval:g} s; new hits go to "
+                    f"{opened.settings.home / HUNT_HITS_FILE}"
+                )
+                hunter.start()
             try:
                 uvicorn.run(app, host=host, port=port, log_level="info")
             finally:
-                if scheduler is not None:
-                    scheduler.stop()
+                for job in (scheduler, hunter):
+                    if job is not None:
+                        job.stop()
         return 0
 
     run_command(body)
