@@ -154,4 +154,6 @@ Try next (ENTENTE_HOME={home}):
   .venv/bin/entente objects show <id> --versions
   .venv/bin/entente stats --json
   .venv/bin/entente ingest path/to/bundle.json --json
+  .venv/bin/entente match path/to/zeek/logs --out hits.jsonl
+  .venv/bin/entente export suricata --out entente.rules
 """
