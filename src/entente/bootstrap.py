@@ -71,14 +71,19 @@ class Node:
 
 
 @contextmanager
-def open_node(settings: Settings, clock: Clock | None = None) -> Iterator[Node]:
-    """Open the node's store (creating and migrating it as needed) for the block's duration."""
+def open_node(
+    settings: Settings, clock: Clock | None = None, *, schema: str | None = None
+) -> Iterator[Node]:
+    """Open the node's store (creating and migrating it as needed) for the block's duration.
+
+    ``schema`` (PostgreSQL only) confines the store to one schema, as ``open_store`` does.
+    """
     clock = clock or SystemClock()
     try:
         settings.home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigurationError(f"cannot create ENTENTE_HOME {settings.home}: {exc}") from exc
-    store = open_store(settings.database_url, clock)
+    store = open_store(settings.database_url, clock, schema=schema)
     try:
         ensure_builtin_markings(store, clock)
         key, _ = load_or_create_key(settings.key_path)

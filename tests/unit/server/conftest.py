@@ -18,19 +18,9 @@ from starlette.testclient import TestClient
 from entente.bootstrap import Node, open_node
 from entente.clock import FixedClock
 from entente.config import Settings
-from entente.federation import load_or_create_key
 from entente.server import create_app
-from entente.services import DEFAULT_COLLECTIONS, create_token, ensure_builtin_markings
+from entente.services import DEFAULT_COLLECTIONS, create_token
 from entente.stix import Tlp, marking_id_for
-from entente.store.sql import open_store
-from entente.store.sql_federation import (
-    SqlAgreementStore,
-    SqlCheckpointStore,
-    SqlPartnerStore,
-    SqlSyncReportStore,
-)
-from entente.store.sql_status import SqlStatusStore
-from entente.store.sql_tokens import SqlTokenStore
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 ALL = str(DEFAULT_COLLECTIONS[0].id)
@@ -131,27 +121,8 @@ def backend_harness(
         return
     url, schema = request.getfixturevalue("postgres_schema")
     settings = Settings(home=tmp_path, database_url=url, max_content_length=65536)
-    clock = FixedClock()
-    store = open_store(url, clock, schema=schema)
-    try:
-        ensure_builtin_markings(store, clock)
-        key, _ = load_or_create_key(settings.key_path)
-        engine = store.engine
-        node = Node(
-            settings=settings,
-            store=store,
-            clock=clock,
-            tokens=SqlTokenStore(engine, clock),
-            statuses=SqlStatusStore(engine),
-            key=key,
-            partners=SqlPartnerStore(engine),
-            agreements=SqlAgreementStore(engine),
-            checkpoints=SqlCheckpointStore(engine),
-            sync_reports=SqlSyncReportStore(engine),
-        )
+    with open_node(settings, FixedClock(), schema=schema) as node:
         yield from _harness_of(node)
-    finally:
-        store.close()
 
 
 @contextmanager
