@@ -11,6 +11,9 @@ from entente.bootstrap import matching
 from entente.cli.context import cli_principal, node
 from entente.cli.match import (
     HitFormat,
+    HitFormatOption,
+    ShowNotDeployableOption,
+    SummaryJsonOption,
     exit_code,
     hit_output,
     match_progress,
@@ -63,9 +66,7 @@ def hunt(
             help="Log files, directories or globs (repeatable); default ENTENTE_HUNT_ARCHIVE.",
         ),
     ] = None,
-    fmt: Annotated[
-        HitFormat, typer.Option("--format", "-f", help="Format of the hits written to --out.")
-    ] = HitFormat.JSONL,
+    fmt: HitFormatOption = HitFormat.JSONL,
     out: Annotated[
         str | None, typer.Option("--out", "-o", help="Write the new hits here (- for stdout).")
     ] = None,
@@ -75,11 +76,8 @@ def hunt(
             "--sightings/--no-sightings", help="Store one STIX sighting per indicator hit."
         ),
     ] = True,
-    show_not_deployable: Annotated[
-        bool,
-        typer.Option("--show-not-deployable", help="List the indicators that cannot be matched."),
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    show_not_deployable: ShowNotDeployableOption = False,
+    as_json: SummaryJsonOption = False,
 ) -> None:
     """Retro-hunt: match the archive with the active indicators, reporting only new hits."""
 

@@ -35,8 +35,11 @@ from entente.services.matching import HitSink, MatchReport, ProgressEvent
 
 __all__ = [
     "HitFormat",
+    "HitFormatOption",
     "LogFormat",
     "ProgressCallback",
+    "ShowNotDeployableOption",
+    "SummaryJsonOption",
     "exit_code",
     "hit_output",
     "match",
@@ -67,6 +70,16 @@ class HitFormat(enum.StrEnum):
 
     JSONL = "jsonl"
     PARQUET = "parquet"
+
+
+# Options ``match`` and ``hunt`` share, declared once so both commands say the same.
+HitFormatOption = Annotated[
+    HitFormat, typer.Option("--format", "-f", help="Format of the hits written to --out.")
+]
+ShowNotDeployableOption = Annotated[
+    bool, typer.Option("--show-not-deployable", help="List the indicators that cannot be matched.")
+]
+SummaryJsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 
 
 def summary_console(out: str | None) -> Console:
@@ -153,20 +166,15 @@ def match(
         str | None,
         typer.Option("--csv-map", help="CSV columns to match and their kinds (see README)."),
     ] = None,
-    fmt: Annotated[
-        HitFormat, typer.Option("--format", "-f", help="Format of the hits written to --out.")
-    ] = HitFormat.JSONL,
+    fmt: HitFormatOption = HitFormat.JSONL,
     out: Annotated[
         str | None, typer.Option("--out", "-o", help="Write the hits here (- for stdout).")
     ] = None,
     sightings: Annotated[
         bool, typer.Option("--sightings", help="Store one STIX sighting per indicator hit.")
     ] = False,
-    show_not_deployable: Annotated[
-        bool,
-        typer.Option("--show-not-deployable", help="List the indicators that cannot be matched."),
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    show_not_deployable: ShowNotDeployableOption = False,
+    as_json: SummaryJsonOption = False,
 ) -> None:
     """Match logs with the node's active indicators; hits go to --out, a summary to the screen."""
 
