@@ -4,11 +4,10 @@ Firewall address sets (nftables interval sets) and address lists need the addres
 indicator set covers as numbers: an address ``a`` is the interval ``[a, a]``, a CIDR block
 ``p/n`` (RFC 4632 §3.1) the interval ``[p, p + 2**(W-n) - 1]`` (``W`` = 32 or 128).
 
-The values reaching a renderer are canonical already (``entente.matching.values``), so the
-common case is read by a fast path, and a value it reads is written again as it was given
-(an IPv6 address in another valid lower-case spelling, ``0:0:0:0:0:0:0:1``, keeps it: nft and
-address lists read any). Anything else goes to :mod:`ipaddress`, which either reads it (the
-text is then written afresh, canonical) or refuses it.
+The values reaching a renderer are canonical already (``entente.matching.values``). They are
+read by ``_netaddr.read_ip``, as for the other renderers: a value in its canonical form is
+written again as it was given, any other spelling afresh in canonical form, and what is
+neither an address nor a block is refused.
 
 Exports run over a million values, so intervals are kept as plain integers ``start << W | end``
 (sorted as integers, they sort by start, then end): integers are not tracked by the garbage
@@ -18,10 +17,10 @@ no I/O.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from entente.export._netaddr import ipv6_text, read_ip
 
 __all__ = [
     "MergedAddresses",
@@ -30,80 +29,21 @@ __all__ = [
     "merge_addresses",
 ]
 
-# RFC 791 dotted quad without leading zeros (the form entente.matching.values writes; a leading
-# zero is octal to inet_aton and to nft's parser, so such text is never copied as it is).
-_IPV4_RE = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}")
-# Lower-case hexadecimal groups (RFC 5952 §4.3); anything else takes the ipaddress path.
-_IPV6_RE = re.compile(r"[0-9a-f:]{2,39}")
 _WIDTH = {4: 32, 6: 128}
 _V6_MASK = (1 << 128) - 1
 
 
-def _v4(text: str) -> int | None:
-    if _IPV4_RE.fullmatch(text) is None:
-        return None
-    a, b, c, d = map(int, text.split("."))
-    if a > 255 or b > 255 or c > 255 or d > 255:
-        return None
-    return (a << 24) | (b << 16) | (c << 8) | d
-
-
-def _v6(text: str) -> int | None:
-    if _IPV6_RE.fullmatch(text) is None:
-        return None
-    head, double, tail = text.partition("::")
-    if double:
-        left = head.split(":") if head else []
-        right = tail.split(":") if tail else []
-        missing = 8 - len(left) - len(right)
-        if missing < 1:  # RFC 4291 §2.2: "::" stands for one or more groups of zeros
-            return None
-        groups = [*left, *(["0"] * missing), *right]
-    else:
-        groups = text.split(":")
-        if len(groups) != 8:
-            return None
-    if "" in groups:  # ":::", or a leading or trailing single ":"
-        return None
-    digits = "".join([group.rjust(4, "0") for group in groups])
-    # rjust never shortens, so a group of more than four digits makes the text too long.
-    return int(digits, 16) if len(digits) == 32 else None
-
-
-def _slow(text: str) -> tuple[int, int, int] | None:
-    """``(version, start, end)`` as :mod:`ipaddress` reads a value the fast path did not take."""
-    if "%" in text:  # RFC 4007 zone ids: link-local plumbing, no address for a firewall set
-        return None
-    try:
-        if "/" in text:
-            network = ipaddress.ip_network(text, strict=False)
-            start = int(network.network_address)
-            return network.version, start, start + network.num_addresses - 1
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    return address.version, int(address), int(address)
-
-
 def _read(text: str) -> tuple[int, int, int, bool] | None:
     """``(version, start, end, exact)`` for an address or a CIDR block, ``exact`` when the
-    text is canonical and may be written again as it is; ``None`` if it is neither."""
-    address, slash, prefix = text.partition("/")
-    v6 = ":" in address
-    number = _v6(address) if v6 else _v4(address)
-    if number is None:
-        slow = _slow(text)
-        return None if slow is None else (*slow, False)
-    version = 6 if v6 else 4
-    if not slash:
-        return version, number, number, True
-    width = _WIDTH[version]
-    if not (prefix.isascii() and prefix.isdigit()) or len(prefix) > 3 or int(prefix) > width:
+    text is canonical and may be written again as it is; ``None`` if it is neither. The
+    reading is ``_netaddr.read_ip``'s, the one the other renderers use."""
+    ip = read_ip(text)
+    if ip is None:
         return None
-    size = 1 << (width - int(prefix))
-    if number & (size - 1):  # host bits set: read as its network, written afresh
-        return version, number & -size, (number & -size) + size - 1, False
-    return version, number, number + size - 1, True
+    end = (
+        ip.number if ip.prefix is None else ip.number + (1 << (_WIDTH[ip.version] - ip.prefix)) - 1
+    )
+    return ip.version, ip.number, end, ip.text == text
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +123,7 @@ def format_address(version: int, number: int) -> str:
     """An address in canonical text: dotted quad, or RFC 5952 compressed lower-case IPv6."""
     if version == 4:
         return f"{number >> 24}.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
-    return ipaddress.IPv6Address(number).compressed
+    return ipv6_text(number)
 
 
 def address_entry(text: str) -> tuple[str, int] | None:
