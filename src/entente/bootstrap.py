@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from entente.clock import Clock, SystemClock
 from entente.config import HUNT_HITS_FILE, Settings
 from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
-from entente.matching import IndicatorSet, JsonLinesHitWriter
-from entente.matching.engine import Engine
-from entente.matching.memory import release_free_memory
 from entente.services import ensure_builtin_markings, node_context, node_org_id
 from entente.services.export import ExportService
 from entente.services.federation import FederationService
-from entente.services.matching import HuntReport, MatchService
 from entente.services.warninglist_store import WarninglistStore
 from entente.sharing import NodeContext
 from entente.store import (
@@ -39,6 +36,10 @@ from entente.store.sql_federation import (
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 from entente.taxii.client import TaxiiClient
+
+if TYPE_CHECKING:
+    from entente.matching import Engine, IndicatorSet
+    from entente.services.matching import HuntReport, MatchService
 
 __all__ = [
     "Node",
@@ -144,6 +145,9 @@ def _context(node: Node) -> Callable[[], NodeContext]:
 
 def _engine(indicators: IndicatorSet) -> Engine:
     """The columnar engine, built; the build's temporaries are given back before the scan."""
+    from entente.matching import Engine
+    from entente.matching.memory import release_free_memory
+
     engine = Engine(indicators)
     release_free_memory()
     return engine
@@ -151,6 +155,10 @@ def _engine(indicators: IndicatorSet) -> Engine:
 
 def matching(node: Node) -> MatchService:
     """The matching and hunting use cases over a node's adapters, with the columnar engine."""
+    # Imported here, as the web stack is for ``serve``: DuckDB, pyarrow and numpy cost every
+    # other command a third of a second at start-up.
+    from entente.services.matching import MatchService
+
     settings = node.settings
     return MatchService(
         store=node.store,
@@ -172,6 +180,8 @@ def scheduled_hunt(node: Node) -> Callable[[], HuntReport] | None:
     appends the new hits to ``$ENTENTE_HOME/hunt-hits.jsonl`` and stores sightings, which sync
     then shares under the agreements.
     """
+    from entente.matching import JsonLinesHitWriter
+
     settings = node.settings
     if not settings.hunt_archive or settings.hunt_interval <= 0:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
@@ -22,7 +22,9 @@ from entente.cli.match import (
 )
 from entente.cli.output import print_json, run_command
 from entente.errors import InvalidInput
-from entente.services.matching import HuntReport
+
+if TYPE_CHECKING:
+    from entente.services.matching import HuntReport
 
 __all__ = ["hunt", "parse_duration"]
 

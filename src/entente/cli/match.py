@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 from rich.console import Console
@@ -29,9 +29,9 @@ from entente.bootstrap import matching
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, err_console, print_json, run_command
 from entente.errors import InvalidInput
-from entente.matching.hits import JsonLinesHitWriter, ParquetHitWriter
-from entente.matching.sources import parse_csv_mapping
-from entente.services.matching import HitSink, MatchReport, ProgressEvent
+
+if TYPE_CHECKING:
+    from entente.services.matching import HitSink, MatchReport, ProgressEvent
 
 __all__ = [
     "HitFormat",
@@ -93,6 +93,8 @@ def hit_output(out: str | None, fmt: HitFormat, *, as_json: bool) -> Iterator[Hi
     if out is None:
         yield None
         return
+    from entente.matching import JsonLinesHitWriter, ParquetHitWriter
+
     with ExitStack() as stack:
         if out == "-":
             if fmt is HitFormat.PARQUET:
@@ -179,6 +181,8 @@ def match(
     """Match logs with the node's active indicators; hits go to --out, a summary to the screen."""
 
     def body() -> int:
+        from entente.matching import parse_csv_mapping
+
         mapping = parse_csv_mapping(csv_map) if csv_map is not None else None
         chosen = None if log_format is LogFormat.AUTO else log_format.value
         with node() as opened, hit_output(out, fmt, as_json=as_json) as sink:

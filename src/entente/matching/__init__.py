@@ -6,37 +6,79 @@ matches them (``reference`` is its naive twin); ``hits`` writes hits; ``sighting
 them into STIX sightings. The engine and everything it needs are sans-IO (see README.md).
 """
 
-from entente.matching.engine import Engine
-from entente.matching.hits import JsonLinesHitWriter, ParquetHitWriter, hit_to_json
-from entente.matching.indicators import (
-    compile_indicator,
-    indicator_set_fingerprint,
-    select_active,
-)
-from entente.matching.model import (
-    CompiledIndicator,
-    FieldSpec,
-    Hit,
-    IndicatorSet,
-    LogBatch,
-    Malformed,
-    NotDeployable,
-    Term,
-    TermOp,
-    ValueKind,
-)
-from entente.matching.patterns import PatternVerdict, compile_pattern
-from entente.matching.reference import match_batch
-from entente.matching.sightings import SightingAggregator
-from entente.matching.sources import (
-    CsvMapping,
-    FileReport,
-    LogReader,
-    detect_format,
-    expand_paths,
-    open_logs,
-    parse_csv_mapping,
-)
+# The names below are loaded on first use (PEP 562): reading logs and matching them need
+# DuckDB, pyarrow and numpy, about a third of a second to import, which every other command
+# of the CLI would otherwise pay at start-up for nothing.
+
+from __future__ import annotations
+
+import importlib
+import typing
+from typing import Any
+
+if typing.TYPE_CHECKING:
+    from entente.matching.engine import Engine
+    from entente.matching.hits import JsonLinesHitWriter, ParquetHitWriter, hit_to_json
+    from entente.matching.indicators import (
+        compile_indicator,
+        indicator_set_fingerprint,
+        select_active,
+    )
+    from entente.matching.model import (
+        CompiledIndicator,
+        FieldSpec,
+        Hit,
+        IndicatorSet,
+        LogBatch,
+        Malformed,
+        NotDeployable,
+        Term,
+        TermOp,
+        ValueKind,
+    )
+    from entente.matching.patterns import PatternVerdict, compile_pattern
+    from entente.matching.reference import match_batch
+    from entente.matching.sightings import SightingAggregator
+    from entente.matching.sources import (
+        CsvMapping,
+        FileReport,
+        LogReader,
+        detect_format,
+        expand_paths,
+        open_logs,
+        parse_csv_mapping,
+    )
+
+_SOURCES: dict[str, str] = {
+    "CompiledIndicator": "entente.matching.model",
+    "CsvMapping": "entente.matching.sources",
+    "Engine": "entente.matching.engine",
+    "FieldSpec": "entente.matching.model",
+    "FileReport": "entente.matching.sources",
+    "Hit": "entente.matching.model",
+    "IndicatorSet": "entente.matching.model",
+    "JsonLinesHitWriter": "entente.matching.hits",
+    "LogBatch": "entente.matching.model",
+    "LogReader": "entente.matching.sources",
+    "Malformed": "entente.matching.model",
+    "NotDeployable": "entente.matching.model",
+    "ParquetHitWriter": "entente.matching.hits",
+    "PatternVerdict": "entente.matching.patterns",
+    "SightingAggregator": "entente.matching.sightings",
+    "Term": "entente.matching.model",
+    "TermOp": "entente.matching.model",
+    "ValueKind": "entente.matching.model",
+    "compile_indicator": "entente.matching.indicators",
+    "compile_pattern": "entente.matching.patterns",
+    "detect_format": "entente.matching.sources",
+    "expand_paths": "entente.matching.sources",
+    "hit_to_json": "entente.matching.hits",
+    "indicator_set_fingerprint": "entente.matching.indicators",
+    "match_batch": "entente.matching.reference",
+    "open_logs": "entente.matching.sources",
+    "parse_csv_mapping": "entente.matching.sources",
+    "select_active": "entente.matching.indicators",
+}
 
 __all__ = [
     "CompiledIndicator",
@@ -68,3 +110,17 @@ __all__ = [
     "parse_csv_mapping",
     "select_active",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule that defines ``name`` on first use."""
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
