@@ -11,11 +11,12 @@ from entente.clock import Clock, SystemClock
 from entente.config import HUNT_HITS_FILE, Settings
 from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
-from entente.services import ensure_builtin_markings, node_context, node_org_id
+from entente.services import IngestService, ensure_builtin_markings, node_context, node_org_id
 from entente.services.export import ExportService
 from entente.services.federation import FederationService
+from entente.services.ownership import OwnershipScreen, operator_principal
 from entente.services.warninglist_store import WarninglistStore
-from entente.sharing import NodeContext
+from entente.sharing import NodeContext, WriteContext
 from entente.store import (
     AgreementStore,
     CheckpointStore,
@@ -47,6 +48,7 @@ __all__ = [
     "federation",
     "matching",
     "open_node",
+    "operator_ingest",
     "scheduled_hunt",
     "warninglists",
 ]
@@ -124,6 +126,20 @@ def federation(node: Node) -> FederationService:
         default_marking=node.settings.default_marking,
         connect=_connect,
     )
+
+
+def operator_ingest(node: Node, principal: str) -> IngestService:
+    """The ingest service of this node's own operator (the CLI): an admin of the node's org.
+
+    It may ingest third-party content, but content a partner org created only as that org
+    signed it, and new versions of a partner's objects only with its signature
+    (``entente.sharing.ownership``).
+    """
+    service = federation(node)
+    keys = service.partner_keys()
+    ctx = WriteContext(node_org=service.org_id, partner_orgs=frozenset(keys))
+    screen = OwnershipScreen(operator_principal(principal, service.org_id), ctx, keys)
+    return IngestService(node.store, node.clock, principal=principal, ownership=screen)
 
 
 def _context(node: Node) -> Callable[[], NodeContext]:

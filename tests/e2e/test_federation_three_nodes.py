@@ -20,11 +20,16 @@ from typing import Any
 
 import pytest
 
+from entente.bootstrap import open_node
 from entente.cli.local_nodes import LocalNode, LocalNodes
+from entente.config import load_settings
 from entente.federation import EXTENSION_ID
+from entente.ingest import Candidate
+from entente.services import IngestService
 from entente.services.sample_intel import sample_intel
 from entente.services.tokens import org_identity_id
 from entente.stix import Tlp, deterministic_id, marking_id_for
+from entente.store import Provenance, SourceKind
 
 pytestmark = pytest.mark.integration
 
@@ -98,6 +103,17 @@ def _held(node: LocalNode) -> dict[str, dict[str, Any]]:
     return {entry["id"]: entry for entry in node.objects()}
 
 
+def _compromised_ingest(node: LocalNode, objects: list[dict[str, Any]]) -> None:
+    """Store ``objects`` in ``node`` bypassing its ownership rules, as a compromised node can."""
+    with open_node(load_settings(node.env())) as opened:
+        service = IngestService(opened.store, opened.clock, principal="local:attacker")
+        candidates = [Candidate("bad.json", str(i), obj) for i, obj in enumerate(objects)]
+        summary = service.ingest_candidates(
+            candidates, Provenance(SourceKind.FILE, "bad.json", "local:attacker"), source="bad"
+        )
+        assert summary.rejected == []
+
+
 def _sync_round(nodes: LocalNodes) -> list[Any]:
     return [node.sync() for node in nodes]
 
@@ -125,9 +141,13 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
                 "id": deterministic_id("indicator", "test", "spoofed"),
                 "name": "US CERT says so (it did not)",
             }
-            nodes[B].ingest(
-                [tampered, spoofed, _third_party_indicator(Tlp.GREEN, CREATED)], "bad.json"
-            )
+            # B's own operator may not store them: A is a partner of B, and B holds no valid
+            # signature of A on either (the ownership rules).
+            refused = nodes[B].ingest([tampered, spoofed], "bad.json")
+            assert {r["id"] for r in refused["rejected"]} == {tampered["id"], spoofed["id"]}
+            # A compromised B writes them into its store all the same; C must refuse them.
+            _compromised_ingest(nodes[B], [tampered, spoofed])
+            nodes[B].ingest([_third_party_indicator(Tlp.GREEN, CREATED)], "third-party.json")
             first = _sync_round(nodes)
             # The widening version arrives at B after C already holds the GREEN one.
             nodes[B].ingest(

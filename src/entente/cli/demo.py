@@ -10,12 +10,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from entente.bootstrap import operator_ingest
 from entente.cli.context import cli_principal, node
 from entente.cli.output import console, err_console, print_json, run_command
 from entente.cli.serve import load_cursor_secret
 from entente.errors import InvalidInput
 from entente.ingest import InputFormat, open_document
-from entente.services import IngestService, IngestSummary, create_token
+from entente.services import IngestSummary, create_token
 from entente.stix import format_timestamp_us
 from entente.store import StoreStats
 
@@ -45,7 +46,7 @@ def demo(
         if serve:
             _check_port_free(host, port)
         with node() as opened:
-            service = IngestService(opened.store, opened.clock, principal=cli_principal())
+            service = operator_ingest(opened, cli_principal())
             table = Table(title="Sample data ingested")
             for column in ("sample", "format", "added", "duplicates", "new versions", "rejected"):
                 table.add_column(column)

@@ -18,11 +18,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from entente.bootstrap import operator_ingest
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, err_console, print_json, run_command
 from entente.errors import InvalidInput
 from entente.ingest import InputFormat, discover, open_document
-from entente.services import IngestService, IngestSummary, Rejection
+from entente.services import IngestSummary, Rejection
 from entente.stix import format_timestamp_us, marking_id_for, parse_tlp
 
 __all__ = ["ingest"]
@@ -57,7 +58,7 @@ def ingest(
         total = IngestSummary()
         rows: list[tuple[str, str, IngestSummary]] = []
         with node() as opened:
-            service = IngestService(opened.store, opened.clock, principal=cli_principal())
+            service = operator_ingest(opened, cli_principal())
             with _progress() as progress:
                 overall = progress.add_task("documents", total=len(files))
                 for path in files:

@@ -34,6 +34,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         default_marking=node.settings.default_marking,
         agreements=federation.agreements,
         signer=NodeSigner(federation.org_id, node.key),
+        partner_keys=federation.partner_keys,
     )
     app = FastAPI(
         title="Entente",

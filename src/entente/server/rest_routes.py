@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from entente.errors import ObjectNotFound
 from entente.services import TaxiiService
 from entente.sharing import Principal
 from entente.store import ObjectQuery, VersionFilter
@@ -48,10 +47,8 @@ def rest_router(
     @router.get("/objects/{object_id}")
     def detail(object_id: str, principal: Caller) -> dict[str, Any]:
         """Every version of one object the caller may see; 404 when none."""
-        query = ObjectQuery(ids=(object_id,), versions=(VersionFilter.ALL.value,), limit=1000)
-        page = service.read(None, principal, query)
-        if not page.items:
-            raise ObjectNotFound(object_id)
+        query = ObjectQuery(versions=(VersionFilter.ALL.value,), limit=1000)
+        page = service.read_object(None, principal, object_id, query)
         return {"id": object_id, "versions": [item.to_json() for item in page.items]}
 
     @router.get("/stats")

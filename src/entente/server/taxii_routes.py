@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from entente.bootstrap import Node
-from entente.errors import InvalidInput, ObjectNotFound
+from entente.errors import InvalidInput
 from entente.server.bodies import read_limited_body
 from entente.server.problems import HttpProblem
 from entente.services import CollectionDef, TaxiiService
@@ -186,9 +186,7 @@ def taxii_router(
         filters = filters_of(request, OBJECT_MATCH_FIELDS)
         scope = f"{collection_id}/objects/{object_id}"
         query, digest = query_of(filters, scope)
-        page = service.read(found, principal, replace(query, ids=(object_id,)))
-        if not page.items and not service.has_visible(found, principal, object_id):
-            raise ObjectNotFound(object_id)
+        page = service.read_object(found, principal, object_id, query)
         body = render_envelope(page, next_token=next_token(page, secret, digest))
         return Response(body, media_type=TAXII_MEDIA_TYPE, headers=date_added_headers(page))
 
@@ -216,10 +214,8 @@ def taxii_router(
         found = service.collection(collection_id, principal)
         filters = filters_of(request, VERSIONS_MATCH_FIELDS)
         query, _ = query_of(filters, f"{collection_id}/versions/{object_id}")
-        query = replace(query, ids=(object_id,), versions=(VersionFilter.ALL.value,))
-        page = service.read(found, principal, query)
-        if not page.items and not service.has_visible(found, principal, object_id):
-            raise ObjectNotFound(object_id)
+        query = replace(query, versions=(VersionFilter.ALL.value,))
+        page = service.read_object(found, principal, object_id, query)
         return taxii_response(build_versions(page), headers=date_added_headers(page))
 
     return router

@@ -61,9 +61,9 @@ from entente.scoring import (
     reliability_of,
     score_indicator,
 )
-from entente.services.taxii import Visibility
 from entente.services.tokens import org_identity_id
-from entente.sharing import NodeContext, Principal, Role, effective_tlp, redacted_copy
+from entente.services.visibility import Visibility
+from entente.sharing import NodeContext, Principal, Role, effective_tlp
 from entente.stix import Tlp, format_timestamp_us
 from entente.store import ObjectQuery, ObjectStore, SourceKind, StoredVersion, VersionFilter
 
@@ -279,7 +279,7 @@ class ExportService:
         """
         query = ObjectQuery(types=("indicator",), versions=(VersionFilter.LAST.value,), limit=_PAGE)
         for version in self._store.iter_all(query):
-            allow = visibility.decision(version)
+            release = visibility.release(version)
             level = effective_tlp(
                 version.marking_refs,
                 ctx.default_marking,
@@ -289,13 +289,13 @@ class ExportService:
                 hidden["unknown marking"] += 1
                 continue
             # RED never reaches a renderer (export model): only named individuals read it.
-            if allow is None or level is Tlp.RED:
+            if release is None or level is Tlp.RED:
                 hidden["TLP:RED" if level is Tlp.RED else "denied"] += 1
                 continue
-            obj = version.to_json()
-            copy = redacted_copy(obj, allow)
+            # The copy the policy releases: an agreement's redactions made, content under
+            # granular markings the reader may not see left out.
             yield _Seen(
-                obj=obj if copy is None else copy,
+                obj=release.version.to_json(),
                 tlp=level,
                 reliability=self._reliability_of(version),
             )
@@ -464,9 +464,10 @@ def _sightings_by_indicator(
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     query = ObjectQuery(types=("sighting",), versions=(VersionFilter.LAST.value,), limit=_PAGE)
     for version in store.iter_all(query):
-        if not visibility.allows(version):
+        release = visibility.release(version)
+        if release is None:
             continue
-        obj = version.to_json()
+        obj = release.version.to_json()
         ref = obj.get("sighting_of_ref")
         if isinstance(ref, str) and (only is None or ref == only):
             found[ref].append(obj)

@@ -24,6 +24,7 @@ from entente.errors import EntenteError, InvalidInput, ObjectNotFound
 from entente.federation import (
     NodeKey,
     PartnerCard,
+    PublicKey,
     card_document,
     parse_card,
     parse_public_key,
@@ -236,6 +237,10 @@ class FederationService:
         """Every partner, by name."""
         return self._partners.list()
 
+    def partner_keys(self) -> dict[str, PublicKey]:
+        """Each partner org's public key, by org id: what their signatures verify under."""
+        return {p.org_id: parse_public_key(p.public_key) for p in self._partners.list()}
+
     def remove_partner(self, name: str) -> None:
         """Forget a partner and its checkpoints (what it sent stays, with its provenance)."""
         if not self._partners.remove(name):
@@ -405,7 +410,13 @@ class FederationService:
         for agreement_id, candidates in groups.items():
             summary = ingest.ingest_candidates(
                 candidates,
-                Provenance(SourceKind.PARTNER, partner.name, partner.org_id, agreement_id),
+                Provenance(
+                    SourceKind.PARTNER,
+                    partner.name,
+                    partner.org_id,
+                    agreement_id,
+                    org=partner.org_id,
+                ),
                 source=source,
                 screen=screener,
             )

@@ -25,6 +25,7 @@ from entente.stix import (
     VersionVerdict,
     check_version,
     format_timestamp_us,
+    granular_markings_of,
     parse_object,
     timestamp_us_from_key,
 )
@@ -91,18 +92,30 @@ class IngestSummary:
 
 # Sees a parsed object and the versions held of it; see ``IngestService.ingest_candidates``.
 Screen = Callable[[StixObject, Sequence[StixObject]], StixObject | None]
+# Sees a parsed object and the stored versions of it (with their provenance) and raises
+# ``VersioningError`` when its poster may not store it (``services.ownership``).
+OwnershipCheck = Callable[[StixObject, Sequence[StoredVersion]], None]
 
 
 class IngestService:
     """Stores candidates from readers under the STIX 2.1 validation and versioning rules."""
 
     def __init__(
-        self, store: ObjectStore, clock: Clock, principal: str, batch_size: int = 5000
+        self,
+        store: ObjectStore,
+        clock: Clock,
+        principal: str,
+        batch_size: int = 5000,
+        *,
+        ownership: OwnershipCheck | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._principal = principal
         self._batch_size = batch_size
+        # The ownership rules for what a local principal posts (``None``: sync, whose inbound
+        # screen applies the partner rules instead).
+        self._ownership = ownership
 
     def ingest_document(
         self, document: Document, progress: Callable[[int], None] | None = None
@@ -190,6 +203,8 @@ class IngestService:
                         continue
                     obj = screened
                 verdict = check_version(obj, versions)
+                if self._ownership is not None and verdict is not VersionVerdict.DUPLICATE:
+                    self._ownership(obj, stored.get(obj.id, ()))
             except (VersioningError, InvalidObject) as exc:
                 summary.rejected.append(_rejection(candidate, obj.id, exc))
                 continue
@@ -269,6 +284,7 @@ def _new_version(obj: StixObject) -> NewVersion:
         revoked=obj.revoked,
         marking_refs=obj.object_marking_refs,
         raw_json=orjson.dumps(obj.raw),
+        granular_markings=granular_markings_of(obj.raw),
     )
 
 

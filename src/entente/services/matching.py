@@ -68,8 +68,8 @@ from entente.services.hunt_state import (
     save_state,
 )
 from entente.services.ingest import IngestService
-from entente.services.taxii import Visibility
 from entente.services.tokens import org_identity_id
+from entente.services.visibility import Visibility
 from entente.sharing import NodeContext, Principal, Role
 from entente.stix import Tlp
 from entente.store import ObjectQuery, ObjectStore, Provenance, SourceKind, VersionFilter
@@ -369,7 +369,13 @@ class MatchService:
         )
         visibility = Visibility(reader, self._context())
         query = ObjectQuery(types=("indicator",), versions=(VersionFilter.LAST.value,), limit=1000)
-        readable = (v.to_json() for v in self._store.iter_all(query) if visibility.allows(v))
+        # What the policy releases to the node's own org: content under a granular marking it
+        # may not see (TLP:RED, unknown markings) is left out, or the indicator withheld.
+        readable = (
+            release.version.to_json()
+            for v in self._store.iter_all(query)
+            if (release := visibility.release(v)) is not None
+        )
         return select_active(readable, self._clock.now_us())
 
     def match(

@@ -1,4 +1,15 @@
-"""TAXII use cases: collections, policy-filtered reads, add-objects with status, delete."""
+"""TAXII use cases: collections, policy-filtered reads, add-objects with status, delete.
+
+What a caller may see is what ``Visibility`` (the one sharing policy) releases to it, and the
+protocol lets it infer nothing more (the issue's "no inference through the protocol"):
+
+* ``more`` is true only when another version the caller may see follows;
+* ``match[version]=first|last`` are the first/last versions the caller may see, not the
+  first/last stored (a newer hidden version changes nothing the caller is shown);
+* one object's versions are read with one store query whether the object is absent or
+  hidden, and "not found" is the same answer for both;
+* a status names, of the versions already stored, only those its poster may read.
+"""
 
 from __future__ import annotations
 
@@ -18,20 +29,21 @@ from entente.errors import (
     PermissionDenied,
     SignatureError,
 )
-from entente.federation import derived_from_of, signature_info
+from entente.federation import PublicKey, derived_from_of, signature_info
 from entente.ingest import Candidate
 from entente.services.ingest import IngestService
+from entente.services.ownership import OwnershipScreen
 from entente.services.tokens import org_identity_id
+from entente.services.visibility import Release, Visibility, version_facts
 from entente.sharing import (
     Agreement,
-    Allow,
     NodeContext,
     Principal,
     Role,
     VersionFacts,
+    WriteContext,
     decide,
     is_allowed,
-    redacted_copy,
 )
 from entente.stix import Tlp, parse_object
 from entente.store import (
@@ -55,6 +67,7 @@ __all__ = [
     "STATUS_RETENTION_US",
     "CollectionDef",
     "TaxiiService",
+    "Visibility",
     "collection_uuid",
     "node_context",
     "node_org_id",
@@ -67,8 +80,11 @@ _ALL_WRITE = frozenset({"admin", "analyst"})
 _COLLECTION_NAMESPACE = uuid.UUID("5b0d7f0e-3c1a-5d8e-9f5c-2a4e6b8c0d11")
 # Statuses are kept at least 24 hours (§4.3 gives no period; clients poll soon after a POST).
 STATUS_RETENTION_US = 2 * 86_400 * 1_000_000
-# How many store pages one read examines before answering with what it has (and "more").
-_MAX_SCAN_PAGES = 20
+# Store rows examined per query once a read is past its first page of rows (a reader who may
+# see little of the store is answered after fewer, larger queries).
+_SCAN_ROWS = 1000
+# The most versions of one object a read of that object examines.
+_MAX_VERSIONS = 100_000
 
 # §4.3.1 status-details ``message`` of each object of an add-objects request. They are chosen
 # from what the poster may read only: versions of the same id that the policy hides from them
@@ -78,8 +94,9 @@ _STATUS_NEW_VERSION = "new version"
 _STATUS_DUPLICATE = "duplicate: this version was already stored"
 # The posted version itself is hidden from the poster: stored, whether new or a duplicate.
 _STATUS_HIDDEN = "stored; the sharing policy does not let you read this version"
-# Replaces a §3.6 versioning error raised against versions hidden from the poster: those
-# errors quote the stored version (its created, created_by_ref, revoked).
+# Replaces the reason a valid object was refused when versions of its id are hidden from the
+# poster: a §3.6 error quotes the stored version (its created, created_by_ref, revoked), and
+# an ownership refusal names its owner. The poster's own object conflicts; nothing more is said.
 _STATUS_HIDDEN_CONFLICT = "conflicts with a stored version of this object (STIX 2.1 §3.6)"
 # How many ids one look-up of the versions already stored names.
 _IDS_PER_LOOKUP = 500
@@ -172,21 +189,6 @@ def principal_of(token: ApiToken) -> Principal:
     return Principal(id=token.token_id, org=token.org, role=Role(token.role), is_individual=False)
 
 
-def version_facts(version: StoredVersion) -> VersionFacts:
-    """What the sharing policy needs about one stored version: markings and provenance."""
-    provenance = version.provenance
-    received = provenance.source_kind is SourceKind.PARTNER
-    return VersionFacts(
-        id=version.id,
-        type=version.type,
-        created_by_ref=version.created_by_ref,
-        marking_refs=version.marking_refs,
-        # Sync records the sending partner's org as the principal (services.federation).
-        received_from_org=provenance.principal if received else None,
-        received_under=provenance.agreement if received else None,
-    )
-
-
 class Signer(Protocol):
     """Signs what this node sends partners (``services.federation.NodeSigner``)."""
 
@@ -200,45 +202,6 @@ class Signer(Protocol):
     ) -> dict[str, Any]:
         """``obj`` with this node's signature; ``derived_from`` names a redacted original."""
         ...
-
-
-class Visibility:
-    """Whether each stored version may be shown to one principal: ``decide`` with a memo.
-
-    The policy's answer depends on the facts ``version_facts`` takes from a version other than
-    its id, so versions that share type, creator and markings share the answer; a page of a
-    thousand versions then needs a handful of decisions. The property tests of every read
-    surface against the policy oracle cover this memo.
-    """
-
-    __slots__ = ("_ctx", "_memo", "_principal")
-
-    def __init__(self, principal: Principal | None, ctx: NodeContext) -> None:
-        self._principal = principal
-        self._ctx = ctx
-        self._memo: dict[tuple[Any, ...], Allow | None] = {}
-
-    def decision(self, version: StoredVersion) -> Allow | None:
-        """The policy's Allow for ``version`` and this principal, or None if it is denied."""
-        provenance = version.provenance
-        key = (
-            version.type,
-            version.created_by_ref,
-            version.marking_refs,
-            provenance.source_kind,
-            provenance.principal,
-            provenance.agreement,
-        )
-        if key in self._memo:
-            return self._memo[key]
-        decision = decide(version_facts(version), self._principal, self._ctx)
-        allow = decision if isinstance(decision, Allow) else None
-        self._memo[key] = allow
-        return allow
-
-    def allows(self, version: StoredVersion) -> bool:
-        """Whether the policy allows ``version`` for this principal."""
-        return self.decision(version) is not None
 
 
 def _echo(version: StoredVersion, org: str) -> bool:
@@ -274,15 +237,19 @@ def _id_of(data: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _posted_facts(data: dict[str, Any]) -> VersionFacts:
-    """The policy facts of a posted object that was stored (so it passed validation)."""
+def _posted_facts(data: dict[str, Any], node_org: str, poster: Principal) -> VersionFacts:
+    """The policy facts of a posted object once stored (it passed validation) by ``poster``."""
     creator = data.get("created_by_ref")
     refs = data.get("object_marking_refs")
+    creator = creator if isinstance(creator, str) else None
+    posted_here = poster.org == node_org
     return VersionFacts(
         id=_id_of(data),
         type=str(data.get("type")),
-        created_by_ref=creator if isinstance(creator, str) else None,
+        created_by_ref=creator,
         marking_refs=tuple(r for r in refs if isinstance(r, str)) if isinstance(refs, list) else (),
+        # As services.visibility.is_third_party judges a version posted by ``poster``.
+        third_party=not posted_here or (creator is not None and creator != node_org),
     )
 
 
@@ -318,9 +285,10 @@ def _status_entries(
     """One §4.3.1 status-details per posted object; see ``_STATUS_ADDED`` and its siblings.
 
     ``whole`` is why the whole envelope was rejected, if it was; ``refused`` and ``rejected``
-    say, by position, why an object was kept out before the ingest and by the ingest.
+    say, by position, why an object was kept out before the ingest (for what the posted
+    object is, whatever is stored) and by the ingest.
     """
-    readable: dict[tuple[str, str | None, tuple[str, ...]], bool] = {}
+    readable: dict[tuple[str, str | None, tuple[str, ...], bool], bool] = {}
     repeated = Counter(_id_of(data) for data in objects)
     accepted: dict[str, set[str]] = {}  # version keys stored earlier in this envelope
     entries = []
@@ -331,14 +299,15 @@ def _status_entries(
         reason = whole or refused.get(position)
         if reason is None and position in rejected:
             reason = rejected[position]
-            # Valid on its own, so a §3.6 error: it may quote a version hidden from the poster.
+            # Valid on its own, so refused for what is stored: a §3.6 error may quote a
+            # version hidden from the poster, an ownership refusal names the owner.
             if known is not None and known.hidden and _is_valid(data):
                 reason = _STATUS_HIDDEN_CONFLICT
         if reason is not None:
             entries.append(StatusEntry(oid, version, "failed", reason))
             continue
-        facts = _posted_facts(data)
-        memo = (facts.type, facts.created_by_ref, facts.marking_refs)
+        facts = _posted_facts(data, ctx.node_org, principal)
+        memo = (facts.type, facts.created_by_ref, facts.marking_refs, facts.third_party)
         if memo not in readable:
             readable[memo] = is_allowed(decide(facts, principal, ctx))
         # Versions of this id the poster may read: stored ones and their own, just posted.
@@ -359,6 +328,54 @@ def _status_entries(
     return entries
 
 
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """Which versions of each object a read wants (TAXII 2.1 §3.4.3 ``match[version]``)."""
+
+    all: bool
+    first: bool
+    last: bool
+    exact: frozenset[str]
+
+    @classmethod
+    def of(cls, versions: Sequence[str]) -> _Selection:
+        wanted = set(versions) if versions else {VersionFilter.LAST.value}
+        return cls(
+            all=VersionFilter.ALL.value in wanted,
+            first=VersionFilter.FIRST.value in wanted,
+            last=VersionFilter.LAST.value in wanted,
+            exact=frozenset(wanted - {v.value for v in VersionFilter}),
+        )
+
+    @property
+    def extremes(self) -> bool:
+        """Whether first or last (of what the reader may see) is asked for."""
+        return not self.all and (self.first or self.last)
+
+    def settled(self, version: StoredVersion) -> bool:
+        """Whether a shown version is selected without looking at the object's other versions.
+
+        A shown version flagged first (last) of all stored is the first (last) shown.
+        """
+        if self.all or version.version in self.exact:
+            return True
+        return (self.first and version.is_first) or (self.last and version.is_last)
+
+    def needs_others(self, version: StoredVersion) -> bool:
+        """Whether deciding on a shown version needs the object's other versions."""
+        return self.extremes and not self.settled(version)
+
+    def chosen(self, version: StoredVersion, shown_keys: Sequence[str]) -> bool:
+        """Whether a shown version is selected, given the keys of every shown version."""
+        if self.settled(version):
+            return True
+        if not shown_keys:
+            return False
+        return (self.first and version.version == min(shown_keys)) or (
+            self.last and version.version == max(shown_keys)
+        )
+
+
 class TaxiiService:
     """What the TAXII and REST routes do, without HTTP: every read goes through ``decide``."""
 
@@ -375,6 +392,7 @@ class TaxiiService:
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         agreements: Callable[[], Sequence[Agreement]] = tuple,
         signer: Signer | None = None,
+        partner_keys: Callable[[], Mapping[str, PublicKey]] = dict,
     ) -> None:
         self._agreements = agreements
         self._signer = signer
@@ -386,6 +404,7 @@ class TaxiiService:
         self._node_org = node_org_id(org_name)
         self._default_marking = default_marking
         self._new_id = new_id
+        self._partner_keys = partner_keys
 
     def context(self) -> NodeContext:
         """The node context: node org, community (orgs with tokens or agreements), agreements."""
@@ -396,6 +415,12 @@ class TaxiiService:
             default_marking=self._default_marking,
             now_us=self._clock.now_us(),
         )
+
+    def ownership(self, principal: Principal) -> OwnershipScreen:
+        """The ownership rules for what ``principal`` writes (with the partner keys held now)."""
+        keys = dict(self._partner_keys())
+        ctx = WriteContext(node_org=self._node_org, partner_orgs=frozenset(keys))
+        return OwnershipScreen(principal, ctx, keys)
 
     def collections_for(self, principal: Principal) -> list[CollectionDef]:
         """The collections the principal may read or write (§5.1)."""
@@ -412,105 +437,203 @@ class TaxiiService:
         if collection is not None and not collection.may_read(principal):
             raise PermissionDenied("this collection may not be read with this role")
 
+    def check_write(self, collection: CollectionDef | None, principal: Principal) -> None:
+        """``PermissionDenied`` unless the principal may add objects (to the collection).
+
+        Routes call it before reading a request body: a caller who may not write gets 403
+        without the node reading, let alone parsing, what it sent.
+        """
+        if principal.role not in (Role.ADMIN, Role.ANALYST) and collection is None:
+            raise PermissionDenied("objects may be added by admins and analysts")
+        if collection is not None and not collection.may_write(principal):
+            raise PermissionDenied("this collection may not be written with this role")
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _shown(
+        self, collection: CollectionDef | None, principal: Principal, visibility: Visibility
+    ) -> Callable[[StoredVersion], Release | None]:
+        """What a read shows of each stored version: in the collection, not an echo, released."""
+        partner = principal.role is Role.PARTNER
+
+        def shown(item: StoredVersion) -> Release | None:
+            if collection is not None and not collection.holds(item):
+                return None
+            if partner and _echo(item, principal.org):
+                return None
+            return visibility.release(item)
+
+        return shown
+
+    def _types(self, collection: CollectionDef | None, types: tuple[str, ...]) -> tuple[str, ...]:
+        if collection is None or not collection.types:
+            return types
+        return tuple(sorted(collection.types.intersection(types) if types else collection.types))
+
     def read(
         self, collection: CollectionDef | None, principal: Principal, query: ObjectQuery
     ) -> Page:
         """Up to ``query.limit`` versions the principal may see, and the cursor after them.
 
-        Store pages are fetched until ``limit`` visible versions or the end (at most
-        ``_MAX_SCAN_PAGES`` pages); ``next_cursor`` is the last *examined* date_added, so
-        hidden versions are skipped for good and never counted.
+        Store rows are examined in ``date_added`` order until ``limit`` versions are shown and
+        one more is found to follow (so ``more`` is true only when a version the principal may
+        see follows), or the rows run out. ``next_cursor`` then continues right before that
+        next shown version: every row in between was examined and is not shown to them.
+        With ``first``/``last`` a version is selected when it is the first/last of its
+        object's versions the principal is shown.
         """
         self._check_read(collection, principal)
-        types = query.types
-        if collection is not None and collection.types:
-            types = tuple(
-                sorted(collection.types.intersection(types) if types else collection.types)
-            )
-            if not types:
-                return Page(items=(), next_cursor=None)
-        visibility = Visibility(principal, self.context())
-        visible: list[StoredVersion] = []
+        types = self._types(collection, query.types)
+        if collection is not None and collection.types and not types:
+            return Page(items=(), next_cursor=None)
+        selection = _Selection.of(query.versions)
+        shown = self._shown(collection, principal, Visibility(principal, self.context()))
+        scan = replace(
+            query,
+            types=types,
+            policy_variants=selection.extremes,
+            # The first query is the size of the page plus the one row that tells "more".
+            limit=query.limit + 1,
+        )
+        items: list[StoredVersion] = []
         cursor = query.after_cursor
-        for _ in range(_MAX_SCAN_PAGES):
-            page = self._store.query(replace(query, types=types, after_cursor=cursor))
-            for index, item in enumerate(page.items):
-                if collection is not None and not collection.holds(item):
-                    continue
-                if principal.role is Role.PARTNER and _echo(item, principal.org):
-                    continue
-                allow = visibility.decision(item)
-                if allow is not None:
-                    visible.append(
-                        self._outbound(item, allow) if principal.role is Role.PARTNER else item
-                    )
-                if len(visible) == query.limit:
-                    more = index < len(page.items) - 1 or page.more
-                    return Page(tuple(visible), item.date_added_us if more else None)
+        while True:
+            page = self._store.query(replace(scan, after_cursor=cursor))
+            for item in self._selected(page.items, shown, selection):
+                if len(items) == query.limit:
+                    # The next version shown exists: continue right before it.
+                    return Page(tuple(items), item.date_added_us - 1)
+                items.append(item)
             if page.next_cursor is None:
-                return Page(tuple(visible), None)
+                return Page(tuple(items), None)
             cursor = page.next_cursor
-        return Page(tuple(visible), cursor)
+            scan = replace(scan, limit=max(_SCAN_ROWS, query.limit + 1))
 
-    def _outbound(self, version: StoredVersion, allow: Allow) -> StoredVersion:
-        """What a partner receives of an allowed version: redacted and signed as needed.
+    def _selected(
+        self,
+        rows: Sequence[StoredVersion],
+        shown: Callable[[StoredVersion], Release | None],
+        selection: _Selection,
+    ) -> Iterable[StoredVersion]:
+        """The rows (in order) a read shows, as shown (redacted and signed where due)."""
+        released = [(row, shown(row)) for row in rows]
+        pending = sorted({row.id for row, r in released if r and selection.needs_others(row)})
+        others = self._shown_keys(pending, shown) if pending else {}
+        for row, release in released:
+            if release is None or not selection.chosen(row, others.get(row.id, ())):
+                continue
+            yield self._outbound(release)
 
-        A redacted copy is signed by this node and names the original it derives from; an
-        original this node created is signed by it (architecture §2: verifiable provenance).
-        Ed25519 signatures are deterministic, so the same version always reads the same.
+    def _shown_keys(
+        self, ids: Sequence[str], shown: Callable[[StoredVersion], Release | None]
+    ) -> dict[str, list[str]]:
+        """The version keys shown of each of ``ids``, all of its stored versions considered."""
+        keys: dict[str, list[str]] = {}
+        for start in range(0, len(ids), _IDS_PER_LOOKUP):
+            query = ObjectQuery(
+                ids=tuple(ids[start : start + _IDS_PER_LOOKUP]),
+                versions=(VersionFilter.ALL.value,),
+                limit=1000,
+            )
+            for item in self._store.iter_all(query):
+                if shown(item) is not None:
+                    keys.setdefault(item.id, []).append(item.version)
+        return keys
+
+    def read_object(
+        self,
+        collection: CollectionDef | None,
+        principal: Principal,
+        object_id: str,
+        query: ObjectQuery,
+    ) -> Page:
+        """The versions of one object the principal may see, selected and paged as ``query``.
+
+        One store query reads what the policy needs of every version of the object (not
+        their content), and only then is the content of the versions shown read: an object
+        that does not exist and one the principal may not see cost the same work and get the
+        same ``ObjectNotFound``. The versions shown are selected among themselves
+        (``first``/``last`` are the first/last shown).
         """
+        self._check_read(collection, principal)
+        everything = ObjectQuery(
+            ids=(object_id,), versions=(VersionFilter.ALL.value,), limit=_MAX_VERSIONS
+        )
+        visibility = Visibility(principal, self.context())
+        partner = principal.role is Role.PARTNER
+        keys = [
+            row.version
+            for row in self._store.query(replace(everything, raw=False)).items
+            if (collection is None or collection.holds(row))
+            and not (partner and _echo(row, principal.org))
+            and visibility.decision(row) is not None
+        ]
+        if not keys:
+            raise ObjectNotFound(f"no object {object_id}")
+        rows = self._store.query(replace(everything, versions=tuple(keys))).items
+        shown = self._shown(collection, principal, visibility)
+        released = [(row, release) for row in rows if (release := shown(row)) is not None]
+        if not released:
+            # Allowed by the policy, but withheld whole (no valid copy without what it hides).
+            raise ObjectNotFound(f"no object {object_id}")
+        types = self._types(collection, query.types)
+        selection = _Selection.of(query.versions)
+        keys = [row.version for row, _ in released]
+        picked = [
+            self._outbound(release)
+            for row, release in released
+            if selection.chosen(row, keys)
+            and (not types or row.type in types)
+            and (not query.spec_versions or row.spec_version in query.spec_versions)
+            and (query.added_after_us is None or row.date_added_us > query.added_after_us)
+            and (query.after_cursor is None or row.date_added_us > query.after_cursor)
+        ]
+        if len(picked) > query.limit:
+            page = picked[: query.limit]
+            return Page(tuple(page), page[-1].date_added_us)
+        return Page(tuple(picked), None)
+
+    def _outbound(self, release: Release) -> StoredVersion:
+        """What a reader is sent of a released version: to partners, signed as needed.
+
+        A copy without some of the original is signed by this node and names the original it
+        derives from; an original this node's org created (not one it only ingested) is
+        signed by it (architecture §2: verifiable provenance). Ed25519 signatures are
+        deterministic, so the same version always reads the same.
+        """
+        version = release.version
         signer = self._signer
-        ours = signer is not None and version.created_by_ref == signer.org_id
-        if not (allow.redact or allow.anonymise or ours):
-            # Nothing to remove and nothing of ours to sign: the stored bytes, undecoded.
+        if not release.allow.agreements or signer is None:
+            # Local readers (only partners read under agreements) get what was released.
+            return version
+        if release.original is not None:
+            signed = signer.sign(version.to_json(), derived_from_of(release.original))
+            return replace(version, raw_json=orjson.dumps(signed))
+        ours = version.created_by_ref == signer.org_id and not release.allow.facts.third_party
+        if not ours:
+            # Nothing removed and nothing of ours to sign: the stored bytes, undecoded.
             return version
         obj = version.to_json()
-        copy = redacted_copy(obj, allow)
-        if copy is not None:
-            # Redaction never depends on having a signer; signing the copy does.
-            signed = copy if signer is None else signer.sign(copy, derived_from_of(obj))
-        elif signer is not None and ours and not _carries_signature(obj):
-            signed = signer.sign(obj)
-        else:
+        if _carries_signature(obj):
             return version
-        return replace(version, raw_json=orjson.dumps(signed))
+        return replace(version, raw_json=orjson.dumps(signer.sign(obj)))
 
-    def has_visible(
-        self, collection: CollectionDef | None, principal: Principal, object_id: str
-    ) -> bool:
-        """Whether any version of ``object_id`` is in the collection and visible to them."""
-        query = ObjectQuery(ids=(object_id,), versions=(VersionFilter.ALL.value,), limit=1)
-        return bool(self.read(collection, principal, query).items)
+    # -- writes ----------------------------------------------------------------------------
 
     def add_objects(
         self, collection: CollectionDef, principal: Principal, envelope: Any
     ) -> StatusRecord:
         """Ingest a §3.7 envelope's objects into the collection and record a §4.3 status."""
-        if not collection.may_write(principal):
-            raise PermissionDenied("this collection may not be written with this role")
+        self.check_write(collection, principal)
         if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
             raise InvalidInput("the body must be a TAXII envelope with an 'objects' list")
         objects: list[Any] = envelope["objects"]
-        source = f"taxii:{collection.id}"
-        candidates: list[Candidate] = []
-        refused: dict[str, str] = {}
-        for index, data in enumerate(objects):
-            position = f"objects[{index}]"
-            if not isinstance(data, dict):
-                candidates.append(Candidate(source, position, None, "not a JSON object"))
-            elif collection.types and data.get("type") not in collection.types:
-                refused[position] = "this collection does not hold objects of this type"
-            else:
-                candidates.append(Candidate(source, position, data))
-        ctx = self.context()
-        prior = self._stored_before(objects, principal, ctx)
-        provenance = Provenance(SourceKind.USER, str(collection.id), principal.id)
-        ingest = IngestService(self._store, self._clock, principal=principal.id)
-        summary = ingest.ingest_candidates(candidates, provenance, source=source)
-        whole = next((r.reason for r in summary.rejected if not r.position), None)
-        rejected = {r.position: r.reason for r in summary.rejected if r.position}
-        entries = _status_entries(
-            objects, principal, ctx, prior, whole=whole, refused=refused, rejected=rejected
+        entries = self.add(
+            objects,
+            principal,
+            collection=collection,
+            source=f"taxii:{collection.id}",
+            source_name=str(collection.id),
         )
         now = self._clock.now_us()
         record = StatusRecord(
@@ -524,10 +647,60 @@ class TaxiiService:
         self._statuses.add(record)
         return record
 
+    def add(
+        self,
+        objects: list[Any],
+        principal: Principal,
+        *,
+        collection: CollectionDef | None,
+        source: str,
+        source_name: str,
+    ) -> list[StatusEntry]:
+        """Store what ``principal`` posts, one §4.3.1 status entry per object, in order.
+
+        Provenance is bound to the poster (``entente.sharing.ownership``): an object created
+        by another org is refused unless the poster is this node's admin ingesting third-party
+        content, and new versions go only to the org that owns the object.
+        """
+        self.check_write(collection, principal)
+        ownership = self.ownership(principal)
+        candidates: list[Candidate] = []
+        refused: dict[str, str] = {}
+        for index, data in enumerate(objects):
+            position = f"objects[{index}]"
+            if not isinstance(data, dict):
+                candidates.append(Candidate(source, position, None, "not a JSON object"))
+            elif (
+                collection is not None
+                and collection.types
+                and (data.get("type") not in collection.types)
+            ):
+                refused[position] = "this collection does not hold objects of this type"
+            elif (reason := ownership.creator_refusal(data)) is not None:
+                refused[position] = f"created_by_ref: {reason}"
+            else:
+                candidates.append(Candidate(source, position, data))
+        ctx = self.context()
+        prior = self._stored_before(objects, principal, ctx)
+        provenance = Provenance(SourceKind.USER, source_name, principal.id, org=principal.org)
+        ingest = IngestService(
+            self._store, self._clock, principal=principal.id, ownership=ownership
+        )
+        summary = ingest.ingest_candidates(candidates, provenance, source=source)
+        whole = next((r.reason for r in summary.rejected if not r.position), None)
+        rejected = {r.position: r.reason for r in summary.rejected if r.position}
+        return _status_entries(
+            objects, principal, ctx, prior, whole=whole, refused=refused, rejected=rejected
+        )
+
     def _stored_before(
         self, objects: list[Any], principal: Principal, ctx: NodeContext
     ) -> dict[str, _Prior]:
-        """The stored versions of the ids in ``objects``, split by what ``principal`` may read."""
+        """The stored versions of the ids in ``objects``, split by what ``principal`` may read.
+
+        A version shown to the poster only without some of its content counts as hidden: the
+        refusals a status would otherwise quote could name what was left out.
+        """
         ids = list(dict.fromkeys(oid for data in objects if (oid := _id_of(data))))
         visibility = Visibility(principal, ctx)
         prior: dict[str, _Prior] = {}
@@ -539,7 +712,8 @@ class TaxiiService:
             )
             for item in self._store.iter_all(query):
                 known = prior.setdefault(item.id, _Prior(set()))
-                if visibility.allows(item):
+                release = visibility.release(item)
+                if release is not None and release.original is None:
                     known.visible.add(item.version)
                 else:
                     known.hidden = True
@@ -561,7 +735,11 @@ class TaxiiService:
         versions: Sequence[str] = (),
         spec_versions: Sequence[str] = (),
     ) -> int:
-        """Delete the matching versions the principal may see (§5.7); return how many."""
+        """Delete the matching versions the principal may see (§5.7); return how many.
+
+        Only admins and analysts with write access delete, and only objects their org owns
+        (this node's admins: any it holds): an analyst of another org deletes nothing of ours.
+        """
         if principal.role not in (Role.ADMIN, Role.ANALYST) or not collection.may_write(principal):
             raise PermissionDenied(
                 "objects may be deleted by admins and analysts with write access"
@@ -569,21 +747,23 @@ class TaxiiService:
         self._check_read(collection, principal)
         # §5.7: without match[version], every version of the object is deleted.
         query = ObjectQuery(
-            ids=(object_id,),
             versions=tuple(versions) or (VersionFilter.ALL.value,),
             spec_versions=tuple(spec_versions),
-            limit=1000,
+            limit=_MAX_VERSIONS,
         )
-        keys: list[str] = []
-        while True:
-            page = self.read(collection, principal, query)
-            keys.extend(item.version for item in page.items)
-            if page.next_cursor is None:
-                break
-            query = replace(query, after_cursor=page.next_cursor)
+        page = self.read_object(collection, principal, object_id, query)
+        keys = [item.version for item in page.items]
         if not keys:
             raise ObjectNotFound(f"no object {object_id}")
+        held = self._store.query(
+            ObjectQuery(ids=(object_id,), versions=(VersionFilter.ALL.value,), limit=_MAX_VERSIONS)
+        ).items
+        reason = self.ownership(principal).delete_refusal(held)
+        if reason is not None:
+            raise PermissionDenied(reason)
         return self._store.delete_versions(object_id, keys)
+
+    # -- counts and tokens -----------------------------------------------------------------
 
     def visible_stats(self, principal: Principal) -> StoreStats:
         """Counts of the objects and versions the principal may see."""

@@ -31,6 +31,7 @@ __all__ = [
     "InvalidAgreement",
     "OnwardSharing",
     "SightingsSharing",
+    "ThirdPartySharing",
     "agreement_schema",
     "parse_agreement",
 ]
@@ -54,6 +55,14 @@ class SightingsSharing(enum.StrEnum):
     # properties that say who saw it.
     ANONYMISED = "anonymised"
     NONE = "none"
+
+
+class ThirdPartySharing(enum.StrEnum):
+    """Whether TLP:AMBER(+STRICT) content a third party created, and this node only ingested,
+    may flow under the agreement (default: withhold)."""
+
+    WITHHOLD = "withhold"
+    SHARE = "share"
 
 
 # Properties no agreement may redact. Without the first five no SDO/SRO is valid (STIX 2.1 §3.2
@@ -81,6 +90,7 @@ _TOP_LEVEL: Final = (
     "onward_sharing",
     "redact",
     "sightings",
+    "third_party",
     "valid_from",
     "valid_until",
 )
@@ -124,6 +134,9 @@ class Agreement:
     # (exclusive). ``None`` is unbounded on that side.
     valid_from_us: int | None
     valid_until_us: int | None
+    # Whether AMBER/AMBER+STRICT content created by a third party, which this node only
+    # ingested, may go to the partners (an explicit ``third_party: share``).
+    third_party: ThirdPartySharing = ThirdPartySharing.WITHHOLD
 
     def __post_init__(self) -> None:
         # A safety net for agreements built in code: the same invariants the parser checks
@@ -180,6 +193,8 @@ class Agreement:
         if self.redact:
             doc["redact"] = {key: list(names) for key, names in self.redact.items()}
         doc["sightings"] = str(self.sightings)
+        if self.third_party is not ThirdPartySharing.WITHHOLD:
+            doc["third_party"] = str(self.third_party)
         if self.valid_from_us is not None:
             doc["valid_from"] = format_timestamp_us(self.valid_from_us)
         if self.valid_until_us is not None:
@@ -325,6 +340,15 @@ def parse_agreement(data: Any, *, org_id: Callable[[str], str]) -> Agreement:
             choices = ", ".join(str(s) for s in SightingsSharing)
             raise r.fail("sightings", f"{text!r} is not one of: {choices}") from None
 
+    third_party = ThirdPartySharing.WITHHOLD
+    if "third_party" in data:
+        text = r.string(data["third_party"], "third_party")
+        try:
+            third_party = ThirdPartySharing(text)
+        except ValueError:
+            choices = ", ".join(str(t) for t in ThirdPartySharing)
+            raise r.fail("third_party", f"{text!r} is not one of: {choices}") from None
+
     valid_from = r.timestamp(data["valid_from"], "valid_from") if "valid_from" in data else None
     valid_until = r.timestamp(data["valid_until"], "valid_until") if "valid_until" in data else None
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
@@ -342,6 +366,7 @@ def parse_agreement(data: Any, *, org_id: Callable[[str], str]) -> Agreement:
         sightings=sightings,
         valid_from_us=valid_from,
         valid_until_us=valid_until,
+        third_party=third_party,
     )
 
 

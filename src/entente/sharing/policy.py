@@ -10,12 +10,19 @@ caller as "not found", so reasons are for the node's logs and never quote conten
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, TypeAlias
 
-from entente.errors import ConfigurationError
-from entente.sharing.agreements import Agreement, OnwardSharing, SightingsSharing
+from entente.errors import ConfigurationError, InvalidObject
+from entente.sharing.agreements import (
+    Agreement,
+    OnwardSharing,
+    SightingsSharing,
+    ThirdPartySharing,
+)
+from entente.sharing.granular import UNSTRIPPABLE, GranularMarking, parse_selector, strip_selected
 from entente.sharing.principals import Principal, Role
+from entente.stix import parse_object
 from entente.stix.markings import Tlp, tlp_of
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "decide",
     "effective_tlp",
     "is_allowed",
+    "is_shareable",
     "redacted_copy",
     "unknown_markings",
 ]
@@ -78,6 +86,13 @@ class VersionFacts:
     received_under: str | None = None
     # Principal ids named as individual TLP:RED recipients on this node.
     red_recipients: frozenset[str] = frozenset()
+    # Its STIX 2.1 §7.2.3 granular markings that name a marking-definition: content under
+    # one the audience may not read is left out of what it is shown (``Allow.strip``).
+    granular: tuple[GranularMarking, ...] = ()
+    # Whether this node holds it only because it ingested someone else's content: stored
+    # here (not received from a partner) but not created by this node's org. Such content is
+    # not this node's to pass on at TLP:AMBER or AMBER+STRICT unless an agreement says so.
+    third_party: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +109,8 @@ class Allow:
     anonymise: bool = False
     # Ids of the agreements that allow it, sorted.
     agreements: tuple[str, ...] = ()
+    # Granular-marking selectors (STIX 2.1 §7.2.3.1) whose content must be left out, sorted.
+    strip: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +162,32 @@ def effective_tlp(
 
 
 def decide(facts: VersionFacts, audience: Principal | None, ctx: NodeContext) -> Decision:
-    """Allow or deny showing one stored version to ``audience`` on this node."""
+    """Allow or deny showing one stored version to ``audience`` on this node.
+
+    An ``Allow`` lists in ``strip`` the selectors of the granular markings (STIX 2.1 §7.2.3)
+    whose content the audience may not see: content under a granular marking is governed by
+    that marking together with the object's own (all must allow, architecture §2), so each
+    is decided as the object would be if it also carried that marking. When such content is
+    a property no copy may lack (``UNSTRIPPABLE``), the version is denied whole.
+    """
+    decision = _decide_object(facts, audience, ctx)
+    if not facts.granular or not isinstance(decision, Allow):
+        return decision
+    strip: set[str] = set()
+    for ref, selectors in facts.granular:
+        covered = replace(facts, marking_refs=(*facts.marking_refs, ref), granular=())
+        if isinstance(_decide_object(covered, audience, ctx), Deny):
+            strip.update(selectors)
+    for selector in strip:
+        path = parse_selector(selector)
+        if path is None or path[0] in UNSTRIPPABLE:
+            named = "a malformed selector" if path is None else f"{path[0]!r}"
+            return Deny(f"not visible: a granular marking hidden from the reader covers {named}")
+    return replace(decision, strip=tuple(sorted(strip))) if strip else decision
+
+
+def _decide_object(facts: VersionFacts, audience: Principal | None, ctx: NodeContext) -> Decision:
+    """``decide`` on the object's own markings, its granular markings aside."""
     level = effective_tlp(
         facts.marking_refs,
         ctx.default_marking,
@@ -252,6 +294,16 @@ def _applicable(
         found = [a for a in found if a.sightings is not SightingsSharing.NONE]
         if not found:
             return [], "sightings are not shared under any agreement with the partner's org"
+    if facts.third_party and level in (Tlp.AMBER, Tlp.AMBER_STRICT):
+        # TLP:AMBER(+STRICT) limits sharing to the recipient org (and for AMBER its clients):
+        # what a third party gave this node is not this node's to pass on to its partners
+        # unless an agreement says so explicitly (FIRST TLP 2.0; the issue's rule).
+        found = [a for a in found if a.third_party is ThirdPartySharing.SHARE]
+        if not found:
+            return [], (
+                f"{_name(level)} content created by a third party and only ingested here "
+                "needs an agreement with third_party: share"
+            )
     return found, ""
 
 
@@ -300,13 +352,36 @@ _SIGHTER_PROPERTIES: Final = ("where_sighted_refs", "observed_data_refs", "creat
 
 
 def redacted_copy(obj: Mapping[str, Any], allow: Allow) -> dict[str, Any] | None:
-    """A shallow copy of ``obj`` without what ``allow`` redacts; ``None`` if nothing changes."""
+    """A copy of ``obj`` without what ``allow`` redacts or strips; ``None`` if nothing changes.
+
+    The copy may no longer be valid STIX (an agreement that redacts a property its type
+    requires, a granular marking over one): ``is_shareable`` tells, and what is not must be
+    withheld rather than sent.
+    """
     drop = set(allow.redact)
     if allow.anonymise:
         drop.update(_SIGHTER_PROPERTIES)
-    if drop.isdisjoint(obj):
-        return None
-    return {name: value for name, value in obj.items() if name not in drop}
+    copy: Mapping[str, Any] = obj
+    if allow.strip:
+        stripped = strip_selected(obj, allow.strip)
+        if stripped is None:
+            raise ValueError("decide never allows stripping what no copy may lack")
+        if stripped == obj:
+            stripped = None
+        if stripped is not None:
+            copy = stripped
+    if drop.isdisjoint(copy):
+        return None if copy is obj else dict(copy)
+    return {name: value for name, value in copy.items() if name not in drop}
+
+
+def is_shareable(copy: Mapping[str, Any]) -> bool:
+    """Whether a redacted copy is still a valid STIX 2.1 object (else it is withheld whole)."""
+    try:
+        parse_object(dict(copy))
+    except InvalidObject:
+        return False
+    return True
 
 
 def _name(level: Tlp) -> str:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
 __all__ = [
     "BUILTIN_MARKINGS",
     "TLP2_EXTENSION_ID",
+    "GranularMarking",
     "Tlp",
+    "granular_markings_of",
     "marking_id_for",
     "parse_tlp",
     "tlp_of",
@@ -117,3 +119,27 @@ def parse_tlp(text: str) -> Tlp:
             return level
     choices = ", ".join(level.label for level in Tlp)
     raise ValueError(f"{text!r} is not a TLP level (expected one of: {choices}; or white)")
+
+
+GranularMarking: TypeAlias = tuple[str, tuple[str, ...]]
+"""A STIX 2.1 §7.2.3 granular marking naming a marking-definition: ``(marking_ref, selectors)``."""
+
+
+def granular_markings_of(obj: Mapping[str, Any]) -> tuple[GranularMarking, ...]:
+    """The granular markings of an object that name a marking-definition, in order.
+
+    Language markings (``lang``, §7.2.3) restrict nothing and are left out, as are entries
+    that are not well formed (``parse_object`` rejects those objects).
+    """
+    entries = obj.get("granular_markings")
+    if not isinstance(entries, list):
+        return ()
+    found: list[GranularMarking] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        ref = entry.get("marking_ref")
+        selectors = entry.get("selectors")
+        if isinstance(ref, str) and isinstance(selectors, list):
+            found.append((ref, tuple(s for s in selectors if isinstance(s, str))))
+    return tuple(found)

@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from entente.stix.markings import GranularMarking
+
 __all__ = [
     "NewVersion",
     "ObjectQuery",
@@ -41,6 +43,10 @@ class Provenance:
     source_name: str
     principal: str
     agreement: str | None = None
+    # The org (STIX identity id) of the principal that stored it: an API token's org, the
+    # sending partner's org. ``None`` for this node's own operator: the CLI, the feeds it
+    # reads, its matching and built-ins.
+    org: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,8 @@ class NewVersion:
     revoked: bool
     marking_refs: tuple[str, ...]
     raw_json: bytes
+    # Its granular markings that name a marking-definition (language ones restrict nothing).
+    granular_markings: tuple[GranularMarking, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,11 @@ class StoredVersion:
     raw_json: bytes
     date_added_us: int
     provenance: Provenance
+    granular_markings: tuple[GranularMarking, ...] = ()
+    # Whether it is the first / the last version of its object held here (by version key),
+    # as the store knew when it was read or written: a snapshot, so not part of equality.
+    is_first: bool = field(default=False, compare=False)
+    is_last: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The object as it was ingested, as a JSON value."""
@@ -103,6 +116,15 @@ class ObjectQuery:
     ``versions`` is ``VersionFilter`` values and/or exact version keys, combined with OR.
     ``added_after_us`` excludes versions added at or before that instant; ``after_cursor``
     continues a previous page (it is that page's ``next_cursor``).
+
+    ``policy_variants`` (with ``first``/``last``): also the other versions of an object whose
+    facts the sharing policy reads (markings, granular markings, creator, provenance) differ
+    from those of its first/last version. A reader's first/last *visible* version (TAXII 2.1
+    §3.4.3 as seen through the policy) is then among the rows returned: a version with the
+    same facts as the last one is visible exactly when the last one is.
+
+    ``raw=False`` reads everything but the objects themselves (``raw_json`` is empty): what
+    the sharing policy needs to decide, without reading the content of versions it hides.
     """
 
     types: tuple[str, ...] = ()
@@ -112,6 +134,8 @@ class ObjectQuery:
     added_after_us: int | None = None
     after_cursor: int | None = None
     limit: int = 100
+    policy_variants: bool = False
+    raw: bool = True
 
 
 @dataclass(frozen=True, slots=True)

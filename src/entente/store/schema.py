@@ -71,6 +71,12 @@ object_versions = Table(
     Column("agreement", Text, nullable=True),
     # object_marking_refs in their order (a JSON array), so reads need no join.
     Column("marking_refs", Text, nullable=False),
+    # The org of the principal that stored it (a token's org, the sending partner's org);
+    # NULL for this node's own operator (CLI, feeds, matching). Migration 0005.
+    Column("principal_org", Text, nullable=True),
+    # STIX 2.1 §7.2.3 granular markings naming a marking-definition, as a JSON array of
+    # [marking_ref, [selectors]]; NULL when none, so most reads need not decode the object.
+    Column("granular_markings", Text, nullable=True),
     # Its index (led by id) also serves lookups by id alone, and the (type, is_last,
     # date_added_us) index serves lookups by type: no separate indexes for either, as every
     # index costs each insert a B-tree write (bench/ingest.py).

@@ -24,6 +24,7 @@ from sqlalchemy import (
     event,
     func,
     inspect,
+    literal,
     or_,
     select,
     text,
@@ -40,6 +41,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from entente.clock import Clock
 from entente.errors import ConfigurationError, ObjectNotFound, StorageError
+from entente.stix import GranularMarking
 from entente.store.failures import storage_errors
 from entente.store.records import (
     NewVersion,
@@ -53,7 +55,7 @@ from entente.store.records import (
 )
 from entente.store.schema import node_state, object_markings, object_versions
 
-__all__ = ["SqlStore", "open_store"]
+__all__ = ["SqlStore", "decode_granular", "encode_granular", "open_store"]
 
 # Bound parameters per IN list: SQLite allows 32,766 per statement, PostgreSQL 65,535;
 # 500 stays far below both and keeps each statement's plan cheap.
@@ -119,6 +121,10 @@ _READ_COLUMNS = (
     _V.principal,
     _V.agreement,
     _V.marking_refs,
+    _V.principal_org,
+    _V.granular_markings,
+    _V.is_first,
+    _V.is_last,
 )
 
 # Row-flag fixes after an older or newer version arrives (few rows; compiled once, cached).
@@ -153,11 +159,17 @@ def _records_where(*conditions: ColumnElement[bool]) -> Select[Any]:
     return select(*_READ_COLUMNS).where(*conditions).order_by(_V.date_added_us)
 
 
-def _records_of(selected: Select[Any]) -> Select[Any]:
+# ``_READ_COLUMNS`` with an empty text in place of the object (``ObjectQuery.raw``).
+_META_COLUMNS = tuple(
+    _Utf8Bytes(literal("")) if column is _READ_COLUMNS[9] else column for column in _READ_COLUMNS
+)
+
+
+def _records_of(selected: Select[Any], raw: bool = True) -> Select[Any]:
     """Rows of the versions whose ``date_added_us`` ``selected`` yields, in that order."""
     keys = selected.subquery()
     return (
-        select(*_READ_COLUMNS)
+        select(*(_READ_COLUMNS if raw else _META_COLUMNS))
         .join_from(object_versions, keys, keys.c.date_added_us == _V.date_added_us)
         .order_by(_V.date_added_us)
     )
@@ -199,23 +211,43 @@ def _to_records(rows: Iterable[Sequence[Any]]) -> list[StoredVersion]:
         marking_refs = markings.get(marking_json)
         if marking_refs is None:
             marking_refs = markings[marking_json] = tuple(orjson.loads(marking_json))
-        source = (row[10], row[11], row[12], row[13])
+        source = (row[10], row[11], row[12], row[13], row[15])
         provenance = provenances.get(source)
         if provenance is None:
             provenance = provenances[source] = _provenance(source)
-        records.append(_record(row, marking_refs, provenance))
+        granular = () if row[16] is None else decode_granular(row[16])
+        records.append(_record(row, marking_refs, provenance, granular))
     return records
 
 
 def _provenance(source: tuple[Any, ...]) -> Provenance:
-    kind, name, principal, agreement = source
+    kind, name, principal, agreement, org = source
     return Provenance(
-        source_kind=SourceKind(kind), source_name=name, principal=principal, agreement=agreement
+        source_kind=SourceKind(kind),
+        source_name=name,
+        principal=principal,
+        agreement=agreement,
+        org=org,
     )
 
 
+def encode_granular(granular: Sequence[GranularMarking]) -> str | None:
+    """The ``granular_markings`` column of a version: a JSON array, NULL when there are none."""
+    if not granular:
+        return None
+    return orjson.dumps([[ref, list(selectors)] for ref, selectors in granular]).decode("utf-8")
+
+
+def decode_granular(text: str) -> tuple[GranularMarking, ...]:
+    """The granular markings ``encode_granular`` wrote."""
+    return tuple((str(ref), tuple(selectors)) for ref, selectors in orjson.loads(text))
+
+
 def _record(
-    row: Sequence[Any], marking_refs: tuple[str, ...], provenance: Provenance
+    row: Sequence[Any],
+    marking_refs: tuple[str, ...],
+    provenance: Provenance,
+    granular: tuple[GranularMarking, ...],
 ) -> StoredVersion:
     """One StoredVersion from a row of ``_READ_COLUMNS`` and its decoded markings and provenance."""
     return StoredVersion(
@@ -231,10 +263,46 @@ def _record(
         raw_json=bytes(row[9]),
         date_added_us=row[0],
         provenance=provenance,
+        granular_markings=granular,
+        is_first=bool(row[17]),
+        is_last=bool(row[18]),
     )
 
 
-def _version_condition(versions: Sequence[str]) -> ColumnElement[bool] | None:
+# The columns the sharing policy reads of a version besides its id and type (which all
+# versions of an object share): see ``ObjectQuery.policy_variants``.
+_POLICY_COLUMNS = (
+    "created_by_ref",
+    "marking_refs",
+    "source_kind",
+    "principal",
+    "agreement",
+    "principal_org",
+)
+
+
+def _policy_variant(flag: Any) -> ColumnElement[bool]:
+    """Rows whose policy facts differ from those of their object's ``flag`` (first/last) row.
+
+    Granular markings are compared by presence: what a reader may see of an object carrying
+    them depends on its content, so every version of such an object is a candidate.
+    """
+    edge = object_versions.alias("edge")
+    differs = [
+        getattr(edge.c, name).is_distinct_from(getattr(_V, name)) for name in _POLICY_COLUMNS
+    ]
+    differs.append(edge.c.granular_markings.is_not(None))
+    differs.append(_V.granular_markings.is_not(None))
+    return (
+        select(edge.c.date_added_us)
+        .where(edge.c.id == _V.id, getattr(edge.c, flag) == true(), or_(*differs))
+        .exists()
+    )
+
+
+def _version_condition(
+    versions: Sequence[str], policy_variants: bool = False
+) -> ColumnElement[bool] | None:
     """The SQL form of ``ObjectQuery.versions`` (OR-ed), or None when it selects all.
 
     An empty selection means the TAXII 2.1 §3.4.3 default, ``last``.
@@ -245,8 +313,12 @@ def _version_condition(versions: Sequence[str]) -> ColumnElement[bool] | None:
     terms: list[ColumnElement[bool]] = []
     if VersionFilter.FIRST.value in wanted:
         terms.append(_V.is_first == true())
+        if policy_variants:
+            terms.append(_policy_variant("is_first"))
     if VersionFilter.LAST.value in wanted:
         terms.append(_V.is_last == true())
+        if policy_variants:
+            terms.append(_policy_variant("is_last"))
     exact = sorted(wanted - {VersionFilter.FIRST.value, VersionFilter.LAST.value})
     if exact:
         terms.append(_V.version.in_(exact))
@@ -477,6 +549,8 @@ class SqlTransaction:
                     prov.principal,
                     prov.agreement,
                     orjson.dumps(new.marking_refs).decode("utf-8"),
+                    prov.org,
+                    encode_granular(new.granular_markings),
                 )
             )
             refs = new.marking_refs
@@ -500,6 +574,9 @@ class SqlTransaction:
                     raw_json=new.raw_json,
                     date_added_us=added_us,
                     provenance=prov,
+                    granular_markings=new.granular_markings,
+                    is_first=added_us == first[1],
+                    is_last=added_us == last_version[1],
                 )
             )
             added_us += 1
@@ -612,7 +689,7 @@ class SqlStore:
             conditions.append(_V.id.in_(sorted(set(query.ids))))
         if query.spec_versions:
             conditions.append(_V.spec_version.in_(sorted(set(query.spec_versions))))
-        version_condition = _version_condition(query.versions)
+        version_condition = _version_condition(query.versions, query.policy_variants)
         if version_condition is not None:
             conditions.append(version_condition)
         if query.added_after_us is not None:
@@ -628,7 +705,7 @@ class SqlStore:
             .limit(query.limit + 1)
         )
         with storage_errors("querying versions"), self._engine.connect() as conn:
-            records = _to_records(_fetch_rows(conn, _records_of(keys)))
+            records = _to_records(_fetch_rows(conn, _records_of(keys, query.raw)))
         if len(records) > query.limit:
             items = records[: query.limit]
             return Page(items=tuple(items), next_cursor=items[-1].date_added_us)
@@ -728,6 +805,8 @@ def _replace_cursor(query: ObjectQuery, cursor: int | None) -> ObjectQuery:
         added_after_us=query.added_after_us,
         after_cursor=cursor,
         limit=query.limit,
+        policy_variants=query.policy_variants,
+        raw=query.raw,
     )
 
 
@@ -792,7 +871,7 @@ def _postgresql_engine(url: str, schema: str | None) -> Engine:
 # The newest migration in ``migrations/versions`` (a test checks it is Alembic's head). A store
 # already there is opened without loading Alembic, which costs a second of start-up for
 # every command.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 
 def _at_head(engine: Engine) -> bool:

@@ -77,32 +77,31 @@ def test_a_mixed_envelope_reports_each_object_on_its_own(harness: Harness) -> No
 def test_a_duplicate_of_a_version_the_poster_may_not_read_is_not_called_a_duplicate(
     harness: Harness,
 ) -> None:
-    # AMBER+STRICT of Org C: the node org and Org C read it, Org B does not.
-    secret = indicator(1, tlp=Tlp.AMBER_STRICT, creator=ORG_C)
+    # TLP:RED of Org B, stored by this node's admin (third-party content): a token of Org B
+    # is not a named individual, so it may not read it.
+    secret = indicator(1, tlp=Tlp.RED, creator=ORG_B)
     harness.post_objects([secret])
     again = harness.post_objects([secret], who="analyst_b").json()
-    never_stored = indicator(2, tlp=Tlp.AMBER_STRICT, creator=ORG_C)
+    never_stored = indicator(2, tlp=Tlp.RED, creator=ORG_B)
     fresh = harness.post_objects([never_stored], who="analyst_b").json()
     # Both read the same: the status does not tell Org B that the first was already there.
     assert messages(again) == messages(fresh) == [HIDDEN]
     assert again["success_count"] == fresh["success_count"] == 1
-    # Who may read it is still told it is a duplicate.
-    assert messages(harness.post_objects([secret]).json()) == [DUPLICATE]
 
 
 def test_a_new_version_over_versions_the_poster_may_not_read_reads_as_added(
     harness: Harness,
 ) -> None:
-    hidden = indicator(1, tlp=Tlp.AMBER_STRICT, creator=ORG_C)
+    # Org B's object, its first version TLP:RED (hidden from Org B's tokens).
+    hidden = indicator(1, tlp=Tlp.RED, creator=ORG_B)
     harness.post_objects([hidden])
-    # Unmarked reads as AMBER+STRICT too: Org B may not read it either.
-    unmarked = later(hidden, 2)
-    del unmarked["object_marking_refs"]
     green = later(hidden, 3, object_marking_refs=[marking_id_for(Tlp.GREEN)])
-    assert messages(harness.post_objects([unmarked], who="analyst_b").json()) == [HIDDEN]
-    # The first version Org B may read is "added", as if the hidden ones were not there.
+    # The first version Org B may read is "added", as if the hidden one were not there,
+    # exactly as a new object would be.
+    fresh = indicator(2, tlp=Tlp.GREEN, creator=ORG_B)
     assert messages(harness.post_objects([green], who="analyst_b").json()) == [ADDED]
-    # The node org reads every version, so it is told the truth.
+    assert messages(harness.post_objects([fresh], who="analyst_b").json()) == [ADDED]
+    # This node's admin adds versions of third-party objects and is told the truth.
     amber = later(hidden, 4, object_marking_refs=[marking_id_for(Tlp.AMBER)])
     assert messages(harness.post_objects([amber]).json()) == [NEW_VERSION]
 
@@ -110,17 +109,21 @@ def test_a_new_version_over_versions_the_poster_may_not_read_reads_as_added(
 def test_a_conflict_with_a_version_the_poster_may_not_read_does_not_quote_it(
     harness: Harness,
 ) -> None:
+    # Org C's objects, stored by this node's admin: Org B may read the GREEN one only.
     hidden = indicator(1, tlp=Tlp.AMBER_STRICT, creator=ORG_C)
     visible = indicator(2, tlp=Tlp.GREEN, creator=ORG_C)
     harness.post_objects([hidden, visible])
     attempts = [
-        # Another creator, another created, the same modified with other content.
+        # Org B as creator (another creator), another created, the same modified with
+        # other content: each conflicts with what is stored, and says no more.
         later(hidden, 2, created_by_ref=ORG_B),
-        later(hidden, 3, created="2023-06-01T00:00:00.000Z"),
-        {**hidden, "pattern": "[ipv4-addr:value = '192.0.2.1']"},
+        later(hidden, 3, created="2023-06-01T00:00:00.000Z", created_by_ref=ORG_B),
+        {**hidden, "created_by_ref": ORG_B, "pattern": "[ipv4-addr:value = '192.0.2.1']"},
+        # No creator: the object still belongs to Org C.
+        {k: v for k, v in later(hidden, 4).items() if k != "created_by_ref"},
     ]
     status = harness.post_objects(attempts, who="analyst_b").json()
-    assert (status["success_count"], status["failure_count"]) == (0, 3)
+    assert (status["success_count"], status["failure_count"]) == (0, 4)
     for detail in status["failures"]:
         assert ORG_C not in detail["message"]
         assert hidden["created"] not in detail["message"]

@@ -7,6 +7,7 @@ and for partner nodes a per-agreement checklist instead of the implementation's 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -136,6 +137,7 @@ REFUSAL_RULES = (
     "no re-share",
     "not a coalition party",
     "not a named org",
+    "third-party amber",
 )
 
 
@@ -163,6 +165,8 @@ def checklist(
         failed.append("type not allowed")
     if facts.type == "sighting" and a.sightings.value == "none":
         failed.append("sightings not shared")
+    if facts.third_party and level in ("amber", "amber+strict") and a.third_party.value != "share":
+        failed.append("third-party amber")
     return failed
 
 
@@ -181,7 +185,14 @@ def oracle_outbound(facts: VersionFacts, who: Principal, ctx: NodeContext) -> Se
         # The reason is the furthest any agreement got: the earliest rule some agreement
         # passed everything before (the implementation narrows in this order).
         furthest = "no agreement"
-        for rule in ("none in force", "above max tlp", "type not allowed", "sightings not shared"):
+        later_rules = (
+            "none in force",
+            "above max tlp",
+            "type not allowed",
+            "sightings not shared",
+            "third-party amber",
+        )
+        for rule in later_rules:
             earlier = REFUSAL_RULES[REFUSAL_RULES.index("no agreement") : REFUSAL_RULES.index(rule)]
             if any(not set(earlier) & set(failed) for failed in lists.values()):
                 furthest = rule
@@ -211,3 +222,51 @@ def oracle_outbound(facts: VersionFacts, who: Principal, ctx: NodeContext) -> Se
                 stripped.update(names)
     anonymise = facts.type == "sighting" and any(a.sightings.value == "anonymised" for a in usable)
     return Sent(tuple(sorted(stripped)), anonymise, tuple(sorted(a.id for a in usable)))
+
+
+# --- Granular markings (STIX 2.1 §7.2.3): content under a marking is read as if the whole
+# object also carried it; what the audience may not read of it is left out, and an object
+# whose required common properties or markings would have to go is not shown at all.
+
+NEVER_LEFT_OUT = {
+    "id",
+    "type",
+    "spec_version",
+    "created",
+    "modified",
+    "object_marking_refs",
+    "granular_markings",
+}
+
+
+def top_property(selector: str) -> str | None:
+    """The property a well-formed selector starts with, else ``None``."""
+    parts = selector.split(".")
+    if not parts or not all(parts):
+        return None
+    if parts[0].startswith("["):
+        return None
+    for part in parts[1:]:
+        inner = part[1:-1] if part.startswith("[") and part.endswith("]") else None
+        if inner is not None and not (inner.isascii() and inner.isdigit()):
+            return None
+        if inner is None and ("[" in part or "]" in part):
+            return None
+    return parts[0] if "[" not in parts[0] and "]" not in parts[0] else None
+
+
+def oracle_view(facts: VersionFacts, who: Principal | None, ctx: NodeContext) -> set[str] | None:
+    """The selectors whose content ``who`` is not shown, or ``None`` if the object is hidden."""
+    whole = dataclasses.replace(facts, granular=())
+    if not oracle_allows(whole, who, ctx):
+        return None
+    hidden: set[str] = set()
+    for ref, selectors in facts.granular:
+        covered = dataclasses.replace(whole, marking_refs=(*facts.marking_refs, ref))
+        if not oracle_allows(covered, who, ctx):
+            hidden.update(selectors)
+    for selector in hidden:
+        prop = top_property(selector)
+        if prop is None or prop in NEVER_LEFT_OUT:
+            return None
+    return hidden

@@ -14,6 +14,7 @@ from tests.unit.sharing.oracle import (
     Refused,
     Sent,
     oracle_outbound,
+    oracle_view,
 )
 
 from entente.sharing import (
@@ -25,6 +26,7 @@ from entente.sharing import (
     Principal,
     Role,
     SightingsSharing,
+    ThirdPartySharing,
     VersionFacts,
     decide,
     redacted_copy,
@@ -59,6 +61,7 @@ REASON_WORDS = {
     "no re-share": "received under an agreement with no re-share",
     "not a coalition party": "re-share is limited to the agreement's parties",
     "not a named org": "re-share is limited to the agreement's named orgs",
+    "third-party amber": "needs an agreement with third_party: share",
 }
 assert set(REASON_WORDS) == set(REFUSAL_RULES)
 
@@ -112,6 +115,7 @@ def agreements_with_id(
             for key in draw(subsets(["*", *TYPES], 0))
         },
         sightings=draw(st.sampled_from(list(SightingsSharing))),
+        third_party=draw(st.sampled_from(list(ThirdPartySharing))),
         valid_from_us=start,
         valid_until_us=None if length is None else (start or 0) + length,
     )
@@ -148,6 +152,7 @@ def cases(draw: st.DrawFn) -> Case:
         marking_refs=tuple(draw(st.lists(st.sampled_from(MARKINGS), max_size=2))),
         received_from_org=draw(st.sampled_from([None, *others])),
         received_under=draw(st.sampled_from([None, "gone", *ids, *ids])),
+        third_party=draw(st.booleans()),
     )
     partner = Principal(
         id="partner-node",
@@ -246,3 +251,32 @@ def test_what_goes_out_carries_nothing_that_was_to_be_removed(case: Case) -> Non
     if decision.anonymise:
         assert not {"where_sighted_refs", "observed_data_refs", "created_by_ref"} & set(sent)
     assert {"type", "id"} <= set(sent)
+
+
+GRANULAR_SELECTORS = ["description", "labels.[1]", "x_victim_name", "name", "id", "x..y"]
+
+
+@settings(max_examples=500)
+@given(case=cases(), data=st.data())
+def test_granular_markings_agree_with_the_oracle_for_partner_nodes(
+    case: Case, data: st.DataObject
+) -> None:
+    """Partners are not sent content under a granular marking their agreements do not allow."""
+    facts, partner, ctx = case
+    granular = data.draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(MARKINGS),
+                st.lists(st.sampled_from(GRANULAR_SELECTORS), min_size=1, max_size=2).map(tuple),
+            ),
+            max_size=2,
+        ).map(tuple)
+    )
+    facts = dataclasses.replace(facts, granular=granular)
+    decision = decide(facts, partner, ctx)
+    expected = oracle_view(facts, partner, ctx)
+    if expected is None:
+        assert isinstance(decision, Deny)
+    else:
+        assert isinstance(decision, Allow), decision
+        assert set(decision.strip) == expected

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 
 from entente.clock import FixedClock
 from entente.errors import ObjectNotFound, StorageError
-from entente.store import ApiToken, NewVersion, ObjectQuery, Provenance, SourceKind, TokenStatus
+from entente.store import ApiToken, ObjectQuery, TokenStatus
 from entente.store.schema import api_tokens, metadata
 from entente.store.sql import SqlStore, open_store
 from entente.store.sql_tokens import SqlTokenStore
@@ -177,29 +177,21 @@ def test_a_store_at_0001_upgrades_to_head_and_keeps_its_objects(
     try:
         _upgrade(engine, "0001")
         assert "api_tokens" not in inspect(engine).get_table_names()
-        old = SqlStore(engine, clock)
         object_id = "indicator--00000000-0000-4000-8000-000000000001"
         version = "2024-01-01T00:00:00.000000000Z"
         raw = orjson.dumps({"type": "indicator", "id": object_id, "modified": version})
-        with old.transaction() as tx:
-            tx.insert(
-                [
-                    (
-                        NewVersion(
-                            id=object_id,
-                            type="indicator",
-                            spec_version="2.1",
-                            version=version,
-                            created=version,
-                            modified=version,
-                            created_by_ref=None,
-                            revoked=False,
-                            marking_refs=(),
-                            raw_json=raw,
-                        ),
-                        Provenance(SourceKind.FILE, "bundle.json", "alice"),
-                    )
-                ]
+        # A row as the code of revision 0001 wrote it: its columns only (the current
+        # SqlStore writes the columns later revisions added).
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO object_versions (date_added_us, id, type, spec_version, "
+                    "version, created, modified, created_by_ref, revoked, is_first, is_last, "
+                    "raw_json, source_kind, source_name, principal, agreement, marking_refs) "
+                    "VALUES (:d, :id, 'indicator', '2.1', :v, :v, :v, NULL, FALSE, TRUE, TRUE, "
+                    ":raw, 'file', 'bundle.json', 'alice', NULL, '[]')"
+                ),
+                {"d": 1_700_000_000_000_000, "id": object_id, "v": version, "raw": raw.decode()},
             )
     finally:
         engine.dispose()
