@@ -45,7 +45,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     install_error_handlers(app)
     resolve = principal_resolver(node)
     app.include_router(taxii_router(node, service, secret, resolve))
-    app.include_router(rest_router(service, secret, resolve))
+    app.include_router(rest_router(service, secret, resolve, node.settings.max_content_length))
     app.include_router(federation_router(lambda: federation, resolve))
     app.include_router(feed_router(exports(node), resolve))
     return app

@@ -1,26 +1,68 @@
-"""REST API under ``/api/v1/``: object search and detail, stats, tokens; same policy as TAXII."""
+"""REST API under ``/api/v1/``: object search, detail and posting, stats, tokens.
+
+The same policy as TAXII on every read, and the same ownership rules on every write.
+"""
 
 # No "from __future__ import annotations": FastAPI reads the local Caller alias at def time.
 
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
+from entente.errors import InvalidInput
+from entente.server.bodies import read_limited_body
+from entente.server.problems import HttpProblem
 from entente.services import TaxiiService
 from entente.sharing import Principal
 from entente.store import ObjectQuery, VersionFilter
-from entente.taxii import ObjectFilters, decode_cursor, fingerprint, next_token
+from entente.taxii import (
+    ObjectFilters,
+    decode_cursor,
+    fingerprint,
+    is_acceptable_content_type,
+    next_token,
+)
 
 __all__ = ["rest_router"]
 
 _SCOPE = "rest/objects"
 
 
+# What POST /api/v1/objects reads: JSON, STIX (a bundle or an object) or a TAXII envelope.
+_POST_MEDIA_TYPES = (
+    "application/json",
+    "application/stix+json;version=2.1",
+    "application/taxii+json;version=2.1",
+)
+
+
+def _posted_objects(document: Any) -> list[Any]:
+    """The objects of a posted document: a bundle, an envelope, an array or one object."""
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        objects = document.get("objects")
+        kind = document.get("type")
+        # STIX 2.1 §8 bundle, or a TAXII 2.1 §3.7 envelope (no "type"): an "objects" list.
+        if (kind == "bundle" or kind is None) and isinstance(objects, list):
+            return objects
+        if isinstance(kind, str) and kind != "bundle":
+            return [document]
+    raise InvalidInput(
+        "the body must be a STIX bundle, a TAXII envelope, an array of objects or one object"
+    )
+
+
 def rest_router(
-    service: TaxiiService, secret: bytes, principal_of_request: Callable[[Request], Principal]
+    service: TaxiiService,
+    secret: bytes,
+    principal_of_request: Callable[[Request], Principal],
+    max_content_length: int,
 ) -> APIRouter:
-    """The REST routes, bound to ``service``."""
+    """The REST routes, bound to ``service``; bodies are read up to ``max_content_length``."""
     router = APIRouter(prefix="/api/v1")
     Caller = Annotated[Principal, Depends(principal_of_request)]  # noqa: N806 - a type alias
 
@@ -42,6 +84,48 @@ def rest_router(
         return {
             "objects": [item.to_json() for item in page.items],
             "next": next_token(page, secret, digest),
+        }
+
+    @router.post("/objects")
+    async def post_objects(request: Request, principal: Caller) -> dict[str, Any]:
+        """Store STIX objects as the caller: one result per object, in order.
+
+        Each object is validated and stored on its own (a bad one is refused with its
+        position and reason, its siblings are stored); ``created_by_ref`` must be the caller's
+        org (this node's admins may also store third-party content) and new versions of an
+        object come from the org that owns it. The results say of stored versions only what
+        the caller may read, as a TAXII status does.
+        """
+        # Authorised before the body is read: a caller who may not write gets 403 at once.
+        service.check_write(None, principal)
+        content_type = request.headers.get("content-type")
+        if not any(is_acceptable_content_type(content_type, m) for m in _POST_MEDIA_TYPES):
+            raise HttpProblem(415, f"the body must be one of {', '.join(_POST_MEDIA_TYPES)}")
+        raw = await read_limited_body(request, max_content_length)
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise InvalidInput("the body is not JSON") from None
+        objects = _posted_objects(document)
+        entries = await run_in_threadpool(
+            service.add, objects, principal, collection=None, source="rest", source_name="rest"
+        )
+        results = [
+            {
+                "position": index,
+                "id": entry.id,
+                "version": entry.version,
+                "outcome": entry.outcome,
+                "message": entry.message,
+            }
+            for index, entry in enumerate(entries)
+        ]
+        failed = sum(1 for entry in entries if entry.outcome == "failed")
+        return {
+            "total_count": len(entries),
+            "success_count": len(entries) - failed,
+            "failure_count": failed,
+            "objects": results,
         }
 
     @router.get("/objects/{object_id}")
