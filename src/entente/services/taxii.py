@@ -80,9 +80,9 @@ _ALL_WRITE = frozenset({"admin", "analyst"})
 _COLLECTION_NAMESPACE = uuid.UUID("5b0d7f0e-3c1a-5d8e-9f5c-2a4e6b8c0d11")
 # Statuses are kept at least 24 hours (§4.3 gives no period; clients poll soon after a POST).
 STATUS_RETENTION_US = 2 * 86_400 * 1_000_000
-# Store rows examined per query once a read is past its first page of rows (a reader who may
-# see little of the store is answered after fewer, larger queries).
-_SCAN_ROWS = 1000
+# The most store rows one query of a read examines once past its first query (a reader who
+# may see little of the store is answered after fewer, larger queries).
+_SCAN_ROWS = 5000
 # The most versions of one object a read of that object examines.
 _MAX_VERSIONS = 100_000
 
@@ -496,33 +496,34 @@ class TaxiiService:
             limit=query.limit + 1,
         )
         items: list[StoredVersion] = []
+        examined = 0
         cursor = query.after_cursor
         while True:
             page = self._store.query(replace(scan, after_cursor=cursor))
-            for item in self._selected(page.items, shown, selection):
+            rows = page.items
+            # Versions whose selection needs their object's other versions (first/last of
+            # what the principal sees): the rare rows ``policy_variants`` added, looked up
+            # together.
+            unsettled = [row.id for row in rows if not selection.settled(row)]
+            others = self._shown_keys(sorted(set(unsettled)), shown) if unsettled else {}
+            for row in rows:
+                examined += 1
+                release = shown(row)
+                if release is None:
+                    continue
+                if unsettled and not selection.chosen(row, others.get(row.id, ())):
+                    continue
                 if len(items) == query.limit:
                     # The next version shown exists: continue right before it.
-                    return Page(tuple(items), item.date_added_us - 1)
-                items.append(item)
+                    return Page(tuple(items), row.date_added_us - 1)
+                items.append(self._outbound(release))
             if page.next_cursor is None:
                 return Page(tuple(items), None)
             cursor = page.next_cursor
-            scan = replace(scan, limit=max(_SCAN_ROWS, query.limit + 1))
-
-    def _selected(
-        self,
-        rows: Sequence[StoredVersion],
-        shown: Callable[[StoredVersion], Release | None],
-        selection: _Selection,
-    ) -> Iterable[StoredVersion]:
-        """The rows (in order) a read shows, as shown (redacted and signed where due)."""
-        released = [(row, shown(row)) for row in rows]
-        pending = sorted({row.id for row, r in released if r and selection.needs_others(row)})
-        others = self._shown_keys(pending, shown) if pending else {}
-        for row, release in released:
-            if release is None or not selection.chosen(row, others.get(row.id, ())):
-                continue
-            yield self._outbound(release)
+            # Ask for about as many rows as the share shown so far says are still needed.
+            needed = query.limit + 1 - len(items)
+            share = max(len(items), 1) / examined
+            scan = replace(scan, limit=min(_SCAN_ROWS, max(needed, int(needed / share * 1.2) + 8)))
 
     def _shown_keys(
         self, ids: Sequence[str], shown: Callable[[StoredVersion], Release | None]

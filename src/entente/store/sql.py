@@ -179,22 +179,16 @@ def _fetch_rows(conn: Connection, statement: Select[Any]) -> list[Sequence[Any]]
     """All rows of a read statement, fetched straight from the driver's cursor.
 
     Result rows are plain ints and strings that need no type processing, and for a page of a
-    thousand versions SQLAlchemy's per-row Result machinery costs more than the query itself.
-    The statement is still built and compiled by SQLAlchemy for the connection's dialect.
+    thousand versions SQLAlchemy's per-row Result machinery costs more than the query itself:
+    the statement is executed by SQLAlchemy (so its compiled form is cached per statement
+    shape, which saves compiling it on every page) and its rows read from the DBAPI cursor.
     """
-    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    arguments: Any = (
-        tuple(params[name] for name in compiled.positiontup or ())
-        if conn.dialect.positional
-        else params
-    )
-    cursor = conn.connection.cursor()
+    result = conn.execute(statement)
     try:
-        cursor.execute(compiled.string, arguments)
-        return list(cursor.fetchall())
+        cursor = result.cursor
+        return [] if cursor is None else list(cursor.fetchall())
     finally:
-        cursor.close()
+        result.close()
 
 
 def _to_records(rows: Iterable[Sequence[Any]]) -> list[StoredVersion]:
@@ -300,6 +294,11 @@ def _policy_variant(flag: Any) -> ColumnElement[bool]:
     )
 
 
+# Built once: SQLAlchemy constructs are immutable, and building these costs more than a query.
+_FIRST_VARIANT = _policy_variant("is_first")
+_LAST_VARIANT = _policy_variant("is_last")
+
+
 def _version_condition(
     versions: Sequence[str], policy_variants: bool = False
 ) -> ColumnElement[bool] | None:
@@ -314,11 +313,11 @@ def _version_condition(
     if VersionFilter.FIRST.value in wanted:
         terms.append(_V.is_first == true())
         if policy_variants:
-            terms.append(_policy_variant("is_first"))
+            terms.append(_FIRST_VARIANT)
     if VersionFilter.LAST.value in wanted:
         terms.append(_V.is_last == true())
         if policy_variants:
-            terms.append(_policy_variant("is_last"))
+            terms.append(_LAST_VARIANT)
     exact = sorted(wanted - {VersionFilter.FIRST.value, VersionFilter.LAST.value})
     if exact:
         terms.append(_V.version.in_(exact))
