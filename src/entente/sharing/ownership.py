@@ -85,10 +85,12 @@ def may_store(
     if owner in ctx.partner_orgs:
         if signed_by_creator and creator == owner:
             return None
-        return f"this object belongs to partner org {owner}: only versions it signed are stored"
+        return "this object belongs to a partner org: only versions it signed are stored"
     if is_node_admin(poster, ctx):
         return None
-    return f"this object belongs to org {owner}: only that org adds versions of it"
+    # The owner is not named: for an object without a creator it is who stored it here,
+    # provenance that no reader is shown.
+    return "this object belongs to another org: only that org adds versions of it"
 
 
 def _creator_refused(
@@ -138,4 +140,4 @@ def may_delete(held: HeldObject, poster: Principal, ctx: WriteContext) -> str | 
     owner = owner_of(held, ctx)
     if owner == poster.org:
         return None
-    return f"this object belongs to org {owner}: only that org (or this node's admins) deletes it"
+    return "this object belongs to another org: only that org (or this node's admins) deletes it"
