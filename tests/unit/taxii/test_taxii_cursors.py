@@ -1,8 +1,9 @@
-"""Stateless signed ``next`` cursors (TAXII 2.1 §3.4 next, §3.5) over date_added."""
+"""Stateless encrypted ``next`` cursors (TAXII 2.1 §3.4 next, §3.5) over date_added."""
 
 from __future__ import annotations
 
 import base64
+import hmac
 
 import pytest
 from hypothesis import given
@@ -47,12 +48,39 @@ def test_taxii_cursors_any_bit_flip_of_the_token_text_is_rejected(
         decode_cursor(token.decode("latin-1"), SECRET, FP)
 
 
-def test_taxii_cursors_are_opaque_url_safe_and_deterministic() -> None:
+def test_taxii_cursors_are_opaque_url_safe_and_never_repeat() -> None:
     token = encode_cursor(1_700_000_000_123_456, FP, SECRET)
-    assert len(token) == 44
+    assert len(token) == 52
     assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-    # No clock and no nonce inside: the same cursor is issued forever and never expires.
-    assert encode_cursor(1_700_000_000_123_456, FP, SECRET) == token
+    # A fresh nonce each time: two cursors for one position are unrelated strings. No clock
+    # inside: both work forever.
+    again = encode_cursor(1_700_000_000_123_456, FP, SECRET)
+    assert again != token
+    assert decode_cursor(token, SECRET, FP) == decode_cursor(again, SECRET, FP)
+
+
+@given(_int64)
+def test_taxii_cursors_reveal_no_date(after_us: int) -> None:
+    """The instant is encrypted: it is in no cursor in any of its plain encodings."""
+    raw = base64.urlsafe_b64decode(encode_cursor(after_us, FP, SECRET))
+    for width in (8, 7, 6):
+        try:
+            plain = after_us.to_bytes(width, "big", signed=True)
+        except OverflowError:
+            continue
+        assert plain not in raw
+        assert plain[::-1] not in raw
+    assert str(after_us).encode() not in raw
+
+
+def test_taxii_cursors_of_the_old_signed_format_are_refused_clearly() -> None:
+    # Version 1: base64url(version || after_us || HMAC-SHA256[:24]); its date in clear text.
+    payload = bytes([1]) + (1_700_000_000_000_000).to_bytes(8, "big", signed=True)
+    mac = hmac.new(SECRET, b"entente/taxii/next-cursor\x00" + payload + FP.encode(), "sha256")
+    old = base64.urlsafe_b64encode(payload + mac.digest()[:24]).decode()
+    with pytest.raises(InvalidParameter, match="repeat the original query") as caught:
+        decode_cursor(old, SECRET, FP)
+    assert caught.value.parameter == "next"
 
 
 def test_taxii_cursors_used_with_other_filters_are_rejected() -> None:
@@ -69,7 +97,9 @@ def test_taxii_cursors_from_another_node_are_rejected() -> None:
         decode_cursor(token, SECRET, FP)
 
 
-@pytest.mark.parametrize("token", ["", "abc", "A" * 44, "!" * 44, "A" * 43 + "=", "A" * 4000])
+@pytest.mark.parametrize(
+    "token", ["", "abc", "A" * 44, "!" * 44, "A" * 43 + "=", "A" * 52, "A" * 51 + "=", "A" * 4000]
+)
 def test_taxii_cursors_malformed_tokens_are_invalid_parameter(token: str) -> None:
     with pytest.raises(InvalidParameter):
         decode_cursor(token, SECRET, FP)
