@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
 import ijson
-import orjson
 
 from entente.errors import MalformedDocument
 from entente.ingest.candidates import Candidate
+from entente.stix import Unreadable, decode_document
 
 __all__ = ["STREAM_THRESHOLD", "read_stix"]
 
@@ -56,9 +56,10 @@ def read_stix(stream: IO[bytes], *, source: str, size: int | None = None) -> Ite
 
 def _read_whole(data: bytes, source: str) -> Iterator[Candidate]:
     try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedDocument(f"{source}: not valid JSON: {exc}") from exc
+        # One object nested too deep for a single decode is read as Unreadable, alone.
+        document = decode_document(data)
+    except MalformedDocument as exc:
+        raise MalformedDocument(f"{source}: {exc}") from exc
     if isinstance(document, list):
         yield from _candidates(document, source, "")
     elif isinstance(document, dict):
@@ -85,6 +86,8 @@ def _candidates(items: Iterable[Any], source: str, label: str) -> Iterator[Candi
 def _candidate(item: Any, source: str, position: str) -> Candidate:
     if isinstance(item, Mapping):
         return Candidate(source=source, position=position, data=item)
+    if isinstance(item, Unreadable):
+        return Candidate(source=source, position=position, data=None, error=item.reason)
     return Candidate(source=source, position=position, data=None, error="not a JSON object")
 
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from entente.bootstrap import Node, exports
 from entente.bootstrap import federation as federation_service
 from entente.server.auth import principal_resolver
+from entente.server.bodies import BodyGate
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
 from entente.server.problems import install_error_handlers
@@ -44,8 +45,13 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     )
     install_error_handlers(app)
     resolve = principal_resolver(node)
-    app.include_router(taxii_router(node, service, secret, resolve))
-    app.include_router(rest_router(service, secret, resolve, node.settings.max_content_length))
+    # One gate for every route that takes a body: parallel POSTs share its slots.
+    gate = BodyGate()
+    app.state.body_gate = gate
+    app.include_router(taxii_router(node, service, secret, resolve, gate))
+    app.include_router(
+        rest_router(service, secret, resolve, node.settings.max_content_length, gate)
+    )
     app.include_router(federation_router(lambda: federation, resolve))
     app.include_router(feed_router(exports(node), resolve))
     return app

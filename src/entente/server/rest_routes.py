@@ -8,15 +8,15 @@ The same policy as TAXII on every read, and the same ownership rules on every wr
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from entente.errors import InvalidInput
-from entente.server.bodies import read_limited_body
+from entente.errors import InvalidInput, MalformedDocument
+from entente.server.bodies import BodyGate
 from entente.server.problems import HttpProblem
 from entente.services import TaxiiService
 from entente.sharing import Principal
+from entente.stix import decode_document
 from entente.store import ObjectQuery, VersionFilter
 from entente.taxii import (
     ObjectFilters,
@@ -61,8 +61,10 @@ def rest_router(
     secret: bytes,
     principal_of_request: Callable[[Request], Principal],
     max_content_length: int,
+    gate: BodyGate,
 ) -> APIRouter:
-    """The REST routes, bound to ``service``; bodies are read up to ``max_content_length``."""
+    """The REST routes, bound to ``service``; bodies up to ``max_content_length``, through
+    the body ``gate``."""
     router = APIRouter(prefix="/api/v1")
     Caller = Annotated[Principal, Depends(principal_of_request)]  # noqa: N806 - a type alias
 
@@ -101,15 +103,19 @@ def rest_router(
         content_type = request.headers.get("content-type")
         if not any(is_acceptable_content_type(content_type, m) for m in _POST_MEDIA_TYPES):
             raise HttpProblem(415, f"the body must be one of {', '.join(_POST_MEDIA_TYPES)}")
-        raw = await read_limited_body(request, max_content_length)
-        try:
-            document = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise InvalidInput("the body is not JSON") from None
-        objects = _posted_objects(document)
-        entries = await run_in_threadpool(
-            service.add, objects, principal, collection=None, source="rest", source_name="rest"
-        )
+        async with gate.held(request, max_content_length) as raw:
+            try:
+                # An object nested too deep to decode with its siblings is refused alone.
+                document = await run_in_threadpool(decode_document, raw)
+            except MalformedDocument as exc:
+                raise InvalidInput(f"the body is {exc}") from None
+            del raw
+            objects = _posted_objects(document)
+            del document
+            entries = await run_in_threadpool(
+                service.add, objects, principal, collection=None, source="rest", source_name="rest"
+            )
+            del objects
         results = [
             {
                 "position": index,

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from entente.bootstrap import Node
-from entente.errors import InvalidInput
-from entente.server.bodies import read_limited_body
+from entente.errors import InvalidInput, MalformedDocument
+from entente.server.bodies import BodyGate
 from entente.server.problems import HttpProblem
 from entente.services import CollectionDef, TaxiiService
 from entente.sharing import Principal
+from entente.stix import decode_document
 from entente.store import ObjectQuery, StatusRecord, VersionFilter
 from entente.taxii import (
     MANIFEST_MATCH_FIELDS,
@@ -87,8 +88,9 @@ def taxii_router(
     service: TaxiiService,
     secret: bytes,
     principal_of_request: Callable[[Request], Principal],
+    gate: BodyGate,
 ) -> APIRouter:
-    """The TAXII 2.1 routes, bound to ``service`` and the cursor ``secret``."""
+    """The TAXII 2.1 routes, bound to ``service``, the cursor ``secret`` and the body ``gate``."""
     # Authentication first, then negotiation: an anonymous caller learns nothing.
     router = APIRouter(dependencies=[Depends(principal_of_request), Depends(check_accept)])
     Caller = Annotated[Principal, Depends(principal_of_request)]  # noqa: N806 - a type alias
@@ -167,14 +169,19 @@ def taxii_router(
     async def add_objects(collection_id: str, request: Request, principal: Caller) -> Response:
         """§5.5 add objects; answers 202 with a §4.3.1 status resource."""
         found = await run_in_threadpool(service.collection, collection_id, principal)
+        # Authorised before the body is read: a caller who may not write gets 403 at once.
+        service.check_write(found, principal)
         if not is_acceptable_content_type(request.headers.get("content-type"), TAXII_MEDIA_TYPE):
             raise HttpProblem(415, f"the body must be {TAXII_MEDIA_TYPE}")
-        raw = await read_limited_body(request, node.settings.max_content_length)
-        try:
-            envelope = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise InvalidInput("the body is not JSON") from None
-        record = await run_in_threadpool(service.add_objects, found, principal, envelope)
+        async with gate.held(request, node.settings.max_content_length) as raw:
+            try:
+                # An object nested too deep to decode with its siblings is refused alone.
+                envelope = await run_in_threadpool(decode_document, raw)
+            except MalformedDocument as exc:
+                raise InvalidInput(f"the body is {exc}") from None
+            del raw
+            record = await run_in_threadpool(service.add_objects, found, principal, envelope)
+            del envelope
         return taxii_response(status_resource(record), status=202)
 
     @router.get(API_ROOT_PATH + "collections/{collection_id}/objects/{object_id}/")

@@ -11,6 +11,7 @@ terminate the same way: a version coming back is a duplicate, and nothing new is
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from entente.ingest import Candidate
 from entente.services.ingest import IngestService
 from entente.services.tokens import org_identity_id
 from entente.sharing import Agreement, effective_tlp, parse_agreement
-from entente.stix import BUILTIN_MARKINGS, Tlp, format_timestamp_us
+from entente.stix import BUILTIN_MARKINGS, Tlp, Unreadable, format_timestamp_us
 from entente.store import (
     AgreementRecord,
     AgreementStore,
@@ -64,6 +65,7 @@ __all__ = [
 # partner offers it, the narrower collections add nothing and are not pulled again.
 _ALL_OBJECTS_TITLE = "All objects"
 _MAX_REJECTIONS_KEPT = 200
+_log = logging.getLogger(__name__)
 _BUILTIN_IDS = frozenset(str(marking["id"]) for marking in BUILTIN_MARKINGS)
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -303,6 +305,11 @@ class FederationService:
             # The partner is down or answered wrongly, or the store failed: what was applied
             # and checkpointed stays; the next run resumes from the checkpoints.
             outcome.error = str(exc)
+        except Exception as exc:  # one partner's failure is that partner's alone
+            # Anything unforeseen with this partner is its report's error, never the end of
+            # the sync with the others (the "no poison pill").
+            _log.exception("sync with partner %s failed", partner.name)
+            outcome.error = f"internal error: {type(exc).__name__}: {exc}"[:500]
         outcome.finished_us = self._clock.now_us()
         # A partner removed while it synced: its report below still says what happened.
         with contextlib.suppress(ObjectNotFound):
@@ -397,6 +404,10 @@ class FederationService:
         groups: dict[str, list[Candidate]] = {}
         source = f"partner:{partner.name}"
         for position, raw in enumerate(items):
+            if isinstance(raw, Unreadable):
+                # Too deep to decode, not an object: refused alone (the page still applies).
+                outcome.rejected.append({"id": "", "reason": raw.reason})
+                continue
             object_id = str(raw.get("id", "")) if isinstance(raw, dict) else ""
             if object_id in _BUILTIN_IDS:
                 outcome.duplicates += 1  # every node holds the built-in TLP definitions

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 import orjson
 
 from entente.clock import Clock
-from entente.errors import InvalidInput, InvalidObject, VersioningError
+from entente.errors import EntenteError, InvalidInput, InvalidObject, VersioningError
 from entente.ingest import Candidate, Document, DocumentKind
 from entente.stix import (
     StixObject,
@@ -39,6 +40,8 @@ from entente.store import (
 )
 
 __all__ = ["IngestService", "IngestSummary", "Rejection"]
+
+_log = logging.getLogger(__name__)
 
 # Properties that an object Entente derives from a feed value sets to the ingest time; a
 # re-ingest that differs only in them is the same intelligence, not a new version.
@@ -177,6 +180,10 @@ class IngestService:
                 parsed.append((candidate, parse_object(candidate.data)))
             except InvalidObject as exc:
                 summary.rejected.append(_rejection(candidate, exc.object_id, exc))
+            except EntenteError:
+                raise
+            except Exception as exc:  # one object's failure is that object's alone
+                summary.rejected.append(_unexpected(candidate, None, exc))
         if not parsed:
             return
         stored = txn.versions_of(list(dict.fromkeys(obj.id for _, obj in parsed)))
@@ -205,10 +212,19 @@ class IngestService:
                 verdict = check_version(obj, versions)
                 if self._ownership is not None and verdict is not VersionVerdict.DUPLICATE:
                     self._ownership(obj, stored.get(obj.id, ()))
+                new = None if verdict is VersionVerdict.DUPLICATE else _new_version(obj)
             except (VersioningError, InvalidObject) as exc:
                 summary.rejected.append(_rejection(candidate, obj.id, exc))
                 continue
-            if verdict is VersionVerdict.DUPLICATE:
+            except EntenteError:
+                raise
+            except Exception as exc:  # one object's failure is that object's alone
+                # Whatever else fails on one object (its serialisation, a validator's limits)
+                # rejects it alone, with the reason; its siblings are stored (the issue's
+                # "bad input cannot stop the node").
+                summary.rejected.append(_unexpected(candidate, obj.id, exc))
+                continue
+            if new is None:
                 summary.duplicates += 1
                 continue
             if versions:
@@ -216,7 +232,7 @@ class IngestService:
             else:
                 summary.added += 1
             versions.append(obj)
-            writes.append((_new_version(obj), provenance))
+            writes.append((new, provenance))
         if writes:
             txn.insert(writes)
 
@@ -265,6 +281,18 @@ def _rejection(
         object_id = raw_id if isinstance(raw_id, str) else None
     reason = f"{exc.field}: {exc.reason}" if exc.field else exc.reason
     return Rejection(candidate.source, candidate.position, object_id, reason)
+
+
+def _unexpected(candidate: Candidate, object_id: str | None, exc: Exception) -> Rejection:
+    """The rejection of an object something failed on unexpectedly; logged with its trace."""
+    _log.warning(
+        "%s %s: object could not be processed", candidate.source, candidate.position, exc_info=exc
+    )
+    if object_id is None and candidate.data is not None:
+        raw_id = candidate.data.get("id")
+        object_id = raw_id if isinstance(raw_id, str) else None
+    reason = f"could not be processed ({type(exc).__name__}: {exc})"
+    return Rejection(candidate.source, candidate.position, object_id, reason[:500])
 
 
 def _restore(version: StoredVersion) -> StixObject:

@@ -45,7 +45,7 @@ from entente.sharing import (
     decide,
     is_allowed,
 )
-from entente.stix import Tlp, parse_object
+from entente.stix import Tlp, Unreadable, parse_object
 from entente.store import (
     ApiToken,
     ObjectQuery,
@@ -669,7 +669,9 @@ class TaxiiService:
         refused: dict[str, str] = {}
         for index, data in enumerate(objects):
             position = f"objects[{index}]"
-            if not isinstance(data, dict):
+            if isinstance(data, Unreadable):
+                candidates.append(Candidate(source, position, None, data.reason))
+            elif not isinstance(data, dict):
                 candidates.append(Candidate(source, position, None, "not a JSON object"))
             elif (
                 collection is not None

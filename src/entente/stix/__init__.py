@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from entente.stix.canonical import canonical_json
+from entente.stix.documents import (
+    MAX_NESTING_DEPTH,
+    Unreadable,
+    decode_document,
+    nesting_depth_reason,
+)
 from entente.stix.identifiers import (
     ENTENTE_NAMESPACE,
     STIX_SCO_NAMESPACE,
@@ -36,6 +42,7 @@ from entente.stix.versioning import VersionVerdict, check_version
 __all__ = [
     "BUILTIN_MARKINGS",
     "ENTENTE_NAMESPACE",
+    "MAX_NESTING_DEPTH",
     "STIX_SCO_NAMESPACE",
     "TLP2_EXTENSION_ID",
     "GranularMarking",
@@ -43,15 +50,18 @@ __all__ = [
     "StixObject",
     "Timestamp",
     "Tlp",
+    "Unreadable",
     "VersionVerdict",
     "canonical_json",
     "check_version",
+    "decode_document",
     "deterministic_id",
     "format_timestamp_us",
     "granular_markings_of",
     "is_valid_id",
     "is_valid_type_name",
     "marking_id_for",
+    "nesting_depth_reason",
     "parse_object",
     "parse_timestamp",
     "parse_timestamp_reference",

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from entente.errors import InvalidObject
+from entente.stix.documents import MAX_NESTING_DEPTH, nesting_depth_reason
 from entente.stix.identifiers import is_valid_id, is_valid_type_name
 from entente.stix.patterns import validate_pattern
 from entente.stix.timestamps import Timestamp, parse_timestamp
@@ -574,10 +575,53 @@ def _validate(raw: dict[str, Any]) -> StixObject:
     )
 
 
+def _too_deep(raw: dict[str, Any]) -> str | None:
+    """Where ``raw`` first nests deeper than ``MAX_NESTING_DEPTH``; ``None`` if it does not.
+
+    Iterative, so that no nesting can exhaust the interpreter's stack; the path is worked out
+    only for an object that is too deep.
+    """
+    pending: list[tuple[Any, int]] = [(raw, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if type(value) is dict else value
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                if depth + 1 > MAX_NESTING_DEPTH:
+                    return _path_to_depth(raw)
+                pending.append((child, depth + 1))
+    return None
+
+
+def _path_to_depth(raw: dict[str, Any]) -> str:
+    """The path (``a.b[0]``) of the first value nested past ``MAX_NESTING_DEPTH``."""
+    pending: list[tuple[Any, int, str]] = [(raw, 1, "")]
+    while pending:
+        value, depth, path = pending.pop()
+        if depth > MAX_NESTING_DEPTH:
+            return path
+        if type(value) is dict:
+            for key, child in value.items():
+                if type(child) is dict or type(child) is list:
+                    pending.append((child, depth + 1, f"{path}.{key}" if path else str(key)))
+        else:
+            for index, child in enumerate(value):
+                if type(child) is dict or type(child) is list:
+                    pending.append((child, depth + 1, f"{path}[{index}]"))
+    return ""
+
+
 def parse_object(data: object) -> StixObject:
     """Validate one STIX 2.1 object; raise ``InvalidObject(reason, field, object_id)`` if bad."""
     if type(data) is not dict:
         raise InvalidObject(f"a STIX object must be a JSON object, not {type(data).__name__}")
+    # First, before anything walks it: no deeper than MAX_NESTING_DEPTH (entente.stix.documents).
+    where = _too_deep(data)
+    if where is not None:
+        object_id = data.get("id")
+        raise InvalidObject(
+            nesting_depth_reason(), where, object_id if type(object_id) is str else None
+        )
     try:
         return _validate(data)
     except InvalidObject as exc:

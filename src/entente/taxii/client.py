@@ -13,6 +13,7 @@ import httpx
 
 from entente.clock import Clock, SystemClock
 from entente.errors import TaxiiError
+from entente.stix import Unreadable
 from entente.taxii.client_records import (
     ApiRoot,
     Collection,
@@ -198,8 +199,11 @@ class TaxiiClient:
         """
         url = self._collection_url(api_root_url, collection_id) + "objects/"
         for page in self._pages(url, _filters(added_after, (), (), ()), "objects", limit):
+            # One bad item is that item's problem: it is handed on as ``Unreadable`` with the
+            # reason, so that a reader can refuse it alone and still resume after the page
+            # (one partner object must not stop a sync forever).
             yield ObjectsPage(
-                items=tuple(self._parsed(_stix_object, item, url) for item in page.items),
+                items=tuple(_stix_item(item) for item in page.items),
                 date_added_last=page.date_added_last,
                 more=page.more,
             )
@@ -373,7 +377,8 @@ class ObjectsPage:
 
     ``date_added_last`` is the page's X-TAXII-Date-Added-Last (§3.6.1), or the ``added_after``
     the read started from when the page is empty: a reader that has applied the page may
-    resume from it with ``added_after`` and miss nothing.
+    resume from it with ``added_after`` and miss nothing. ``object_pages`` items are STIX
+    objects, or ``Unreadable`` for those that are not.
     """
 
     items: tuple[Any, ...]
@@ -385,6 +390,18 @@ def _stix_object(value: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(value.get("id"), str) or not isinstance(value.get("type"), str):
         raise MalformedResource("a STIX object needs string 'type' and 'id'")
     return dict(value)
+
+
+def _stix_item(value: Any) -> dict[str, Any] | Unreadable:
+    """An item of an objects page: a STIX object, or ``Unreadable`` saying why it is not."""
+    if isinstance(value, Unreadable):
+        return value
+    if not isinstance(value, dict):
+        return Unreadable(f"not a JSON object but {type(value).__name__}")
+    try:
+        return _stix_object(value)
+    except MalformedResource as exc:
+        return Unreadable(str(exc))
 
 
 def _version(value: Any, url: str) -> str:
