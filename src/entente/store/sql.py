@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -731,15 +732,35 @@ def _replace_cursor(query: ObjectQuery, cursor: int | None) -> ObjectQuery:
     )
 
 
+def _create_private(path: Path) -> None:
+    """Create an empty database file with mode 0600 unless one is there (issue 11 §5).
+
+    The database holds token hashes and the tokens partners issued to this node, and SQLite
+    would create it with the umask's mode (0644: readable by every local user). It opens an
+    empty file as an empty database and gives its -wal and -shm files the database file's
+    mode, so creating the file first, private, keeps all three private. An existing file
+    keeps the mode its owner gave it.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create the database {path}: {exc}") from exc
+    os.close(fd)
+
+
 def _sqlite_engine(url: str) -> Engine:
     """A SQLite engine with WAL, full fsync, foreign keys and real transactions."""
     parsed = make_url(url)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser()
         try:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigurationError(f"cannot create the directory of {database}: {exc}") from exc
+        _create_private(path)
     engine = create_engine(parsed)
 
     @event.listens_for(engine, "connect")
