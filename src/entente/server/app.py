@@ -14,6 +14,7 @@ from entente.server.auth import principal_resolver
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
 from entente.server.problems import install_error_handlers
+from entente.server.public_url import PublicUrlRedirects
 from entente.server.rest_routes import rest_router
 from entente.server.taxii_routes import taxii_router
 from entente.services import TaxiiService, TokenUseRecorder
@@ -62,6 +63,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(PublicUrlRedirects, public_url=node.settings.public_url)
     resolve = principal_resolver(node, uses)
     app.include_router(taxii_router(node, service, secret, resolve))
     app.include_router(rest_router(service, secret, resolve))
