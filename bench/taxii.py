@@ -6,7 +6,12 @@ Measures, against a real ``entente serve`` process on loopback:
 * paging throughput (objects/s): every object of a large store read with ``limit=1000``,
   following ``next``;
 * filtered-page latency (p50/p99 ms): ``match[type]=indicator&added_after=<middle>&limit=1000``;
-* the server's peak RSS (``VmHWM`` of its process).
+* the server's peak RSS (``VmHWM`` of its process);
+* reads during a large ingest: while a real ``entente ingest`` process loads a generated
+  bundle into the served node's store (one transaction, so SQLite's write lock is held from
+  its first insert to its commit), a client keeps issuing GETs (objects pages following
+  ``next``, one object, the manifest, REST objects); p50/p99/max latency, errors (non-200 or
+  no answer) and the ingest's objects/s. Measured last, after the peak RSS above.
 
 The store is preloaded with the ingest service (straight into the node's SQLite database)
 before the server starts: POSTing a million objects would take longer than a run. The same
@@ -16,8 +21,10 @@ reported with ``"timed_out": true``. Every server is on 127.0.0.1 and is stopped
 Progress goes to stderr; the last line is one JSON object with all figures, the ratios to
 medallion and the targets.
 
-    python bench/taxii.py            # 100,000 POSTed, 1,000,000 preloaded, medallion 10,000
-    python bench/taxii.py --quick    # 10,000 POSTed, 50,000 preloaded, medallion 2,000 (< 1 min)
+    python bench/taxii.py            # 100,000 POSTed, 1,000,000 preloaded, medallion 10,000,
+                                     # 700,000 ingested during reads
+    python bench/taxii.py --quick    # 10,000 POSTed, 50,000 preloaded, medallion 2,000,
+                                     # 100,000 ingested during reads (about 1.5 min)
 """
 
 from __future__ import annotations
@@ -54,6 +61,10 @@ _PRELOAD_CHUNKS = 10
 _READY_S = 60.0
 _STOP_S = 15.0
 _MAX_PAGES = 100_000
+# Reads during a large ingest: the page size of their objects, manifest and REST pages (the
+# TAXII server's default), and how long the ingest may take at most.
+READ_PAGE = 100
+_INGEST_S = 3600.0
 
 
 def envelopes(count: int, seed: int) -> list[bytes]:
@@ -64,6 +75,32 @@ def envelopes(count: int, seed: int) -> list[bytes]:
         objects = [make_indicator(rng, i) for i in range(start, min(start + PAGE, count))]
         bodies.append(orjson.dumps({"objects": objects}))
     return bodies
+
+
+def write_bundle(path: Path, count: int, seed: int) -> None:
+    """``count`` fresh indicators as one STIX bundle file, written as they are generated."""
+    rng = random.Random(seed)
+    with path.open("wb") as out:
+        out.write(b'{"type": "bundle", "id": "bundle--' + str(uuid.uuid4()).encode())
+        out.write(b'", "objects": [')
+        for i in range(count):
+            out.write((b"," if i else b"") + orjson.dumps(make_indicator(rng, i)))
+        out.write(b"]}")
+
+
+def entente_command() -> list[str]:
+    """How to run the ``entente`` CLI of this environment."""
+    script = Path(sys.executable).parent / "entente"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from entente.cli.main import app; app()"]
+
+
+def entente_env(home: Path) -> dict[str, str]:
+    """This process's environment for a CLI on the node in ``home``, no other ENTENTE_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTENTE_")}
+    env["ENTENTE_HOME"] = str(home)
+    return env
 
 
 def now_stamp() -> str:
@@ -234,19 +271,11 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, logfile: Path) -> None:
 def entente_server(home: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``entente serve`` on 127.0.0.1 over the node in ``home``; yields it and its base URL."""
     port = free_port()
-    script = Path(sys.executable).parent / "entente"
-    command = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "from entente.cli.main import app; app()"]
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTENTE_")}
-    env["ENTENTE_HOME"] = str(home)
     logfile = home / "server.log"
     with logfile.open("wb") as out:
         proc = subprocess.Popen(
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
+            [*entente_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=entente_env(home),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -402,14 +431,110 @@ def measure_filtered(
     return result
 
 
+def _reads(base: str, collection: str, object_id: str) -> Iterator[tuple[str, str, Any]]:
+    """The GETs of the reads-during-ingest phase, round after round: (kind, URL, params).
+
+    The objects pages follow ``next`` from one round to the next, back to the first page at
+    the end; the other reads are one object, a manifest page and a REST objects page.
+    """
+    objects = f"{base}taxii2/api/collections/{collection}/objects/"
+    manifest = f"{base}taxii2/api/collections/{collection}/manifest/"
+    page = {"limit": str(READ_PAGE)}
+    while True:
+        yield "objects_page", objects, page
+        yield "object", f"{objects}{object_id}/", {}
+        yield "manifest", manifest, {"limit": str(READ_PAGE)}
+        yield "rest_objects", f"{base}api/v1/objects", {"limit": str(READ_PAGE)}
+
+
+def measure_reads_during_ingest(
+    http: httpx.Client, base: str, home: Path, bundle: Path, *, count: int, object_id: str
+) -> dict[str, Any]:
+    """GET in a loop while ``entente ingest`` loads ``bundle`` into the node in ``home``."""
+    from entente.services.taxii import collection_uuid
+
+    collection = str(collection_uuid("All objects"))
+    samples: dict[str, list[float]] = {}
+    errors: list[str] = []
+    next_token: dict[str, str] = {}
+    logfile = home / "ingest.log"
+    start = time.perf_counter()
+    with logfile.open("wb") as err:
+        proc = subprocess.Popen(
+            [*entente_command(), "ingest", str(bundle), "--json"],
+            env=entente_env(home),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
+        )
+        try:
+            for kind, url, params in _reads(base, collection, object_id):
+                if proc.poll() is not None:
+                    break
+                query = {**params, **next_token} if kind == "objects_page" else params
+                began = time.perf_counter()
+                try:
+                    response = http.get(url, params=query)
+                except httpx.HTTPError as exc:
+                    samples.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
+                    errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+                    continue
+                samples.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
+                if response.status_code != 200:
+                    errors.append(f"{kind}: {response.status_code} {response.text[:200]}")
+                elif kind == "objects_page":
+                    body = orjson.loads(response.content)
+                    token = body.get("next")
+                    more = body.get("more") is True and isinstance(token, str) and token
+                    next_token = {"next": token} if more else {}
+            out, _ = proc.communicate(timeout=_INGEST_S)
+        finally:
+            _stop(proc, signal.SIGTERM)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        tail = logfile.read_text()[-2000:]
+        raise RuntimeError(f"entente ingest exited {proc.returncode}:\n{tail}")
+    added = int(orjson.loads(out)["added"])
+    return {
+        "objects": count,
+        "ingested": added,
+        # Wall time of the CLI process, its start-up included.
+        "ingest_seconds": round(seconds, 3),
+        "ingest_objects_per_s": round(added / seconds) if seconds > 0 else 0,
+        "page_limit": READ_PAGE,
+        **_latencies([ms for kind in samples.values() for ms in kind]),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "by_kind": {kind: _latencies(ms) for kind, ms in sorted(samples.items())},
+    }
+
+
+def _latencies(samples: list[float]) -> dict[str, Any]:
+    """How many requests, and their p50/p99/max latency in ms (None without any)."""
+    ordered = sorted(samples)
+    return {
+        "requests": len(ordered),
+        "p50_ms": _percentile(ordered, 0.5) if ordered else None,
+        "p99_ms": _percentile(ordered, 0.99) if ordered else None,
+        "max_ms": round(ordered[-1], 2) if ordered else None,
+    }
+
+
+def _first_object_id(http: httpx.Client, url: str) -> str:
+    response = http.get(url, params={"limit": "1"})
+    response.raise_for_status()
+    return str(orjson.loads(response.content)["objects"][0]["id"])
+
+
 def _taxii_client(**kwargs: Any) -> httpx.Client:
     return httpx.Client(headers={"Accept": TAXII_MEDIA_TYPE}, **kwargs)
 
 
 def bench_entente(
-    work: Path, preload: int, post: int, filtered: int, budget_s: float
+    work: Path, preload: int, post: int, filtered: int, *, ingest: int, budget_s: float
 ) -> dict[str, Any]:
-    """Preload a node, serve it, and measure paging, the filtered page, POST and peak RSS."""
+    """Preload a node, serve it, and measure paging, the filtered page, POST, peak RSS and
+    reads during a large ingest."""
     from entente.services.taxii import collection_uuid
 
     home = work / "entente-home"
@@ -423,6 +548,9 @@ def bench_entente(
         "preloaded": loaded["added"],
         "preload_seconds": loaded["seconds"],
     }
+    bundle = work / "ingest-during-reads.json"
+    log(f"entente: writing a bundle of {ingest:,} indicators to ingest during reads")
+    write_bundle(bundle, ingest, seed=4)
     with entente_server(home) as (proc, base):
         url = f"{base}taxii2/api/collections/{collection}/objects/"
         auth = {"Authorization": f"Bearer {loaded['token']}"}
@@ -440,6 +568,19 @@ def bench_entente(
             log(f"entente POST: {result['succeeded']:,} objects, {result['objects_per_s']:,}/s")
         figures["peak_rss_mb"] = peak_rss_mb(proc.pid)
         log(f"entente server peak RSS: {figures['peak_rss_mb']} MiB")
+        log(f"entente: reads during an ingest of {ingest:,} indicators (entente ingest)")
+        with _taxii_client(timeout=120) as http:
+            http.headers.update(auth)
+            object_id = _first_object_id(http, url)
+            figures["reads_during_ingest"] = reads = measure_reads_during_ingest(
+                http, base, home, bundle, count=ingest, object_id=object_id
+            )
+        log(
+            f"entente reads during ingest: {reads['requests']:,} GETs, p50 {reads['p50_ms']} ms, "
+            f"p99 {reads['p99_ms']} ms, max {reads['max_ms']} ms, {reads['errors']} errors; "
+            f"ingest {reads['ingest_objects_per_s']:,} objects/s"
+        )
+    bundle.unlink()
     return figures
 
 
@@ -515,6 +656,9 @@ def main() -> None:
     parser.add_argument("--post", type=int, help="indicators POSTed in envelopes of 1,000")
     parser.add_argument("--medallion", type=int, help="objects for medallion (10,000)")
     parser.add_argument("--medallion-budget", type=float, help="seconds for medallion's part")
+    parser.add_argument(
+        "--ingest", type=int, help="objects ingested by the CLI during reads (700,000)"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -530,9 +674,10 @@ def main() -> None:
     medallion_count = args.medallion or (2_000 if args.quick else 10_000)
     medallion_budget = args.medallion_budget or (24.0 if args.quick else 300.0)
     filtered = 20 if args.quick else 50
+    ingest = args.ingest or (100_000 if args.quick else 700_000)
     work = Path(tempfile.mkdtemp(prefix="entente-bench-taxii-"))
     try:
-        ours = bench_entente(work, preload, post, filtered, budget_s=1800.0)
+        ours = bench_entente(work, preload, post, filtered, ingest=ingest, budget_s=1800.0)
         theirs = bench_medallion(work, medallion_count, filtered, medallion_budget)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -545,6 +690,9 @@ def main() -> None:
             "paging_objects_per_s": 50_000,
             "filtered_p99_ms_at_1m": 100,
             "ratio_vs_medallion": 10,
+            # Issue 11 §5: reads never wait for writes.
+            "reads_during_ingest_p99_ms": 200,
+            "reads_during_ingest_errors": 0,
         },
     }
     print(json.dumps(figures))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from entente.clock import Clock, SystemClock
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Node",
+    "ensure_home",
     "exports",
     "federation",
     "matching",
@@ -73,6 +75,19 @@ class Node:
     sync_reports: SyncReportStore
 
 
+def ensure_home(home: Path) -> None:
+    """Create ``ENTENTE_HOME`` if it is missing, mode 0700: it holds the node's keys, its
+    settings and (on SQLite) its database. A home that exists keeps the mode it has."""
+    try:
+        home.parent.mkdir(parents=True, exist_ok=True)
+        home.mkdir(mode=0o700)
+    except FileExistsError:
+        if not home.is_dir():
+            raise ConfigurationError(f"ENTENTE_HOME {home} is not a directory") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create ENTENTE_HOME {home}: {exc}") from exc
+
+
 @contextmanager
 def open_node(
     settings: Settings, clock: Clock | None = None, *, schema: str | None = None
@@ -82,10 +97,7 @@ def open_node(
     ``schema`` (PostgreSQL only) confines the store to one schema, as ``open_store`` does.
     """
     clock = clock or SystemClock()
-    try:
-        settings.home.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigurationError(f"cannot create ENTENTE_HOME {settings.home}: {exc}") from exc
+    ensure_home(settings.home)
     store = open_store(settings.database_url, clock, schema=schema)
     try:
         ensure_builtin_markings(store, clock)

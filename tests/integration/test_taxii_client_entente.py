@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.unit.server.conftest import SECRET, indicator, serving
+from tests.unit.server.conftest import SECRET, indicator, listening, serving
 
 from entente.bootstrap import open_node
 from entente.config import Settings
@@ -46,14 +46,17 @@ class Served:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     """A node served by uvicorn on 127.0.0.1 with tokens of three orgs."""
-    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'node.db'}")
-    with open_node(settings) as node:
-        secrets = {
-            name: create_token(node.tokens, node.clock, org_name=org, role=role)[1]
-            for name, (org, role) in TOKENS.items()
-        }
-        with serving(create_app(node, secret=SECRET)) as base:
-            yield Served(base, f"{base}/taxii2/api/", secrets)
+    with listening() as (sock, url):
+        settings = Settings(
+            home=tmp_path, database_url=f"sqlite:///{tmp_path / 'node.db'}", public_url=url
+        )
+        with open_node(settings) as node:
+            secrets = {
+                name: create_token(node.tokens, node.clock, org_name=org, role=role)[1]
+                for name, (org, role) in TOKENS.items()
+            }
+            with serving(create_app(node, secret=SECRET), sock) as base:
+                yield Served(base, f"{base}/taxii2/api/", secrets)
 
 
 def test_discovery_and_collections_describe_the_api_root(served: Served) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
-from tests.unit.server.conftest import SECRET, indicator
+from tests.unit.server.conftest import SECRET, indicator, listening, serving
 
 from entente.bootstrap import open_node
 from entente.config import Settings
@@ -24,25 +21,15 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """``(base_url, admin secret)`` of a node served by uvicorn on 127.0.0.1, a free port."""
-    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'node.db'}")
-    with open_node(settings) as node:
-        _, secret = create_token(node.tokens, node.clock, org_name="Entente node", role="admin")
-        config = uvicorn.Config(
-            create_app(node, secret=SECRET), host="127.0.0.1", port=0, log_level="warning"
+    with listening() as (sock, url):
+        # Discovery names the public URL: taxii2-client follows it to the API root.
+        settings = Settings(
+            home=tmp_path, database_url=f"sqlite:///{tmp_path / 'node.db'}", public_url=url
         )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        try:
-            yield f"http://127.0.0.1:{port}", secret
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with open_node(settings) as node:
+            _, secret = create_token(node.tokens, node.clock, org_name="Entente node", role="admin")
+            with serving(create_app(node, secret=SECRET), sock) as base:
+                yield base, secret
 
 
 def test_taxii2client_discovers_adds_pages_and_deletes(served: tuple[str, str]) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 from entente.bootstrap import operator_ingest
 from entente.cli.context import cli_principal, node
 from entente.cli.output import console, err_console, print_json, run_command
-from entente.cli.serve import load_cursor_secret
+from entente.cli.serve import load_cursor_secret, with_served_url
 from entente.errors import InvalidInput
 from entente.ingest import InputFormat, open_document
 from entente.services import IngestSummary, create_token
@@ -107,7 +107,7 @@ def demo(
 
             from entente.server import create_app
 
-            app = create_app(opened, secret=load_cursor_secret(home))
+            app = create_app(with_served_url(opened, host, port), secret=load_cursor_secret(home))
             err_console.print(f"serving on {base} (Ctrl-C to stop)")
             uvicorn.run(app, host=host, port=port, log_level="warning")
         return 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from entente.bootstrap import federation
+from entente.bootstrap import ensure_home, federation
 from entente.cli.context import node
 from entente.cli.output import console, print_json, run_command
 from entente.config import CONFIG_FILE, load_settings
@@ -22,6 +23,23 @@ _CONFIG_TEMPLATE = """\
 # Marking assumed for objects that carry none (architecture §2): fails closed by default.
 # default_marking = "amber+strict"
 """
+
+
+def _create_config(path: Path) -> bool:
+    """Write the settings template at ``path``, mode 0600, unless a file is there; True if so.
+
+    Mode 0600 from creation: the file may come to hold a database URL with its password.
+    Rewrites (``_set_org``) keep the mode of the file they rewrite.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create {path}: {exc}") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(_CONFIG_TEMPLATE)
+    return True
 
 
 def _set_org(settings_text: str, org: str) -> str:
@@ -50,10 +68,8 @@ def init(
 
     def body() -> int:
         settings = load_settings()
-        settings.home.mkdir(parents=True, exist_ok=True)
-        created = not settings.config_path.exists()
-        if created:
-            settings.config_path.write_text(_CONFIG_TEMPLATE, encoding="utf-8")
+        ensure_home(settings.home)
+        created = _create_config(settings.config_path)
         if org is not None:
             name = org.strip()
             if not name:

@@ -103,7 +103,7 @@ class LocalNode:
 
     def init(self) -> dict[str, Any]:
         """``entente init --org``: the home, the store, the org identity and the key."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         result: dict[str, Any] = self.cli_json("init", "--org", self.org)
         return result
 

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from entente.bootstrap import federation, scheduled_hunt
+from entente.bootstrap import Node, federation, scheduled_hunt
 from entente.cli.context import node
 from entente.cli.output import err_console, run_command
-from entente.config import HUNT_HITS_FILE
+from entente.config import DEFAULT_PUBLIC_URL, HUNT_HITS_FILE
 from entente.errors import ConfigurationError
 from entente.services.periodic import Periodic
 
-__all__ = ["load_cursor_secret", "serve"]
+__all__ = ["load_cursor_secret", "serve", "with_served_url"]
 
 CURSOR_KEY_FILE = "cursor.key"
+_WILDCARDS = frozenset({"", "0.0.0.0", "::"})
 
 
 def load_cursor_secret(home: Path) -> bytes:
@@ -40,6 +42,28 @@ def load_cursor_secret(home: Path) -> bytes:
     return secret
 
 
+def with_served_url(opened: Node, host: str, port: int) -> Node:
+    """``opened`` with the public URL its server names in discovery and redirects.
+
+    The server never takes it from the Host header (issue 11 §5). A node whose public_url is
+    left at its default (``http://127.0.0.1:8080``) but served on another address names the
+    address it is served on instead, so that ``serve --port 9090`` names port 9090; a
+    wildcard address (0.0.0.0, ::) names no host anyone can reach, so the default stays and
+    a warning says to set ``ENTENTE_PUBLIC_URL``.
+    """
+    settings = opened.settings
+    if settings.public_url != DEFAULT_PUBLIC_URL:
+        return opened
+    if host in _WILDCARDS:
+        err_console.print(
+            f"public_url is not set: discovery and redirects name {DEFAULT_PUBLIC_URL}; set "
+            "ENTENTE_PUBLIC_URL (or public_url in entente.toml) to the URL partners reach"
+        )
+        return opened
+    address = f"[{host}]" if ":" in host else host
+    return replace(opened, settings=replace(settings, public_url=f"http://{address}:{port}"))
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8080,
@@ -47,12 +71,13 @@ def serve(
     """Serve TAXII 2.1 at /taxii2/ and the REST API at /api/v1/ until interrupted."""
 
     def body() -> int:
-        with node() as opened:
+        with node() as stored:
             # Imported here: the web stack costs most of a second that other commands need not pay.
             import uvicorn
 
             from entente.server import create_app
 
+            opened = with_served_url(stored, host, port)
             app = create_app(opened, secret=load_cursor_secret(opened.settings.home))
             err_console.print(f"serving TAXII 2.1 on http://{host}:{port}/taxii2/")
             interval = opened.settings.sync_interval

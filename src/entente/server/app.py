@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from entente.bootstrap import Node, exports
 from entente.bootstrap import federation as federation_service
@@ -11,9 +15,10 @@ from entente.server.bodies import BodyGate
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
 from entente.server.problems import install_error_handlers
+from entente.server.public_url import PublicUrlRedirects
 from entente.server.rest_routes import rest_router
 from entente.server.taxii_routes import taxii_router
-from entente.services import TaxiiService
+from entente.services import TaxiiService, TokenUseRecorder
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES
 
@@ -21,7 +26,11 @@ __all__ = ["create_app"]
 
 
 def create_app(node: Node, *, secret: bytes) -> FastAPI:
-    """The app serving ``node``; ``secret`` signs the TAXII ``next`` cursors."""
+    """The app serving ``node``; ``secret`` signs the TAXII ``next`` cursors.
+
+    Requests never write the tokens' last use: they note it, and a recorder that lives as
+    long as the app is served (its lifespan) writes it every few seconds and once at the end.
+    """
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError(f"the cursor secret needs at least {MIN_SECRET_BYTES} bytes")
     federation = federation_service(node)
@@ -37,14 +46,27 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         signer=NodeSigner(federation.org_id, node.key),
         partner_keys=federation.partner_keys,
     )
+    uses = TokenUseRecorder(node.tokens)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        uses.start()
+        try:
+            yield
+        finally:
+            # stop() waits for a write in progress and then writes the last uses.
+            await run_in_threadpool(uses.stop)
+
     app = FastAPI(
         title="Entente",
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     install_error_handlers(app)
-    resolve = principal_resolver(node)
+    app.add_middleware(PublicUrlRedirects, public_url=node.settings.public_url)
+    resolve = principal_resolver(node, uses)
     # One gate for every route that takes a body: parallel POSTs share its slots.
     gate = BodyGate()
     app.state.body_gate = gate

@@ -10,7 +10,7 @@ from fastapi import Request
 
 from entente.bootstrap import Node
 from entente.errors import AuthenticationFailed
-from entente.services import authenticate, principal_of
+from entente.services import TokenUseRecorder, authenticate, principal_of
 from entente.sharing import Principal
 
 __all__ = ["credential_of", "principal_resolver"]
@@ -35,11 +35,14 @@ def credential_of(authorization: str | None) -> str:
     raise AuthenticationFailed("unsupported credentials")
 
 
-def principal_resolver(node: Node) -> Callable[[Request], Principal]:
-    """A dependency that authenticates a request from its headers, before any body is read."""
+def principal_resolver(node: Node, uses: TokenUseRecorder) -> Callable[[Request], Principal]:
+    """A dependency that authenticates a request from its headers, before any body is read.
+
+    It only reads: the token's use is noted in ``uses``, which writes it later.
+    """
 
     def resolve(request: Request) -> Principal:
         secret = credential_of(request.headers.get("authorization"))
-        return principal_of(authenticate(node.tokens, node.clock, secret))
+        return principal_of(authenticate(node.tokens, node.clock, secret, uses))
 
     return resolve

@@ -104,9 +104,11 @@ def taxii_router(
         return filters.to_query(LIMIT_DEFAULT, LIMIT_MAX, cursor), digest
 
     @router.get("/taxii2/")
-    def discovery(request: Request) -> Response:
+    def discovery() -> Response:
         """§4.1 server discovery."""
-        root = str(request.base_url).rstrip("/") + API_ROOT_PATH
+        # The configured public URL, never the request's Host header: a client could name any
+        # host there, and the API roots it got back would send others to it (issue 11 §5).
+        root = node.settings.public_url + API_ROOT_PATH
         return taxii_response(
             {
                 "title": "Entente TAXII 2.1 server",

@@ -13,6 +13,7 @@ from entente.services.taxii import (
     principal_of,
     version_facts,
 )
+from entente.services.token_uses import FLUSH_INTERVAL_S, TokenUseRecorder
 from entente.services.tokens import (
     ROLES,
     authenticate,
@@ -25,6 +26,7 @@ from entente.services.tokens import (
 
 __all__ = [
     "DEFAULT_COLLECTIONS",
+    "FLUSH_INTERVAL_S",
     "ROLES",
     "STATUS_RETENTION_US",
     "CollectionDef",
@@ -32,6 +34,7 @@ __all__ = [
     "IngestSummary",
     "Rejection",
     "TaxiiService",
+    "TokenUseRecorder",
     "authenticate",
     "collection_uuid",
     "create_token",

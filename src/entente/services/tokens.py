@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from entente.clock import Clock
 from entente.errors import AuthenticationFailed, InvalidInput
+from entente.services.token_uses import TokenUseRecorder
 from entente.stix import deterministic_id
 from entente.store import ApiToken, TokenStatus, TokenStore
 
@@ -90,11 +91,15 @@ def create_token(
     return token, secret
 
 
-def authenticate(tokens: TokenStore, clock: Clock, presented: str) -> ApiToken:
-    """The active token whose secret is ``presented``; records its use.
+def authenticate(
+    tokens: TokenStore, clock: Clock, presented: str, uses: TokenUseRecorder | None = None
+) -> ApiToken:
+    """The active token whose secret is ``presented``; its use is noted in ``uses``.
 
-    Raises ``AuthenticationFailed`` for a malformed, unknown, wrong, revoked or expired
-    secret. Revoked and expired are only told apart once the secret itself matched.
+    Only reads: the use is written later by ``uses``' flush, never on the request path (a
+    write would wait for any writer's lock, issue 11 §5). Raises ``AuthenticationFailed``
+    for a malformed, unknown, wrong, revoked or expired secret. Revoked and expired are
+    only told apart once the secret itself matched.
     """
     match = _SECRET_RE.fullmatch(presented)
     if match is None:
@@ -105,10 +110,12 @@ def authenticate(tokens: TokenStore, clock: Clock, presented: str) -> ApiToken:
     # Constant-time comparison: a plain == leaks how many leading characters match.
     if not hmac.compare_digest(presented_hash, stored_hash) or token is None:
         raise AuthenticationFailed("invalid API token")
-    status = token.status_at(clock.now_us())
+    now = clock.now_us()
+    status = token.status_at(now)
     if status is not TokenStatus.ACTIVE:
         raise AuthenticationFailed(f"API token {token.token_id} is {status.value}")
-    tokens.touch(token.token_id)
+    if uses is not None:
+        uses.note(token.token_id, now)
     return token
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -102,6 +103,42 @@ def _utf8_bytes_postgresql(element: _Utf8Bytes, compiler: SQLCompiler, **kw: Any
     # PostgreSQL: convert_to encodes the text as UTF-8 bytea (a ::bytea cast would read
     # backslashes in the JSON as escapes).
     return f"convert_to({compiler.process(element.clauses, **kw)}, 'UTF8')"
+
+
+class _Unindexed(FunctionElement[Any]):
+    """A column SQLite must not look up through an index: a unary ``+`` before it.
+
+    SQLite's planner, without statistics, answers ``id IN (...) AND is_last ORDER BY
+    date_added_us LIMIT n`` by walking the (is_last, date_added_us) index in order (or the
+    type index, or the date_added_us range), which avoids a sort but reads every such
+    version until it has found the ids: one object's GET cost as much as a scan of the
+    store. A unary ``+`` disqualifies a term from index use
+    (https://sqlite.org/optoverview.html, "Disqualifying WHERE clause terms using unary-+"),
+    so that a lookup by id uses the (id, version) index. PostgreSQL plans with statistics
+    (``_maybe_analyze``) and gets the column as it is.
+    """
+
+    name = "unindexed"
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(_Unindexed, "sqlite")
+def _unindexed_sqlite(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(_Unindexed)
+def _unindexed_default(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+def _filter_column(column: ColumnElement[Any], by_id: bool) -> ColumnElement[Any]:
+    """``column`` for a WHERE term; unindexed (``_Unindexed``) when the query selects ids."""
+    return _Unindexed(column) if by_id else column
 
 
 # Columns read back into a StoredVersion, in this order.
@@ -300,22 +337,23 @@ _LAST_VARIANT = _policy_variant("is_last")
 
 
 def _version_condition(
-    versions: Sequence[str], policy_variants: bool = False
+    versions: Sequence[str], policy_variants: bool = False, *, by_id: bool = False
 ) -> ColumnElement[bool] | None:
     """The SQL form of ``ObjectQuery.versions`` (OR-ed), or None when it selects all.
 
-    An empty selection means the TAXII 2.1 §3.4.3 default, ``last``.
+    An empty selection means the TAXII 2.1 §3.4.3 default, ``last``. ``by_id``: the query
+    also selects ids, whose index must be the one used (see ``_Unindexed``).
     """
     wanted = set(versions) if versions else {VersionFilter.LAST.value}
     if VersionFilter.ALL.value in wanted:
         return None
     terms: list[ColumnElement[bool]] = []
     if VersionFilter.FIRST.value in wanted:
-        terms.append(_V.is_first == true())
+        terms.append(_filter_column(_V.is_first, by_id) == true())
         if policy_variants:
             terms.append(_FIRST_VARIANT)
     if VersionFilter.LAST.value in wanted:
-        terms.append(_V.is_last == true())
+        terms.append(_filter_column(_V.is_last, by_id) == true())
         if policy_variants:
             terms.append(_LAST_VARIANT)
     exact = sorted(wanted - {VersionFilter.FIRST.value, VersionFilter.LAST.value})
@@ -667,7 +705,7 @@ class SqlStore:
         Raises ObjectNotFound when nothing matches (no such object, or no such version).
         """
         conditions = [_V.id == object_id]
-        condition = _version_condition(versions)
+        condition = _version_condition(versions, by_id=True)
         if condition is not None:
             conditions.append(condition)
         with storage_errors("reading versions"), self._engine.connect() as conn:
@@ -682,20 +720,23 @@ class SqlStore:
         if query.limit < 1:
             raise ValueError(f"query limit must be at least 1, not {query.limit}")
         conditions: list[ColumnElement[bool]] = []
+        # A lookup by id goes through the (id, version) index whatever else it filters on.
+        by_id = bool(query.ids)
         if query.types:
-            conditions.append(_V.type.in_(sorted(set(query.types))))
+            conditions.append(_filter_column(_V.type, by_id).in_(sorted(set(query.types))))
         if query.ids:
             conditions.append(_V.id.in_(sorted(set(query.ids))))
         if query.spec_versions:
             conditions.append(_V.spec_version.in_(sorted(set(query.spec_versions))))
-        version_condition = _version_condition(query.versions, query.policy_variants)
+        version_condition = _version_condition(query.versions, query.policy_variants, by_id=by_id)
         if version_condition is not None:
             conditions.append(version_condition)
+        added = _filter_column(_V.date_added_us, by_id)
         if query.added_after_us is not None:
             # TAXII 2.1 §3.4.2 added_after: strictly later than the given instant.
-            conditions.append(_V.date_added_us > query.added_after_us)
+            conditions.append(added > query.added_after_us)
         if query.after_cursor is not None:
-            conditions.append(_V.date_added_us > query.after_cursor)
+            conditions.append(added > query.after_cursor)
         keys = (
             select(_V.date_added_us)
             .where(and_(true(), *conditions))
@@ -809,15 +850,35 @@ def _replace_cursor(query: ObjectQuery, cursor: int | None) -> ObjectQuery:
     )
 
 
+def _create_private(path: Path) -> None:
+    """Create an empty database file with mode 0600 unless one is there (issue 11 §5).
+
+    The database holds token hashes and the tokens partners issued to this node, and SQLite
+    would create it with the umask's mode (0644: readable by every local user). It opens an
+    empty file as an empty database and gives its -wal and -shm files the database file's
+    mode, so creating the file first, private, keeps all three private. An existing file
+    keeps the mode its owner gave it.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create the database {path}: {exc}") from exc
+    os.close(fd)
+
+
 def _sqlite_engine(url: str) -> Engine:
     """A SQLite engine with WAL, full fsync, foreign keys and real transactions."""
     parsed = make_url(url)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser()
         try:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigurationError(f"cannot create the directory of {database}: {exc}") from exc
+        _create_private(path)
     engine = create_engine(parsed)
 
     @event.listens_for(engine, "connect")

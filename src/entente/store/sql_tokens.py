@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from entente.clock import Clock
@@ -29,6 +29,17 @@ _COLUMNS = (
     _T.expires_us,
     _T.revoked_us,
     _T.last_used_us,
+)
+
+
+# One statement, executed for many tokens at once (executemany).
+_RECORD_USE = (
+    update(api_tokens)
+    .where(
+        _T.token_id == bindparam("use_id"),
+        or_(_T.last_used_us.is_(None), _T.last_used_us < bindparam("use_us")),
+    )
+    .values(last_used_us=bindparam("use_us"))
 )
 
 
@@ -94,8 +105,14 @@ class SqlTokenStore:
             raise ObjectNotFound(f"no token {token_id}")
         return _token(row)
 
-    def touch(self, token_id: str) -> None:
-        """Record that the token was used now (nothing happens for an unknown id)."""
-        now = self._clock.now_us()
+    def record_uses(self, uses: Mapping[str, int]) -> None:
+        """Record, in one transaction, each token's last use (token id -> microseconds).
+
+        A later use already recorded is kept (two servers on one database may flush in any
+        order); unknown ids are ignored.
+        """
+        if not uses:
+            return
+        rows = [{"use_id": token_id, "use_us": at_us} for token_id, at_us in uses.items()]
         with storage_errors("recording token use"), self._engine.begin() as conn:
-            conn.execute(update(api_tokens).where(_T.token_id == token_id).values(last_used_us=now))
+            conn.execute(_RECORD_USE, rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,6 +68,10 @@ class TokenStore(Protocol):
         """
         ...
 
-    def touch(self, token_id: str) -> None:
-        """Record that the token was used now (nothing happens for an unknown id)."""
+    def record_uses(self, uses: Mapping[str, int]) -> None:
+        """Record, in one transaction, each token's last use (token id -> microseconds).
+
+        A later use already recorded is kept; unknown ids are ignored. Authentication never
+        calls this on the request path (``entente.services.token_uses`` batches the uses).
+        """
         ...

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from entente.cli.serve import load_cursor_secret
-from entente.config import load_settings
+from entente.bootstrap import open_node
+from entente.cli.serve import load_cursor_secret, with_served_url
+from entente.config import DEFAULT_PUBLIC_URL, load_settings
 from entente.errors import ConfigurationError
 from entente.services import collection_uuid, node_org_id, org_identity_id
 
@@ -60,3 +61,26 @@ def test_an_unknown_role_in_a_collection_is_a_configuration_error(tmp_path: Path
     (tmp_path / "entente.toml").write_text('[[collections]]\ntitle = "X"\ncan_read = ["god"]\n')
     with pytest.raises(ConfigurationError):
         load_settings({"ENTENTE_HOME": str(tmp_path)})
+
+
+@pytest.mark.parametrize(
+    ("configured", "host", "port", "named"),
+    [
+        # public_url left at its default: the address served on, so that --port is honoured.
+        ("", "127.0.0.1", 9090, "http://127.0.0.1:9090"),
+        ("", "::1", 9090, "http://[::1]:9090"),
+        ("", "127.0.0.1", 8080, DEFAULT_PUBLIC_URL),
+        # A wildcard address names no reachable host: the default stays (and a warning says so).
+        ("", "0.0.0.0", 9090, DEFAULT_PUBLIC_URL),
+        # A configured public_url always wins: the node may sit behind a proxy.
+        ("https://cti.example.org", "127.0.0.1", 9090, "https://cti.example.org"),
+    ],
+)
+def test_the_server_names_the_configured_public_url_else_its_own_address(
+    tmp_path: Path, configured: str, host: str, port: int, named: str
+) -> None:
+    env = {"ENTENTE_HOME": str(tmp_path), "ENTENTE_PUBLIC_URL": configured}
+    with open_node(load_settings(env)) as opened:
+        served = with_served_url(opened, host, port)
+        assert served.settings.public_url == named
+        assert served.store is opened.store

@@ -6,13 +6,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
+from tests.unit.server.conftest import SECRET, serving
 from typer.testing import CliRunner
 
 from entente.bootstrap import open_node
 from entente.cli.main import app
 from entente.config import load_settings
+from entente.server import create_app
 from entente.services import authenticate
 from entente.stix import deterministic_id
 
@@ -126,3 +129,21 @@ def test_token_appears_in_help(run: Any) -> None:
     result = run("--help")
     assert result.exit_code == 0
     assert "token" in result.stdout
+
+
+def test_list_shows_the_last_use_once_the_server_has_written_it(
+    run: Any, env: dict[str, str]
+) -> None:
+    made = run("token", "create", "--org", "ACME", "--role", "reader", "--json")
+    created = orjson.loads(made.stdout)
+    [listed] = orjson.loads(run("token", "list", "--json").stdout)["tokens"]
+    assert listed["last_used"] is None
+    with open_node(load_settings(env)) as node, serving(create_app(node, secret=SECRET)) as base:
+        response = httpx.get(
+            f"{base}/api/v1/objects", headers={"Authorization": f"Bearer {created['secret']}"}
+        )
+        assert response.status_code == 200
+    # The server wrote the use when it stopped (and every few seconds while it ran).
+    [listed] = orjson.loads(run("token", "list", "--json").stdout)["tokens"]
+    assert listed["token_id"] == created["token_id"]
+    assert listed["last_used"] is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -126,11 +127,29 @@ def backend_harness(
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 at a free port; yield its base URL, then stop it."""
+def listening() -> Iterator[tuple[socket.socket, str]]:
+    """A socket listening on 127.0.0.1 at a free port, and its base URL.
+
+    For a node that must know its address before its app is built: discovery and redirects
+    name the node's ``public_url``, never the Host header.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+@contextmanager
+def serving(app: FastAPI, sock: socket.socket | None = None) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 at a free port (or on ``sock``, from
+    ``listening``); yield its base URL, then stop it."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    sockets = {"sockets": [sock]} if sock is not None else {}
+    thread = threading.Thread(target=server.run, kwargs=sockets, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 10

@@ -14,6 +14,7 @@ from entente.clock import FixedClock
 from entente.errors import AuthenticationFailed, InvalidInput, ObjectNotFound
 from entente.services import (
     ROLES,
+    TokenUseRecorder,
     authenticate,
     create_token,
     list_tokens,
@@ -92,14 +93,19 @@ def test_randomness_can_be_injected(tokens: SqlTokenStore, clock: FixedClock) ->
     assert secret == "ent_tok_ffffffffffff_" + "_" * 42 + "8"
 
 
-def test_authenticate_returns_the_token_and_records_its_use(
+def test_authenticate_returns_the_token_and_notes_its_use_without_writing(
     tokens: SqlTokenStore, clock: FixedClock
 ) -> None:
     token, secret = create_token(tokens, clock, org_name="ACME", role="partner")
     clock.advance(1_000)
-    found = authenticate(tokens, clock, secret)
+    uses = TokenUseRecorder(tokens)
+    found = authenticate(tokens, clock, secret, uses)
     assert found.token_id == token.token_id
     assert found.role == "partner"
+    assert uses.pending() == {token.token_id: clock.now_us()}
+    stored = tokens.get_by_id(token.token_id)
+    assert stored is not None and stored.last_used_us is None  # nothing written yet
+    assert uses.flush() == 1
     stored = tokens.get_by_id(token.token_id)
     assert stored is not None and stored.last_used_us == clock.now_us()
 
@@ -170,8 +176,13 @@ def test_a_malformed_secret_fails(
 
 def test_a_failed_authentication_records_no_use(tokens: SqlTokenStore, clock: FixedClock) -> None:
     token, secret = create_token(tokens, clock, org_name="ACME", role="reader")
+    uses = TokenUseRecorder(tokens)
     with pytest.raises(AuthenticationFailed):
-        authenticate(tokens, clock, secret[:-1] + ("A" if secret[-1] != "A" else "B"))
+        authenticate(tokens, clock, secret[:-1] + ("A" if secret[-1] != "A" else "B"), uses)
+    revoke_token(tokens, token.token_id)
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        authenticate(tokens, clock, secret, uses)
+    assert uses.pending() == {}
     stored = tokens.get_by_id(token.token_id)
     assert stored is not None and stored.last_used_us is None
 

@@ -118,15 +118,18 @@ def test_revoking_an_unknown_token_is_not_found(tokens: SqlTokenStore) -> None:
         tokens.revoke("tok_000000000009")
 
 
-def test_touch_records_the_last_use(tokens: SqlTokenStore, clock: FixedClock) -> None:
+def test_record_uses_keeps_each_tokens_latest_use(tokens: SqlTokenStore) -> None:
     tokens.add(token(1))
-    tokens.touch("tok_000000000001")
-    clock.advance(1_000_000)
-    tokens.touch("tok_000000000001")
-    tokens.touch("tok_000000000009")  # unknown: nothing happens
-    found = tokens.get_by_id("tok_000000000001")
-    assert found is not None and found.last_used_us == clock.now_us()
-    assert len(tokens.list()) == 1
+    tokens.add(token(2))
+    tokens.record_uses({"tok_000000000001": 5_000, "tok_000000000002": 7_000})
+    # An older instant (a flush from another server, late) never moves a use back; unknown
+    # ids are ignored; one call writes several tokens.
+    tokens.record_uses(
+        {"tok_000000000001": 9_000, "tok_000000000002": 6_000, "tok_000000000009": 1}
+    )
+    tokens.record_uses({})
+    assert [t.last_used_us for t in tokens.list()] == [9_000, 7_000]
+    assert len(tokens.list()) == 2
 
 
 def test_tokens_survive_reopening(location: tuple[str, str | None], clock: FixedClock) -> None:
