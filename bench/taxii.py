@@ -67,12 +67,18 @@ READ_PAGE = 100
 _INGEST_S = 3600.0
 
 
-def envelopes(count: int, seed: int) -> list[bytes]:
-    """``count`` fresh indicators as serialized TAXII envelopes of up to ``PAGE`` objects."""
+def envelopes(count: int, seed: int, creator: str | None = None) -> list[bytes]:
+    """``count`` fresh indicators as serialized TAXII envelopes of up to ``PAGE`` objects.
+
+    ``creator``: the ``created_by_ref`` they carry (a node stores what a principal posts only
+    as created by the principal's own org).
+    """
     rng = random.Random(seed)
     bodies = []
     for start in range(0, count, PAGE):
         objects = [make_indicator(rng, i) for i in range(start, min(start + PAGE, count))]
+        if creator is not None:
+            objects = [{**obj, "created_by_ref": creator} for obj in objects]
         bodies.append(orjson.dumps({"objects": objects}))
     return bodies
 
@@ -536,6 +542,7 @@ def bench_entente(
     """Preload a node, serve it, and measure paging, the filtered page, POST, peak RSS and
     reads during a large ingest."""
     from entente.services.taxii import collection_uuid
+    from entente.services.tokens import org_identity_id
 
     home = work / "entente-home"
     home.mkdir()
@@ -562,7 +569,8 @@ def bench_entente(
                 http, url, loaded["added_after"], filtered, deadline
             )
             log(f"entente filtered page: p50 {page['p50_ms']} ms, p99 {page['p99_ms']} ms")
-            bodies = envelopes(post, seed=2)
+            # Created by the token's own org ("Bench org"), as the node requires of a poster.
+            bodies = envelopes(post, seed=2, creator=org_identity_id("Bench org"))
             result, _ = measure_post(http, url, bodies, deadline)
             figures["post"] = result
             log(f"entente POST: {result['succeeded']:,} objects, {result['objects_per_s']:,}/s")
