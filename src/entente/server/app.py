@@ -14,7 +14,8 @@ from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
-from entente.server.problems import install_error_handlers
+from entente.server.openapi import install_openapi
+from entente.server.problems import install_error_handlers, register_route_methods
 from entente.server.public_url import PublicUrlRedirects
 from entente.server.rest_routes import rest_router
 from entente.server.taxii_routes import taxii_router
@@ -65,15 +66,20 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # Every route needs a token: none is public.
+    install_openapi(app, public=lambda _path: False)
     app.add_middleware(PublicUrlRedirects, public_url=node.settings.public_url)
     resolve = principal_resolver(node, uses)
     # One gate for every route that takes a body: parallel POSTs share its slots.
     gate = BodyGate()
     app.state.body_gate = gate
-    app.include_router(taxii_router(node, service, secret, resolve, gate))
-    app.include_router(
-        rest_router(service, secret, resolve, node.settings.max_content_length, gate)
-    )
-    app.include_router(federation_router(lambda: federation, resolve))
-    app.include_router(feed_router(exports(node), resolve))
+    routers = [
+        taxii_router(node, service, secret, resolve, gate),
+        rest_router(service, secret, resolve, node.settings.max_content_length, gate),
+        federation_router(lambda: federation, resolve),
+        feed_router(exports(node), resolve),
+    ]
+    for router in routers:
+        app.include_router(router)
+    register_route_methods(app, routers)
     return app

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from entente.errors import PermissionDenied
+from entente.server.openapi import responses
 from entente.services.federation import FederationService, partner_status, report_json
 from entente.sharing import Principal, Role
 
@@ -33,17 +34,17 @@ def federation_router(
             raise PermissionDenied("only admins and analysts of this node see federation status")
         return federation()
 
-    @router.get("/partners")
+    @router.get("/partners", responses=responses(403))
     def partners(principal: Caller) -> dict[str, Any]:
         """Every partner with its sync status, last sync and objects received."""
         return {"partners": [partner_status(p) for p in operator(principal).partners()]}
 
-    @router.get("/agreements")
+    @router.get("/agreements", responses=responses(403))
     def agreements(principal: Caller) -> dict[str, Any]:
         """Every agreement this node holds, as stored."""
         return {"agreements": [a.to_json() for a in operator(principal).agreements()]}
 
-    @router.get("/sync/reports")
+    @router.get("/sync/reports", responses=responses(400, 403))
     def sync_reports(
         principal: Caller,
         partner: Annotated[str | None, Query()] = None,

@@ -20,12 +20,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from entente.errors import ObjectNotFound
+from entente.server.openapi import responses
 from entente.services.export import ExportService, Feed
 from entente.sharing import Principal
 
 __all__ = ["LEFT_OUT_HEADER", "feed_router"]
 
 LEFT_OUT_HEADER = "X-Entente-Left-Out"
+# The feed body's media type is the format's own (text/plain, text/csv, ...).
+_FEED_RESPONSES = {
+    200: {"description": "The export, in the format's media type.", "content": {"*/*": {}}},
+    **responses(304, 400, 404),
+}
 
 
 def feed_router(
@@ -35,7 +41,7 @@ def feed_router(
     router = APIRouter(prefix="/feeds")
     Caller = Annotated[Principal, Depends(principal_of_request)]  # noqa: N806 - a type alias
 
-    @router.get("/{fmt}", response_class=Response)
+    @router.get("/{fmt}", response_class=Response, responses=_FEED_RESPONSES)
     def feed(
         fmt: str,
         principal: Caller,
@@ -49,7 +55,7 @@ def feed_router(
             exports.feed(fmt, principal, min_score=min_score, if_none_match=if_none_match)
         )
 
-    @router.get("/{fmt}/{name}", response_class=Response)
+    @router.get("/{fmt}/{name}", response_class=Response, responses=_FEED_RESPONSES)
     def companion(
         fmt: str,
         name: str,

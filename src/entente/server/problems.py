@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 
 import orjson
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from entente.errors import (
@@ -20,7 +22,13 @@ from entente.errors import (
 )
 from entente.taxii import TAXII_MEDIA_TYPE, InvalidParameter, error_body, invalid_parameter_body
 
-__all__ = ["WWW_AUTHENTICATE", "HttpProblem", "install_error_handlers", "problem_response"]
+__all__ = [
+    "WWW_AUTHENTICATE",
+    "HttpProblem",
+    "install_error_handlers",
+    "problem_response",
+    "register_route_methods",
+]
 
 WWW_AUTHENTICATE = 'Bearer realm="entente", Basic realm="entente"'
 _log = logging.getLogger(__name__)
@@ -55,12 +63,41 @@ def problem_response(
     )
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path.
+
+    ``app.state.route_methods`` holds each route's path pattern and methods
+    (``register_route_methods``).
+    """
+    allowed: set[str] = set()
+    path = request.url.path
+    for pattern, methods in getattr(request.app.state, "route_methods", ()):
+        if pattern.fullmatch(path):
+            allowed.update(methods)
+    return sorted(allowed)
+
+
+def register_route_methods(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+    """Remember the methods of every route of ``routers`` by path, for ``Allow`` on 405."""
+    found: list[tuple[re.Pattern[str], frozenset[str]]] = []
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                found.append((route.path_regex, frozenset(route.methods or ())))
+    app.state.route_methods = tuple(found)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map HTTP exceptions, validation errors and the Entente error tree to TAXII errors."""
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)  # registered for HTTPException only
-        return problem_response(request, exc.status_code, str(exc.detail), exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            # RFC 9110 §15.5.6: Allow lists every method the resource supports; Starlette
+            # names only those of the first route whose path matched.
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        return problem_response(request, exc.status_code, str(exc.detail), headers)
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HttpProblem)

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from entente.errors import InvalidInput, MalformedDocument
 from entente.server.bodies import BodyGate
+from entente.server.openapi import responses
 from entente.server.problems import HttpProblem
 from entente.services import TaxiiService
 from entente.sharing import Principal
@@ -29,6 +31,9 @@ from entente.taxii import (
 __all__ = ["rest_router"]
 
 _SCOPE = "rest/objects"
+# STIX 2.1 §3.1 type names (3-250 of a-z, 0-9, '-'), and the shape of a next cursor.
+_TYPE_NAME = r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$"
+_CURSOR = r"^[A-Za-z0-9_-]{52}$"
 
 
 # What POST /api/v1/objects reads: JSON, STIX (a bundle or an object) or a TAXII envelope.
@@ -39,18 +44,41 @@ _POST_MEDIA_TYPES = (
 )
 
 
+# What the OpenAPI says POST /api/v1/objects reads (the route reads the raw body itself, so
+# that it is authorised first and decoded under the body gate).
+_STIX_DOCUMENT = {
+    "oneOf": [
+        {
+            "type": "object",
+            "description": (
+                "A STIX 2.1 bundle or a TAXII envelope (with an 'objects' list), or one object. "
+                "Each object is validated on its own: one that is not a valid STIX 2.1 object "
+                "is a 'failed' result, not an error of the request."
+            ),
+            "properties": {"objects": {"type": "array"}},
+        },
+        {"type": "array", "description": "Objects, each validated on its own."},
+    ]
+}
+_POST_BODY = {
+    "required": True,
+    "content": {media: {"schema": _STIX_DOCUMENT} for media in _POST_MEDIA_TYPES},
+}
+
+
 def _posted_objects(document: Any) -> list[Any]:
-    """The objects of a posted document: a bundle, an envelope, an array or one object."""
+    """The objects of a posted document: a bundle or envelope (an object with an ``objects``
+    list), an array of objects, or one object. Each item is then judged on its own."""
     if isinstance(document, list):
         return document
     if isinstance(document, dict):
-        objects = document.get("objects")
-        kind = document.get("type")
-        # STIX 2.1 §8 bundle, or a TAXII 2.1 §3.7 envelope (no "type"): an "objects" list.
-        if (kind == "bundle" or kind is None) and isinstance(objects, list):
-            return objects
-        if isinstance(kind, str) and kind != "bundle":
-            return [document]
+        if "objects" in document or document.get("type") == "bundle":
+            # STIX 2.1 §8 bundle (its objects are optional), TAXII 2.1 §3.7 envelope.
+            objects = document.get("objects", [])
+            if isinstance(objects, list):
+                return objects
+            raise InvalidInput("'objects' must be a list of STIX objects")
+        return [document]
     raise InvalidInput(
         "the body must be a STIX bundle, a TAXII envelope, an array of objects or one object"
     )
@@ -68,12 +96,21 @@ def rest_router(
     router = APIRouter(prefix="/api/v1")
     Caller = Annotated[Principal, Depends(principal_of_request)]  # noqa: N806 - a type alias
 
-    @router.get("/objects")
+    @router.get("/objects", responses=responses(400))
     def search(
         principal: Caller,
-        type: Annotated[list[str] | None, Query()] = None,
+        type: Annotated[
+            list[Annotated[str, StringConstraints(pattern=_TYPE_NAME)]] | None,
+            Query(description="STIX object types."),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        next: Annotated[str | None, Query()] = None,
+        next: Annotated[
+            str | None,
+            Query(
+                pattern=_CURSOR,
+                description="The 'next' of the previous page (valid for the same types only).",
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         """The latest versions the caller may see, optionally of some types, paged."""
         types = tuple(sorted(set(type or ())))
@@ -88,7 +125,11 @@ def rest_router(
             "next": next_token(page, secret, digest),
         }
 
-    @router.post("/objects")
+    @router.post(
+        "/objects",
+        responses=responses(400, 403, 413, 415),
+        openapi_extra={"requestBody": _POST_BODY},
+    )
     async def post_objects(request: Request, principal: Caller) -> dict[str, Any]:
         """Store STIX objects as the caller: one result per object, in order.
 
@@ -134,7 +175,7 @@ def rest_router(
             "objects": results,
         }
 
-    @router.get("/objects/{object_id}")
+    @router.get("/objects/{object_id}", responses=responses(404))
     def detail(object_id: str, principal: Caller) -> dict[str, Any]:
         """Every version of one object the caller may see; 404 when none."""
         query = ObjectQuery(versions=(VersionFilter.ALL.value,), limit=1000)
@@ -151,7 +192,7 @@ def rest_router(
             "by_type": dict(sorted(counts.by_type.items())),
         }
 
-    @router.get("/tokens")
+    @router.get("/tokens", responses=responses(403))
     def tokens(principal: Caller) -> list[dict[str, Any]]:
         """Every API token (admins only); secrets are never stored, so never listed."""
         return [

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from entente.bootstrap import Node
 from entente.errors import InvalidInput, MalformedDocument
 from entente.server.bodies import BodyGate
+from entente.server.openapi import responses
 from entente.server.problems import HttpProblem
 from entente.services import CollectionDef, TaxiiService
 from entente.sharing import Principal
@@ -47,6 +48,19 @@ API_ROOT_PATH = "/taxii2/api/"
 # §3.4 limit: the server's default page size and the most it returns at once.
 LIMIT_DEFAULT = 100
 LIMIT_MAX = 1000
+
+
+def taxii_responses(*codes: int) -> dict[int | str, Any]:
+    """The OpenAPI responses of a TAXII route: successes are TAXII resources, errors TAXII
+    error messages, all of media type application/taxii+json (§1.6.8.1)."""
+    errors = responses(*(code for code in codes if code >= 300), media_type=TAXII_MEDIA_TYPE)
+    for code in codes:
+        if code < 300:
+            errors[code] = {
+                "description": "A TAXII 2.1 resource.",
+                "content": {TAXII_MEDIA_TYPE: {"schema": {"type": "object"}}},
+            }
+    return errors
 
 
 def taxii_response(
@@ -103,7 +117,7 @@ def taxii_router(
         cursor = None if filters.next is None else decode_cursor(filters.next, secret, digest)
         return filters.to_query(LIMIT_DEFAULT, LIMIT_MAX, cursor), digest
 
-    @router.get("/taxii2/")
+    @router.get("/taxii2/", responses=taxii_responses(200, 406))
     def discovery() -> Response:
         """§4.1 server discovery."""
         # The configured public URL, never the request's Host header: a client could name any
@@ -118,7 +132,7 @@ def taxii_router(
             }
         )
 
-    @router.get(API_ROOT_PATH)
+    @router.get(API_ROOT_PATH, responses=taxii_responses(200, 406))
     def api_root() -> Response:
         """§4.2 API root information."""
         return taxii_response(
@@ -129,26 +143,32 @@ def taxii_router(
             }
         )
 
-    @router.get(API_ROOT_PATH + "status/{status_id}/")
+    @router.get(API_ROOT_PATH + "status/{status_id}/", responses=taxii_responses(200, 404, 406))
     def status(status_id: str, principal: Caller) -> Response:
         """§4.3 status of an add-objects request."""
         return taxii_response(status_resource(service.status(status_id, principal)))
 
-    @router.get(API_ROOT_PATH + "collections/")
+    @router.get(API_ROOT_PATH + "collections/", responses=taxii_responses(200, 406))
     def collections(principal: Caller) -> Response:
         """§5.1 the collections the caller may read or write."""
         listed = [collection_resource(c, principal) for c in service.collections_for(principal)]
         # §2 list: an empty list is omitted rather than sent.
         return taxii_response({"collections": listed} if listed else {})
 
-    @router.get(API_ROOT_PATH + "collections/{collection_id}/")
+    @router.get(
+        API_ROOT_PATH + "collections/{collection_id}/",
+        responses=taxii_responses(200, 404, 406),
+    )
     def collection(collection_id: str, principal: Caller) -> Response:
         """§5.2 one collection."""
         return taxii_response(
             collection_resource(service.collection(collection_id, principal), principal)
         )
 
-    @router.get(API_ROOT_PATH + "collections/{collection_id}/manifest/")
+    @router.get(
+        API_ROOT_PATH + "collections/{collection_id}/manifest/",
+        responses=taxii_responses(200, 400, 403, 404, 406),
+    )
     def manifest(collection_id: str, request: Request, principal: Caller) -> Response:
         """§5.3 the manifest of the versions the caller may see."""
         found = service.collection(collection_id, principal)
@@ -157,7 +177,10 @@ def taxii_router(
         page = service.read(found, principal, query)
         return taxii_response(build_manifest(page), headers=date_added_headers(page))
 
-    @router.get(API_ROOT_PATH + "collections/{collection_id}/objects/")
+    @router.get(
+        API_ROOT_PATH + "collections/{collection_id}/objects/",
+        responses=taxii_responses(200, 400, 403, 404, 406),
+    )
     def get_objects(collection_id: str, request: Request, principal: Caller) -> Response:
         """§5.4 the objects the caller may see, paged with a signed ``next`` (§3.7)."""
         found = service.collection(collection_id, principal)
@@ -167,7 +190,11 @@ def taxii_router(
         body = render_envelope(page, next_token=next_token(page, secret, digest))
         return Response(body, media_type=TAXII_MEDIA_TYPE, headers=date_added_headers(page))
 
-    @router.post(API_ROOT_PATH + "collections/{collection_id}/objects/")
+    @router.post(
+        API_ROOT_PATH + "collections/{collection_id}/objects/",
+        status_code=202,
+        responses=taxii_responses(202, 400, 403, 404, 406, 413, 415),
+    )
     async def add_objects(collection_id: str, request: Request, principal: Caller) -> Response:
         """§5.5 add objects; answers 202 with a §4.3.1 status resource."""
         found = await run_in_threadpool(service.collection, collection_id, principal)
@@ -186,7 +213,10 @@ def taxii_router(
             del envelope
         return taxii_response(status_resource(record), status=202)
 
-    @router.get(API_ROOT_PATH + "collections/{collection_id}/objects/{object_id}/")
+    @router.get(
+        API_ROOT_PATH + "collections/{collection_id}/objects/{object_id}/",
+        responses=taxii_responses(200, 400, 403, 404, 406),
+    )
     def get_object(
         collection_id: str, object_id: str, request: Request, principal: Caller
     ) -> Response:
@@ -199,7 +229,10 @@ def taxii_router(
         body = render_envelope(page, next_token=next_token(page, secret, digest))
         return Response(body, media_type=TAXII_MEDIA_TYPE, headers=date_added_headers(page))
 
-    @router.delete(API_ROOT_PATH + "collections/{collection_id}/objects/{object_id}/")
+    @router.delete(
+        API_ROOT_PATH + "collections/{collection_id}/objects/{object_id}/",
+        responses=taxii_responses(200, 400, 403, 404, 406),
+    )
     def delete_object(
         collection_id: str, object_id: str, request: Request, principal: Caller
     ) -> Response:
@@ -215,7 +248,10 @@ def taxii_router(
         )
         return Response(status_code=200, media_type=TAXII_MEDIA_TYPE)
 
-    @router.get(API_ROOT_PATH + "collections/{collection_id}/objects/{object_id}/versions/")
+    @router.get(
+        API_ROOT_PATH + "collections/{collection_id}/objects/{object_id}/versions/",
+        responses=taxii_responses(200, 400, 403, 404, 406),
+    )
     def versions(
         collection_id: str, object_id: str, request: Request, principal: Caller
     ) -> Response:

@@ -82,7 +82,29 @@ def test_a_reader_may_not_post_and_its_body_is_not_read(harness: Harness) -> Non
 
 def test_bad_bodies_get_clear_errors(harness: Harness) -> None:
     assert post(harness, b"{not json").status_code == 400
-    assert post(harness, {"name": "no type, no objects"}).status_code == 400
+    assert post(harness, b'"a string"').status_code == 400
+    assert post(harness, {"objects": "not a list"}).status_code == 400
+    # An object that is no STIX object is a failed result, like any bad object of a bundle.
+    alone = post(harness, {"name": "no type"}).json()
+    assert (alone["total_count"], alone["failure_count"]) == (1, 1)
+    assert "type" in alone["objects"][0]["message"]
+    # STIX 2.1 §8: a bundle's objects are optional.
+    empty = post(harness, {"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001"})
+    assert empty.json()["total_count"] == 0
     assert post(harness, [indicator(1)], **{"Content-Type": "text/plain"}).status_code == 415
     too_big = b"[" + b" " * 70_000 + b"]"  # the harness allows 64 KiB
     assert post(harness, too_big).status_code == 413
+
+
+def test_a_method_a_path_does_not_take_lists_every_method_it_does(harness: Harness) -> None:
+    response = harness.client.put("/api/v1/objects", headers=harness.headers["admin"])
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+    assert response.json()["http_status"] == "405"
+
+
+def test_a_search_by_a_type_that_is_no_stix_type_name_is_a_bad_request(harness: Harness) -> None:
+    response = harness.client.get(
+        "/api/v1/objects", params={"type": "Not_A_Type"}, headers=harness.headers["admin"]
+    )
+    assert response.status_code == 400
