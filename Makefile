@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: setup demo federation-demo test lint typecheck importlint unit bench clean
+.PHONY: setup demo federation-demo test lint typecheck importlint unit bench fuzz schemathesis clean
 
 $(UV):
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -43,6 +43,19 @@ test: lint typecheck importlint unit
 
 bench: setup
 	$(VENV)/bin/python bench/ingest.py --quick
+
+# Atheris over the STIX parser and the ingest readers for FUZZ_SECONDS (crashes: fuzz-out/).
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	rm -rf fuzz-out && mkdir -p fuzz-out/corpus
+	$(VENV)/bin/python tests/fuzz/seeds.py fuzz-out/seeds
+	$(VENV)/bin/python tests/fuzz/fuzz_readers.py -max_total_time=$(FUZZ_SECONDS) \
+		-rss_limit_mb=2048 -timeout=30 -max_len=131072 -artifact_prefix=fuzz-out/ \
+		-print_final_stats=1 fuzz-out/corpus fuzz-out/seeds
+
+# The schemathesis CLI over a served node's REST API, every check, as an admin and a reader.
+schemathesis: setup
+	$(VENV)/bin/python tests/fuzz/schemathesis_run.py --max-examples 200
 
 clean:
 	rm -rf .tools $(VENV) .mypy_cache .pytest_cache .ruff_cache
