@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -99,7 +100,7 @@ def test_the_rest_api_answers_only_documented_statuses(
         database=None,
     )
     @given(case=api.schema.as_strategy(mode))
-    def check(case: schemathesis.Case) -> None:
+    def check(case: schemathesis.Case[Any]) -> None:
         # The same generated request as each role, and with a credential that is no token.
         for token in [*api.tokens.values(), "not-a-token"]:
             case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from entente.errors import InvalidAgreement, InvalidInput, InvalidObject
+from entente.sharing.granular import UNSTRIPPABLE
 from entente.stix.identifiers import is_valid_id, is_valid_type_name
 from entente.stix.markings import Tlp
 from entente.stix.timestamps import format_timestamp_us, parse_timestamp, timestamp_us_from_key
@@ -65,21 +66,11 @@ class ThirdPartySharing(enum.StrEnum):
     SHARE = "share"
 
 
-# Properties no agreement may redact. Without the first five no SDO/SRO is valid (STIX 2.1 §3.2
-# "Required common properties"). Dropping the marking properties would make the copy read as
-# the recipient's default marking: markings are never widened by anyone but the creator
-# (architecture §2).
-_NEVER_REDACTED: Final = frozenset(
-    {
-        "id",
-        "type",
-        "spec_version",
-        "created",
-        "modified",
-        "object_marking_refs",
-        "granular_markings",
-    }
-)
+# Properties no agreement may redact: those no copy of an object may lack (the common
+# required properties of STIX 2.1 §3.2; the marking properties, whose removal would make the
+# copy read as the recipient's default marking: markings are never widened by anyone but the
+# creator, architecture §2). The same set granular markings cannot strip.
+_NEVER_REDACTED: Final = UNSTRIPPABLE
 
 _TOP_LEVEL: Final = (
     "id",

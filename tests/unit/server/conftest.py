@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from entente.bootstrap import Node, open_node
+from entente.bootstrap import Node, federation, open_node
 from entente.clock import FixedClock
 from entente.config import Settings
 from entente.server import create_app
@@ -140,6 +140,21 @@ def listening() -> Iterator[tuple[socket.socket, str]]:
         yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         sock.close()
+
+
+@pytest.fixture
+def with_partner(harness: Harness) -> Harness:
+    """The harness node with an agreement up to AMBER with Org C (``partner_c``'s org)."""
+    federation(harness.node).add_agreement(
+        {
+            "id": "node-c",
+            "name": "node and Org C",
+            "parties": ["Entente node", "Org C"],
+            "max_tlp": "amber",
+            "onward_sharing": "none",
+        }
+    )
+    return harness
 
 
 @contextmanager

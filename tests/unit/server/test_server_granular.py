@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from tests.unit.server.conftest import ALL, ROOT, Harness, indicator
 
-from entente.bootstrap import federation
 from entente.services import node_org_id
 from entente.stix import Tlp, marking_id_for
 
@@ -29,20 +27,6 @@ def marked(n: int, selectors: list[str], level: Tlp) -> dict[str, Any]:
     obj["labels"] = ["public", SECRET]
     obj["granular_markings"] = [{"marking_ref": marking_id_for(level), "selectors": selectors}]
     return obj
-
-
-@pytest.fixture
-def with_partner(harness: Harness) -> Harness:
-    federation(harness.node).add_agreement(
-        {
-            "id": "node-c",
-            "name": "node and Org C",
-            "parties": ["Entente node", "Org C"],
-            "max_tlp": "amber",
-            "onward_sharing": "none",
-        }
-    )
-    return harness
 
 
 def test_a_property_under_a_stricter_marking_is_left_out_of_every_copy(

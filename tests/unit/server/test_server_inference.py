@@ -11,11 +11,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 from tests.unit.server.conftest import ALL, ROOT, SECRET, TAXII, Harness, indicator
 
-from entente.bootstrap import federation
 from entente.server import create_app
 from entente.services import node_org_id
 from entente.stix import Tlp, marking_id_for
@@ -142,21 +140,6 @@ def test_a_hidden_and_an_absent_object_cost_the_same_work(harness: Harness) -> N
     assert all(text == 0 for _, text in costs)
     assert answers[:2] == answers[2:]
     assert {status for status, _ in answers} == {404}
-
-
-@pytest.fixture
-def with_partner(harness: Harness) -> Harness:
-    """The harness node with an agreement up to AMBER with Org C (``partner_c``'s org)."""
-    federation(harness.node).add_agreement(
-        {
-            "id": "node-c",
-            "name": "node and Org C",
-            "parties": ["Entente node", "Org C"],
-            "max_tlp": "amber",
-            "onward_sharing": "none",
-        }
-    )
-    return harness
 
 
 def test_a_partner_gets_no_amber_a_third_party_created_that_this_node_only_ingested(

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from tests.unit.server.conftest import ALL, ROOT, Harness, indicator
 
-from entente.bootstrap import federation
 from entente.federation import EXTENSION_ID
 from entente.services import node_org_id
 from entente.stix import Tlp, marking_id_for
@@ -27,21 +25,6 @@ def delete(harness: Harness, object_id: str, who: str) -> Any:
         f"{OBJECTS}{object_id}/",
         headers={**harness.headers[who], "Accept": "application/taxii+json;version=2.1"},
     )
-
-
-@pytest.fixture
-def with_partner(harness: Harness) -> Harness:
-    """The harness node with an agreement up to AMBER with Org C (``partner_c``'s org)."""
-    federation(harness.node).add_agreement(
-        {
-            "id": "node-c",
-            "name": "node and Org C",
-            "parties": ["Entente node", "Org C"],
-            "max_tlp": "amber",
-            "onward_sharing": "none",
-        }
-    )
-    return harness
 
 
 def signer_of(obj: dict[str, Any]) -> str | None:
