@@ -23,6 +23,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     inspect,
     literal,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -324,9 +326,11 @@ def _policy_variant(flag: Any) -> ColumnElement[bool]:
     ]
     differs.append(edge.c.granular_markings.is_not(None))
     differs.append(_V.granular_markings.is_not(None))
+    # The flag unindexed (unary +), so that SQLite finds the edge row through the (id,
+    # version) index rather than by walking every first or last row.
     return (
         select(edge.c.date_added_us)
-        .where(edge.c.id == _V.id, getattr(edge.c, flag) == true(), or_(*differs))
+        .where(edge.c.id == _V.id, _Unindexed(getattr(edge.c, flag)) == true(), or_(*differs))
         .exists()
     )
 
@@ -334,6 +338,21 @@ def _policy_variant(flag: Any) -> ColumnElement[bool]:
 # Built once: SQLAlchemy constructs are immutable, and building these costs more than a query.
 _FIRST_VARIANT = _policy_variant("is_first")
 _LAST_VARIANT = _policy_variant("is_last")
+
+
+def _single_flag(versions: Sequence[str]) -> str | None:
+    """``"first"`` or ``"last"`` when ``versions`` selects exactly that, else ``None``."""
+    wanted = set(versions) if versions else {VersionFilter.LAST.value}
+    if wanted == {VersionFilter.FIRST.value}:
+        return "first"
+    if wanted == {VersionFilter.LAST.value}:
+        return "last"
+    return None
+
+
+def _keys(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """The ``date_added_us`` of the versions matching ``conditions``, in that order."""
+    return select(_V.date_added_us).where(and_(true(), *conditions)).order_by(_V.date_added_us)
 
 
 def _version_condition(
@@ -728,22 +747,41 @@ class SqlStore:
             conditions.append(_V.id.in_(sorted(set(query.ids))))
         if query.spec_versions:
             conditions.append(_V.spec_version.in_(sorted(set(query.spec_versions))))
-        version_condition = _version_condition(query.versions, query.policy_variants, by_id=by_id)
-        if version_condition is not None:
-            conditions.append(version_condition)
         added = _filter_column(_V.date_added_us, by_id)
         if query.added_after_us is not None:
             # TAXII 2.1 §3.4.2 added_after: strictly later than the given instant.
             conditions.append(added > query.added_after_us)
         if query.after_cursor is not None:
             conditions.append(added > query.after_cursor)
-        keys = (
-            select(_V.date_added_us)
-            .where(and_(true(), *conditions))
-            .order_by(_V.date_added_us)
-            # One more than asked tells whether another page follows.
-            .limit(query.limit + 1)
-        )
+        # One more than asked tells whether another page follows.
+        limit = query.limit + 1
+        flag = _single_flag(query.versions) if query.policy_variants and not by_id else None
+        if flag is not None:
+            # The flagged rows through the (type, flag, date_added) or (flag, date_added)
+            # index, and beside them the few policy variants; merged in date_added order.
+            # One OR of both would keep SQLite from either index and sort every row.
+            column, variant = (
+                (_V.is_first, _FIRST_VARIANT)
+                if flag == "first"
+                else (
+                    _V.is_last,
+                    _LAST_VARIANT,
+                )
+            )
+            # Each arm a subquery: SQLite takes no ORDER BY or LIMIT on a compound's arms.
+            flagged = _keys(*conditions, column == true()).limit(limit).subquery()
+            variants = _keys(*conditions, column == false(), variant).limit(limit).subquery()
+            both = union_all(
+                select(flagged.c.date_added_us), select(variants.c.date_added_us)
+            ).subquery()
+            keys = select(both.c.date_added_us).order_by(both.c.date_added_us).limit(limit)
+        else:
+            version_condition = _version_condition(
+                query.versions, query.policy_variants, by_id=by_id
+            )
+            if version_condition is not None:
+                conditions.append(version_condition)
+            keys = _keys(*conditions).limit(limit)
         with storage_errors("querying versions"), self._engine.connect() as conn:
             records = _to_records(_fetch_rows(conn, _records_of(keys, query.raw)))
         if len(records) > query.limit:
