@@ -21,7 +21,7 @@ from entente.server.rest_routes import rest_router
 from entente.server.taxii_routes import taxii_router
 from entente.services import TaxiiService, TokenUseRecorder
 from entente.services.federation import NodeSigner
-from entente.taxii.cursors import MIN_SECRET_BYTES
+from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
 
 __all__ = ["create_app"]
 
@@ -34,6 +34,9 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     """
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError(f"the cursor secret needs at least {MIN_SECRET_BYTES} bytes")
+    # Seal one cursor now: a cryptography built without AES-GCM-SIV (OpenSSL < 3.2, off the
+    # lock file) then stops the node at start-up instead of failing every paged read.
+    encode_cursor(0, "start-up", secret)
     federation = federation_service(node)
     service = TaxiiService(
         store=node.store,
