@@ -636,14 +636,25 @@ def convert_event(
         yield Candidate(source, position, report)
 
 
+def _members(ctx: _Event, holder: Mapping[str, Any], key: str, position: str) -> list[Any]:
+    """The ``key`` list of a MISP holder (``Attribute``, ``Object``); anything else but an
+    absent or empty value is one failure at its position, and no members."""
+    value = holder.get(key)
+    if isinstance(value, list):
+        return value
+    if value:
+        ctx.fail(f"{position}.{key}" if position else key, f"{key} is not a JSON array")
+    return []
+
+
 def _convert_items(ctx: _Event, holder: Mapping[str, Any], position: str, scope: str) -> None:
-    for a, attribute in enumerate(holder.get("Attribute") or []):
+    for a, attribute in enumerate(_members(ctx, holder, "Attribute", position)):
         pos = f"{position}.Attribute[{a}]" if position else f"Attribute[{a}]"
         if isinstance(attribute, Mapping):
             _attribute(ctx, attribute, pos, scope)
         else:
             ctx.fail(pos, "attribute is not a JSON object")
-    objects = holder.get("Object") or []
+    objects = _members(ctx, holder, "Object", position)
     for o, obj in enumerate(objects):
         pos = f"{position}.Object[{o}]" if position else f"Object[{o}]"
         if isinstance(obj, Mapping):
@@ -747,10 +758,6 @@ def _convert_loose(
     collections: Sequence[Mapping[str, Any]], source: str, markings: Sequence[str]
 ) -> Iterator[Candidate]:
     """Attributes and objects exported without their event: no org, no report."""
-    attributes = [a for c in collections for a in (c.get("Attribute") or [])]
-    objects = [o for c in collections for o in (c.get("Object") or [])]
-    holder = {"Attribute": attributes, "Object": objects}
-    ambiguous, covered = galaxy_survey(holder)
     ctx = _Event(
         source=source,
         position="",
@@ -758,10 +765,15 @@ def _convert_loose(
         created=_stix_time(datetime.fromtimestamp(0, UTC)),
         event_tlps=[],
         caller_markings=tuple(markings),
-        ambiguous_uuids=ambiguous,
-        covered_tags=covered,
+        # Set below, from the members that are lists.
+        ambiguous_uuids=frozenset(),
+        covered_tags=frozenset(),
         report_id=None,
     )
+    attributes = [a for c in collections for a in _members(ctx, c, "Attribute", "")]
+    objects = [o for c in collections for o in _members(ctx, c, "Object", "")]
+    holder = {"Attribute": attributes, "Object": objects}
+    ctx.ambiguous_uuids, ctx.covered_tags = galaxy_survey(holder)
     _convert_items(ctx, holder, "", "misp-collection")
     yield from ctx.emit()
 

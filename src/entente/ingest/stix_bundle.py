@@ -52,6 +52,9 @@ def read_stix(stream: IO[bytes], *, source: str, size: int | None = None) -> Ite
             yield _candidate(item, source, f"{label}[{index}]")
     except ijson.JSONError as exc:
         raise MalformedDocument(f"{source}: broken JSON: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        # yajl lets encoded surrogates (CESU-8) through; Python's UTF-8 decoder does not.
+        raise MalformedDocument(f"{source}: not valid UTF-8: {exc}") from exc
 
 
 def _read_whole(data: bytes, source: str) -> Iterator[Candidate]:
@@ -104,6 +107,8 @@ def _top_level_shape(head: bytes) -> str | None:
         return None
     except ijson.JSONError as exc:
         raise MalformedDocument(f"broken JSON at the start of the document: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise MalformedDocument(f"not valid UTF-8 at the start of the document: {exc}") from exc
     return None
 
 

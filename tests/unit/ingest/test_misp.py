@@ -572,3 +572,38 @@ def test_an_empty_event_without_org_yields_an_error_not_a_dangling_report() -> N
     del event["Orgc"]
     [cand] = _convert(event)
     assert cand.data is None and cand.error == "MISP event has nothing to report"
+
+
+# Found through the fuzz targets (tests/fuzz/targets.py): an Attribute or Object member that
+# is not a list raised TypeError out of the reader; a malformed member is now one failed
+# candidate with its position, and the valid rest of the document still converts.
+@pytest.mark.parametrize("key", ["Attribute", "Object"])
+@pytest.mark.parametrize("value", [5, True, "ip-dst", {"type": "ip-dst"}])
+def test_event_member_that_is_not_a_list_is_one_failure(key: str, value: Any) -> None:
+    event = _event([_attr("ip-dst", "198.51.100.7")])
+    event[key] = value
+    if key == "Object":
+        event["Attribute"] = [_attr("ip-dst", "198.51.100.7")]
+    cands = _convert(event)
+    failures = [(c.position, c.error) for c in cands if c.data is None]
+    assert (f"Event[0].{key}", f"{key} is not a JSON array") in failures
+    assert not [p for p, _ in failures if p.startswith(f"Event[0].{key}[")]
+    if key == "Object":
+        assert _by_type(cands, "indicator")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"Attribute": [], "Object": 5},
+        {"Attribute": 5, "Object": []},
+        {"Attribute": "1.2.3.4", "Object": [{"name": "x", "Attribute": []}]},
+    ],
+)
+def test_loose_collection_member_that_is_not_a_list_is_one_failure(
+    document: dict[str, Any],
+) -> None:
+    cands = list(read_misp(orjson.dumps(document), source="t"))
+    failures = [c for c in cands if c.data is None]
+    assert len(failures) >= 1
+    assert any(c.error is not None and "is not a JSON array" in c.error for c in failures)

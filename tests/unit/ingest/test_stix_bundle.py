@@ -77,3 +77,30 @@ def test_json_that_is_neither_bundle_nor_object_is_refused() -> None:
     data = b'{"hello": "world"}'
     with pytest.raises(MalformedDocument, match="neither a STIX bundle"):
         _read(data, streamed=False)
+
+
+# Found through the fuzz targets (tests/fuzz/targets.py): bytes that yajl lexes but Python's
+# UTF-8 decoder refuses (an encoded UTF-16 surrogate, as CESU-8 writes them) raised
+# UnicodeDecodeError out of the streamed reader; the whole-document reader says
+# MalformedDocument, and so must the stream, wherever the bytes are.
+SURROGATE = b"\xed\xa0\x80"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'[{"type": "x-thing", "name": "a' + SURROGATE + b'"}]',
+        b'{"objects": [{"type": "x-thing", "n' + SURROGATE + b'": 1}]}',
+        b'{"x' + SURROGATE + b'": 1, "objects": []}',
+        orjson.dumps([_obj(i, 2000) for i in range(60)])[:-1]
+        + b', {"type": "x-'
+        + SURROGATE
+        + b'"}]',
+    ],
+    ids=["value", "key", "top-level key", "after the first 64 KiB"],
+)
+@pytest.mark.parametrize("streamed", [False, True])
+def test_bytes_that_are_not_utf8_are_a_malformed_document(data: bytes, streamed: bool) -> None:
+    padded = data + b" " * 70_000  # past the head, so that the stream path reads it
+    with pytest.raises(MalformedDocument, match="UTF-8"):
+        _read(padded, streamed=streamed)

@@ -227,6 +227,22 @@ def test_delete_removes_the_object_and_its_marking_rows(harness: Harness) -> Non
     assert harness.client.delete(url, headers=harness.headers["analyst"]).status_code == 404
 
 
+def test_delete_answers_200_with_no_body_and_no_media_type_claiming_one(
+    harness: Harness,
+) -> None:
+    # Found by schemathesis: the empty 200 said application/taxii+json, which is not JSON.
+    obj = indicator(6, tlp=Tlp.GREEN)
+    harness.post_objects([obj])
+    headers = {**harness.headers["analyst"], "Accept": TAXII}
+    response = harness.client.delete(f"{OBJECTS}{obj['id']}/", headers=headers)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert "content-type" not in response.headers
+    document = harness.client.get("/api/v1/openapi.json").json()
+    deleted = document["paths"][f"{ROOT}collections/{{collection_id}}/objects/{{object_id}}/"]
+    assert "content" not in deleted["delete"]["responses"]["200"]
+
+
 def test_rest_search_detail_stats_and_tokens(harness: Harness) -> None:
     harness.post_objects([indicator(1, tlp=Tlp.GREEN), indicator(2, tlp=Tlp.RED)])
     headers = harness.headers["reader_b"]
