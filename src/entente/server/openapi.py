@@ -55,17 +55,10 @@ _WHY: dict[int, str] = {
 
 def responses(*codes: int, media_type: str = "application/json") -> dict[int | str, Any]:
     """The OpenAPI ``responses`` of the given error (or 304) statuses, for a route decorator."""
-    declared: dict[int | str, Any] = {}
-    for code in codes:
-        description = _WHY.get(code) or HTTPStatus(code).phrase
-        if code == 304:
-            declared[code] = {"description": description}
-        else:
-            declared[code] = {
-                "description": description,
-                "content": {media_type: {"schema": _ERROR_REF}},
-            }
-    return declared
+    return {
+        code: {"description": _WHY[code]} if code == 304 else _error_response(code, media_type)
+        for code in codes
+    }
 
 
 def _error_response(code: int, media_type: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -530,16 +530,20 @@ class TaxiiService:
     ) -> dict[str, list[str]]:
         """The version keys shown of each of ``ids``, all of its stored versions considered."""
         keys: dict[str, list[str]] = {}
+        for item in self._every_version(ids):
+            if shown(item) is not None:
+                keys.setdefault(item.id, []).append(item.version)
+        return keys
+
+    def _every_version(self, ids: Sequence[str]) -> Iterator[StoredVersion]:
+        """Every stored version of each of ``ids``, looked up a few hundred ids at a time."""
         for start in range(0, len(ids), _IDS_PER_LOOKUP):
             query = ObjectQuery(
                 ids=tuple(ids[start : start + _IDS_PER_LOOKUP]),
                 versions=(VersionFilter.ALL.value,),
                 limit=1000,
             )
-            for item in self._store.iter_all(query):
-                if shown(item) is not None:
-                    keys.setdefault(item.id, []).append(item.version)
-        return keys
+            yield from self._store.iter_all(query)
 
     def read_object(
         self,
@@ -707,19 +711,13 @@ class TaxiiService:
         ids = list(dict.fromkeys(oid for data in objects if (oid := _id_of(data))))
         visibility = Visibility(principal, ctx)
         prior: dict[str, _Prior] = {}
-        for start in range(0, len(ids), _IDS_PER_LOOKUP):
-            query = ObjectQuery(
-                ids=tuple(ids[start : start + _IDS_PER_LOOKUP]),
-                versions=(VersionFilter.ALL.value,),
-                limit=1000,
-            )
-            for item in self._store.iter_all(query):
-                known = prior.setdefault(item.id, _Prior(set()))
-                release = visibility.release(item)
-                if release is not None and release.original is None:
-                    known.visible.add(item.version)
-                else:
-                    known.hidden = True
+        for item in self._every_version(ids):
+            known = prior.setdefault(item.id, _Prior(set()))
+            release = visibility.release(item)
+            if release is not None and release.original is None:
+                known.visible.add(item.version)
+            else:
+                known.hidden = True
         return prior
 
     def status(self, status_id: str, principal: Principal) -> StatusRecord:

@@ -74,7 +74,7 @@ def may_store(
     object); ``signed_by_creator`` says whether the version carries a valid signature of its
     creator (checked by the caller, which holds the keys).
     """
-    reason = _creator_refused(creator, poster, ctx, signed_by_creator=signed_by_creator)
+    reason = creator_refusal(creator, poster, ctx, signed_by_creator=signed_by_creator)
     if reason is not None:
         return reason
     if held is None:
@@ -93,10 +93,11 @@ def may_store(
     return "this object belongs to another org: only that org adds versions of it"
 
 
-def _creator_refused(
-    creator: str | None, poster: Principal, ctx: WriteContext, *, signed_by_creator: bool
+def creator_refusal(
+    creator: str | None, poster: Principal, ctx: WriteContext, *, signed_by_creator: bool = False
 ) -> str | None:
-    """The ``created_by_ref`` rule alone: it depends on the posted object only."""
+    """``may_store``'s ``created_by_ref`` rule alone: it depends on the posted object only,
+    so its reason can be told whatever else is held of the object."""
     if creator is None or creator == poster.org:
         return None
     if creator == ctx.node_org:
@@ -119,14 +120,6 @@ def _creator_refused(
         f"created_by_ref {creator} is not your org ({poster.org}): only this node's admins "
         "may store content created by another org"
     )
-
-
-def creator_refusal(
-    creator: str | None, poster: Principal, ctx: WriteContext, *, signed_by_creator: bool = False
-) -> str | None:
-    """``may_store``'s ``created_by_ref`` rule alone: it depends on the posted object only,
-    so its reason can be told whatever else is held of the object."""
-    return _creator_refused(creator, poster, ctx, signed_by_creator=signed_by_creator)
 
 
 def may_delete(held: HeldObject, poster: Principal, ctx: WriteContext) -> str | None:
