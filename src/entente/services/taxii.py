@@ -92,6 +92,8 @@ _MAX_VERSIONS = 100_000
 _STATUS_ADDED = "added"
 _STATUS_NEW_VERSION = "new version"
 _STATUS_DUPLICATE = "duplicate: this version was already stored"
+# A version its creator corrected (entente.stix.versioning): the kind is appended.
+_STATUS_CORRECTED = "corrected by its creator; what it replaces stays in history"
 # The posted version itself is hidden from the poster: stored, whether new or a duplicate.
 _STATUS_HIDDEN = "stored; the sharing policy does not let you read this version"
 # Replaces the reason a valid object was refused when versions of its id are hidden from the
@@ -281,13 +283,17 @@ def _status_entries(
     whole: str | None,
     refused: dict[str, str],
     rejected: dict[str, str],
+    corrected: Mapping[str, str] | None = None,
 ) -> list[StatusEntry]:
     """One §4.3.1 status-details per posted object; see ``_STATUS_ADDED`` and its siblings.
 
     ``whole`` is why the whole envelope was rejected, if it was; ``refused`` and ``rejected``
     say, by position, why an object was kept out before the ingest (for what the posted
-    object is, whatever is stored) and by the ingest.
+    object is, whatever is stored) and by the ingest; ``corrected`` which objects the ingest
+    stored as their creator's corrections (named only where the poster may read what the
+    correction replaced).
     """
+    corrected = corrected or {}
     readable: dict[tuple[str, str | None, tuple[str, ...], bool], bool] = {}
     repeated = Counter(_id_of(data) for data in objects)
     accepted: dict[str, set[str]] = {}  # version keys stored earlier in this envelope
@@ -317,8 +323,11 @@ def _status_entries(
             key = parse_object(data).version_key
             accepted.setdefault(oid, set()).add(key)
         # §5.5: an exact duplicate of a stored object is a success, not an error.
+        kind = corrected.get(position)
         if not readable[memo]:
             entry = StatusEntry(oid, version, "added", _STATUS_HIDDEN)
+        elif kind is not None and (key in seen or (seen and kind != "content")):
+            entry = StatusEntry(oid, version, "added", f"{_STATUS_CORRECTED} ({kind})")
         elif key in seen:
             entry = StatusEntry(oid, version, "duplicate", _STATUS_DUPLICATE)
         else:
@@ -697,7 +706,14 @@ class TaxiiService:
         whole = next((r.reason for r in summary.rejected if not r.position), None)
         rejected = {r.position: r.reason for r in summary.rejected if r.position}
         return _status_entries(
-            objects, principal, ctx, prior, whole=whole, refused=refused, rejected=rejected
+            objects,
+            principal,
+            ctx,
+            prior,
+            whole=whole,
+            refused=refused,
+            rejected=rejected,
+            corrected=summary.corrected_at,
         )
 
     def _stored_before(

@@ -429,7 +429,9 @@ def test_the_outcome_json_is_what_sync_json_prints(
         "added",
         "duplicates",
         "new_versions",
+        "corrected",
         "rejected",
+        "equivocations",
         "error",
         "seconds",
     }
