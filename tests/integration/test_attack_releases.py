@@ -160,4 +160,4 @@ def test_a_correction_from_another_creator_is_still_rejected(
     assert (status["success_count"], status["failure_count"]) == (0, 1)
     [served] = node.store.get_versions(target["id"], ("last",))
     assert served.to_json() == target
-    assert MITRE == target["created_by_ref"]
+    assert target["created_by_ref"] == MITRE

@@ -36,9 +36,7 @@ def test_an_in_place_correction_is_counted_and_its_history_shown(tmp_path: Path)
     changed = next(
         o
         for oid, o in after.items()
-        if oid in before
-        and before[oid]["modified"] == o["modified"]
-        and before[oid] != o
+        if oid in before and before[oid]["modified"] == o["modified"] and before[oid] != o
     )
     old = before[changed["id"]]
     run = cli_for(tmp_path / "home")

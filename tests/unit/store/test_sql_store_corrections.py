@@ -30,9 +30,7 @@ CORRECTOR = Provenance(SourceKind.FILE, "release-17.1.json", "operator")
 
 
 def corrected(object_id: str, version: str, note: str, markings: tuple[str, ...] = ()) -> bytes:
-    return orjson.dumps(
-        {"type": "indicator", "id": object_id, "modified": version, "x_note": note}
-    )
+    return orjson.dumps({"type": "indicator", "id": object_id, "modified": version, "x_note": note})
 
 
 def test_a_correction_replaces_the_version_and_keeps_the_old_one_in_history(
