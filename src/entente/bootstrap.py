@@ -16,6 +16,7 @@ from entente.services import IngestService, ensure_builtin_markings, node_contex
 from entente.services.export import ExportService
 from entente.services.federation import FederationService
 from entente.services.ownership import OwnershipScreen, operator_principal
+from entente.services.statement_markings import StatementMarkings
 from entente.services.warninglist_store import WarninglistStore
 from entente.sharing import NodeContext, WriteContext
 from entente.store import (
@@ -158,6 +159,7 @@ def _context(node: Node) -> Callable[[], NodeContext]:
     """The node's policy context as of each call (agreements and tokens may change)."""
     settings = node.settings
     agreements = federation(node).agreements
+    statements = StatementMarkings(node.store)
 
     def context() -> NodeContext:
         return node_context(
@@ -166,7 +168,7 @@ def _context(node: Node) -> Callable[[], NodeContext]:
             agreements=agreements(),
             default_marking=settings.default_marking,
             now_us=node.clock.now_us(),
-            store=node.store,
+            statement_markings=statements(),
         )
 
     return context

@@ -131,19 +131,18 @@ def test_a_correction_from_another_creator_is_still_rejected(
     node, state = followed
     published = orjson.loads(_release("17.1", state["home"]).read_bytes())["objects"]
     target = next(o for o in published if o["type"] == "attack-pattern")
-    forged = {
-        **target,
-        "created_by_ref": "identity--00000000-0000-4000-8000-00000000f0f0",
-        "description": "rewritten by someone else",
-    }
+    other = "identity--00000000-0000-4000-8000-00000000f0f0"
+    # Another creator's content under 17.1's modified, and as a later version.
+    in_place = {**target, "created_by_ref": other, "description": "rewritten by someone else"}
+    later = {**in_place, "modified": "2026-01-01T00:00:00.000Z"}
     path = tmp_path / "forged.json"
-    path.write_bytes(
-        orjson.dumps({"type": "bundle", "id": "bundle--" + target["id"][-36:], "objects": [forged]})
-    )
+    bundle = {"type": "bundle", "id": "bundle--" + target["id"][-36:], "objects": [in_place, later]}
+    path.write_bytes(orjson.dumps(bundle))
     summary = _ingest(node, path)
     assert (summary.corrected, summary.added, summary.new_versions) == (0, 0, 0)
-    [rejection] = summary.rejected
-    assert rejection.reason.startswith("created_by_ref: only the creator may version")
+    reasons = [r.reason for r in summary.rejected]
+    assert reasons[0].startswith("modified: a different object with the same id and modified")
+    assert reasons[1].startswith("created_by_ref: only the creator may version")
     # Over TAXII, another org's analyst naming MITRE as creator is refused as well.
     _, analyst = create_token(node.tokens, node.clock, org_name="Org B", role="analyst")
     claimed = {**target, "description": "Org B speaking for MITRE"}

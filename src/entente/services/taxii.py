@@ -33,6 +33,7 @@ from entente.federation import PublicKey, derived_from_of, signature_info
 from entente.ingest import Candidate
 from entente.services.ingest import IngestService
 from entente.services.ownership import OwnershipScreen
+from entente.services.statement_markings import StatementMarkings
 from entente.services.tokens import org_identity_id
 from entente.services.visibility import Release, Visibility, version_facts
 from entente.sharing import (
@@ -45,7 +46,7 @@ from entente.sharing import (
     decide,
     is_allowed,
 )
-from entente.stix import Tlp, Unreadable, parse_object, tlp_of
+from entente.stix import Tlp, Unreadable, parse_object
 from entente.store import (
     ApiToken,
     ObjectQuery,
@@ -167,13 +168,13 @@ def node_context(
     agreements: Iterable[Agreement],
     default_marking: Tlp,
     now_us: int,
-    store: ObjectStore | None = None,
+    statement_markings: frozenset[str] = frozenset(),
 ) -> NodeContext:
     """The policy's view of this node: its org, its community, its agreements and the time.
 
     The community (TLP:GREEN's boundary) is every org that holds a token here or is party to
-    an agreement, and the node's own org. With ``store``, the statement marking-definitions it
-    holds are known markings (``statement_markings``).
+    an agreement, and the node's own org. ``statement_markings`` are the statement
+    marking-definitions the node holds (``services.statement_markings``): known markings.
     """
     chosen = tuple(agreements)
     orgs = {token.org for token in tokens.list()}
@@ -185,27 +186,8 @@ def node_context(
         default_marking=default_marking,
         agreements=chosen,
         now_us=now_us,
-        known_statement_markings=(statement_markings(store) if store is not None else frozenset()),
+        known_statement_markings=statement_markings,
     )
-
-
-def statement_markings(store: ObjectStore) -> frozenset[str]:
-    """The ids of the statement marking-definitions the store holds (STIX 2.1 §7.2.1.3).
-
-    A statement (a copyright, terms of use: MITRE marks all of ATT&CK with one) restricts
-    nothing the specification defines, so an object carrying one is shared by its TLP marking,
-    or the node's default marking when it has none. A marking-definition the node does not
-    hold, or of another kind, stays unknown and its objects are withheld (fail closed).
-    """
-    found = set()
-    query = ObjectQuery(types=("marking-definition",), limit=1000)
-    for version in store.iter_all(query):
-        if b'"statement"' not in version.raw_json:
-            continue
-        raw = version.to_json()
-        if raw.get("definition_type") == "statement" and tlp_of(version.id) is None:
-            found.add(version.id)
-    return frozenset(found)
 
 
 def principal_of(token: ApiToken) -> Principal:
@@ -436,6 +418,7 @@ class TaxiiService:
         self._default_marking = default_marking
         self._new_id = new_id
         self._partner_keys = partner_keys
+        self._statements = StatementMarkings(store)
 
     def context(self) -> NodeContext:
         """The node context: node org, community (orgs with tokens or agreements), agreements."""
@@ -445,7 +428,7 @@ class TaxiiService:
             agreements=self._agreements(),
             default_marking=self._default_marking,
             now_us=self._clock.now_us(),
-            store=self._store,
+            statement_markings=self._statements(),
         )
 
     def ownership(self, principal: Principal) -> OwnershipScreen:

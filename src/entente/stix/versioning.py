@@ -94,6 +94,27 @@ def judge_version(
     if any(old.raw == candidate.raw for old in same):
         return _DUPLICATE
     first = stored[0]
+    # A version naming another creator is never the creator's correction.
+    own = from_creator and candidate.created_by_ref == first.created_by_ref
+    if same and not own:
+        raise VersioningError(
+            "a different object with the same id and modified is already stored (§3.6)",
+            "modified",
+            object_id,
+        )
+    # After a correction of ``created`` the versions disagree; the one the candidate follows
+    # (else the oldest) is what the publisher last said.
+    before = [old for old in stored if old.version_key < key]
+    reference = before[-1] if before else first
+    created_changed = candidate.created != reference.created
+    if created_changed and not own:
+        raise VersioningError(
+            f"created must stay the same across versions (§3.6): stored "
+            f"{reference.created.text if reference.created else None}, got "
+            f"{candidate.created.text if candidate.created else None}",
+            "created",
+            object_id,
+        )
     if candidate.created_by_ref != first.created_by_ref:
         raise VersioningError(
             f"only the creator may version an object (§3.6): stored created_by_ref "
@@ -102,12 +123,6 @@ def judge_version(
             object_id,
         )
     if same:
-        if not from_creator:
-            raise VersioningError(
-                "a different object with the same id and modified is already stored (§3.6)",
-                "modified",
-                object_id,
-            )
         if any(old.revoked for old in stored if old.version_key <= key) and not candidate.revoked:
             raise VersioningError(
                 "object was revoked; a correction cannot withdraw the revocation (§3.6)",
@@ -116,7 +131,7 @@ def judge_version(
             )
         return Judgement(VersionVerdict.CORRECTION, Correction.CONTENT, replaces=True)
     if any(old.revoked and old.version_key < key for old in stored):
-        if not (from_creator and candidate.revoked):
+        if not (own and candidate.revoked):
             raise VersioningError(
                 "object was revoked; revoked objects take no new versions (§3.6), except "
                 "from their creator and only if they stay revoked",
@@ -124,19 +139,7 @@ def judge_version(
                 object_id,
             )
         return Judgement(VersionVerdict.CORRECTION, Correction.REVOKED)
-    # After a correction of ``created`` the versions disagree; the one the candidate follows
-    # (else the oldest) is what the publisher last said.
-    before = [old for old in stored if old.version_key < key]
-    reference = before[-1] if before else first
-    if candidate.created != reference.created:
-        if not from_creator:
-            raise VersioningError(
-                f"created must stay the same across versions (§3.6): stored "
-                f"{reference.created.text if reference.created else None}, got "
-                f"{candidate.created.text if candidate.created else None}",
-                "created",
-                object_id,
-            )
+    if created_changed:
         return Judgement(VersionVerdict.CORRECTION, Correction.CREATED)
     return _NEW
 

@@ -197,8 +197,12 @@ def test_a_content_correction_may_not_withdraw_a_revocation() -> None:
 
 def test_created_by_ref_is_never_corrected() -> None:
     with pytest.raises(VersioningError) as info:
-        _judge(_tool(T1, name="forged", created_by_ref=OTHER_IDENTITY), [_tool(), _tool(T1)])
+        _judge(_tool(T2, name="forged", created_by_ref=OTHER_IDENTITY), [_tool(), _tool(T1)])
     assert info.value.field == "created_by_ref"
+    # Under a held modified, another creator's content is the §3.6 clash it always was.
+    with pytest.raises(VersioningError) as clash:
+        _judge(_tool(T1, name="forged", created_by_ref=OTHER_IDENTITY), [_tool(), _tool(T1)])
+    assert clash.value.field == "modified"
 
 
 def test_a_creator_corrects_its_marking_definition_in_place() -> None:
