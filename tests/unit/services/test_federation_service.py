@@ -522,7 +522,7 @@ def test_other_content_for_a_synced_version_not_signed_by_its_creator_is_rejecte
 ) -> None:
     # A third party's unsigned object relayed by B, then relayed again altered: no creator
     # signature vouches for the change, so it is a tamper and the held content stays.
-    third_party = {
+    third_party: dict[str, Any] = {
         "type": "indicator",
         "spec_version": "2.1",
         "id": "indicator--6f4a2a47-7f2c-4c55-9d4b-0c2f0c4e6a11",

@@ -3,33 +3,47 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
 from sqlalchemy import select
-from tests.unit.store.test_sql_store_contract import (  # noqa: F401 (fixtures)
+from tests.unit.store.test_sql_store_contract import (
     PROV,
     TLP_AMBER,
     TLP_GREEN,
-    clock,
     everything,
     ident,
     insert,
     key,
     new,
-    open_at,
-    store,
 )
 
+from entente.clock import FixedClock
 from entente.errors import StorageError
 from entente.store import ObjectQuery, Provenance, SourceKind, VersionFilter
 from entente.store.schema import object_markings
-from entente.store.sql import SqlStore
+from entente.store.sql import SqlStore, open_store
 
 CORRECTOR = Provenance(SourceKind.FILE, "release-17.1.json", "operator")
 
 
-def corrected(object_id: str, version: str, note: str, markings: tuple[str, ...] = ()) -> bytes:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """A fresh store on the backend under test."""
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'entente.db'}", FixedClock())
+    else:
+        url, schema = request.getfixturevalue("postgres_schema")
+        opened = open_store(url, FixedClock(), schema=schema)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def corrected(object_id: str, version: str, note: str) -> bytes:
     return orjson.dumps({"type": "indicator", "id": object_id, "modified": version, "x_note": note})
 
 
