@@ -25,6 +25,8 @@ from entente.config import Settings
 from entente.ingest import InputFormat, open_document
 from entente.server import create_app
 from entente.services import DEFAULT_COLLECTIONS, IngestSummary, create_token
+from entente.stix import tlp_of
+from entente.store import ObjectQuery
 
 pytestmark = pytest.mark.integration
 
@@ -43,11 +45,11 @@ def _release(version: str, into: Path) -> Path:
     return path
 
 
-def _ingest(node: Node, path: Path) -> IngestSummary:
+def _ingest(node: Node, path: Path, source: str | None = None) -> IngestSummary:
     document = open_document(
-        str(path), fmt=InputFormat.AUTO, source_name=None, now="2026-12-05T00:00:00Z", markings=()
+        str(path), fmt=InputFormat.AUTO, source_name=source, now="2026-12-05T00:00:00Z", markings=()
     )
-    return operator_ingest(node, "operator").ingest_document(document)
+    return operator_ingest(node, "operator").ingest_document(document, snapshot=source is not None)
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +162,27 @@ def test_a_correction_from_another_creator_is_still_rejected(
     [served] = node.store.get_versions(target["id"], ("last",))
     assert served.to_json() == target
     assert target["created_by_ref"] == MITRE
+
+
+def test_releases_ingested_as_snapshots_leave_exactly_the_latest_release(
+    tmp_path: Path,
+) -> None:
+    # Between 3.0 and 17.1 MITRE removed 339 objects (mostly relationships) without revoking
+    # them: ingested as snapshots of one source, they are withdrawn, and kept in history.
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'node.db'}")
+    with open_node(settings, SystemClock()) as node:
+        summaries = [_ingest(node, _release(v, tmp_path), "mobile-attack") for v in RELEASES]
+        assert sum(s.withdrawn for s in summaries) == 339
+        assert summaries[-1].withdrawn == 2
+        published = orjson.loads(_release("17.1", tmp_path).read_bytes())["objects"]
+        latest = {
+            v.id: v.to_json()
+            for v in node.store.iter_all(ObjectQuery(limit=1000))
+            if v.type != "marking-definition" or tlp_of(v.id) is None
+        }
+        assert latest == {o["id"]: o for o in published}
+        earlier = orjson.loads(_release("3.0", tmp_path).read_bytes())["objects"]
+        removed = next(o for o in earlier if o["id"] not in latest)
+        history = node.store.history(removed["id"])
+        assert history and {h.correction for h in history} == {"withdrawn"}
+        assert history[0].replaced_by_us is None

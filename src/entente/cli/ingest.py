@@ -33,6 +33,7 @@ _SHOWN_REJECTIONS = 25
 
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, directories, or - for stdin.")],
+    *,
     fmt: Annotated[
         InputFormat, typer.Option("--format", "-f", help="Input format (auto detects).")
     ] = InputFormat.AUTO,
@@ -43,11 +44,25 @@ def ingest(
         str | None,
         typer.Option("--marking", help="TLP for objects built from feeds/MISP (e.g. amber)."),
     ] = None,
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot",
+            help="Each file is the complete current content of --source (a publisher's "
+            "release): objects that source sent before and the file no longer holds are "
+            "withdrawn (kept in history).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Ingest files, directories or stdin; invalid objects are reported, valid ones stored."""
 
     def body() -> int:
+        if snapshot and source is None:
+            raise InvalidInput(
+                "--snapshot needs --source NAME: the name that ties this snapshot to the "
+                "earlier ones of the same source"
+            )
         markings: tuple[str, ...] = ()
         if marking is not None:
             try:
@@ -82,7 +97,9 @@ def ingest(
                         continue
                     task = progress.add_task(document.source, total=None)
                     summary = service.ingest_document(
-                        document, progress=functools.partial(_advance, progress, task)
+                        document,
+                        progress=functools.partial(_advance, progress, task),
+                        snapshot=snapshot,
                     )
                     progress.remove_task(task)
                     progress.advance(overall)
@@ -136,6 +153,14 @@ def _print_human(rows: list[tuple[str, str, IngestSummary]], total: IngestSummar
             str(len(s.rejected)),
         )
     console.print(table)
+    if total.withdrawn:
+        console.print(
+            f"withdrawn: {total.withdrawn} objects the snapshot no longer holds (kept in "
+            "history: entente objects history ID)",
+            highlight=False,
+        )
+    if total.snapshot_note:
+        console.print(f"[yellow]snapshot[/]: {total.snapshot_note}", highlight=False)
     if total.corrections:
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(total.corrections.items()))
         console.print(

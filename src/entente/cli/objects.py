@@ -159,7 +159,11 @@ def history(
                 "status": "replaced",
                 "correction": item.correction,
                 "replaced_at": format_timestamp_us(item.replaced_us),
-                "replaced_by_date_added": format_timestamp_us(item.replaced_by_us),
+                "replaced_by_date_added": (
+                    None
+                    if item.replaced_by_us is None
+                    else format_timestamp_us(item.replaced_by_us)
+                ),
                 **_describe(item.version),
             }
             for item in replaced

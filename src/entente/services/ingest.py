@@ -85,6 +85,9 @@ class IngestSummary:
     equivocations: list[Rejection] = field(default_factory=list)
     # Position -> correction kind of each correction, for per-object statuses (TAXII §4.3.1).
     corrected_at: dict[str, str] = field(default_factory=dict, repr=False)
+    # Objects a snapshot withdrew (``IngestService.ingest_document``), or why it withdrew none.
+    withdrawn: int = 0
+    snapshot_note: str | None = None
 
     def merge(self, other: IngestSummary) -> None:
         """Add ``other``'s counts and rejections to this summary."""
@@ -97,6 +100,8 @@ class IngestSummary:
             self.corrections[kind] = self.corrections.get(kind, 0) + count
         self.equivocations.extend(other.equivocations)
         self.corrected_at.update(other.corrected_at)
+        self.withdrawn += other.withdrawn
+        self.snapshot_note = other.snapshot_note or self.snapshot_note
 
     def to_json(self) -> dict[str, Any]:
         """The summary as one JSON document."""
@@ -106,9 +111,10 @@ class IngestSummary:
             "new_versions": self.new_versions,
             "corrected": self.corrected,
             "corrections": dict(sorted(self.corrections.items())),
+            "withdrawn": self.withdrawn,
             "rejected": [r.to_json() for r in self.rejected],
             "equivocations": [e.to_json() for e in self.equivocations],
-        }
+        } | ({"snapshot": self.snapshot_note} if self.snapshot_note else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,13 +156,28 @@ class IngestService:
         self._ownership = ownership
 
     def ingest_document(
-        self, document: Document, progress: Callable[[int], None] | None = None
+        self,
+        document: Document,
+        progress: Callable[[int], None] | None = None,
+        *,
+        snapshot: bool = False,
     ) -> IngestSummary:
-        """Ingest one document atomically; a broken document is rejected whole."""
+        """Ingest one document atomically; a broken document is rejected whole.
+
+        ``snapshot``: the document is its source's complete current content (a publisher's
+        release): objects whose latest version came from the same source name and that it no
+        longer holds are withdrawn in the same transaction, their versions kept in history
+        (``ObjectStore.history``). Nothing is withdrawn when an object of the document could
+        not be read, as its id would be unknown.
+        """
         kind = SourceKind.FEED if document.kind is DocumentKind.FEED else SourceKind.FILE
         provenance = Provenance(kind, document.source_name, self._principal)
         return self.ingest_candidates(
-            document.candidates, provenance, source=document.source, progress=progress
+            document.candidates,
+            provenance,
+            source=document.source,
+            progress=progress,
+            snapshot=snapshot,
         )
 
     def ingest_candidates(
@@ -167,6 +188,7 @@ class IngestService:
         source: str,
         progress: Callable[[int], None] | None = None,
         screen: Screen | None = None,
+        snapshot: bool = False,
     ) -> IngestSummary:
         """Ingest ``candidates`` in one transaction; see the module docstring.
 
@@ -178,18 +200,51 @@ class IngestService:
         names the same ``created_by_ref`` as the versions held.
         """
         summary = IngestSummary()
+        present: set[str] = set()
+        unidentified = 0
         try:
             with _few_gc_passes(), self._store.transaction() as txn:
                 for chunk in _batched(iter(candidates), self._batch_size):
+                    if snapshot:
+                        for candidate in chunk:
+                            oid = None if candidate.data is None else candidate.data.get("id")
+                            if isinstance(oid, str):
+                                present.add(oid)
+                            else:
+                                unidentified += 1
                     self._ingest_chunk(txn, chunk, provenance, summary, screen)
                     if progress is not None:
                         progress(len(chunk))
+                if snapshot:
+                    self._withdraw_absent(txn, provenance, present, unidentified, summary)
         except InvalidInput as exc:
             # The transaction rolled back: nothing of this document is stored.
             return IngestSummary(
                 rejected=[Rejection(source, "", None, f"document rejected whole: {exc}")]
             )
         return summary
+
+    @staticmethod
+    def _withdraw_absent(
+        txn: StoreTransaction,
+        provenance: Provenance,
+        present: set[str],
+        unidentified: int,
+        summary: IngestSummary,
+    ) -> None:
+        """Withdraw what the source held before and its snapshot no longer holds."""
+        if unidentified:
+            summary.snapshot_note = (
+                f"nothing withdrawn: {unidentified} object(s) of the snapshot had no readable "
+                "id, so what it no longer holds is unknown"
+            )
+            return
+        absent = [
+            oid for oid in txn.latest_from_source(provenance.source_name) if oid not in present
+        ]
+        if absent:
+            txn.withdraw(absent)
+        summary.withdrawn += len(absent)
 
     def _ingest_chunk(
         self,

@@ -34,6 +34,17 @@ class StoreTransaction(Protocol):
         """
         ...
 
+    def latest_from_source(self, source_name: str) -> list[str]:
+        """The ids whose latest version's provenance names ``source_name``."""
+        ...
+
+    def withdraw(self, ids: Sequence[str]) -> int:
+        """Move every version of these objects to history as withdrawn; return how many.
+
+        For a snapshot of a source that no longer holds them (``IngestService``).
+        """
+        ...
+
     def correct(
         self, corrections: Sequence[tuple[NewVersion, Provenance, str]]
     ) -> list[StoredVersion]:

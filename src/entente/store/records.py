@@ -109,9 +109,10 @@ class ReplacedVersion:
     # As it was stored and served, with its provenance and its own date_added.
     version: StoredVersion
     replaced_us: int
-    # The date_added of the version that took its place.
-    replaced_by_us: int
-    # Which §3.6 rule the correction broke (``stix.versioning.Correction`` value).
+    # The date_added of the version that took its place; None when the object was withdrawn.
+    replaced_by_us: int | None
+    # Which §3.6 rule the correction broke (``stix.versioning.Correction`` value), or
+    # ``"withdrawn"``: a snapshot of the source it came from no longer held it.
     correction: str
 
 

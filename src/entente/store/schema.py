@@ -113,10 +113,11 @@ object_corrections = Table(
     Column("marking_refs", Text, nullable=False),
     Column("principal_org", Text, nullable=True),
     Column("granular_markings", Text, nullable=True),
-    # When it was replaced, and the date_added of the row that replaced it.
+    # When it was replaced, and the date_added of the row that replaced it (NULL when the
+    # object was withdrawn: a snapshot of its source no longer held it).
     Column("replaced_us", BigInteger, nullable=False),
-    Column("replaced_by_us", BigInteger, nullable=False),
-    # Which §3.6 rule the correction broke (stix.versioning.Correction).
+    Column("replaced_by_us", BigInteger, nullable=True),
+    # Which §3.6 rule the correction broke (stix.versioning.Correction), or "withdrawn".
     Column("correction", Text, nullable=False),
     Index(None, "id", "date_added_us"),
 )

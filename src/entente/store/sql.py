@@ -63,7 +63,13 @@ from entente.store.schema import (
     object_markings,
     object_versions,
 )
-from entente.store.sql_corrections import history_of, record_replaced, remove_replaced
+from entente.store.sql_corrections import (
+    history_of,
+    latest_from_source,
+    record_replaced,
+    remove_replaced,
+    withdraw,
+)
 
 __all__ = ["SqlStore", "decode_granular", "encode_granular", "open_store"]
 
@@ -499,6 +505,26 @@ class SqlTransaction:
         self._bounds = dict(bounds)
         self.inserted += len(stored)
         return stored
+
+    def latest_from_source(self, source_name: str) -> list[str]:
+        """The ids whose latest version's provenance names ``source_name``."""
+        self._check_open()
+        with storage_errors("reading versions by source"):
+            return latest_from_source(self._conn, source_name)
+
+    def withdraw(self, ids: Sequence[str]) -> int:
+        """Move every version of these objects to history as withdrawn; see the port."""
+        self._check_open()
+        if not ids:
+            return 0
+        try:
+            with self._conn.begin_nested():
+                count = withdraw(self._conn, ids, self._clock.now_us())
+        except SQLAlchemyError as exc:
+            raise StorageError(f"withdrawing objects failed: {exc}") from exc
+        for oid in ids:
+            self._bounds.pop(oid, None)
+        return count
 
     def correct(
         self, corrections: Sequence[tuple[NewVersion, Provenance, str]]

@@ -19,7 +19,18 @@ from entente.errors import StorageError
 from entente.store.records import Provenance, ReplacedVersion, SourceKind, StoredVersion
 from entente.store.schema import object_corrections, object_markings, object_versions
 
-__all__ = ["ReplacedRow", "history_of", "record_replaced", "remove_replaced"]
+__all__ = [
+    "WITHDRAWN",
+    "ReplacedRow",
+    "history_of",
+    "latest_from_source",
+    "record_replaced",
+    "remove_replaced",
+    "withdraw",
+]
+
+# The ``correction`` of history rows a snapshot withdrew.
+WITHDRAWN = "withdrawn"
 
 _V = object_versions.c
 _M = object_markings.c
@@ -131,6 +142,36 @@ def record_replaced(
             for row in rows
         ],
     )
+
+
+def latest_from_source(conn: Connection, source_name: str) -> list[str]:
+    """The ids whose latest version came from ``source_name`` (provenance), by id."""
+    rows = conn.execute(
+        select(_V.id).where(_V.is_last.is_(True), _V.source_name == source_name).order_by(_V.id)
+    )
+    return [row[0] for row in rows]
+
+
+def withdraw(conn: Connection, ids: Sequence[str], withdrawn_us: int) -> int:
+    """Move every version of these objects to history as withdrawn; return how many."""
+    keys: list[tuple[str, str]] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        keys.extend(
+            (oid, version)
+            for oid, version in conn.execute(select(_V.id, _V.version).where(_V.id.in_(chunk)))
+        )
+    if not keys:
+        return 0
+    rows = remove_replaced(conn, keys)
+    conn.execute(
+        insert(object_corrections),
+        [
+            {**row, "replaced_us": withdrawn_us, "replaced_by_us": None, "correction": WITHDRAWN}
+            for row in rows
+        ],
+    )
+    return len(rows)
 
 
 def history_of(conn: Connection, object_id: str) -> list[ReplacedVersion]:

@@ -49,6 +49,7 @@ def test_ingest_json_prints_the_summary_contract(run: Any) -> None:
         "new_versions": 0,
         "corrected": 0,
         "corrections": {},
+        "withdrawn": 0,
         "rejected": [],
         "equivocations": [],
     }

@@ -71,3 +71,56 @@ def test_history_of_an_unknown_object_is_not_found(tmp_path: Path) -> None:
     result = run("objects", "history", "attack-pattern--00000000-0000-4000-8000-000000000000")
     assert result.exit_code != 0
     assert "no object" in " ".join(result.stderr.split())
+
+
+def test_a_snapshot_withdraws_what_its_source_no_longer_holds(tmp_path: Path) -> None:
+    objects = list(_objects("17.1").values())
+    kept, dropped = objects[:20], objects[20:25]
+    run = cli_for(tmp_path / "home")
+    assert run("init").exit_code == 0
+    first = _bundle(tmp_path / "r1.json", *kept, *dropped)
+    assert run("ingest", str(first), "--snapshot", "--source", "mobile").exit_code == 0
+    again = run(
+        "ingest",
+        str(_bundle(tmp_path / "r2.json", *kept)),
+        "--snapshot",
+        "--source",
+        "mobile",
+        "--json",
+    )
+    assert orjson.loads(again.stdout)["withdrawn"] == len(dropped)
+    shown = orjson.loads(run("objects", "history", dropped[0]["id"], "--json").stdout)
+    assert [(v["status"], v["correction"]) for v in shown["versions"]] == [
+        ("replaced", "withdrawn")
+    ]
+    # Another source's snapshot leaves what "mobile" sent alone.
+    other = run(
+        "ingest",
+        str(_bundle(tmp_path / "r3.json", dropped[0])),
+        "--snapshot",
+        "--source",
+        "another",
+        "--json",
+    )
+    assert orjson.loads(other.stdout)["withdrawn"] == 0
+
+
+def test_a_snapshot_with_an_unreadable_object_withdraws_nothing(tmp_path: Path) -> None:
+    objects = list(_objects("17.1").values())[:10]
+    run = cli_for(tmp_path / "home")
+    assert run("init").exit_code == 0
+    run("ingest", str(_bundle(tmp_path / "r1.json", *objects)), "--snapshot", "--source", "s")
+    broken = _bundle(tmp_path / "r2.json", *objects[:5], "not an object")  # type: ignore[arg-type]
+    result = run("ingest", str(broken), "--snapshot", "--source", "s", "--json")
+    summary = orjson.loads(result.stdout)
+    assert summary["withdrawn"] == 0
+    assert "nothing withdrawn" in summary["snapshot"]
+
+
+def test_a_snapshot_needs_a_source_name(tmp_path: Path) -> None:
+    run = cli_for(tmp_path / "home")
+    assert run("init").exit_code == 0
+    path = _bundle(tmp_path / "r.json", *list(_objects("17.1").values())[:1])
+    result = run("ingest", str(path), "--snapshot")
+    assert result.exit_code == 2
+    assert "--snapshot needs --source" in " ".join(result.stderr.split())

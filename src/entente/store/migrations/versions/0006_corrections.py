@@ -5,9 +5,10 @@ Revises: 0005
 Create Date: 2026-12-05
 
 ``object_corrections`` keeps each object version that a correction by its creator replaced
-(STIX 2.1 §3.6 broken by the publisher itself: other content under the same ``modified``),
-exactly as it was stored, with its provenance. ``sync_reports.equivocations`` lists the
-objects for which a partner served two different signed contents under one (id, modified),
+(STIX 2.1 §3.6 broken by the publisher itself: other content under the same ``modified``), or
+that a snapshot of its source withdrew, exactly as it was stored, with its provenance.
+``sync_reports.equivocations`` lists the objects for which a partner served two different
+signed contents under one (id, modified),
 and ``sync_reports.corrected`` how many versions a sync stored as corrections.
 """
 
@@ -44,7 +45,7 @@ def upgrade() -> None:
         sa.Column("principal_org", sa.Text(), nullable=True),
         sa.Column("granular_markings", sa.Text(), nullable=True),
         sa.Column("replaced_us", sa.BigInteger(), nullable=False),
-        sa.Column("replaced_by_us", sa.BigInteger(), nullable=False),
+        sa.Column("replaced_by_us", sa.BigInteger(), nullable=True),
         sa.Column("correction", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("date_added_us", name=op.f("pk_object_corrections")),
     )
