@@ -14,8 +14,11 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --python $(PYTHON) --quiet
+# --compile-bytecode: pip compiles what it installs, uv does not by default, and with
+# PYTHONDONTWRITEBYTECODE set nothing ever would: every `entente` start would re-compile
+# typer, click and rich from source (~1 s; bench/cli_startup.py).
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml Makefile
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON) --quiet
 	touch $@
 
 setup: $(VENV)/.synced
