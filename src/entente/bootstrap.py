@@ -12,9 +12,15 @@ from entente.clock import Clock, SystemClock
 from entente.config import HUNT_HITS_FILE, Settings
 from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
-from entente.services import IngestService, ensure_builtin_markings, node_context, node_org_id
+from entente.services import (
+    IngestService,
+    TaxiiService,
+    ensure_builtin_markings,
+    node_context,
+    node_org_id,
+)
 from entente.services.export import ExportService
-from entente.services.federation import FederationService
+from entente.services.federation import FederationService, NodeSigner
 from entente.services.ownership import OwnershipScreen, operator_principal
 from entente.services.warninglist_store import WarninglistStore
 from entente.sharing import NodeContext, WriteContext
@@ -52,6 +58,7 @@ __all__ = [
     "open_node",
     "operator_ingest",
     "scheduled_hunt",
+    "taxii",
     "warninglists",
 ]
 
@@ -248,4 +255,23 @@ def exports(node: Node) -> ExportService:
         warninglists=warninglists(settings).current,
         scoring=settings.scoring,
         min_score=settings.export_min_score,
+    )
+
+
+def taxii(node: Node) -> TaxiiService:
+    """The read and write use cases of TAXII and REST over a node's adapters: every read
+    through the sharing policy (``entente objects list`` reads with it as the operator)."""
+    service = federation(node)
+    settings = node.settings
+    return TaxiiService(
+        store=node.store,
+        tokens=node.tokens,
+        statuses=node.statuses,
+        clock=node.clock,
+        collections=settings.collections,
+        org_name=settings.org_name,
+        default_marking=settings.default_marking,
+        agreements=service.agreements,
+        signer=NodeSigner(service.org_id, node.key),
+        partner_keys=service.partner_keys,
     )
