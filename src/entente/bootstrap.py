@@ -176,6 +176,7 @@ def _context(node: Node) -> Callable[[], NodeContext]:
             agreements=agreements(),
             default_marking=settings.default_marking,
             now_us=node.clock.now_us(),
+            store=node.store,
         )
 
     return context

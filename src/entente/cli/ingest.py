@@ -121,6 +121,7 @@ def _print_human(rows: list[tuple[str, str, IngestSummary]], total: IngestSummar
         ("added", "added"),
         ("duplicates", "duplicates"),
         ("new versions", "new_versions"),
+        ("corrected", "corrected"),
     ):
         table.add_column(name, justify="right", footer=str(getattr(total, attr)))
     table.add_column("rejected", justify="right", footer=str(len(total.rejected)))
@@ -131,9 +132,17 @@ def _print_human(rows: list[tuple[str, str, IngestSummary]], total: IngestSummar
             str(s.added),
             str(s.duplicates),
             str(s.new_versions),
+            str(s.corrected),
             str(len(s.rejected)),
         )
     console.print(table)
+    if total.corrections:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(total.corrections.items()))
+        console.print(
+            f"corrected by their creators: {kinds} (replaced content kept in history: "
+            "entente objects history ID)",
+            highlight=False,
+        )
     for rejection in total.rejected[:_SHOWN_REJECTIONS]:
         where = f"{rejection.source} {rejection.position}".strip()
         ident = f" {rejection.id}" if rejection.id else ""

@@ -204,3 +204,53 @@ def show(
         return 0
 
     run_command(body)
+
+
+@app.command("history")
+def history(
+    object_id: Annotated[str, typer.Argument(metavar="ID", help="A STIX id (type--uuid).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Every stored version of an object and what its creator's corrections replaced."""
+
+    def body() -> int:
+        if not is_valid_id(object_id):
+            raise InvalidInput(f"{object_id!r} is not a STIX id (type--uuid, STIX 2.1 §2.9)")
+        with node() as opened:
+            try:
+                current = opened.store.get_versions(object_id, ("all",))
+            except ObjectNotFound:
+                current = []  # deleted since, or never stored: its history may remain
+            replaced = opened.store.history(object_id)
+        if not current and not replaced:
+            raise ObjectNotFound(f"no object {object_id} is stored")
+        entries = [{"status": "current", **_describe(v)} for v in current] + [
+            {
+                "status": "replaced",
+                "correction": item.correction,
+                "replaced_at": format_timestamp_us(item.replaced_us),
+                "replaced_by_date_added": format_timestamp_us(item.replaced_by_us),
+                **_describe(item.version),
+            }
+            for item in replaced
+        ]
+        entries.sort(key=lambda e: str(e["date_added"]))  # in the order they were stored
+        if as_json:
+            print_json({"id": object_id, "versions": entries})
+            return 0
+        for entry in entries:
+            prov = entry["provenance"]
+            note = (
+                f" - replaced {entry['replaced_at']} by a correction ({entry['correction']})"
+                if entry["status"] == "replaced"
+                else ""
+            )
+            console.print(
+                f"[bold]{entry['status']}[/] version {entry['version'] or '(unversioned)'} - "
+                f"added {entry['date_added']} from {prov['source_kind']} "
+                f"'{prov['source_name']}' by {prov['principal']}{note}",
+                highlight=False,
+            )
+        return 0
+
+    run_command(body)

@@ -30,11 +30,14 @@ def sync(
             for o in outcomes:
                 line = (
                     f"{o.partner}: {o.added} added, {o.new_versions} new versions, "
-                    f"{o.duplicates} duplicates, {len(o.rejected)} rejected"
+                    f"{o.corrected} corrected, {o.duplicates} duplicates, "
+                    f"{len(o.rejected)} rejected"
                 )
                 console.print(line + (f" - error: {o.error}" if o.error else ""), highlight=False)
                 for rejection in o.rejected[:20]:
                     console.print(f"  rejected {rejection['id']}: {rejection['reason']}")
+                for item in o.equivocations[:20]:
+                    console.print(f"  [red]{item['reason']}[/]", highlight=False)
         # Architecture §6: 1 when the run completed with rejections or partial results.
         return 1 if any(o.error or o.rejected for o in outcomes) else 0
 

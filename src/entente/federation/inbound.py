@@ -10,7 +10,10 @@ Every object version received by sync passes ``screen`` before the versioning ru
   another member of the coalition. Creators unknown here (third-party feeds a partner relays)
   cannot be checked and are attributed to the sender by provenance;
 * a version already held is a duplicate when it is the same object, or a signed or redacted
-  copy of it; any other difference at the same ``(id, modified)`` is a tamper (STIX 2.1 §3.6);
+  copy of it; other content at the same ``(id, modified)`` is the creator's correction when
+  the creator signed it (publishers correct in place: see ``stix.versioning``), and a tamper
+  otherwise (STIX 2.1 §3.6). Two different contents for one ``(id, modified)`` that carry the
+  same signer's signature are an equivocation, reported whatever becomes of the object;
 * a new version may not widen the markings of the version before it unless its creator signed
   it (architecture §2: markings are never widened except by the creator).
 """
@@ -32,7 +35,7 @@ from entente.federation.signatures import (
 from entente.sharing import effective_tlp
 from entente.stix import StixObject, Tlp
 
-__all__ = ["InboundContext", "screen"]
+__all__ = ["Accepted", "InboundContext", "screen"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +49,26 @@ class InboundContext:
     default_marking: Tlp = Tlp.AMBER_STRICT
 
 
-def screen(obj: StixObject, held: Sequence[StixObject], ctx: InboundContext) -> StixObject | None:
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """An object ``screen`` lets through to the versioning rules."""
+
+    obj: StixObject
+    # Its creator's signature verified: a §3.6 break it makes is the creator's correction.
+    creator_signed: bool
+    # Set when the same signer signed other content for this (id, modified): what was seen.
+    equivocation: str | None = None
+
+
+def screen(obj: StixObject, held: Sequence[StixObject], ctx: InboundContext) -> Accepted | None:
     """``obj`` if it may be stored, ``None`` if it is already held; raises to reject it."""
     info = signature_info(obj.raw)
     creator_signed = _check_signature(obj, info, ctx)
-    same = [old for old in held if old.version_key == obj.version_key]
+    same = [
+        old
+        for old in held
+        if old.version_key == obj.version_key or (not obj.is_versioned and old.id == obj.id)
+    ]
     if same:
         if any(_same_content(old.raw, obj.raw) for old in same):
             return None
@@ -58,19 +76,46 @@ def screen(obj: StixObject, held: Sequence[StixObject], ctx: InboundContext) -> 
             # A redacted copy (by its creator, or by a known org under its agreement with us)
             # of a version held here in full: nothing new to store.
             return None
-        if creator_signed is True and any(_is_redaction_of(old.raw, obj.raw) for old in same):
+        if creator_signed is True and any(
+            _is_redacted_copy(old.raw) and _is_redaction_of(old.raw, obj.raw) for old in same
+        ):
             # Its creator's own, verified version of a redacted copy held here: nothing was
             # altered, and one (id, modified) is stored once (STIX 2.1 §3.6).
             return None
-        raise VersioningError(
+        equivocation = _equivocation(obj, info, same, ctx)
+        if creator_signed is True:
+            # The creator signed other content for a version held here: its correction.
+            return Accepted(obj, True, equivocation)
+        reason = (
             "a different object with the same id and modified is already stored (§3.6): "
-            "it was altered on the way",
-            "modified",
-            obj.id,
+            "it was altered on the way"
         )
+        if equivocation is not None:
+            reason = f"{equivocation}; not signed by its creator, so not stored"
+        raise VersioningError(reason, "modified", obj.id)
     if held and obj.is_versioned and creator_signed is not True:
         _check_not_widened(obj, held, ctx)
-    return obj
+    return Accepted(obj, creator_signed is True)
+
+
+def _equivocation(
+    obj: StixObject,
+    info: SignatureInfo | None,
+    same: Sequence[StixObject],
+    ctx: InboundContext,
+) -> str | None:
+    """Why ``obj`` is an equivocation: a signer held here signed other content for its key."""
+    if info is None:
+        return None
+    for old in same:
+        old_info = signature_info(old.raw)
+        if old_info is not None and old_info.signer == info.signer:
+            when = obj.raw.get("modified", obj.raw.get("created", ""))
+            return (
+                f"equivocation: {info.signer} signed two different contents for {obj.id} "
+                f"at {when} (served by {ctx.sender_org})"
+            )
+    return None
 
 
 def _check_signature(
@@ -130,6 +175,17 @@ def _same_content(stored: Mapping[str, Any], received: Mapping[str, Any]) -> boo
     if stored == received:
         return True
     return _unsigned(stored) == _unsigned(received)
+
+
+def _is_redacted_copy(raw: Mapping[str, Any]) -> bool:
+    """Whether ``raw`` says it is a redacted copy (its signature names what it derives from).
+
+    Copies of a known org's objects are always signed (``_check_signature``), so one held
+    here without ``derived_from`` is an original, and other content from its creator is a
+    correction, even when it only adds properties (as ATT&CK 17.1 added x_mitre_deprecated).
+    """
+    info = signature_info(raw)
+    return info is not None and info.derived_from is not None
 
 
 def _is_redaction_of(copy: Mapping[str, Any], original: Mapping[str, Any]) -> bool:

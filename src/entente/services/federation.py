@@ -33,10 +33,10 @@ from entente.federation import (
 )
 from entente.federation.inbound import InboundContext, screen
 from entente.ingest import Candidate
-from entente.services.ingest import IngestService
+from entente.services.ingest import IngestService, Screened
 from entente.services.tokens import org_identity_id
 from entente.sharing import Agreement, effective_tlp, parse_agreement
-from entente.stix import BUILTIN_MARKINGS, Tlp, Unreadable, format_timestamp_us
+from entente.stix import BUILTIN_MARKINGS, StixObject, Tlp, Unreadable, format_timestamp_us
 from entente.store import (
     AgreementRecord,
     AgreementStore,
@@ -133,6 +133,8 @@ class SyncOutcome:
     new_versions: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
     error: str | None = None
+    corrected: int = 0
+    equivocations: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The outcome as ``entente sync --json`` prints it."""
@@ -143,7 +145,9 @@ class SyncOutcome:
             "added": self.added,
             "duplicates": self.duplicates,
             "new_versions": self.new_versions,
+            "corrected": self.corrected,
             "rejected": list(self.rejected),
+            "equivocations": list(self.equivocations),
             "error": self.error,
             "seconds": round((self.finished_us - self.started_us) / 1_000_000, 3),
         }
@@ -335,6 +339,8 @@ class FederationService:
                 rejected=len(outcome.rejected),
                 error=outcome.error,
                 rejections=tuple(outcome.rejected[:_MAX_REJECTIONS_KEPT]),
+                corrected=outcome.corrected,
+                equivocations=tuple(outcome.equivocations[:_MAX_REJECTIONS_KEPT]),
             )
         )
         return outcome
@@ -438,6 +444,12 @@ class FederationService:
             outcome.added += summary.added
             outcome.duplicates += summary.duplicates
             outcome.new_versions += summary.new_versions
+            outcome.corrected += summary.corrected
+            outcome.equivocations.extend(
+                {"id": item.id or "", "reason": item.reason} for item in summary.equivocations
+            )
+            for item in summary.equivocations:
+                _log.warning("sync from %s: %s", partner.name, item.reason)
             outcome.rejected.extend(
                 {"id": rejection.id or "", "reason": rejection.reason}
                 for rejection in summary.rejected
@@ -468,5 +480,10 @@ class FederationService:
         )
 
 
-def _screen(obj: Any, held: Any, *, context: InboundContext) -> Any:
-    return screen(obj, held, context)
+def _screen(
+    obj: StixObject, held: Sequence[StixObject], *, context: InboundContext
+) -> Screened | None:
+    accepted = screen(obj, held, context)
+    if accepted is None:
+        return None
+    return Screened(accepted.obj, accepted.creator_signed, accepted.equivocation)

@@ -22,11 +22,12 @@ from entente.clock import Clock
 from entente.errors import EntenteError, InvalidInput, InvalidObject, VersioningError
 from entente.ingest import Candidate, Document, DocumentKind
 from entente.stix import (
+    Judgement,
     StixObject,
     VersionVerdict,
-    check_version,
     format_timestamp_us,
     granular_markings_of,
+    judge_version,
     parse_object,
     timestamp_us_from_key,
 )
@@ -39,7 +40,7 @@ from entente.store import (
     StoreTransaction,
 )
 
-__all__ = ["IngestService", "IngestSummary", "Rejection"]
+__all__ = ["IngestService", "IngestSummary", "Rejection", "Screened"]
 
 _log = logging.getLogger(__name__)
 
@@ -75,6 +76,15 @@ class IngestSummary:
     duplicates: int = 0
     new_versions: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    # Versions stored as their creator's corrections (``stix.versioning``), counted apart
+    # from new versions, and by the §3.6 rule each broke.
+    corrected: int = 0
+    corrections: dict[str, int] = field(default_factory=dict)
+    # Different signed contents for one (id, modified) from a partner: stored or rejected
+    # by the rules above, and reported here whatever became of them.
+    equivocations: list[Rejection] = field(default_factory=list)
+    # Position -> correction kind of each correction, for per-object statuses (TAXII §4.3.1).
+    corrected_at: dict[str, str] = field(default_factory=dict, repr=False)
 
     def merge(self, other: IngestSummary) -> None:
         """Add ``other``'s counts and rejections to this summary."""
@@ -82,6 +92,11 @@ class IngestSummary:
         self.duplicates += other.duplicates
         self.new_versions += other.new_versions
         self.rejected.extend(other.rejected)
+        self.corrected += other.corrected
+        for kind, count in other.corrections.items():
+            self.corrections[kind] = self.corrections.get(kind, 0) + count
+        self.equivocations.extend(other.equivocations)
+        self.corrected_at.update(other.corrected_at)
 
     def to_json(self) -> dict[str, Any]:
         """The summary as one JSON document."""
@@ -89,12 +104,26 @@ class IngestSummary:
             "added": self.added,
             "duplicates": self.duplicates,
             "new_versions": self.new_versions,
+            "corrected": self.corrected,
+            "corrections": dict(sorted(self.corrections.items())),
             "rejected": [r.to_json() for r in self.rejected],
+            "equivocations": [e.to_json() for e in self.equivocations],
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """What a sync screen lets through: the object, and what it established about it."""
+
+    obj: StixObject
+    # Signed by its creator: a §3.6 break it makes is the creator's correction.
+    from_creator: bool = False
+    # Why this is an equivocation (two signed contents for one (id, modified)), if it is.
+    equivocation: str | None = None
+
+
 # Sees a parsed object and the versions held of it; see ``IngestService.ingest_candidates``.
-Screen = Callable[[StixObject, Sequence[StixObject]], StixObject | None]
+Screen = Callable[[StixObject, Sequence[StixObject]], Screened | None]
 # Sees a parsed object and the stored versions of it (with their provenance) and raises
 # ``VersioningError`` when its poster may not store it (``services.ownership``).
 OwnershipCheck = Callable[[StixObject, Sequence[StoredVersion]], None]
@@ -142,8 +171,11 @@ class IngestService:
         """Ingest ``candidates`` in one transaction; see the module docstring.
 
         ``screen`` (sync from partners) sees each parsed object with the versions held of it
-        before the versioning rules: it returns the object to store, ``None`` for one already
-        held, or raises ``InvalidObject``/``VersioningError`` to reject it.
+        before the versioning rules: it returns the object to store (``Screened``: whether
+        its creator signed it, whether it is an equivocation), ``None`` for one already held,
+        or raises ``InvalidObject``/``VersioningError`` to reject it. Without a screen, a
+        version is its creator's when the ownership rules let its poster store it and it
+        names the same ``created_by_ref`` as the versions held.
         """
         summary = IngestSummary()
         try:
@@ -189,6 +221,7 @@ class IngestService:
         stored = txn.versions_of(list(dict.fromkeys(obj.id for _, obj in parsed)))
         history: dict[str, list[StixObject]] = {}
         writes: list[tuple[NewVersion, Provenance]] = []
+        corrections: list[tuple[NewVersion, Provenance, str]] = []
         for candidate, parsed_obj in parsed:
             obj = parsed_obj
             versions = history.get(obj.id)
@@ -203,16 +236,28 @@ class IngestService:
                         summary.duplicates += 1
                         continue
                     obj = rebased
+                from_creator = False
+                judgement = None
                 if screen is not None:
                     screened = screen(obj, versions)
                     if screened is None:
                         summary.duplicates += 1
                         continue
-                    obj = screened
-                verdict = check_version(obj, versions)
-                if self._ownership is not None and verdict is not VersionVerdict.DUPLICATE:
-                    self._ownership(obj, stored.get(obj.id, ()))
-                new = None if verdict is VersionVerdict.DUPLICATE else _new_version(obj)
+                    obj, from_creator = screened.obj, screened.from_creator
+                    if screened.equivocation is not None:
+                        summary.equivocations.append(
+                            Rejection(
+                                candidate.source,
+                                candidate.position,
+                                obj.id,
+                                screened.equivocation,
+                            )
+                        )
+                elif self._ownership is not None and not _is_duplicate(obj, versions):
+                    judgement = self._judge_posted(obj, versions, stored.get(obj.id, ()))
+                if judgement is None:
+                    judgement = judge_version(obj, versions, from_creator=from_creator)
+                new = None if judgement.verdict is VersionVerdict.DUPLICATE else _new_version(obj)
             except (VersioningError, InvalidObject) as exc:
                 summary.rejected.append(_rejection(candidate, obj.id, exc))
                 continue
@@ -227,14 +272,55 @@ class IngestService:
             if new is None:
                 summary.duplicates += 1
                 continue
-            if versions:
+            if judgement.correction is not None:
+                kind = judgement.correction.value
+                summary.corrected += 1
+                summary.corrections[kind] = summary.corrections.get(kind, 0) + 1
+                summary.corrected_at[candidate.position] = kind
+            elif versions:
                 summary.new_versions += 1
             else:
                 summary.added += 1
+            if judgement.replaces:
+                key = obj.version_key
+                versions[:] = [v for v in versions if v.version_key != key]
+                corrections.append((new, provenance, judgement.correction or "content"))
+            else:
+                writes.append((new, provenance))
             versions.append(obj)
-            writes.append((new, provenance))
+            versions.sort(key=lambda v: v.version_key)
+        # New versions first: a correction may replace one written by this very chunk.
         if writes:
             txn.insert(writes)
+        if corrections:
+            txn.correct(corrections)
+
+    def _judge_posted(
+        self, obj: StixObject, versions: list[StixObject], held: Sequence[StoredVersion]
+    ) -> Judgement:
+        """The verdict on what a local principal posted: §3.6, ownership, then corrections.
+
+        A §3.6 violation is reported as such when the poster may not store the object
+        either (the reason it has always been given); when the ownership rules let the
+        poster store it and it names the creator of the held versions, it comes from that
+        creator and a §3.6 break is its correction (issue: publisher corrections).
+        """
+        ownership = self._ownership
+        assert ownership is not None
+        try:
+            judgement = judge_version(obj, versions, from_creator=False)
+        except VersioningError as violation:
+            try:
+                ownership(obj, held)
+            except VersioningError:
+                raise violation from None
+            from_creator = bool(versions) and versions[0].created_by_ref == obj.created_by_ref
+            if not from_creator:
+                raise
+            return judge_version(obj, versions, from_creator=True)
+        if judgement.verdict is not VersionVerdict.DUPLICATE:
+            ownership(obj, held)
+        return judgement
 
     def _rebase_derived(self, obj: StixObject, versions: list[StixObject]) -> StixObject | None:
         """Re-ingest of a feed value: ``None`` if unchanged, else a proper next version."""
@@ -267,6 +353,14 @@ def _few_gc_passes() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+def _is_duplicate(obj: StixObject, versions: Sequence[StixObject]) -> bool:
+    """Whether exactly this object is held already (anyone may send a copy again)."""
+    if not obj.is_versioned:
+        return any(old.raw == obj.raw for old in versions)
+    key = obj.version_key
+    return any(old.version_key == key and old.raw == obj.raw for old in versions)
 
 
 def _without_volatile(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from entente.sharing import (
     decide,
     is_allowed,
 )
-from entente.stix import Tlp, Unreadable, parse_object
+from entente.stix import Tlp, Unreadable, parse_object, tlp_of
 from entente.store import (
     ApiToken,
     ObjectQuery,
@@ -92,6 +92,8 @@ _MAX_VERSIONS = 100_000
 _STATUS_ADDED = "added"
 _STATUS_NEW_VERSION = "new version"
 _STATUS_DUPLICATE = "duplicate: this version was already stored"
+# A version its creator corrected (entente.stix.versioning): the kind is appended.
+_STATUS_CORRECTED = "corrected by its creator; what it replaces stays in history"
 # The posted version itself is hidden from the poster: stored, whether new or a duplicate.
 _STATUS_HIDDEN = "stored; the sharing policy does not let you read this version"
 # Replaces the reason a valid object was refused when versions of its id are hidden from the
@@ -165,11 +167,13 @@ def node_context(
     agreements: Iterable[Agreement],
     default_marking: Tlp,
     now_us: int,
+    store: ObjectStore | None = None,
 ) -> NodeContext:
     """The policy's view of this node: its org, its community, its agreements and the time.
 
     The community (TLP:GREEN's boundary) is every org that holds a token here or is party to
-    an agreement, and the node's own org.
+    an agreement, and the node's own org. With ``store``, the statement marking-definitions it
+    holds are known markings (``statement_markings``).
     """
     chosen = tuple(agreements)
     orgs = {token.org for token in tokens.list()}
@@ -181,7 +185,27 @@ def node_context(
         default_marking=default_marking,
         agreements=chosen,
         now_us=now_us,
+        known_statement_markings=(statement_markings(store) if store is not None else frozenset()),
     )
+
+
+def statement_markings(store: ObjectStore) -> frozenset[str]:
+    """The ids of the statement marking-definitions the store holds (STIX 2.1 §7.2.1.3).
+
+    A statement (a copyright, terms of use: MITRE marks all of ATT&CK with one) restricts
+    nothing the specification defines, so an object carrying one is shared by its TLP marking,
+    or the node's default marking when it has none. A marking-definition the node does not
+    hold, or of another kind, stays unknown and its objects are withheld (fail closed).
+    """
+    found = set()
+    query = ObjectQuery(types=("marking-definition",), limit=1000)
+    for version in store.iter_all(query):
+        if b'"statement"' not in version.raw_json:
+            continue
+        raw = version.to_json()
+        if raw.get("definition_type") == "statement" and tlp_of(version.id) is None:
+            found.add(version.id)
+    return frozenset(found)
 
 
 def principal_of(token: ApiToken) -> Principal:
@@ -281,13 +305,17 @@ def _status_entries(
     whole: str | None,
     refused: dict[str, str],
     rejected: dict[str, str],
+    corrected: Mapping[str, str] | None = None,
 ) -> list[StatusEntry]:
     """One §4.3.1 status-details per posted object; see ``_STATUS_ADDED`` and its siblings.
 
     ``whole`` is why the whole envelope was rejected, if it was; ``refused`` and ``rejected``
     say, by position, why an object was kept out before the ingest (for what the posted
-    object is, whatever is stored) and by the ingest.
+    object is, whatever is stored) and by the ingest; ``corrected`` which objects the ingest
+    stored as their creator's corrections (named only where the poster may read what the
+    correction replaced).
     """
+    corrected = corrected or {}
     readable: dict[tuple[str, str | None, tuple[str, ...], bool], bool] = {}
     repeated = Counter(_id_of(data) for data in objects)
     accepted: dict[str, set[str]] = {}  # version keys stored earlier in this envelope
@@ -317,8 +345,11 @@ def _status_entries(
             key = parse_object(data).version_key
             accepted.setdefault(oid, set()).add(key)
         # §5.5: an exact duplicate of a stored object is a success, not an error.
+        kind = corrected.get(position)
         if not readable[memo]:
             entry = StatusEntry(oid, version, "added", _STATUS_HIDDEN)
+        elif kind is not None and (key in seen or (seen and kind != "content")):
+            entry = StatusEntry(oid, version, "added", f"{_STATUS_CORRECTED} ({kind})")
         elif key in seen:
             entry = StatusEntry(oid, version, "duplicate", _STATUS_DUPLICATE)
         else:
@@ -414,6 +445,7 @@ class TaxiiService:
             agreements=self._agreements(),
             default_marking=self._default_marking,
             now_us=self._clock.now_us(),
+            store=self._store,
         )
 
     def ownership(self, principal: Principal) -> OwnershipScreen:
@@ -697,7 +729,14 @@ class TaxiiService:
         whole = next((r.reason for r in summary.rejected if not r.position), None)
         rejected = {r.position: r.reason for r in summary.rejected if r.position}
         return _status_entries(
-            objects, principal, ctx, prior, whole=whole, refused=refused, rejected=rejected
+            objects,
+            principal,
+            ctx,
+            prior,
+            whole=whole,
+            refused=refused,
+            rejected=rejected,
+            corrected=summary.corrected_at,
         )
 
     def _stored_before(

@@ -37,7 +37,13 @@ from entente.stix.timestamps import (
     timestamp_key_from_us,
     timestamp_us_from_key,
 )
-from entente.stix.versioning import VersionVerdict, check_version
+from entente.stix.versioning import (
+    Correction,
+    Judgement,
+    VersionVerdict,
+    check_version,
+    judge_version,
+)
 
 __all__ = [
     "BUILTIN_MARKINGS",
@@ -46,7 +52,9 @@ __all__ = [
     "STIX_SCO_NAMESPACE",
     "STIX_TYPES",
     "TLP2_EXTENSION_ID",
+    "Correction",
     "GranularMarking",
+    "Judgement",
     "ObjectKind",
     "StixObject",
     "Timestamp",
@@ -61,6 +69,7 @@ __all__ = [
     "granular_markings_of",
     "is_valid_id",
     "is_valid_type_name",
+    "judge_version",
     "marking_id_for",
     "nesting_depth_reason",
     "parse_object",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -150,6 +151,11 @@ _PREDEFINED_EXTENSIONS = frozenset(
         "windows-service-ext", "unix-account-ext",
     }
 )  # fmt: skip
+
+# §11.3 custom object extensions (deprecated, still valid STIX 2.1): the key starts with
+# "x-" and follows the custom property naming rules of §11.1 (a-z, 0-9, hyphen; 3 to 250
+# characters). Kept verbatim like any other extension.
+_CUSTOM_EXTENSION_NAME = re.compile(r"x-[a-z0-9-]{1,248}")
 
 _KIND_PLURAL: Mapping[ObjectKind, str] = MappingProxyType(
     {
@@ -301,9 +307,15 @@ def _check_extensions(raw: Mapping[str, Any], _: str) -> None:
     extensions = _dict(raw, "extensions")
     for name, body in extensions.items():
         where = f"extensions.{name}"
-        if not (is_valid_id(name, "extension-definition") or name in _PREDEFINED_EXTENSIONS):
+        if not (
+            is_valid_id(name, "extension-definition")
+            or name in _PREDEFINED_EXTENSIONS
+            or _CUSTOM_EXTENSION_NAME.fullmatch(name)
+        ):
             raise _fail(
-                "keys must be extension-definition ids or predefined extension names (§7.3)",
+                "keys must be extension-definition ids, predefined extension names (§7.3) "
+                "or custom extension names: x- then a-z, 0-9, hyphen, 3-250 characters "
+                "(§11.3, deprecated)",
                 where,
             )
         if type(body) is not dict:

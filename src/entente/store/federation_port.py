@@ -152,7 +152,8 @@ class SyncReport:
     """What one sync run with a partner did.
 
     ``report_id`` is assigned by the store (None before it is added); ``rejections`` lists
-    ``{"id": ..., "reason": ...}`` per rejected object, capped by the caller.
+    ``{"id": ..., "reason": ...}`` per rejected object, capped by the caller, and
+    ``equivocations`` the same per object a partner served two signed contents for.
     """
 
     report_id: int | None
@@ -165,6 +166,8 @@ class SyncReport:
     rejected: int
     error: str | None
     rejections: tuple[dict[str, str], ...]
+    corrected: int = 0
+    equivocations: tuple[dict[str, str], ...] = ()
 
 
 class SyncReportStore(Protocol):

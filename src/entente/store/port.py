@@ -11,6 +11,7 @@ from entente.store.records import (
     ObjectQuery,
     Page,
     Provenance,
+    ReplacedVersion,
     StoredVersion,
     StoreStats,
 )
@@ -30,6 +31,18 @@ class StoreTransaction(Protocol):
 
         The caller has checked that no ``(id, version)`` among them is stored already; a
         clash raises ``StorageError``.
+        """
+        ...
+
+    def correct(
+        self, corrections: Sequence[tuple[NewVersion, Provenance, str]]
+    ) -> list[StoredVersion]:
+        """Replace stored versions by their creator's corrections (``stix.versioning``).
+
+        Each ``(version, provenance, correction kind)`` takes the place of the stored version
+        with the same ``(id, version)``, which moves to history (``ObjectStore.history``);
+        the replacement gets a new ``date_added``. A key that is not stored raises
+        ``StorageError``.
         """
         ...
 
@@ -53,6 +66,10 @@ class ObjectStore(Protocol):
 
     def iter_all(self, query: ObjectQuery) -> Iterator[StoredVersion]:
         """Every version matching ``query``, page after page."""
+        ...
+
+    def history(self, object_id: str) -> list[ReplacedVersion]:
+        """The versions of ``object_id`` that corrections replaced, oldest first."""
         ...
 
     def delete_versions(self, object_id: str, version_keys: Sequence[str]) -> int:

@@ -15,6 +15,7 @@ __all__ = [
     "ObjectQuery",
     "Page",
     "Provenance",
+    "ReplacedVersion",
     "SourceKind",
     "StoreStats",
     "StoredVersion",
@@ -99,6 +100,19 @@ class StoredVersion:
         """The object as it was ingested, as a JSON value."""
         value: dict[str, Any] = orjson.loads(self.raw_json)
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacedVersion:
+    """A stored version that a correction by its creator replaced, kept as history."""
+
+    # As it was stored and served, with its provenance and its own date_added.
+    version: StoredVersion
+    replaced_us: int
+    # The date_added of the version that took its place.
+    replaced_by_us: int
+    # Which §3.6 rule the correction broke (``stix.versioning.Correction`` value).
+    correction: str
 
 
 class VersionFilter(enum.StrEnum):

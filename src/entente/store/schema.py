@@ -21,6 +21,7 @@ __all__ = [
     "api_tokens",
     "metadata",
     "node_state",
+    "object_corrections",
     "object_markings",
     "object_versions",
     "partners",
@@ -85,6 +86,39 @@ object_versions = Table(
     Index(None, "created_by_ref"),
     Index(None, "is_last", "date_added_us"),
     Index(None, "type", "is_last", "date_added_us"),
+)
+
+# What a creator's correction replaced (STIX 2.1 §3.6 broken by the publisher itself, see
+# stix.versioning): the replaced row exactly as it was served, with its provenance, kept as
+# history; the replacement is an ordinary row of object_versions with a new date_added, so
+# that TAXII clients polling by added_after receive it. Migration 0006.
+object_corrections = Table(
+    "object_corrections",
+    metadata,
+    # The replaced row's date_added: unique, as each stored row is replaced at most once.
+    Column("date_added_us", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("spec_version", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("created", Text, nullable=True),
+    Column("modified", Text, nullable=True),
+    Column("created_by_ref", Text, nullable=True),
+    Column("revoked", Boolean, nullable=False),
+    Column("raw_json", Text, nullable=False),
+    Column("source_kind", Text, nullable=False),
+    Column("source_name", Text, nullable=False),
+    Column("principal", Text, nullable=False),
+    Column("agreement", Text, nullable=True),
+    Column("marking_refs", Text, nullable=False),
+    Column("principal_org", Text, nullable=True),
+    Column("granular_markings", Text, nullable=True),
+    # When it was replaced, and the date_added of the row that replaced it.
+    Column("replaced_us", BigInteger, nullable=False),
+    Column("replaced_by_us", BigInteger, nullable=False),
+    # Which §3.6 rule the correction broke (stix.versioning.Correction).
+    Column("correction", Text, nullable=False),
+    Index(None, "id", "date_added_us"),
 )
 
 # Which versions carry a marking: the index for "objects marked X" (architecture §2). Keyed
@@ -207,5 +241,9 @@ sync_reports = Table(
     Column("error", Text, nullable=True),
     # A JSON array of {"id", "reason"} objects.
     Column("rejections", Text, nullable=False),
+    # Versions stored as their creators' corrections, and a JSON array of {"id", "reason"}:
+    # different contents signed for one (id, modified) (migration 0006).
+    Column("corrected", BigInteger, nullable=False, server_default="0"),
+    Column("equivocations", Text, nullable=False, server_default="[]"),
     Index(None, "partner", "report_id"),
 )

@@ -51,12 +51,19 @@ from entente.store.records import (
     ObjectQuery,
     Page,
     Provenance,
+    ReplacedVersion,
     SourceKind,
     StoredVersion,
     StoreStats,
     VersionFilter,
 )
-from entente.store.schema import node_state, object_markings, object_versions
+from entente.store.schema import (
+    node_state,
+    object_corrections,
+    object_markings,
+    object_versions,
+)
+from entente.store.sql_corrections import history_of, record_replaced, remove_replaced
 
 __all__ = ["SqlStore", "decode_granular", "encode_granular", "open_store"]
 
@@ -493,6 +500,51 @@ class SqlTransaction:
         self.inserted += len(stored)
         return stored
 
+    def correct(
+        self, corrections: Sequence[tuple[NewVersion, Provenance, str]]
+    ) -> list[StoredVersion]:
+        """Replace stored versions by their creator's corrections; see the port."""
+        self._check_open()
+        stored: list[StoredVersion] = []
+        group: list[tuple[NewVersion, Provenance, str]] = []
+        keys: set[tuple[str, str]] = set()
+        for item in corrections:
+            key = (item[0].id, item[0].version)
+            if key in keys:  # corrected twice in one call: the second replaces the first
+                stored.extend(self._correct_group(group))
+                group, keys = [], set()
+            group.append(item)
+            keys.add(key)
+        if group:
+            stored.extend(self._correct_group(group))
+        return stored
+
+    def _correct_group(
+        self, group: Sequence[tuple[NewVersion, Provenance, str]]
+    ) -> list[StoredVersion]:
+        """Correct versions with distinct (id, version) keys."""
+        try:
+            with self._conn.begin_nested():
+                removed = remove_replaced(self._conn, [(n.id, n.version) for n, _, _ in group])
+        except SQLAlchemyError as exc:
+            raise StorageError(f"correcting versions failed: {exc}") from exc
+        for new, _, _ in group:
+            # The flags were set again in the database; the insert reads them there.
+            self._bounds.pop(new.id, None)
+        replacements = self.insert([(new, prov) for new, prov, _ in group])
+        try:
+            with self._conn.begin_nested():
+                record_replaced(
+                    self._conn,
+                    removed,
+                    replacements,
+                    [kind for _, _, kind in group],
+                    self._clock.now_us(),
+                )
+        except SQLAlchemyError as exc:
+            raise StorageError(f"recording corrected versions failed: {exc}") from exc
+        return replacements
+
     def _stored_bounds(self, ids: Sequence[str]) -> dict[str, _Bounds | None]:
         """First and last stored versions of ``ids``, from the cache or the database."""
         known = self._bounds if self._locked else {}
@@ -799,6 +851,11 @@ class SqlStore:
                 return
             cursor = page.next_cursor
 
+    def history(self, object_id: str) -> list[ReplacedVersion]:
+        """The versions of ``object_id`` that corrections replaced, oldest first."""
+        with storage_errors("reading corrections"), self._engine.connect() as conn:
+            return history_of(conn, object_id)
+
     def delete_versions(self, object_id: str, version_keys: Sequence[str]) -> int:
         """Delete the versions of ``object_id`` with these version keys; return how many."""
         keys = sorted(set(version_keys))
@@ -835,6 +892,12 @@ class SqlStore:
                 ),
                 marking_keys,
             )
+        # What corrections replaced of these versions goes with them.
+        conn.execute(
+            delete(object_corrections).where(
+                object_corrections.c.id == object_id, object_corrections.c.version.in_(keys)
+            )
+        )
         gone = [row[0] for row in rows]
         for chunk in range(0, len(gone), CHUNK):
             conn.execute(
@@ -969,7 +1032,7 @@ def _postgresql_engine(url: str, schema: str | None) -> Engine:
 # The newest migration in ``migrations/versions`` (a test checks it is Alembic's head). A store
 # already there is opened without loading Alembic, which costs a second of start-up for
 # every command.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 def _at_head(engine: Engine) -> bool:

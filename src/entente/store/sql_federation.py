@@ -75,6 +75,8 @@ _REPORT_COLUMNS = (
     _R.rejected,
     _R.error,
     _R.rejections,
+    _R.corrected,
+    _R.equivocations,
 )
 
 
@@ -117,6 +119,8 @@ def _report(row: Sequence[Any]) -> SyncReport:
         rejected=int(row[7]),
         error=row[8],
         rejections=tuple(dict(item) for item in orjson.loads(row[9])),
+        corrected=int(row[10]),
+        equivocations=tuple(dict(item) for item in orjson.loads(row[11])),
     )
 
 
@@ -313,9 +317,10 @@ class SqlSyncReportStore:
         values = {
             column.name: getattr(report, column.name)
             for column in _REPORT_COLUMNS
-            if column.name not in {"report_id", "rejections"}
+            if column.name not in {"report_id", "rejections", "equivocations"}
         }
         values["rejections"] = orjson.dumps(list(report.rejections)).decode("utf-8")
+        values["equivocations"] = orjson.dumps(list(report.equivocations)).decode("utf-8")
         with storage_errors("storing a sync report"), self._engine.begin() as conn:
             stmt = insert(sync_reports).values(**values).returning(_R.report_id)
             return int(conn.execute(stmt).scalar_one())

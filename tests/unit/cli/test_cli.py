@@ -53,7 +53,15 @@ def test_ingest_json_prints_the_summary_contract(run: Any) -> None:
     result = run("ingest", str(POISONIVY), "--json")
     assert result.exit_code == 0, result.output
     summary = orjson.loads(result.stdout)
-    assert summary == {"added": 155, "duplicates": 0, "new_versions": 0, "rejected": []}
+    assert summary == {
+        "added": 155,
+        "duplicates": 0,
+        "new_versions": 0,
+        "corrected": 0,
+        "corrections": {},
+        "rejected": [],
+        "equivocations": [],
+    }
     again = orjson.loads(run("ingest", str(POISONIVY), "--json").stdout)
     assert (again["added"], again["duplicates"]) == (0, 155)
 

@@ -17,7 +17,7 @@ from entente.federation import (
     generate_key,
     sign_object,
 )
-from entente.federation.inbound import InboundContext, screen
+from entente.federation.inbound import Accepted, InboundContext, screen
 from entente.stix import StixObject, Tlp, deterministic_id, marking_id_for, parse_object
 
 NODE = deterministic_id("identity", "test", "this node")
@@ -79,6 +79,11 @@ def _held(*objects: dict[str, Any]) -> list[StixObject]:
 
 
 def _screen(obj: dict[str, Any], *held: dict[str, Any]) -> StixObject | None:
+    accepted = _accept(obj, *held)
+    return None if accepted is None else accepted.obj
+
+
+def _accept(obj: dict[str, Any], *held: dict[str, Any]) -> Accepted | None:
     return screen(parse_object(obj), _held(*held), CTX)
 
 
@@ -167,6 +172,50 @@ def test_the_same_version_with_different_content_is_a_tamper() -> None:
     with pytest.raises(VersioningError, match="altered on the way") as raised:
         _screen(altered, held)
     assert raised.value.field == "modified"
+
+
+def test_other_content_for_a_held_version_signed_by_its_creator_is_a_correction() -> None:
+    # Publishers correct in place (Mobile ATT&CK 17.1 added x_mitre_deprecated under the
+    # same modified): the creator's own signature makes it a correction, not a tamper.
+    held = _indicator(OTHER)
+    corrected = _signed(_indicator(OTHER, description="corrected by its creator"), OTHER)
+    accepted = _accept(corrected, held)
+    assert accepted is not None
+    assert accepted.creator_signed is True
+    assert accepted.obj.raw == corrected
+    assert accepted.equivocation is None  # the held copy was not signed: nothing to compare
+
+
+def test_two_signed_contents_for_one_version_from_the_same_signer_are_an_equivocation() -> None:
+    first = _signed(_indicator(OTHER), OTHER)
+    second = _signed(_indicator(OTHER, description="told differently"), OTHER)
+    accepted = _accept(second, first)
+    assert accepted is not None and accepted.creator_signed is True
+    assert accepted.equivocation is not None
+    assert "equivocation" in accepted.equivocation and OTHER in accepted.equivocation
+    assert SENDER in accepted.equivocation
+
+
+def test_two_contents_signed_by_a_signer_unknown_here_are_refused_as_an_equivocation() -> None:
+    # A third-party publisher's signature this node cannot verify: not a correction it can
+    # trust, but the two signed contents are still named as an equivocation.
+    unknown_key = generate_key()
+    held = sign_object(_indicator(THIRD_PARTY), signer=THIRD_PARTY, key=unknown_key)
+    other = sign_object(
+        _indicator(THIRD_PARTY, description="another story"), signer=THIRD_PARTY, key=unknown_key
+    )
+    with pytest.raises(VersioningError, match="equivocation") as raised:
+        _accept(other, held)
+    assert "not signed by its creator" in raised.value.reason
+
+
+def test_a_creator_correction_never_carries_another_creator() -> None:
+    held = _indicator(THIRD_PARTY)
+    forged = _signed(_indicator(OTHER, description="not the creator's"), OTHER)
+    accepted = _accept(forged, held)
+    # The screen lets the creator-signed copy through; the versioning rules refuse it, as
+    # created_by_ref is never corrected (see tests/unit/stix/test_versioning.py).
+    assert accepted is not None and accepted.obj.created_by_ref == OTHER
 
 
 # -- markings of new versions ----------------------------------------------------------------

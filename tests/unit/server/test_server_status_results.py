@@ -12,6 +12,7 @@ from entente.stix import Tlp, marking_id_for
 ADDED = "added"
 NEW_VERSION = "new version"
 DUPLICATE = "duplicate: this version was already stored"
+CORRECTED = "corrected by its creator; what it replaces stays in history"
 # A version the poster may not read: stored, whether it was new or not (the status says no more).
 HIDDEN = "stored; the sharing policy does not let you read this version"
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from tests.unit.server.conftest import SECRET, serving
 
-from entente.bootstrap import Node, open_node
+from entente.bootstrap import Node, open_node, operator_ingest
 from entente.bootstrap import federation as federation_of
 from entente.clock import FixedClock
 from entente.config import Settings
@@ -429,7 +429,9 @@ def test_the_outcome_json_is_what_sync_json_prints(
         "added",
         "duplicates",
         "new_versions",
+        "corrected",
         "rejected",
+        "equivocations",
         "error",
         "seconds",
     }
@@ -483,3 +485,65 @@ def test_a_revocation_propagates_as_the_creator_signed_new_version(
     latest = _held(node_a)[revoked["id"]][-1]
     assert latest["revoked"] is True
     assert latest["extensions"][EXTENSION_ID]["signer"] == org_identity_id(ORG_B)
+
+
+def test_a_creator_signed_correction_is_stored_and_reported_as_equivocation(
+    service: FederationService, org_b: PartnerNode, node_a: Node
+) -> None:
+    # B corrects its own indicator in place (same modified, other content), as publishers do;
+    # its node signs what B created, so A receives a creator-signed correction.
+    partner = _link(service, org_b)
+    service.sync()
+    original = _intel(ORG_B)["green"]
+    corrected = {**original, "name": "corrected in place"}
+    summary = operator_ingest(org_b.node, "local:test").ingest_candidates(
+        [Candidate("fix.json", "0", corrected)],
+        Provenance(SourceKind.FILE, "fix.json", "local:test"),
+        source="fix.json",
+    )
+    assert (summary.corrected, summary.rejected) == (1, [])
+    [outcome] = service.sync()
+    assert (outcome.error, outcome.rejected, outcome.corrected) == (None, [], 1)
+    [equivocation] = outcome.equivocations
+    assert equivocation["id"] == original["id"]
+    assert "signed two different contents" in equivocation["reason"]
+    [latest] = node_a.store.get_versions(original["id"], ("last",))
+    assert latest.to_json()["name"] == "corrected in place"
+    [replaced] = node_a.store.history(original["id"])
+    assert replaced.version.to_json()["name"] == original["name"]
+    assert replaced.version.provenance.source_name == partner.name
+    [report] = node_a.sync_reports.latest(partner.name, limit=1)
+    assert report.corrected == 1
+    assert [item["id"] for item in report.equivocations] == [original["id"]]
+
+
+def test_other_content_for_a_synced_version_not_signed_by_its_creator_is_rejected(
+    service: FederationService, org_b: PartnerNode, node_a: Node
+) -> None:
+    # A third party's unsigned object relayed by B, then relayed again altered: no creator
+    # signature vouches for the change, so it is a tamper and the held content stays.
+    third_party = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--6f4a2a47-7f2c-4c55-9d4b-0c2f0c4e6a11",
+        "created": CREATED,
+        "modified": CREATED,
+        "pattern": "[ipv4-addr:value = '198.51.100.99']",
+        "pattern_type": "stix",
+        "valid_from": CREATED,
+        "object_marking_refs": [_intel(ORG_B)["green"]["object_marking_refs"][0]],
+    }
+    _ingest(org_b.node, [third_party])
+    _link(service, org_b)
+    service.sync()
+    altered = {**third_party, "name": "altered on the way"}
+    operator_ingest(org_b.node, "local:test").ingest_candidates(
+        [Candidate("fix.json", "0", altered)],
+        Provenance(SourceKind.FILE, "fix.json", "local:test"),
+        source="fix.json",
+    )
+    [outcome] = service.sync()
+    assert outcome.corrected == 0
+    assert [r["id"] for r in outcome.rejected] == [third_party["id"]]
+    [latest] = node_a.store.get_versions(third_party["id"], ("last",))
+    assert "name" not in latest.to_json()

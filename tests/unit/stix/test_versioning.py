@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from entente.errors import VersioningError
-from entente.stix import StixObject, VersionVerdict, check_version, parse_object
+from entente.stix import (
+    BUILTIN_MARKINGS,
+    Correction,
+    Judgement,
+    StixObject,
+    VersionVerdict,
+    check_version,
+    judge_version,
+    parse_object,
+)
 
 UUID = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
 IDENTITY = f"identity--{UUID}"
@@ -141,3 +150,80 @@ def test_type_cannot_change_under_one_id() -> None:
     other = dataclasses.replace(_tool(), type="malware")  # only a broken store could do this
     error = _error(_tool(T1), [other])
     assert error.field == "type"
+
+
+# -- corrections by the creator (publishers that break §3.6 fixing their own data) -----------
+
+
+def _judge(candidate: StixObject, stored: list[StixObject]) -> Judgement:
+    return judge_version(candidate, stored, from_creator=True)
+
+
+def test_other_content_under_a_held_modified_from_the_creator_replaces_it() -> None:
+    # Mobile ATT&CK 17.1 added x_mitre_deprecated to 1,329 objects without a new modified.
+    judgement = _judge(_tool(T1, x_mitre_deprecated=False), [_tool(), _tool(T1)])
+    assert judgement == Judgement(VersionVerdict.CORRECTION, Correction.CONTENT, replaces=True)
+
+
+def test_a_creator_may_correct_created_in_a_later_version() -> None:
+    candidate = parse_object({**_tool(T2).raw, "created": T1})
+    judgement = _judge(candidate, [_tool()])
+    assert judgement == Judgement(VersionVerdict.CORRECTION, Correction.CREATED)
+
+
+def test_after_a_created_correction_the_corrected_created_is_the_reference() -> None:
+    corrected = parse_object({**_tool(T1).raw, "created": T1})
+    later = parse_object({**_tool(T2).raw, "created": T1})
+    assert _judge(later, [_tool(), corrected]) == Judgement(VersionVerdict.NEW)
+    # ... and §3.6 alone agrees: the version it follows has that created.
+    assert check_version(later, [_tool(), corrected]) is VersionVerdict.NEW
+
+
+def test_a_later_version_of_a_revoked_object_that_stays_revoked_is_a_correction() -> None:
+    judgement = _judge(_tool(T2, revoked=True), [_tool(), _tool(T1, revoked=True)])
+    assert judgement == Judgement(VersionVerdict.CORRECTION, Correction.REVOKED)
+
+
+def test_a_later_version_withdrawing_a_revocation_is_rejected_even_from_the_creator() -> None:
+    with pytest.raises(VersioningError, match="revoked") as info:
+        _judge(_tool(T2), [_tool(), _tool(T1, revoked=True)])
+    assert info.value.field == "revoked"
+
+
+def test_a_content_correction_may_not_withdraw_a_revocation() -> None:
+    with pytest.raises(VersioningError, match="cannot withdraw the revocation"):
+        _judge(_tool(T1, name="unrevoked"), [_tool(), _tool(T1, revoked=True)])
+
+
+def test_created_by_ref_is_never_corrected() -> None:
+    with pytest.raises(VersioningError) as info:
+        _judge(_tool(T1, name="forged", created_by_ref=OTHER_IDENTITY), [_tool(), _tool(T1)])
+    assert info.value.field == "created_by_ref"
+
+
+def test_a_creator_corrects_its_marking_definition_in_place() -> None:
+    # MITRE rewrote its copyright statement under the same id and created.
+    judgement = _judge(_marking("Copyright 2015-2025"), [_marking()])
+    assert judgement == Judgement(VersionVerdict.CORRECTION, Correction.CONTENT, replaces=True)
+
+
+def test_the_tlp_marking_definitions_are_never_corrected() -> None:
+    tlp = dict(BUILTIN_MARKINGS[0])
+    altered = parse_object({**tlp, "name": "TLP:CLEAR (corrected)"})
+    with pytest.raises(VersioningError, match="not versioned"):
+        _judge(altered, [parse_object(tlp)])
+
+
+def test_without_the_creator_every_break_is_still_rejected() -> None:
+    for candidate, stored in (
+        (_tool(T1, name="changed"), [_tool(), _tool(T1)]),
+        (parse_object({**_tool(T2).raw, "created": T1}), [_tool()]),
+        (_tool(T2, revoked=True), [_tool(), _tool(T1, revoked=True)]),
+        (_marking("Other"), [_marking()]),
+    ):
+        with pytest.raises(VersioningError):
+            judge_version(candidate, stored, from_creator=False)
+
+
+def test_an_identical_copy_is_a_duplicate_whoever_judges() -> None:
+    assert _judge(_tool(T1), [_tool(), _tool(T1)]) == Judgement(VersionVerdict.DUPLICATE)
