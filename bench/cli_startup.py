@@ -11,7 +11,8 @@ would, and prints the median and 95th percentile against the 0.3 s start-up targ
 Baselines, measured the same way: the bare interpreter (``python -c pass``), and
 ``import typer`` (the floor of any Typer CLI). The environment is this process's, so a
 ``PYTHONDONTWRITEBYTECODE=1`` shell measures what such a shell gets; whether the installed
-packages carry compiled bytecode (``make setup`` compiles it) is printed with the figures.
+packages and the project carry compiled bytecode (``make setup`` compiles both) is printed
+with the figures.
 
     python bench/cli_startup.py            # 20 runs per command
     python bench/cli_startup.py --quick    # 10 runs per command
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,6 +33,10 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import typer
+
+from entente.cli import main as cli_main
 
 TARGET_S = 0.3
 
@@ -44,12 +50,18 @@ def entente_command() -> list[str]:
 
 
 def time_runs(argv: list[str], env: dict[str, str], runs: int) -> dict[str, Any]:
-    """Median and p95 wall seconds of ``runs`` runs of ``argv`` (each must exit 0)."""
+    """Median and p95 wall seconds of ``runs`` runs of ``argv`` (each must exit 0), and the
+    median CPU seconds (user + system) of the process: on a shared machine the wall time
+    includes waiting for a core, the CPU time much less so."""
     seconds: list[float] = []
+    cpu: list[float] = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(argv, env=env, capture_output=True, check=False)
         seconds.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"{argv} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
     seconds.sort()
@@ -59,22 +71,19 @@ def time_runs(argv: list[str], env: dict[str, str], runs: int) -> dict[str, Any]
         "median_s": round(median, 4),
         "p95_s": round(p95, 4),
         "min_s": round(seconds[0], 4),
+        "cpu_median_s": round(statistics.median(cpu), 4),
         "ratio_to_target": round(median / TARGET_S, 3),
     }
 
 
 def has_search() -> bool:
     """Whether this checkout's CLI has an ``entente search`` command."""
-    from entente.cli.main import COMMANDS
-
-    return any(spec.name == "search" for spec in COMMANDS)
+    return any(spec.name == "search" for spec in cli_main.COMMANDS)
 
 
-def bytecode_compiled() -> bool:
-    """Whether the installed Typer has compiled bytecode next to it (``make setup`` does)."""
-    import typer
-
-    cache = Path(typer.__file__).parent / "__pycache__"
+def bytecode_compiled(module_file: str) -> bool:
+    """Whether a module's package has compiled bytecode next to it (``make setup`` makes it)."""
+    cache = Path(module_file).parent / "__pycache__"
     return cache.is_dir() and any(cache.glob("main.*.pyc"))
 
 
@@ -91,7 +100,8 @@ def main() -> None:
     figures: dict[str, Any] = {
         "runs": runs,
         "target_s": TARGET_S,
-        "bytecode_compiled": bytecode_compiled(),
+        "typer_bytecode_compiled": bytecode_compiled(typer.__file__),
+        "entente_bytecode_compiled": bytecode_compiled(cli_main.__file__),
         "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
     }
     with tempfile.TemporaryDirectory(prefix="entente-bench-") as tmp:
@@ -113,12 +123,15 @@ def main() -> None:
         figures["baselines"] = {
             name: time_runs(argv, env, runs) for name, argv in baselines.items()
         }
+        typer_s = figures["baselines"]["import_typer"]["median_s"]
         figures["commands"] = {}
         for name, argv in cases.items():
             figures["commands"][name] = result = time_runs(argv, env, runs)
+            result["ratio_to_import_typer"] = round(result["median_s"] / typer_s, 3)
             print(
                 f"{name:12} median {result['median_s'] * 1000:7.1f} ms  "
                 f"p95 {result['p95_s'] * 1000:7.1f} ms  "
+                f"cpu {result['cpu_median_s'] * 1000:7.1f} ms  "
                 f"{result['ratio_to_target']:.2f}x the {TARGET_S} s target",
                 file=sys.stderr,
             )
