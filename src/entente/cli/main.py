@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import MarkupMode, TyperGroup
 
 __all__ = ["COMMANDS", "CommandSpec", "app", "load_command"]
 
 # Rich-formatted help costs ~150 ms of imports (typer.rich_utils: rich, markdown-it, pygments
 # lexers) before the first line is printed: half the 0.3 s start-up budget on its own
 # (bench/cli_startup.py). Click's plain help says the same things.
-_MARKUP: Any = None
+_MARKUP: MarkupMode = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +118,11 @@ def load_command(spec: CommandSpec) -> Any:
     module_name, _, attribute = spec.target.partition(":")
     target = getattr(importlib.import_module(module_name), attribute)
     # A holder app with a callback is always a group, so the command comes back under its
-    # name with the settings every command of ``entente`` shares.
+    # name with the settings every command of ``entente`` shares (a sub-app's commands too:
+    # Typer hands the markup mode down).
     holder = typer.Typer(add_completion=False, rich_markup_mode=_MARKUP)
     holder.callback()(_no_options)
     if isinstance(target, typer.Typer):
-        target.rich_markup_mode = _MARKUP
         holder.add_typer(target, name=spec.name)
     else:
         holder.command(spec.name)(target)
@@ -141,9 +141,6 @@ class _Commands(MutableMapping[str, Any]):
     def __init__(self, specs: tuple[CommandSpec, ...], eager: Mapping[str, Any]) -> None:
         self._specs = {spec.name: spec for spec in specs}
         self._loaded: dict[str, Any] = dict(eager)
-
-    def is_loaded(self, name: str) -> bool:
-        return name in self._loaded
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._loaded:
