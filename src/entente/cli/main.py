@@ -170,10 +170,20 @@ class _LazyGroup(TyperGroup):
         self.commands = _Commands(COMMANDS, self.commands)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        # click's listing loads every command for its short help; the summaries say it.
+        # click's listing loads every command for its short help; the summaries say it. A
+        # command registered on ``app`` directly (``app.command``) is listed by its own help.
         summaries = {spec.name: spec.summary for spec in COMMANDS}
-        limit = formatter.width - 6 - max(len(name) for name in summaries)
-        rows = [(name, _shorten(summary, limit)) for name, summary in summaries.items()]
+        names = list(self.commands)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [
+            (
+                name,
+                _shorten(summaries[name], limit)
+                if name in summaries
+                else self.commands[name].get_short_help_str(limit),
+            )
+            for name in names
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

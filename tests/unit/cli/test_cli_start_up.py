@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from entente.cli.main import COMMANDS, CommandSpec, app, load_command
@@ -117,3 +118,26 @@ def test_help_lists_every_command_and_an_unknown_one_suggests_the_closest() -> N
     typo = runner.invoke(app, ["statz"])
     assert typo.exit_code == 2
     assert "No such command 'statz'. Did you mean 'stats'?" in typo.output
+
+
+def test_a_command_registered_on_the_app_directly_is_listed_and_runs_beside_the_lazy_ones() -> None:
+    from entente.cli.main import _LazyGroup
+
+    extra = typer.Typer(cls=_LazyGroup, rich_markup_mode=None, add_completion=False)
+
+    @extra.callback()
+    def _root() -> None:
+        """A root."""
+
+    @extra.command("hello")
+    def _hello() -> None:
+        """Say hello, eagerly registered."""
+        typer.echo("hello")
+
+    runner = CliRunner()
+    listed = runner.invoke(extra, ["--help"])
+    assert listed.exit_code == 0
+    assert "hello  " in listed.stdout
+    assert "Say hello, eagerly registered." in listed.stdout
+    assert "  stats " in listed.stdout
+    assert runner.invoke(extra, ["hello"]).stdout == "hello\n"
