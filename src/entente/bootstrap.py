@@ -12,9 +12,15 @@ from entente.clock import Clock, SystemClock
 from entente.config import HUNT_HITS_FILE, Settings
 from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
-from entente.services import IngestService, ensure_builtin_markings, node_context, node_org_id
+from entente.services import (
+    IngestService,
+    TaxiiService,
+    ensure_builtin_markings,
+    node_context,
+    node_org_id,
+)
 from entente.services.export import ExportService
-from entente.services.federation import FederationService
+from entente.services.federation import FederationService, NodeSigner
 from entente.services.ownership import OwnershipScreen, operator_principal
 from entente.services.statement_markings import StatementMarkings
 from entente.services.warninglist_store import WarninglistStore
@@ -38,11 +44,11 @@ from entente.store.sql_federation import (
 )
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
-from entente.taxii.client import TaxiiClient
 
 if TYPE_CHECKING:
     from entente.matching import Engine, IndicatorSet
     from entente.services.matching import HuntReport, MatchService
+    from entente.taxii.client import TaxiiClient
 
 __all__ = [
     "Node",
@@ -53,6 +59,7 @@ __all__ = [
     "open_node",
     "operator_ingest",
     "scheduled_hunt",
+    "taxii",
     "warninglists",
 ]
 
@@ -122,6 +129,9 @@ def open_node(
 
 def _connect(partner: PartnerRecord) -> TaxiiClient:
     """A TAXII client for a partner, presenting the token it issued to this node."""
+    # Imported here: httpx costs every command that opens the node ~0.4 s at start-up.
+    from entente.taxii.client import TaxiiClient
+
     return TaxiiClient(partner.api_root, auth=partner.token, timeout=_PARTNER_TIMEOUT_S)
 
 
@@ -248,4 +258,23 @@ def exports(node: Node) -> ExportService:
         warninglists=warninglists(settings).current,
         scoring=settings.scoring,
         min_score=settings.export_min_score,
+    )
+
+
+def taxii(node: Node) -> TaxiiService:
+    """The read and write use cases of TAXII and REST over a node's adapters: every read
+    through the sharing policy (``entente objects list`` reads with it as the operator)."""
+    service = federation(node)
+    settings = node.settings
+    return TaxiiService(
+        store=node.store,
+        tokens=node.tokens,
+        statuses=node.statuses,
+        clock=node.clock,
+        collections=settings.collections,
+        org_name=settings.org_name,
+        default_marking=settings.default_marking,
+        agreements=service.agreements,
+        signer=NodeSigner(service.org_id, node.key),
+        partner_keys=service.partner_keys,
     )

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from entente.bootstrap import operator_ingest
-from entente.cli.context import cli_principal, node
+from entente.cli.context import cli_principal, new_or_existing_node
 from entente.cli.output import console, err_console, print_json, run_command
 from entente.cli.serve import load_cursor_secret, with_served_url
 from entente.errors import InvalidInput
@@ -45,7 +45,7 @@ def demo(
     def body() -> int:
         if serve:
             _check_port_free(host, port)
-        with node() as opened:
+        with new_or_existing_node() as opened:
             service = operator_ingest(opened, cli_principal())
             table = Table(title="Sample data ingested")
             for column in ("sample", "format", "added", "duplicates", "new versions", "rejected"):

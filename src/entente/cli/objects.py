@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any
 
 import orjson
@@ -9,17 +10,28 @@ import typer
 from rich.syntax import Syntax
 from rich.table import Table
 
-from entente.bootstrap import exports
-from entente.cli.context import node
+from entente.bootstrap import exports, taxii
+from entente.cli.context import cli_principal, node
 from entente.cli.output import console, print_json, run_command
+from entente.cli.serve import load_cursor_secret
 from entente.errors import InvalidInput, ObjectNotFound
+from entente.services import TaxiiService, node_org_id
 from entente.services.export import export_principal
-from entente.stix import format_timestamp_us, is_valid_id, tlp_of
+from entente.services.ownership import operator_principal
+from entente.sharing import Principal
+from entente.stix import STIX_TYPES, format_timestamp_us, is_valid_id, is_valid_type_name, tlp_of
 from entente.store import ObjectQuery, StoredVersion, VersionFilter
+from entente.taxii import decode_cursor, fingerprint, next_token
+from entente.taxii.params import ObjectFilters
+from entente.taxii.problems import InvalidParameter
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Browse stored STIX objects.", no_args_is_help=True)
+
+# What ``--cursor`` values are bound to (with the --type options), as the REST API binds its
+# ``next`` to "rest/objects": a cursor continues the listing that printed it, nothing else.
+_CURSOR_SCOPE = "cli/objects list"
 
 
 def _original_version(raw: dict[str, Any]) -> str | None:
@@ -68,17 +80,41 @@ def list_objects(
         list[str] | None, typer.Option("--type", "-t", help="Only this STIX type (repeatable).")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 20,
+    cursor: Annotated[
+        str | None,
+        typer.Option(
+            "--cursor",
+            help="Continue after the page that printed this cursor (with the same --type).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """List the latest version of stored objects, in the order they were added."""
 
     def body() -> int:
+        chosen = tuple(sorted(set(types or ())))
+        digest = fingerprint(ObjectFilters(types=chosen), _CURSOR_SCOPE)
         with node() as opened:
-            page = opened.store.query(
-                ObjectQuery(types=tuple(types or ()), versions=(VersionFilter.LAST,), limit=limit)
+            reads = taxii(opened)
+            # What the operator may see, as the REST API shows its callers what they may see.
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            for name in chosen:
+                _check_type(name, reads, principal)
+            secret = load_cursor_secret(opened.settings.home)
+            after = None if cursor is None else _decode_cursor(cursor, secret, digest)
+            query = ObjectQuery(
+                types=chosen, versions=(VersionFilter.LAST.value,), after_cursor=after, limit=limit
             )
+            page = reads.read(None, principal, query)
+            following = next_token(page, secret, digest)
         if as_json:
-            print_json({"objects": [_describe(v) for v in page.items], "more": page.more})
+            print_json(
+                {
+                    "objects": [_describe(v) for v in page.items],
+                    "more": page.more,
+                    "next": following,
+                }
+            )
             return 0
         table = Table(title=f"{len(page.items)} objects" + (" (more exist)" if page.more else ""))
         for column in ("id", "type", "name / value", "modified", "markings"):
@@ -88,9 +124,43 @@ def list_objects(
                 v.id, v.type, _label(v), _original_version(v.to_json()) or "", _markings(v)
             )
         console.print(table)
+        if following is not None:
+            again = "".join(f" --type {name}" for name in chosen)
+            console.print(
+                f"next cursor: {following} (entente objects list{again} --cursor {following})",
+                highlight=False,
+                soft_wrap=True,
+            )
         return 0
 
     run_command(body)
+
+
+def _check_type(name: str, reads: TaxiiService, principal: Principal) -> None:
+    """``InvalidInput`` for a ``--type`` that is neither a STIX 2.1 type nor a custom type
+    (§11.1) the operator may see an object of: a typo lists nothing, and should say so."""
+    if name in STIX_TYPES:
+        return
+    if is_valid_type_name(name):
+        probe = ObjectQuery(types=(name,), versions=(VersionFilter.LAST.value,), limit=1)
+        if reads.read(None, principal, probe).items:
+            return
+    close = difflib.get_close_matches(name, sorted(STIX_TYPES), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else "."
+    raise InvalidInput(
+        f"--type {name!r} is no STIX 2.1 type, nor a custom type of an object stored here"
+        f"{hint} The STIX 2.1 types: {', '.join(sorted(STIX_TYPES))}."
+    )
+
+
+def _decode_cursor(cursor: str, secret: bytes, digest: str) -> int:
+    try:
+        return decode_cursor(cursor, secret, digest)
+    except InvalidParameter:
+        raise InvalidInput(
+            f"--cursor {cursor!r} is not one that `entente objects list` printed for these --type "
+            "options; list again without --cursor"
+        ) from None
 
 
 @app.command("show")

@@ -6,11 +6,10 @@ import enum
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 import typer
-from rich.console import Console
 
 from entente.errors import (
     AuthenticationFailed,
@@ -30,8 +29,28 @@ __all__ = [
     "run_command",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    console: Console
+    err_console: Console
+
+_consoles: dict[str, Console] = {}
+
+
+def __getattr__(name: str) -> Console:
+    """``console`` (stdout) and ``err_console`` (stderr), made on first use.
+
+    Rich's console costs ~0.1 s of imports: a command that prints only JSON (``stats
+    --json``) does not pay it (bench/cli_startup.py). PEP 562 module ``__getattr__``.
+    """
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _consoles:
+        from rich.console import Console
+
+        _consoles[name] = Console(stderr=name == "err_console")
+    return _consoles[name]
 
 
 class ExitCode(enum.IntEnum):
@@ -51,7 +70,7 @@ def print_json(value: Any) -> None:
 
 def fail(message: str, code: ExitCode) -> NoReturn:
     """Say what went wrong on stderr and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    __getattr__("err_console").print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(int(code))
 
 
@@ -67,7 +86,7 @@ def reporting_errors() -> Iterator[None]:
     except EntenteError as exc:
         fail(f"internal error: {exc}", ExitCode.INTERNAL)
     except Exception as exc:  # the last line of defence: exit 3, not a bare traceback
-        err_console.print_exception()
+        __getattr__("err_console").print_exception()
         fail(f"internal error: {exc!r}", ExitCode.INTERNAL)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from entente.cli import output
 from entente.cli.context import node
-from entente.cli.output import console, print_json, run_command
+from entente.cli.output import print_json, run_command
 from entente.store.urls import redact_url
 
 __all__ = ["stats"]
@@ -32,12 +32,15 @@ def stats(
         if as_json:
             print_json(report)
             return 0
+        # Rich only for people: ``stats --json`` is what scripts poll (bench/cli_startup.py).
+        from rich.table import Table
+
         table = Table(title=f"{counts.objects} objects, {counts.versions} versions ({database})")
         table.add_column("type")
         table.add_column("objects", justify="right")
         for name, count in sorted(counts.by_type.items(), key=lambda kv: (-kv[1], kv[0])):
             table.add_row(name, str(count))
-        console.print(table)
+        output.console.print(table)
         return 0
 
     run_command(body)

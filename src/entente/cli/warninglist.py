@@ -17,8 +17,8 @@ import typer
 from rich.table import Table
 
 from entente.bootstrap import warninglists
+from entente.cli.context import node_settings
 from entente.cli.output import ExitCode, console, err_console, print_json, run_command
-from entente.config import load_settings
 from entente.errors import InvalidInput
 from entente.matching.model import ValueKind
 from entente.matching.values import (
@@ -116,7 +116,7 @@ def import_lists(
     """Check warninglists and keep them; a bad file is reported and the others imported."""
 
     def body() -> int:
-        report = warninglists(load_settings()).import_paths(paths)
+        report = warninglists(node_settings()).import_paths(paths)
         if as_json:
             print_json(_import_json(report))
         else:
@@ -163,7 +163,7 @@ def list_lists(as_json: JsonOption = False) -> None:
     """List the warninglists in force: the defaults and the imported ones."""
 
     def body() -> int:
-        store = warninglists(load_settings())
+        store = warninglists(node_settings())
         listed = store.lists()
         if as_json:
             print_json(
@@ -202,7 +202,7 @@ def check(
 
     def body() -> int:
         chosen, op, normal = classify(value, kind)
-        listed, allowed = warninglists(load_settings()).check(chosen, op, normal)
+        listed, allowed = warninglists(node_settings()).check(chosen, op, normal)
         if as_json:
             print_json(
                 {
@@ -246,7 +246,7 @@ def allow(
 
     def body() -> int:
         _, _, normal = classify(value, kind)
-        added = warninglists(load_settings()).allow(normal)
+        added = warninglists(node_settings()).allow(normal)
         console.print(f"{normal}: {'allowed' if added else 'already allowed'}", highlight=False)
         return 0
 
@@ -262,7 +262,7 @@ def disallow(
 
     def body() -> int:
         _, _, normal = classify(value, kind)
-        removed = warninglists(load_settings()).disallow(normal)
+        removed = warninglists(node_settings()).disallow(normal)
         console.print(f"{normal}: {'no longer allowed' if removed else 'was not allowed'}")
         return 0
 
@@ -276,7 +276,7 @@ def remove(
     """Remove an imported list (its stored name, as ``warninglist list`` shows it)."""
 
     def body() -> int:
-        if not warninglists(load_settings()).remove(name):
+        if not warninglists(node_settings()).remove(name):
             raise InvalidInput(f"no imported warninglist is stored as {name!r}")
         console.print(f"removed {name}", highlight=False)
         return 0

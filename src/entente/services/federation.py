@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -50,7 +50,11 @@ from entente.store import (
     SyncReport,
     SyncReportStore,
 )
-from entente.taxii.client import TaxiiClient
+
+if TYPE_CHECKING:
+    # Only named here: httpx (and, through its CLI, Rich) loads when sync connects, not for
+    # every command that opens the node (bench/cli_startup.py).
+    from entente.taxii.client import TaxiiClient
 
 __all__ = [
     "FederationService",

@@ -27,7 +27,7 @@ from entente.stix.markings import (
     parse_tlp,
     tlp_of,
 )
-from entente.stix.objects import ObjectKind, StixObject, parse_object
+from entente.stix.objects import STIX_TYPES, ObjectKind, StixObject, parse_object
 from entente.stix.patterns import validate_pattern, validate_pattern_reference
 from entente.stix.timestamps import (
     Timestamp,
@@ -50,6 +50,7 @@ __all__ = [
     "ENTENTE_NAMESPACE",
     "MAX_NESTING_DEPTH",
     "STIX_SCO_NAMESPACE",
+    "STIX_TYPES",
     "TLP2_EXTENSION_ID",
     "Correction",
     "GranularMarking",

@@ -15,7 +15,7 @@ from entente.stix.identifiers import is_valid_id, is_valid_type_name
 from entente.stix.patterns import validate_pattern
 from entente.stix.timestamps import Timestamp, parse_timestamp
 
-__all__ = ["ObjectKind", "StixObject", "parse_object"]
+__all__ = ["STIX_TYPES", "ObjectKind", "StixObject", "parse_object"]
 
 
 class ObjectKind(enum.StrEnum):
@@ -97,6 +97,8 @@ _KIND_OF: Mapping[str, ObjectKind] = MappingProxyType(
     | dict.fromkeys(_SCO_TYPES, ObjectKind.SCO)
     | dict.fromkeys(_META_TYPES, ObjectKind.META)
 )
+# Every object type STIX 2.1 defines (§4-§7, §9); any other is a custom type (§11).
+STIX_TYPES: frozenset[str] = frozenset(_KIND_OF)
 
 # Required properties beyond the common ones, per type (§4-§7).
 _REQUIRED: Mapping[str, tuple[str, ...]] = MappingProxyType(

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from entente.cli.main import app
 
-__all__ = ["cli_for", "said"]
+__all__ = ["bare_cli_for", "cli_for", "said"]
 
 
 def said(result: Any) -> str:
@@ -19,11 +19,20 @@ def said(result: Any) -> str:
 
 
 def cli_for(home: Path, org: str = "", public_url: str = "") -> Callable[..., Any]:
-    """``invoke(*args)`` running ``entente ARGS`` for the node in ``home`` (org ``org``).
+    """``invoke(*args)`` running ``entente ARGS`` for the node in ``home`` (org ``org``),
+    which ``entente init`` has created (every command but ``init`` and ``demo`` needs one).
 
     Every other ENTENTE_* setting is blanked so that nothing of the caller's environment leaks
     into the test.
     """
+    invoke = bare_cli_for(home, org, public_url)
+    initialised = invoke("init")
+    assert initialised.exit_code == 0, initialised.output
+    return invoke
+
+
+def bare_cli_for(home: Path, org: str = "", public_url: str = "") -> Callable[..., Any]:
+    """``cli_for`` without the ``entente init``: ``home`` may hold no node yet."""
     runner = CliRunner()
     env = {
         "ENTENTE_HOME": str(home),

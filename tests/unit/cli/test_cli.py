@@ -18,7 +18,8 @@ POISONIVY = DATA / "stix" / "cti-documentation" / "poisonivy.json"
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Any:
+def bare_run(tmp_path: Path) -> Any:
+    """``entente ARGS`` in-process for a home of its own that holds no node yet."""
     runner = CliRunner()
     env = {"ENTENTE_HOME": str(tmp_path / "home"), "ENTENTE_DATABASE_URL": ""}
 
@@ -28,7 +29,16 @@ def run(tmp_path: Path) -> Any:
     return invoke
 
 
-def test_init_is_idempotent_and_reports_json(run: Any) -> None:
+@pytest.fixture
+def run(bare_run: Any) -> Any:
+    """``entente ARGS`` in-process for a node that ``entente init`` has created."""
+    initialised = bare_run("init")
+    assert initialised.exit_code == 0, initialised.output
+    return bare_run
+
+
+def test_init_is_idempotent_and_reports_json(bare_run: Any) -> None:
+    run = bare_run
     first = run("init", "--json")
     assert first.exit_code == 0, first.output
     assert orjson.loads(first.stdout)["config_created"] is True

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
-from tests.unit.cli.conftest import cli_for, said
+from tests.unit.cli.conftest import bare_cli_for, said
 from typer.testing import CliRunner
 
 from entente.cli.main import app
@@ -25,7 +25,7 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def run(home: Path) -> Any:
     """Run ``entente ARGS`` in-process against a home of its own (no ENTENTE_* leaks in)."""
-    return cli_for(home, "")
+    return bare_cli_for(home, "")
 
 
 def test_init_with_an_org_sets_it_and_reports_its_id_and_public_key(run: Any, home: Path) -> None:

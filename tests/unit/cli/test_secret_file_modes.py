@@ -12,7 +12,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from tests.unit.cli.conftest import cli_for
+from tests.unit.cli.conftest import bare_cli_for
 
 from entente.bootstrap import open_node
 from entente.cli.serve import load_cursor_secret
@@ -33,7 +33,7 @@ def _mode(path: Path) -> int:
 
 def test_init_creates_the_home_0700_and_every_secret_file_0600(tmp_path: Path) -> None:
     home = tmp_path / "parent" / "home"
-    result = cli_for(home, "US CERT")("init", "--org", "US CERT")
+    result = bare_cli_for(home, "US CERT")("init", "--org", "US CERT")
     assert result.exit_code == 0, result.output
     assert _mode(home) == 0o700
     files = {p.name: _mode(p) for p in home.iterdir()}
@@ -61,7 +61,7 @@ def test_an_open_node_and_a_serve_set_up_keep_every_file_private(tmp_path: Path)
 def test_a_home_that_already_exists_keeps_its_mode(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir(mode=0o750)
-    result = cli_for(home)("init")
+    result = bare_cli_for(home)("init")
     assert result.exit_code == 0, result.output
     assert _mode(home) == 0o750
     assert _mode(home / "entente.toml") == 0o600

@@ -33,6 +33,8 @@ def run(env: dict[str, str]) -> Any:
     def invoke(*args: str) -> Any:
         return runner.invoke(app, list(args), env=env)
 
+    initialised = invoke("init")
+    assert initialised.exit_code == 0, initialised.output
     return invoke
 
 
