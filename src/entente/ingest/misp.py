@@ -23,7 +23,6 @@ from entente.ingest.misp_attributes import (
     render_pattern,
 )
 from entente.ingest.misp_galaxies import (
-    EVENT_LEVEL_PAIRS,
     cluster_properties,
     clusters,
     galaxy_survey,
@@ -621,11 +620,11 @@ def convert_event(
             ),
         )
     _convert_items(ctx, event, position, event_uuid or report_id)
-    event_sdos = _galaxy_sdos(ctx, event, position, created, [])
-    for s in event_sdos:
-        for t in event_sdos:
-            if (s["type"], t["type"]) in EVENT_LEVEL_PAIRS:
-                ctx.relate(position, s, t, [])
+    # Event-level galaxies say what the event is about, not how the clusters relate to each
+    # other: an actor and five malware tags on one event do not state that the actor uses each
+    # malware (MISP core format §2.2: Galaxy on Event). The SDOs are kept and the report lists
+    # them (its object_refs, STIX 2.1 §4.14); no relationship is invented between them.
+    _galaxy_sdos(ctx, event, position, created, [])
     yield from ctx.emit()
     report = _report(
         ctx, event, report_id=report_id, name=name, tags=event_tags, event_uuid=event_uuid

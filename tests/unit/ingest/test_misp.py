@@ -228,7 +228,7 @@ def test_misp_objects_become_one_indicator_with_an_anded_pattern() -> None:
     )
 
 
-def test_galaxies_become_sdos_with_relationships() -> None:
+def test_event_galaxies_become_sdos_the_report_lists_without_invented_relationships() -> None:
     cands = _read(DATA / "pymisp" / "existing_event.json")
     objs = _objects(cands)
     [actor] = [o for o in objs if o["type"] == "threat-actor"]
@@ -239,13 +239,19 @@ def test_galaxies_become_sdos_with_relationships() -> None:
     assert all(m["is_family"] for m in malware)
     # Clusters that repeat their galaxy's uuid get distinct derived ids.
     assert len({m["id"] for m in malware}) == len(malware) == 9
-    uses = {
-        (r["source_ref"], r["target_ref"])
+    # The event tags Sofacy and nine malware clusters; MISP states no link between them, so
+    # none is made up (no actor-uses-malware cross product): the report lists them all.
+    galaxy_ids = {o["id"] for o in objs if o["type"] in {"threat-actor", "malware", "tool"}}
+    assert not [
+        r
         for r in objs
-        if r["type"] == "relationship" and r["relationship_type"] == "uses"
-    }
-    assert {(actor["id"], m["id"]) for m in malware} <= uses
-    tags = _by_type(cands, "report")[0]["labels"]
+        if r["type"] == "relationship"
+        and r["source_ref"] in galaxy_ids
+        and r["target_ref"] in galaxy_ids
+    ]
+    [report] = _by_type(cands, "report")
+    assert galaxy_ids <= set(report["object_refs"])
+    tags = report["labels"]
     assert not any(t.startswith("misp-galaxy:mitre-malware") for t in tags)
 
 
@@ -259,7 +265,9 @@ def test_mitre_clusters_carry_attack_external_ids() -> None:
     assert "Account Manipulation" in patterns
     rels = _by_type(cands, "relationship")
     verbs = {r["relationship_type"] for r in rels}
-    assert {"indicates", "mitigates", "uses", "related-to"} <= verbs
+    assert {"indicates", "mitigates", "related-to"} <= verbs
+    # APT1 and the malware clusters are tagged on the event, not related by it: no "uses".
+    assert "uses" not in verbs
 
 
 def test_attribute_galaxies_relate_the_indicator_with_the_recommended_verb() -> None:
