@@ -47,6 +47,7 @@ def _indicator_patterns(store: ObjectStore) -> list[str]:
         ("threatfox_export.csv", 3),
         ("feodo_ipblocklist.csv", 3),
         ("feodo_ipblocklist.txt", 3),
+        ("ipblocklist.csv", 28),  # real Feodo Tracker CSV, IP and port
     ],
 )
 def test_feed_becomes_indicators_that_stix2_patterns_accepts_and_reingest_adds_nothing(

@@ -14,6 +14,7 @@ from entente.ingest.candidates import Candidate
 from entente.ingest.feeds import FeedKind, read_feed, sniff_feed
 from entente.ingest.indicators import build_source_identity, pattern_for
 from entente.ingest.values import TypedValue, ValueType
+from entente.matching import ValueKind, compile_pattern
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "feeds"
 URLHAUS = DATA / "abusech" / "urlhaus" / "urlhaus_recent_sample.csv"
@@ -23,6 +24,7 @@ IPSUM_LEVEL3 = DATA / "ipsum" / "levels" / "3_head300.txt"
 THREATFOX_CSV = DATA / "handwritten" / "threatfox_export.csv"
 FEODO_CSV = DATA / "handwritten" / "feodo_ipblocklist.csv"
 FEODO_TXT = DATA / "handwritten" / "feodo_ipblocklist.txt"
+FEODO_REAL = DATA / "abusech" / "feodo" / "ipblocklist.csv"
 MD5 = "44d88612fea8a8f36de82e1278abb02f"  # EICAR test file
 SHA1 = "3395856ce81f2b7382dee72602f798b642f14140"
 SHA256 = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"
@@ -256,13 +258,29 @@ def test_feodo_csv_gives_ip_port_indicators_with_malware_label() -> None:
     indicators = _indicators(candidates)
     assert len(indicators) == 4  # 5 rows, one repeated
     dridex = indicators[0]
-    assert dridex["pattern"] == (
-        "[network-traffic:dst_ref.type = 'ipv4-addr' AND "
-        "network-traffic:dst_ref.value = '192.0.2.59' AND network-traffic:dst_port = 443]"
+    assert dridex["pattern"] == "[ipv4-addr:value = '192.0.2.59']"
+    assert dridex["description"].endswith(
+        "Port 443; the pattern matches the address 192.0.2.59 on any port."
     )
     assert dridex["labels"] == ["Dridex"]
     assert dridex["valid_from"] == "2021-01-17T07:44:46.000Z"
     assert indicators[3]["pattern"] == "[ipv4-addr:value = '203.0.113.200']"  # no port
+
+
+def test_real_feodo_blocklist_gives_deployable_address_indicators_keeping_the_port() -> None:
+    candidates = _read_file(FEODO_REAL)
+    assert all(c.error is None for c in candidates)
+    indicators = _indicators(candidates)
+    assert len(indicators) == 28
+    first = indicators[0]
+    assert first["pattern"] == "[ipv4-addr:value = '192.9.135.73']"
+    assert first["name"] == "Feodo Tracker: Pikabot C2"
+    assert "Port 1194" in first["description"]
+    # Every one is a value the matcher deploys (the port AND address was refused by it).
+    for indicator in indicators:
+        verdict = compile_pattern(indicator["pattern"])
+        assert verdict.deployable, (indicator["pattern"], verdict.reason)
+        assert [t.kind for t in verdict.terms] == [ValueKind.IP]
 
 
 def test_feodo_csv_with_uncommented_header() -> None:
