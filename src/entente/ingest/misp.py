@@ -20,7 +20,10 @@ from entente.ingest.misp_attributes import (
     attribute_observables,
     object_comparisons,
     object_observables,
+    object_standalone,
+    render_alternatives,
     render_pattern,
+    standalone_comparisons,
 )
 from entente.ingest.misp_galaxies import (
     cluster_properties,
@@ -330,13 +333,16 @@ def _indicator(
     pattern: str,
     pattern_type: str,
     labels: list[str],
+    context: Sequence[str] = (),
 ) -> dict[str, Any]:
+    # What the pattern leaves out (a file's name, an address's port) stays readable here.
+    description = "; ".join(p for p in (common.comment, *context) if p) or None
     return ctx.sdo(
         "indicator",
         indicator_id,
         common.created,
         name=name,
-        description=common.comment,
+        description=description,
         indicator_types=["malicious-activity"],
         pattern=pattern,
         pattern_type=pattern_type,
@@ -422,10 +428,16 @@ def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_u
                 object_marking_refs=ctx.markings(common.tags.tlps),
             )
         elif _truthy(attribute.get("to_ids")):
+            context: list[str] = []
             if misp_type in RULE_PATTERN_TYPES:
                 pattern, pattern_type = value, RULE_PATTERN_TYPES[misp_type]
             else:
-                pattern = render_pattern(attribute_comparisons(misp_type, value))
+                standalone = standalone_comparisons(misp_type, value)
+                if standalone is not None:
+                    comparisons, context = standalone
+                    pattern = render_alternatives(comparisons)
+                else:
+                    pattern = render_pattern(attribute_comparisons(misp_type, value))
                 validate_pattern(pattern)
                 pattern_type = "stix"
             main = _indicator(
@@ -436,6 +448,7 @@ def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_u
                 pattern=pattern,
                 pattern_type=pattern_type,
                 labels=labels,
+                context=context,
             )
         else:
             scos = attribute_observables(misp_type, value)
@@ -486,6 +499,20 @@ def _object(ctx: _Event, obj: Mapping[str, Any], position: str, event_uuid: str)
         labels.append(f'misp:meta-category="{meta}"')
     flagged = [a for a in attributes if _truthy(a.get("to_ids"))]
     try:
+        standalone = _standalone_indicators(
+            ctx, common, name=name, attributes=attributes, flagged=flagged, uid=uid, labels=labels
+        )
+    except (UnconvertibleError, InvalidPattern) as exc:
+        ctx.fail(position, f"MISP {name} object: {exc}")
+        return
+    if standalone:
+        for indicator in standalone:
+            ctx.add(position, indicator)
+        if common.uuid is not None:  # ObjectReferences to the object point at its first
+            ctx.uuid_to_sdo[common.uuid] = standalone[0]["id"]
+        _relate_object_galaxies(ctx, standalone, attributes, position, common)
+        return
+    try:
         if flagged:
             comparisons: list[Comparison] = []
             reasons: list[str] = []
@@ -523,11 +550,76 @@ def _object(ctx: _Event, obj: Mapping[str, Any], position: str, event_uuid: str)
     ctx.add(position, main)
     if common.uuid is not None:
         ctx.uuid_to_sdo[common.uuid] = main["id"]
+    _relate_object_galaxies(ctx, [main], attributes, position, common)
+
+
+def _relate_object_galaxies(
+    ctx: _Event,
+    sources: Sequence[dict[str, Any]],
+    attributes: Sequence[Mapping[str, Any]],
+    position: str,
+    common: _Common,
+) -> None:
+    """Galaxy clusters on an object's attributes, related to what the object became."""
     for a, attribute in enumerate(attributes):
         for target in _galaxy_sdos(
             ctx, attribute, f"{position}.Attribute[{a}]", common.created, common.tags.tlps
         ):
-            ctx.relate(position, main, target, common.tags.tlps)
+            for source in sources:
+                ctx.relate(position, source, target, common.tags.tlps)
+
+
+def _standalone_indicators(
+    ctx: _Event,
+    common: _Common,
+    *,
+    name: str,
+    attributes: Sequence[Mapping[str, Any]],
+    flagged: Sequence[Mapping[str, Any]],
+    uid: str,
+    labels: list[str],
+) -> list[dict[str, Any]]:
+    """One indicator per to_ids value that identifies the object on its own (each hash of a
+    file, the domain and each address of a domain-ip), the other attributes as context; none
+    when the object has no such value (it then becomes one indicator, as other objects do).
+
+    An AND of a file's name, size and three hashes is deployable by no matcher or exporter
+    (they work on one value at a time); any one of its hashes names the file."""
+    values: list[tuple[Mapping[str, Any], Comparison]] = []
+    for attribute in flagged:
+        comparison = object_standalone(name, attribute)
+        if comparison is not None:
+            values.append((attribute, comparison))
+    if not values:
+        return []
+    chosen = {id(attribute) for attribute, _ in values}
+    context = [
+        f"{a.get('object_relation') or a.get('type')}={a.get('value')}"
+        for a in attributes
+        if id(a) not in chosen and a.get("value") not in (None, "")
+    ]
+    indicators: list[dict[str, Any]] = []
+    for attribute, comparison in values:
+        pattern = render_alternatives([comparison])
+        validate_pattern(pattern)
+        attribute_uid = (
+            misp_uuid(attribute.get("uuid"))
+            or (deterministic_id("x-misp", "misp-object-value", uid, pattern)[8:])
+        )
+        relation = str(attribute.get("object_relation") or attribute.get("type"))
+        indicators.append(
+            _indicator(
+                ctx,
+                common,
+                indicator_id=f"indicator--{attribute_uid}",
+                name=f"{name} {relation}: {comparison.value}",
+                pattern=pattern,
+                pattern_type="stix",
+                labels=labels,
+                context=[f"MISP {name} object: {', '.join(context)}"] if context else [],
+            )
+        )
+    return indicators
 
 
 def _object_references(ctx: _Event, objects: Sequence[Mapping[str, Any]], position: str) -> None:

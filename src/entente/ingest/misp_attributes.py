@@ -18,7 +18,10 @@ __all__ = [
     "attribute_observables",
     "object_comparisons",
     "object_observables",
+    "object_standalone",
+    "render_alternatives",
     "render_pattern",
+    "standalone_comparisons",
 ]
 
 
@@ -55,6 +58,15 @@ def render_pattern(comparisons: Sequence[Comparison]) -> str:
         if rendered not in group:
             group.append(rendered)
     return " AND ".join("[" + " AND ".join(group) + "]" for group in groups.values())
+
+
+def render_alternatives(comparisons: Sequence[Comparison]) -> str:
+    """OR the comparisons, each its own observation expression (§9.5), deduplicated in order.
+
+    For values that each identify the thing on their own (a domain and its address): the
+    matcher and exporters deploy an OR of single-value observations, never an AND."""
+    rendered = dict.fromkeys(f"[{c.render()}]" for c in comparisons)
+    return " OR ".join(rendered)
 
 
 # --- value checks -------------------------------------------------------------------------
@@ -281,6 +293,68 @@ _COMPARISON_HANDLERS: Mapping[str, Callable[[str], list[Comparison]]] = MappingP
         "mac-address": lambda v: [Comparison("mac-addr", "value", _mac(v))],
     }
 )
+
+
+# --- standalone values (what a deployable indicator needs) -----------------------------------
+
+
+def standalone_comparisons(misp_type: str, value: str) -> tuple[list[Comparison], list[str]] | None:
+    """For a composite MISP type whose parts each stand alone: the comparisons to OR and the
+    parts kept as context (words for a description); ``None`` for any other type.
+
+    ``filename|sha256 = a.exe|<hash>`` as ``file:name AND file:hashes`` is deployable by no
+    matcher or exporter (both work on one value at a time, entente.matching.patterns), and the
+    hash alone names the file; the file name, or an address's port, is context. ``domain|ip``
+    gives two alternatives: MISP's own IDS exports (Suricata, Snort) alert on either part.
+    Raises ``UnconvertibleError`` for a malformed value."""
+    if misp_type.startswith("filename|") or misp_type == "malware-sample":
+        comparisons = attribute_comparisons(misp_type, value)
+        names = [str(c.value) for c in comparisons if c.path == "name"]
+        return [c for c in comparisons if c.path != "name"], [f"file name {n}" for n in names]
+    if misp_type in {"ip-src|port", "ip-dst|port"}:
+        address, port = _split(value, misp_type, last=True)
+        side = "source" if misp_type == "ip-src|port" else "destination"
+        return _cmp_ip(address), [f"{side} port {_port(port)}"]
+    if misp_type == "hostname|port":
+        host, port = _split(value, misp_type, last=True)
+        return [Comparison("domain-name", "value", _text(host, "hostname"))], [
+            f"port {_port(port)}"
+        ]
+    if misp_type == "domain|ip":
+        domain, address = _split(value, misp_type)
+        return [Comparison("domain-name", "value", _text(domain, "domain")), *_cmp_ip(address)], []
+    return None
+
+
+# MISP objects whose identifying attributes each name the thing on their own: any one hash
+# names the file, and the domain and each address of a domain-ip or ip-port object stand
+# alone (MISP object templates file, domain-ip, ip-port, network-connection). Their other
+# attributes (file name, size, ports) are context: an AND of them is deployable by no
+# matcher or exporter.
+STANDALONE_OBJECTS = frozenset({"file", "domain-ip", "ip-port", "network-connection"})
+_ADDRESS_RELATIONS = frozenset({"ip", "ip-src", "ip-dst"})
+
+
+def object_standalone(name: str, attribute: Mapping[str, Any]) -> Comparison | None:
+    """The one comparison that identifies a ``STANDALONE_OBJECTS`` object through this
+    attribute, or ``None`` for a context attribute (or another object); raises
+    ``UnconvertibleError`` for a malformed value."""
+    if name not in STANDALONE_OBJECTS:
+        return None
+    relation = str(attribute.get("object_relation", ""))
+    misp_type = str(attribute.get("type", ""))
+    value = str(attribute.get("value", ""))
+    if misp_type in HASH_TYPES:
+        key, digest = _hash_value(misp_type, value)
+        return Comparison("file", _hash_path(key), digest)
+    if misp_type == "malware-sample" or misp_type.startswith("filename|"):
+        found = standalone_comparisons(misp_type, value)
+        return found[0][0] if found and found[0] else None
+    if misp_type in {"ip-src", "ip-dst"} or relation in _ADDRESS_RELATIONS:
+        return _cmp_ip(value)[0]
+    if misp_type in {"domain", "hostname"}:
+        return Comparison("domain-name", "value", _text(value, misp_type))
+    return None
 
 
 # --- observables (other attributes -> SCOs) --------------------------------------------------

@@ -14,6 +14,7 @@ from stix2patterns.validator import run_validator
 from entente.errors import MalformedDocument
 from entente.ingest.candidates import Candidate
 from entente.ingest.misp import convert_event, is_misp_document, read_misp
+from entente.matching import compile_pattern
 from entente.stix.identifiers import deterministic_id, is_valid_id
 from entente.stix.markings import Tlp, marking_id_for
 
@@ -219,13 +220,46 @@ def test_misp_objects_become_one_indicator_with_an_anded_pattern() -> None:
     by_id = {o["id"]: o for o in _by_type(cands, "indicator")}
     email = by_id["indicator--5e396622-2a54-4c8d-b61d-159da964451a"]
     assert email["pattern"] == "[email-message:from_ref.value = 'donald.duck@disney.com']"
-    file = by_id["indicator--5e384ae7-672c-4250-9cda-3b4da964451a"]
-    assert file["pattern"] == (
-        "[file:name = 'oui' AND file:hashes.MD5 = '8764605c6f388c89096b534d33565802'"
-        " AND file:hashes.'SHA-1' = '46aba99aa7158e4609aaa72b50990842fd22ae86'"
-        " AND file:hashes.'SHA-256' = "
-        "'ec5aedf5ecc6bdadd4120932170d1b10f6cfa175cfda22951dfd882928ab279b']"
-    )
+
+
+def test_a_misp_file_object_becomes_one_deployable_indicator_per_hash() -> None:
+    cands = _read(DATA / "misp-stix" / "test_objects_collection_1.json")
+    files = [o for o in _by_type(cands, "indicator") if o["name"].startswith("file ")]
+    # Was one "[file:name = 'oui' AND file:hashes.MD5 = ... AND ...]": no matcher or
+    # exporter deploys an AND; each hash names the file on its own.
+    assert [(o["id"], o["pattern"]) for o in files] == [
+        (
+            "indicator--b1ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f",
+            "[file:hashes.MD5 = '8764605c6f388c89096b534d33565802']",
+        ),
+        (
+            "indicator--c2ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f",
+            "[file:hashes.'SHA-1' = '46aba99aa7158e4609aaa72b50990842fd22ae86']",
+        ),
+        (
+            "indicator--d3ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f",
+            "[file:hashes.'SHA-256' = "
+            "'ec5aedf5ecc6bdadd4120932170d1b10f6cfa175cfda22951dfd882928ab279b']",
+        ),
+    ]  # the ids are the hash attributes' own MISP uuids
+    for indicator in files:
+        assert compile_pattern(indicator["pattern"]).deployable
+        assert indicator["description"] == (
+            "MISP file object: filename=oui, size-in-bytes=35, "
+            "path=/var/www/MISP/app/files/scripts/tmp"
+        )
+        assert 'misp:name="file"' in indicator["labels"]
+
+
+def test_every_file_and_domain_ip_object_indicator_in_the_samples_is_deployable() -> None:
+    checked = 0
+    for path in SAMPLES:
+        for obj in _by_type(_read(path), "indicator"):
+            if {'misp:name="file"', 'misp:name="domain-ip"'} & set(obj.get("labels", [])):
+                verdict = compile_pattern(obj["pattern"])
+                assert verdict.deployable, (path.name, obj["pattern"], verdict.reason)
+                checked += 1
+    assert checked >= 70  # 76 in the samples; every one was an undeployable AND
 
 
 def test_event_galaxies_become_sdos_the_report_lists_without_invented_relationships() -> None:
@@ -364,25 +398,15 @@ PATTERNS = [
     ("ip-src", "198.51.100.7", "[ipv4-addr:value = '198.51.100.7']"),
     ("ip-dst", "2001:db8::1", "[ipv6-addr:value = '2001:db8::1']"),
     ("ip-dst", "203.0.113.0/24", "[ipv4-addr:value = '203.0.113.0/24']"),
-    (
-        "ip-dst|port",
-        "203.0.113.9|443",
-        "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
-        "'203.0.113.9' AND network-traffic:dst_port = 443]",
-    ),
-    (
-        "ip-src|port",
-        "2001:db8::2|8080",
-        "[network-traffic:src_ref.type = 'ipv6-addr' AND network-traffic:src_ref.value = "
-        "'2001:db8::2' AND network-traffic:src_port = 8080]",
-    ),
+    # Composite values: the parts that identify on their own, the rest in the description.
+    ("ip-dst|port", "203.0.113.9|443", "[ipv4-addr:value = '203.0.113.9']"),
+    ("ip-src|port", "2001:db8::2|8080", "[ipv6-addr:value = '2001:db8::2']"),
     ("domain", "evil.example", "[domain-name:value = 'evil.example']"),
     ("hostname", "www.evil.example", "[domain-name:value = 'www.evil.example']"),
     (
         "domain|ip",
         "circl.lu|149.13.33.14",
-        "[domain-name:value = 'circl.lu' AND "
-        "domain-name:resolves_to_refs[*].value = '149.13.33.14']",
+        "[domain-name:value = 'circl.lu'] OR [ipv4-addr:value = '149.13.33.14']",
     ),
     ("url", "http://x.example/a?b='c'", "[url:value = 'http://x.example/a?b=\\'c\\'']"),
     ("uri", "/gate.php", "[url:value = '/gate.php']"),
@@ -413,12 +437,12 @@ PATTERNS = [
     (
         "filename|md5",
         "a.exe|0749bae92ca336a02c83d126e04ec628",
-        "[file:name = 'a.exe' AND file:hashes.MD5 = '0749bae92ca336a02c83d126e04ec628']",
+        "[file:hashes.MD5 = '0749bae92ca336a02c83d126e04ec628']",
     ),
     (
         "filename|sha256",
         "a|b.exe|" + "d" * 64,
-        f"[file:name = 'a|b.exe' AND file:hashes.'SHA-256' = '{'d' * 64}']",
+        f"[file:hashes.'SHA-256' = '{'d' * 64}']",
     ),
     ("mutex", "Global\\m", "[mutex:name = 'Global\\\\m']"),
     ("regkey", "HKLM\\Software\\Run", "[windows-registry-key:key = 'HKLM\\\\Software\\\\Run']"),
@@ -459,6 +483,25 @@ def test_to_ids_attributes_become_indicators_with_correct_patterns(
     assert indicator["valid_from"] == "2020-10-01T00:00:00.123Z"
     assert indicator["id"] == "indicator--00000000-0000-4000-8000-000000000000"
     assert indicator["created"] == indicator["modified"] == "2020-10-25T16:22:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "description"),
+    [
+        ("ip-dst|port", "203.0.113.9|443", "C2; destination port 443"),
+        ("ip-src|port", "2001:db8::2|8080", "C2; source port 8080"),
+        ("hostname|port", "c2.example|8443", "C2; port 8443"),
+        ("filename|md5", "a.exe|0749bae92ca336a02c83d126e04ec628", "C2; file name a.exe"),
+        ("domain|ip", "circl.lu|149.13.33.14", "C2"),
+    ],
+)
+def test_composite_attributes_deploy_their_values_and_keep_the_rest_as_context(
+    kind: str, value: str, description: str
+) -> None:
+    [indicator] = _by_type(_convert(_event([_attr(kind, value, comment="C2")])), "indicator")
+    assert indicator["description"] == description
+    verdict = compile_pattern(indicator["pattern"])
+    assert verdict.deployable, verdict.reason
 
 
 @pytest.mark.parametrize(
