@@ -14,6 +14,7 @@ import orjson
 from entente.errors import InvalidPattern, MalformedDocument
 from entente.ingest.candidates import Candidate
 from entente.ingest.misp_attributes import (
+    CUSTOM_TYPES,
     Comparison,
     UnconvertibleError,
     attribute_comparisons,
@@ -47,7 +48,10 @@ THREAT_LEVELS: Mapping[str, str] = MappingProxyType(
 )
 # Free-text attribute types that become a STIX note on the report (§4.11).
 NOTE_TYPES = frozenset({"text", "comment", "other"})
-# Non-STIX-pattern rule languages (STIX 2.1 §10.14 pattern-type-ov).
+# Non-STIX-pattern rule languages (STIX 2.1 §10.14 pattern-type-ov). A rule has no
+# observable form, so it is an indicator with its own pattern_type whatever its to_ids flag:
+# carried for those who deploy the language; the matcher and exporters report it as not
+# deployable (they read STIX patterns).
 RULE_PATTERN_TYPES: Mapping[str, str] = MappingProxyType(
     {"yara": "yara", "snort": "snort", "sigma": "sigma", "pcre": "pcre"}
 )
@@ -383,6 +387,21 @@ def _observed(
     )
 
 
+_YARA_RULE = re.compile(r"\brule\s+([A-Za-z_][A-Za-z0-9_]*)")
+_SNORT_MSG = re.compile(r'\bmsg\s*:\s*"((?:[^"\\]|\\.)*)"')
+_RULE_NAMES = MappingProxyType({"yara": _YARA_RULE, "snort": _SNORT_MSG})
+
+
+def _rule_name(misp_type: str, rule: str) -> str:
+    """A readable name for a rule: YARA's rule identifier, Snort's msg, else its first line."""
+    finder = _RULE_NAMES.get(misp_type)
+    found = finder.search(rule) if finder is not None else None
+    if found is not None:
+        return found.group(1)
+    first = next((line.strip() for line in rule.splitlines() if line.strip()), misp_type)
+    return first[:120]
+
+
 def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_uuid: str) -> None:
     """Convert one MISP attribute (MISP core format §2.3) into its STIX objects."""
     if _truthy(attribute.get("deleted")):
@@ -416,7 +435,11 @@ def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_u
                 labels=labels,
                 object_marking_refs=ctx.markings(common.tags.tlps),
             )
-        elif misp_type in NOTE_TYPES:
+        elif misp_type in NOTE_TYPES or (
+            misp_type in CUSTOM_TYPES and not _truthy(attribute.get("to_ids"))
+        ):
+            if misp_type in CUSTOM_TYPES:
+                attribute_comparisons(misp_type, value)  # a malformed value is still refused
             main = ctx.sdo(
                 "note",
                 f"note--{uid}",
@@ -427,10 +450,12 @@ def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_u
                 labels=labels,
                 object_marking_refs=ctx.markings(common.tags.tlps),
             )
-        elif _truthy(attribute.get("to_ids")):
+        elif _truthy(attribute.get("to_ids")) or misp_type in RULE_PATTERN_TYPES:
             context: list[str] = []
+            name = value
             if misp_type in RULE_PATTERN_TYPES:
                 pattern, pattern_type = value, RULE_PATTERN_TYPES[misp_type]
+                name = _rule_name(misp_type, value)
             else:
                 standalone = standalone_comparisons(misp_type, value)
                 if standalone is not None:
@@ -444,7 +469,7 @@ def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_u
                 ctx,
                 common,
                 indicator_id=f"indicator--{uid}",
-                name=value,
+                name=name,
                 pattern=pattern,
                 pattern_type=pattern_type,
                 labels=labels,

@@ -191,12 +191,25 @@ SIMPLE_PATHS: Mapping[str, tuple[str, str]] = MappingProxyType(
 # MISP types that STIX 2.1 has no standard property for (reported as not convertible).
 UNMAPPED_REASONS: Mapping[str, str] = MappingProxyType(
     {
-        "ja3-fingerprint-md5": "STIX 2.1 defines no property for JA3 fingerprints",
-        "ja3s-fingerprint-md5": "STIX 2.1 defines no property for JA3S fingerprints",
         "hassh-md5": "STIX 2.1 defines no property for HASSH fingerprints",
         "hasshserver-md5": "STIX 2.1 defines no property for HASSH fingerprints",
-        "pehash": "pehash is not a STIX 2.1 hashing algorithm",
     }
+)
+# MISP types with no STIX 2.1 SCO or standard property, carried as a pattern on a custom
+# object type (§11.1) or a custom property (§11.2), both deprecated but valid in 2.1:
+# * ``btc``: STIX 2.1 has no cryptocurrency SCO (the OASIS cryptocurrency-wallet SCO is an
+#   extension definition outside the spec); ``x-crypto-wallet:value`` follows Entente's
+#   ``x-ja3:value`` custom types.
+# * ``pehash``: not in hashing-algorithm-ov (§10.6); a custom hash name starts ``x_`` (§2.7).
+# * ``pdb``: the debug path a PE names, not the file's own name or path (§6.7 has none).
+# * ``ja3-fingerprint-md5``/``ja3s-...``: Entente's JA3/JA3S custom SCO types, which the
+#   matcher and the exporters deploy.
+# Not to_ids, they have no SCO that validates (entente.stix and the stix2 library refuse
+# custom SCO types and hash names), so they become a note on the event (misp.py).
+CUSTOM_TYPES = frozenset({"btc", "pehash", "pdb", "ja3-fingerprint-md5", "ja3s-fingerprint-md5"})
+# Bitcoin addresses: base58 P2PKH/P2SH (BIP 13) or bech32/bech32m segwit (BIP 173, BIP 350).
+_BTC = re.compile(
+    r"^(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87})$"
 )
 
 
@@ -276,8 +289,33 @@ def _cmp_regkey_value(value: str) -> list[Comparison]:
     ]
 
 
+def _btc(value: str) -> list[Comparison]:
+    text = _text(value, "btc address")
+    if _BTC.match(text) is None:
+        raise UnconvertibleError(f"{text!r} is not a Bitcoin address (base58 or bech32)")
+    return [Comparison("x-crypto-wallet", "value", text)]
+
+
+def _hex_digest(
+    what: str, length: int, object_type: str, path: str
+) -> Callable[[str], list[Comparison]]:
+    def handler(value: str) -> list[Comparison]:
+        text = _text(value, f"{what} value")
+        if len(text) != length or _HEX.match(text) is None:
+            raise UnconvertibleError(f"{text!r} is not a {length}-hex-digit {what}")
+        return [Comparison(object_type, path, text.lower())]
+
+    return handler
+
+
 _COMPARISON_HANDLERS: Mapping[str, Callable[[str], list[Comparison]]] = MappingProxyType(
     {
+        "btc": _btc,
+        # pehash is a SHA-1 over normalised PE header fields: 40 hex digits.
+        "pehash": _hex_digest("pehash", 40, "file", "hashes.x_pehash"),
+        "pdb": lambda v: [Comparison("file", "x_pdb_path", _text(v, "pdb path"))],
+        "ja3-fingerprint-md5": _hex_digest("JA3 fingerprint", 32, "x-ja3", "value"),
+        "ja3s-fingerprint-md5": _hex_digest("JA3S fingerprint", 32, "x-ja3s", "value"),
         "ip-src": _cmp_ip,
         "ip-dst": _cmp_ip,
         "ip-src|port": _cmp_ip_port("src"),

@@ -466,7 +466,31 @@ PATTERNS = [
         "[x509-certificate:hashes.'SHA-1' = '46aba99aa7158e4609aaa72b50990842fd22ae86']",
     ),
     ("port", "8443", "[network-traffic:dst_port = 8443]"),
+    # No STIX 2.1 SCO or property: custom object types (§11.1) and properties (§11.2).
+    (
+        "btc",
+        "1GCaWA685Nj2PqqG7P2ZBACYZB8ZtpQuQ9",
+        "[x-crypto-wallet:value = '1GCaWA685Nj2PqqG7P2ZBACYZB8ZtpQuQ9']",
+    ),
+    (
+        "btc",
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        "[x-crypto-wallet:value = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq']",
+    ),
+    (
+        "pehash",
+        "FFB7A38174AAB4744CC4A509E34800AEE9BE8E57",
+        "[file:hashes.x_pehash = 'ffb7a38174aab4744cc4a509e34800aee9be8e57']",
+    ),
+    ("pdb", "Q:\\Br2012\\svc.pdb", "[file:x_pdb_path = 'Q:\\\\Br2012\\\\svc.pdb']"),
+    (
+        "ja3-fingerprint-md5",
+        "E7D705A3286E19EA42F587B344EE6865",
+        "[x-ja3:value = 'e7d705a3286e19ea42f587b344ee6865']",
+    ),
 ]
+# Not to_ids, these have no SCO that validates: they become notes on the report.
+CUSTOM_TYPES = frozenset({"btc", "pehash", "pdb", "ja3-fingerprint-md5"})
 
 
 @pytest.mark.parametrize(
@@ -505,7 +529,8 @@ def test_composite_attributes_deploy_their_values_and_keep_the_rest_as_context(
 
 
 @pytest.mark.parametrize(
-    ("kind", "value", "_pattern"), [p for p in PATTERNS if p[0] not in {"port", "user-agent"}]
+    ("kind", "value", "_pattern"),
+    [p for p in PATTERNS if p[0] not in {"port", "user-agent", *CUSTOM_TYPES}],
 )
 def test_other_attributes_become_observed_data_with_deterministic_scos(
     kind: str, value: str, _pattern: str
@@ -516,6 +541,52 @@ def test_other_attributes_become_observed_data_with_deterministic_scos(
     produced = {o["id"] for o in _objects(cands)}
     assert observed["object_refs"] and set(observed["object_refs"]) <= produced
     assert observed["first_observed"] <= observed["last_observed"]
+
+
+def test_long_event_carries_its_yara_snort_pehash_and_pdb_attributes() -> None:
+    cands = _read(DATA / "pymisp" / "long_event.json")
+    assert [c.error for c in cands if c.error is not None] == []  # pdb, yara, ... were errors
+    by_type: dict[str, list[Mapping[str, Any]]] = {}
+    for obj in _objects(cands):
+        for label in obj.get("labels", []):
+            by_type.setdefault(label, []).append(obj)
+    [yara] = by_type['misp:type="yara"']
+    assert yara["type"] == "indicator" and yara["pattern_type"] == "yara"
+    assert yara["name"] == "kivars_service" and yara["pattern"].startswith("rule kivars_service {")
+    assert "pattern_version" not in yara
+    [snort] = by_type['misp:type="snort"']
+    assert snort["pattern_type"] == "snort"
+    assert snort["name"] == "NF - APT LURK0 C&C Domain - www.amerikauyghur.top"
+    [pehash] = by_type['misp:type="pehash"']
+    assert (
+        pehash["pattern"] == "[file:hashes.x_pehash = 'ffb7a38174aab4744cc4a509e34800aee9be8e57']"
+    )
+    pdbs = by_type['misp:type="pdb"']  # not to_ids: notes on the report, the path verbatim
+    assert {o["type"] for o in pdbs} == {"note"}
+    assert "Q:\\Projects\\Br2012\\Release\\svc.pdb" in {o["content"] for o in pdbs}
+    assert all(o["object_refs"] == ["report--57153590-f73c-49fa-be4b-4737950d210f"] for o in pdbs)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "_pattern"), [p for p in PATTERNS if p[0] in CUSTOM_TYPES]
+)
+def test_custom_types_not_to_ids_become_notes_on_the_report(
+    kind: str, value: str, _pattern: str
+) -> None:
+    cands = _convert(_event([_attr(kind, value, to_ids=False, comment="seen")]))
+    [note] = _by_type(cands, "note")
+    assert note["content"] == value and note["abstract"] == "seen"
+    assert note["object_refs"] == ["report--b5a1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d"]
+    assert f'misp:type="{kind}"' in note["labels"]
+
+
+@pytest.mark.parametrize("to_ids", [True, False])
+def test_a_yara_rule_is_an_indicator_whatever_its_to_ids(to_ids: bool) -> None:
+    rule = 'rule eicar { strings: $a = "EICAR" condition: $a }'
+    cands = _convert(_event([_attr("yara", rule, to_ids=to_ids)]))
+    [indicator] = _by_type(cands, "indicator")
+    assert (indicator["pattern"], indicator["pattern_type"]) == (rule, "yara")
+    assert indicator["name"] == "eicar"
 
 
 def test_sco_ids_use_the_id_contributing_properties() -> None:
@@ -529,7 +600,10 @@ def test_sco_ids_use_the_id_contributing_properties() -> None:
 @pytest.mark.parametrize(
     ("kind", "value", "reason"),
     [
-        ("ja3-fingerprint-md5", "e7d705a3286e19ea42f587b344ee6865", "JA3"),
+        ("hassh-md5", "ec7378c1a92f5a8dde7e8b7a1ddf33d1", "HASSH"),
+        ("ja3-fingerprint-md5", "e7d705a3286e19ea42f587b344ee686", "32-hex-digit"),
+        ("btc", "not-a-wallet", "not a Bitcoin address"),
+        ("pehash", "xyz", "40-hex-digit"),
         ("md5", "not-a-hash", "32-hex-digit"),
         ("ip-dst", "999.1.1.1", "not an IP address"),
         ("ip-dst|port", "1.2.3.4|99999", "port"),
