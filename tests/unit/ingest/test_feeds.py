@@ -124,7 +124,8 @@ def test_urlhaus_row_semantics() -> None:
     assert ind["name"] == "URLhaus: malware_download"
     assert ind["labels"] == ["32-bit", "elf", "mips", "Mozi"]
     assert ind["valid_from"] == "2022-09-13T07:28:08.000Z"
-    assert (ind["created"], ind["modified"]) == (NOW, NOW)
+    # The banner's "Last updated: 2022-09-13 07:28:08 (UTC)", not the ingest time.
+    assert (ind["created"], ind["modified"]) == ("2022-09-13T07:28:08.000Z",) * 2
     assert "online" in ind["description"]
     assert ind["external_references"] == [
         {
@@ -160,6 +161,55 @@ def test_ipsum_gives_ipv4_indicators_with_confidence_from_list_count() -> None:
     assert candidates[1].position == "line 8"
     assert last["confidence"] == 10  # 1 list
     assert last["description"] == "listed on 1 blocklists"
+
+
+def test_feed_banner_time_dates_the_indicators_not_the_ingest_time() -> None:
+    later = "2026-12-05T14:00:00.000000Z"
+    # IPsum: "# Last update: Sat, 22 Aug 2026 03:00:29 +0200"; its rows have no date.
+    ipsum = _indicators(
+        list(read_feed(_lines(IPSUM), kind=FeedKind.IPSUM, source="t", source_name="i", now=later))
+    )
+    stamps = {(i["created"], i["modified"], i["valid_from"]) for i in ipsum}
+    assert stamps == {("2026-08-22T01:00:29.000Z",) * 3}
+    # Feodo: "# Last updated: 2024-04-04 07:03:03 UTC"; each row keeps its first_seen_utc.
+    feodo = _indicators(
+        list(
+            read_feed(
+                _lines(FEODO_REAL), kind=FeedKind.FEODO_CSV, source="t", source_name="f", now=later
+            )
+        )
+    )
+    assert {i["created"] for i in feodo} == {"2024-04-04T07:03:03.000Z"}
+    assert feodo[0]["valid_from"] == "2023-05-23T17:51:44.000Z"
+    # A feed dated after now (IPsum's 2026 against NOW, 2024), or without the line, is now.
+    assert _indicators(_read(_lines(IPSUM), FeedKind.IPSUM))[0]["valid_from"] == NOW
+    plain = _indicators(_read(_lines(IPSUM_LEVEL3), FeedKind.LINES))
+    assert plain[0]["created"] == plain[0]["valid_from"] == NOW
+
+
+@pytest.mark.parametrize(
+    ("line", "stamp"),
+    [
+        ("# Last update: Sat, 22 Aug 2026 03:00:29 +0200", "2026-08-22T01:00:29.000Z"),
+        (
+            "# Last updated: 2022-09-13 07:28:08 (UTC)                      #",
+            "2022-09-13T07:28:08.000Z",
+        ),
+        ("#  last-updated : 2024-04-04T07:03:03Z", "2024-04-04T07:03:03.000Z"),
+        ("# Last updated: yesterday", None),
+        ("# Updated: 2024-04-04 07:03:03", None),
+    ],
+)
+def test_banner_time_formats(line: str, stamp: str | None) -> None:
+    later = "2030-01-01T00:00:00.000Z"
+    got = _indicators(
+        list(
+            read_feed(
+                [line, "192.0.2.1"], kind=FeedKind.LINES, source="t", source_name="x", now=later
+            )
+        )
+    )
+    assert got[0]["valid_from"] == (stamp or later)
 
 
 def test_ipsum_confidence_mapping() -> None:
