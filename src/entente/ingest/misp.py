@@ -166,6 +166,10 @@ class _Event:
     objects: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     order: list[str | Candidate] = field(default_factory=list)
     uuid_to_sdo: dict[str, str] = field(default_factory=dict)
+    # Galaxy cluster uuid -> its SDO id, and each cluster's GalaxyClusterRelation entries
+    # (position, source SDO id, entry), resolved once every cluster of the event is made.
+    cluster_sdos: dict[str, str] = field(default_factory=dict)
+    cluster_relations: list[tuple[str, str, Mapping[str, Any]]] = field(default_factory=list)
 
     def markings(self, tlps: Iterable[Tlp] = ()) -> list[str]:
         """The object_marking_refs for an object with these TLPs plus the event's."""
@@ -283,9 +287,37 @@ def _galaxy_sdos(
             continue
         stix_type, sdo_id, props = mapped
         sdo = ctx.sdo(stix_type, sdo_id, created, **props, object_marking_refs=ctx.markings(tlps))
-        ctx.add(f"{position}.Galaxy[{g}].GalaxyCluster[{c}]", sdo)
+        at = f"{position}.Galaxy[{g}].GalaxyCluster[{c}]"
+        ctx.add(at, sdo)
         produced.append(ctx.objects[sdo_id][1])
+        uid = misp_uuid(cluster.get("uuid"))
+        if uid is not None and uid not in ctx.ambiguous_uuids:
+            ctx.cluster_sdos[uid] = sdo_id
+        for r, relation in enumerate(mapping_list(cluster.get("GalaxyClusterRelation"))):
+            ctx.cluster_relations.append((f"{at}.GalaxyClusterRelation[{r}]", sdo_id, relation))
     return produced
+
+
+def _cluster_relationships(ctx: _Event) -> None:
+    """The relations MISP states between two clusters of this event (GalaxyClusterRelation:
+    ``referenced_galaxy_cluster_type`` is the verb, e.g. ``uses``, ``subtechnique-of``) become
+    relationships (§5.1). A relation to a cluster the event does not carry is left out: its
+    SDO is not here, and a relationship must not point at nothing."""
+    for position, source_id, relation in ctx.cluster_relations:
+        target = ctx.cluster_sdos.get(
+            misp_uuid(relation.get("referenced_galaxy_cluster_uuid")) or ""
+        )
+        if target is None or target == source_id or _truthy(relation.get("deleted")):
+            continue
+        verb = str(relation.get("referenced_galaxy_cluster_type", "")).lower()
+        ctx.relationship(
+            position,
+            source_ref=source_id,
+            verb=_RELATION_CHARS.sub("-", verb).strip("-") or "related-to",
+            target_ref=target,
+            when=ctx.objects[source_id][1]["modified"],
+            tlps=[],
+        )
 
 
 # --- attributes and objects ----------------------------------------------------------------------
@@ -742,6 +774,7 @@ def convert_event(
     # malware (MISP core format §2.2: Galaxy on Event). The SDOs are kept and the report lists
     # them (its object_refs, STIX 2.1 §4.14); no relationship is invented between them.
     _galaxy_sdos(ctx, event, position, created, [])
+    _cluster_relationships(ctx)
     yield from ctx.emit()
     report = _report(
         ctx, event, report_id=report_id, name=name, tags=event_tags, event_uuid=event_uuid
@@ -891,6 +924,7 @@ def _convert_loose(
     holder = {"Attribute": attributes, "Object": objects}
     ctx.ambiguous_uuids, ctx.covered_tags = galaxy_survey(holder)
     _convert_items(ctx, holder, "", "misp-collection")
+    _cluster_relationships(ctx)
     yield from ctx.emit()
 
 

@@ -289,6 +289,47 @@ def test_event_galaxies_become_sdos_the_report_lists_without_invented_relationsh
     assert not any(t.startswith("misp-galaxy:mitre-malware") for t in tags)
 
 
+def test_relations_misp_states_between_event_clusters_become_relationships() -> None:
+    event = orjson.loads((DATA / "pymisp" / "existing_event.json").read_bytes())
+    found = {c["value"]: c for g in event["Galaxy"] for c in g["GalaxyCluster"]}
+    sofacy, jhuhugit, xtunnel = found["Sofacy"], found["JHUHUGIT"], found["XTunnel"]
+    # This old export repeats the galaxy uuid on every mitre-malware cluster (no cluster is
+    # named by it); JHUHUGIT gets a uuid of its own, as current MISP exports give each one.
+    jhuhugit["uuid"] = "8ae43c46-57ef-47d5-a77a-eebb35628db2"
+    # Relations as MISP exports them (GalaxyClusterRelation): to a cluster of this event, to
+    # one by an ambiguous uuid, to one the event does not carry, and a verb to normalise.
+    sofacy["GalaxyClusterRelation"] = [
+        {
+            "referenced_galaxy_cluster_uuid": jhuhugit["uuid"],
+            "referenced_galaxy_cluster_type": "uses",
+        },
+        {
+            "referenced_galaxy_cluster_uuid": xtunnel["uuid"],
+            "referenced_galaxy_cluster_type": "uses",
+        },
+        {
+            "referenced_galaxy_cluster_uuid": "a62a8db3-f23a-4d8f-afd6-9dbc77e7813b",
+            "referenced_galaxy_cluster_type": "uses",
+        },
+    ]
+    jhuhugit["GalaxyClusterRelation"] = [
+        {
+            "referenced_galaxy_cluster_uuid": sofacy["uuid"],
+            "referenced_galaxy_cluster_type": "Used By",
+        }
+    ]
+    objs = _objects(_convert(event))
+    actor = f"threat-actor--{sofacy['uuid']}"
+    malware = f"malware--{jhuhugit['uuid']}"
+    galaxy_ids = {o["id"] for o in objs if o["type"] in {"threat-actor", "malware", "tool"}}
+    rels = {
+        (r["source_ref"], r["relationship_type"], r["target_ref"])
+        for r in objs
+        if r["type"] == "relationship" and {r["source_ref"], r["target_ref"]} & galaxy_ids
+    }
+    assert rels == {(actor, "uses", malware), (malware, "used-by", actor)}
+
+
 def test_mitre_clusters_carry_attack_external_ids() -> None:
     cands = _read(DATA / "pymisp" / "galaxy_1.json")
     sets = {o["name"]: o for o in _by_type(cands, "intrusion-set")}
