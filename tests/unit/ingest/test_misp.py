@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from stix2patterns.validator import run_validator
 
 from entente.errors import MalformedDocument
@@ -249,6 +251,47 @@ def test_a_misp_file_object_becomes_one_deployable_indicator_per_hash() -> None:
             "path=/var/www/MISP/app/files/scripts/tmp"
         )
         assert 'misp:name="file"' in indicator["labels"]
+
+
+_HEX = "0123456789abcdef"
+_DIGESTS = {"md5": 32, "sha1": 40, "sha256": 64}
+
+
+@given(
+    digests=st.fixed_dictionaries(
+        {},
+        optional={
+            kind: st.text(_HEX + _HEX.upper(), min_size=n, max_size=n)
+            for kind, n in _DIGESTS.items()
+        },
+    ),
+    name=st.text(min_size=1, max_size=30).filter(str.strip),
+    flag_name=st.booleans(),
+)
+def test_any_file_object_gives_one_deployable_indicator_per_flagged_hash(
+    digests: dict[str, str], name: str, flag_name: bool
+) -> None:
+    attributes = [
+        _attr(kind, digest, n=i, object_relation=kind)
+        for i, (kind, digest) in enumerate(sorted(digests.items()))
+    ]
+    attributes.append(_attr("filename", name, n=9, to_ids=flag_name, object_relation="filename"))
+    obj = {"uuid": "11111111-2222-4333-8444-555555555555", "name": "file", "Attribute": attributes}
+    cands = _convert(_event([], Object=[obj]))
+    assert [c.error for c in cands if c.error] == []
+    indicators = _by_type(cands, "indicator")
+    if not digests:  # no hash: the object's one pattern, as before (a name is not deployable)
+        assert len(indicators) == (1 if flag_name else 0)
+        return
+    assert len(indicators) == len(digests)
+    terms = set()
+    for indicator in indicators:
+        verdict = compile_pattern(indicator["pattern"])
+        assert verdict.deployable, verdict.reason
+        [term] = verdict.terms
+        terms.add((term.kind.value, term.value))
+        assert f"filename={name}" in indicator["description"]
+    assert terms == {(kind, digest.lower()) for kind, digest in digests.items()}
 
 
 def test_every_file_and_domain_ip_object_indicator_in_the_samples_is_deployable() -> None:
