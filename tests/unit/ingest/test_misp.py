@@ -217,7 +217,7 @@ def test_to_ids_false_attributes_yield_no_indicator() -> None:
     assert observed["object_refs"] == [url["id"]] and observed["number_observed"] == 1
 
 
-def test_misp_objects_become_one_indicator_with_an_anded_pattern() -> None:
+def test_a_misp_email_object_keeps_its_one_pattern() -> None:
     cands = _read(DATA / "misp-stix" / "test_objects_collection_1.json")
     by_id = {o["id"]: o for o in _by_type(cands, "indicator")}
     email = by_id["indicator--5e396622-2a54-4c8d-b61d-159da964451a"]
