@@ -358,6 +358,11 @@ def standalone_comparisons(misp_type: str, value: str) -> tuple[list[Comparison]
         return [Comparison("domain-name", "value", _text(host, "hostname"))], [
             f"port {_port(port)}"
         ]
+    if misp_type in {"email-src", "email-dst"}:
+        # The address is the value a mail gateway or log matcher looks up; which header it
+        # was in is context (email-message:from_ref.value is deployable by neither).
+        role = "sender" if misp_type == "email-src" else "recipient"
+        return [Comparison("email-addr", "value", _email(value))], [f"e-mail {role}"]
     if misp_type == "domain|ip":
         domain, address = _split(value, misp_type)
         return [Comparison("domain-name", "value", _text(domain, "domain")), *_cmp_ip(address)], []
@@ -366,11 +371,12 @@ def standalone_comparisons(misp_type: str, value: str) -> tuple[list[Comparison]
 
 # MISP objects whose identifying attributes each name the thing on their own: any one hash
 # names the file, and the domain and each address of a domain-ip or ip-port object stand
-# alone (MISP object templates file, domain-ip, ip-port, network-connection). Their other
-# attributes (file name, size, ports) are context: an AND of them is deployable by no
-# matcher or exporter.
-STANDALONE_OBJECTS = frozenset({"file", "domain-ip", "ip-port", "network-connection"})
+# alone (MISP object templates file, domain-ip, ip-port, network-connection), as does each
+# address of an email. Their other attributes (file name, size, ports, subject) are context:
+# an AND of them is deployable by no matcher or exporter.
+STANDALONE_OBJECTS = frozenset({"file", "domain-ip", "ip-port", "network-connection", "email"})
 _ADDRESS_RELATIONS = frozenset({"ip", "ip-src", "ip-dst"})
+_EMAIL_ADDRESS_RELATIONS = frozenset({"from", "to", "cc", "bcc", "reply-to", "return-path"})
 
 
 def object_standalone(name: str, attribute: Mapping[str, Any]) -> Comparison | None:
@@ -392,6 +398,8 @@ def object_standalone(name: str, attribute: Mapping[str, Any]) -> Comparison | N
         return _cmp_ip(value)[0]
     if misp_type in {"domain", "hostname"}:
         return Comparison("domain-name", "value", _text(value, misp_type))
+    if name == "email" and relation in _EMAIL_ADDRESS_RELATIONS:
+        return Comparison("email-addr", "value", _email(value))
     return None
 
 

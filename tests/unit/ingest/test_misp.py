@@ -217,11 +217,17 @@ def test_to_ids_false_attributes_yield_no_indicator() -> None:
     assert observed["object_refs"] == [url["id"]] and observed["number_observed"] == 1
 
 
-def test_a_misp_email_object_keeps_its_one_pattern() -> None:
+def test_a_misp_email_object_gives_its_flagged_address_as_a_deployable_indicator() -> None:
     cands = _read(DATA / "misp-stix" / "test_objects_collection_1.json")
-    by_id = {o["id"]: o for o in _by_type(cands, "indicator")}
-    email = by_id["indicator--5e396622-2a54-4c8d-b61d-159da964451a"]
-    assert email["pattern"] == "[email-message:from_ref.value = 'donald.duck@disney.com']"
+    [email] = [o for o in _by_type(cands, "indicator") if o["name"].startswith("email ")]
+    # Was "[email-message:from_ref.value = ...]", a path no matcher or exporter reads.
+    assert email["id"] == "indicator--f5ec3603-e3d0-42d7-a372-14c1c137699b"  # the "from"
+    assert email["pattern"] == "[email-addr:value = 'donald.duck@disney.com']"
+    assert compile_pattern(email["pattern"]).deployable
+    assert email["description"] == (
+        "MISP email object: to=jdoe@random.org, subject=Email test subject, "
+        "message-id=<1234567890@foo.bar>"
+    )
 
 
 def test_a_misp_file_object_becomes_one_deployable_indicator_per_hash() -> None:
@@ -496,8 +502,8 @@ PATTERNS = [
     ("uri", "/gate.php", "[url:value = '/gate.php']"),
     ("link", "https://blog.example/post", "[url:value = 'https://blog.example/post']"),
     ("email", "a@b.example", "[email-addr:value = 'a@b.example']"),
-    ("email-src", "a@b.example", "[email-message:from_ref.value = 'a@b.example']"),
-    ("email-dst", "c@d.example", "[email-message:to_refs[*].value = 'c@d.example']"),
+    ("email-src", "a@b.example", "[email-addr:value = 'a@b.example']"),
+    ("email-dst", "c@d.example", "[email-addr:value = 'c@d.example']"),
     ("email-subject", "Invoice 'urgent'", "[email-message:subject = 'Invoice \\'urgent\\'']"),
     (
         "md5",
@@ -601,6 +607,7 @@ def test_to_ids_attributes_become_indicators_with_correct_patterns(
         ("hostname|port", "c2.example|8443", "C2; port 8443"),
         ("filename|md5", "a.exe|0749bae92ca336a02c83d126e04ec628", "C2; file name a.exe"),
         ("domain|ip", "circl.lu|149.13.33.14", "C2"),
+        ("email-src", "a@b.example", "C2; e-mail sender"),
     ],
 )
 def test_composite_attributes_deploy_their_values_and_keep_the_rest_as_context(
