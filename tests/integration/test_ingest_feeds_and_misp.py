@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from stix2patterns.validator import run_validator
+from typer.testing import CliRunner
 
+from entente.cli.main import app
 from entente.clock import FixedClock
 from entente.ingest import InputFormat, discover, open_document
 from entente.services import IngestService, IngestSummary
@@ -47,6 +50,7 @@ def _indicator_patterns(store: ObjectStore) -> list[str]:
         ("threatfox_export.csv", 3),
         ("feodo_ipblocklist.csv", 3),
         ("feodo_ipblocklist.txt", 3),
+        ("ipblocklist.csv", 28),  # real Feodo Tracker CSV, IP and port
     ],
 )
 def test_feed_becomes_indicators_that_stix2_patterns_accepts_and_reingest_adds_nothing(
@@ -80,3 +84,38 @@ def test_misp_events_become_indicators_that_stix2_patterns_accepts(
     assert all(r.reason.startswith("MISP ") for r in total.rejected), total.rejected
     reports = list(store.iter_all(ObjectQuery(types=("report",))))
     assert reports and all(r.created_by_ref for r in reports)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "suricata", "nftables", "yara", "stix"])
+def test_indicators_our_importers_make_are_exported_and_rules_are_left_out_with_why(
+    tmp_path: Path, fmt: str
+) -> None:
+    # The real path an analyst takes: ingest a MISP event and a feed, then export.
+    runner = CliRunner()
+    env = {"ENTENTE_HOME": str(tmp_path / "home"), "ENTENTE_DATABASE_URL": ""}
+    inputs = [
+        DATA / "misp" / "pymisp" / "long_event.json",  # yara, snort, pehash, domain|ip, ...
+        DATA / "misp" / "misp-stix" / "test_objects_collection_1.json",  # a file object
+        DATA / "feeds" / "abusech" / "feodo" / "ipblocklist.csv",  # IP and port
+    ]
+    for path in inputs:
+        result = runner.invoke(app, ["ingest", str(path), "--json"], env=env)
+        assert result.exit_code == 0, result.output
+        assert orjson.loads(result.stdout)["rejected"] == [], path.name
+    out = tmp_path / f"export.{fmt}"
+    args = ["export", fmt, "--min-score", "0", "--out", str(out), "--json"]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    report = orjson.loads(result.stdout)
+    not_deployable = [e for e in report["left_out"] if e["reason"] == "not_deployable"]
+    details = " | ".join(e["detail"] for e in not_deployable)
+    # The rules are carried in STIX, and each export says why it leaves them out.
+    assert "pattern_type 'yara'" in details and "pattern_type 'snort'" in details
+    # No address-and-port, file-object or domain|ip AND is left out as undeployable any more.
+    assert "AND across comparisons" not in details
+    assert "network-traffic" not in details
+    body = out.read_text(encoding="utf-8")
+    if fmt in {"csv", "suricata", "nftables"}:
+        assert "192.9.135.73" in body  # the first Feodo C2 address (port 1194)
+    if fmt in {"csv", "yara"}:
+        assert "8764605c6f388c89096b534d33565802" in body  # the MISP file object's MD5

@@ -7,6 +7,8 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from types import MappingProxyType
 
 from entente.ingest.candidates import Candidate
@@ -83,6 +85,30 @@ _EMPTY = frozenset({"", "none", "null", "n/a", "-"})
 _IPSUM_CONFIDENCE_PER_LIST = 10
 """IPsum confidence: ``min(100, 10 * count)`` where count is the number of blocklists that
 list the address (IPsum's second column; its own "levels" start at 3 lists = 30)."""
+
+# The time a feed says it was generated, in its banner: abuse.ch "# Last updated: 2024-04-04
+# 07:03:03 UTC" (URLhaus adds "(UTC)"), IPsum "# Last update: Sat, 22 Aug 2026 03:00:29 +0200"
+# (RFC 5322 §3.3 date-time).
+_LAST_UPDATE_RE = re.compile(r"^(?:#|;|//)\s*last[ -]?updated?\s*:\s*(.+?)[\s#]*$", re.IGNORECASE)
+
+
+def _feed_time(line: str) -> str | None:
+    """The STIX timestamp of a "Last update(d):" banner line, else ``None``."""
+    m = _LAST_UPDATE_RE.match(line)
+    if m is None:
+        return None
+    text = m.group(1).replace("(UTC)", "UTC").strip()
+    stamp = to_stix_timestamp(text)
+    if stamp is not None:
+        return stamp
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # RFC 5322 "-0000": UTC, origin unknown
+        moment = moment.replace(tzinfo=UTC)
+    return to_stix_timestamp(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"))
+
 
 _LINE_COMMENT = ("#", ";", "//")
 _INLINE_COMMENT_RE = re.compile(r"\s+(?:#|;|//)")
@@ -301,12 +327,18 @@ def read_feed(
     markings: Sequence[str] = (),
 ) -> Iterator[Candidate]:
     """Stream a feed's lines into candidates: the feed identity first, then one indicator per
-    distinct value (``position="line N"``), and an error candidate for each unreadable line."""
+    distinct value (``position="line N"``), and an error candidate for each unreadable line.
+
+    A "Last update(d):" banner line dates the indicators after it: their ``created`` and
+    ``modified`` (the feed stated them then), and ``valid_from`` where the row has no date of
+    its own, so an old feed ingested today does not score as fresh (scoring ages indicators
+    from ``valid_from``). A time after ``now`` (a clock ahead of ours) is taken as ``now``."""
     identity = build_source_identity(source_name, now)
     yield Candidate(source=source, position="header", data=identity, derived=True)
     creator = identity["id"]
     seen: set[TypedValue] = set()
     columns = _LAYOUTS.get(kind)
+    published: str | None = None
 
     def emit(spec: _Spec, position: str) -> Candidate | None:
         if spec.value in seen:
@@ -315,7 +347,7 @@ def read_feed(
         indicator = build_indicator(
             spec.value,
             source_name=source_name,
-            now=now,
+            now=published or now,
             created_by_ref=creator,
             name=spec.name,
             description=spec.description,
@@ -333,6 +365,10 @@ def read_feed(
             line = line.lstrip("\ufeff")
         position = f"line {number}"
         stripped = line.strip()
+        if published is None and stripped.startswith(_LINE_COMMENT):
+            stated = _feed_time(stripped)
+            if stated is not None:
+                published = min(stated, now, key=_stamp_key)
         if kind is FeedKind.FREETEXT:
             for value in extract_values(line):
                 candidate = emit(_Spec(value), position)
@@ -369,6 +405,13 @@ def read_feed(
         candidate = emit(spec, position)
         if candidate is not None:
             yield candidate
+
+
+def _stamp_key(stamp: str) -> tuple[str, str]:
+    # STIX timestamps compare as text once their fractions have one length (§3.2 lets the
+    # ingest time carry microseconds and a feed's time milliseconds).
+    whole, _, fraction = stamp.removesuffix("Z").partition(".")
+    return whole, fraction.ljust(9, "0")
 
 
 # --- sniffing --------------------------------------------------------------------------------

@@ -57,14 +57,14 @@ def pattern_for(value: TypedValue) -> str:
         # value is the CIDR string itself.
         return f"[{_VALUE_PATH[value.type]} ISSUBSET {stix_literal(value.value)}]"
     if value.type is ValueType.IP_PORT:
+        # The matcher and every exporter deploy one value at a time (a log field, a firewall
+        # set): a §6.12 network-traffic observation of an address AND a port is deployable by
+        # none of them (entente.matching.patterns refuses the AND). The pattern names the
+        # address, as abuse.ch's own Feodo IP blocklist does; build_indicator keeps the port
+        # in the description.
         host = value.host
         addr_type = "ipv6-addr" if ":" in host else "ipv4-addr"
-        # §6.12 network-traffic: dst_ref points at the ipv4-addr/ipv6-addr SCO.
-        return (
-            f"[network-traffic:dst_ref.type = {stix_literal(addr_type)}"
-            f" AND network-traffic:dst_ref.value = {stix_literal(host)}"
-            f" AND network-traffic:dst_port = {value.port}]"
-        )
+        return f"[{addr_type}:value = {stix_literal(host)}]"
     return f"[{_VALUE_PATH[value.type]} = {stix_literal(value.value)}]"
 
 
@@ -130,6 +130,9 @@ def build_indicator(
         "modified": now,
         "name": name if name is not None else value.value,
     }
+    if value.port is not None:
+        note = f"Port {value.port}; the pattern matches the address {value.host} on any port."
+        description = f"{description}. {note}" if description else note
     if description:
         indicator["description"] = description
     if indicator_types:

@@ -14,16 +14,19 @@ import orjson
 from entente.errors import InvalidPattern, MalformedDocument
 from entente.ingest.candidates import Candidate
 from entente.ingest.misp_attributes import (
+    CUSTOM_TYPES,
     Comparison,
     UnconvertibleError,
     attribute_comparisons,
     attribute_observables,
     object_comparisons,
     object_observables,
+    object_standalone,
+    render_alternatives,
     render_pattern,
+    standalone_comparisons,
 )
 from entente.ingest.misp_galaxies import (
-    EVENT_LEVEL_PAIRS,
     cluster_properties,
     clusters,
     galaxy_survey,
@@ -45,7 +48,10 @@ THREAT_LEVELS: Mapping[str, str] = MappingProxyType(
 )
 # Free-text attribute types that become a STIX note on the report (§4.11).
 NOTE_TYPES = frozenset({"text", "comment", "other"})
-# Non-STIX-pattern rule languages (STIX 2.1 §10.14 pattern-type-ov).
+# Non-STIX-pattern rule languages (STIX 2.1 §10.14 pattern-type-ov). A rule has no
+# observable form, so it is an indicator with its own pattern_type whatever its to_ids flag:
+# carried for those who deploy the language; the matcher and exporters report it as not
+# deployable (they read STIX patterns).
 RULE_PATTERN_TYPES: Mapping[str, str] = MappingProxyType(
     {"yara": "yara", "snort": "snort", "sigma": "sigma", "pcre": "pcre"}
 )
@@ -160,6 +166,10 @@ class _Event:
     objects: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     order: list[str | Candidate] = field(default_factory=list)
     uuid_to_sdo: dict[str, str] = field(default_factory=dict)
+    # Galaxy cluster uuid -> its SDO id, and each cluster's GalaxyClusterRelation entries
+    # (position, source SDO id, entry), resolved once every cluster of the event is made.
+    cluster_sdos: dict[str, str] = field(default_factory=dict)
+    cluster_relations: list[tuple[str, str, Mapping[str, Any]]] = field(default_factory=list)
 
     def markings(self, tlps: Iterable[Tlp] = ()) -> list[str]:
         """The object_marking_refs for an object with these TLPs plus the event's."""
@@ -277,9 +287,37 @@ def _galaxy_sdos(
             continue
         stix_type, sdo_id, props = mapped
         sdo = ctx.sdo(stix_type, sdo_id, created, **props, object_marking_refs=ctx.markings(tlps))
-        ctx.add(f"{position}.Galaxy[{g}].GalaxyCluster[{c}]", sdo)
+        at = f"{position}.Galaxy[{g}].GalaxyCluster[{c}]"
+        ctx.add(at, sdo)
         produced.append(ctx.objects[sdo_id][1])
+        uid = misp_uuid(cluster.get("uuid"))
+        if uid is not None and uid not in ctx.ambiguous_uuids:
+            ctx.cluster_sdos[uid] = sdo_id
+        for r, relation in enumerate(mapping_list(cluster.get("GalaxyClusterRelation"))):
+            ctx.cluster_relations.append((f"{at}.GalaxyClusterRelation[{r}]", sdo_id, relation))
     return produced
+
+
+def _cluster_relationships(ctx: _Event) -> None:
+    """The relations MISP states between two clusters of this event (GalaxyClusterRelation:
+    ``referenced_galaxy_cluster_type`` is the verb, e.g. ``uses``, ``subtechnique-of``) become
+    relationships (§5.1). A relation to a cluster the event does not carry is left out: its
+    SDO is not here, and a relationship must not point at nothing."""
+    for position, source_id, relation in ctx.cluster_relations:
+        target = ctx.cluster_sdos.get(
+            misp_uuid(relation.get("referenced_galaxy_cluster_uuid")) or ""
+        )
+        if target is None or target == source_id or _truthy(relation.get("deleted")):
+            continue
+        verb = str(relation.get("referenced_galaxy_cluster_type", "")).lower()
+        ctx.relationship(
+            position,
+            source_ref=source_id,
+            verb=_RELATION_CHARS.sub("-", verb).strip("-") or "related-to",
+            target_ref=target,
+            when=ctx.objects[source_id][1]["modified"],
+            tlps=[],
+        )
 
 
 # --- attributes and objects ----------------------------------------------------------------------
@@ -331,13 +369,16 @@ def _indicator(
     pattern: str,
     pattern_type: str,
     labels: list[str],
+    context: Sequence[str] = (),
 ) -> dict[str, Any]:
+    # What the pattern leaves out (a file's name, an address's port) stays readable here.
+    description = "; ".join(p for p in (common.comment, *context) if p) or None
     return ctx.sdo(
         "indicator",
         indicator_id,
         common.created,
         name=name,
-        description=common.comment,
+        description=description,
         indicator_types=["malicious-activity"],
         pattern=pattern,
         pattern_type=pattern_type,
@@ -378,6 +419,21 @@ def _observed(
     )
 
 
+_YARA_RULE = re.compile(r"\brule\s+([A-Za-z_][A-Za-z0-9_]*)")
+_SNORT_MSG = re.compile(r'\bmsg\s*:\s*"((?:[^"\\]|\\.)*)"')
+_RULE_NAMES = MappingProxyType({"yara": _YARA_RULE, "snort": _SNORT_MSG})
+
+
+def _rule_name(misp_type: str, rule: str) -> str:
+    """A readable name for a rule: YARA's rule identifier, Snort's msg, else its first line."""
+    finder = _RULE_NAMES.get(misp_type)
+    found = finder.search(rule) if finder is not None else None
+    if found is not None:
+        return found.group(1)
+    first = next((line.strip() for line in rule.splitlines() if line.strip()), misp_type)
+    return first[:120]
+
+
 def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_uuid: str) -> None:
     """Convert one MISP attribute (MISP core format §2.3) into its STIX objects."""
     if _truthy(attribute.get("deleted")):
@@ -411,7 +467,11 @@ def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_u
                 labels=labels,
                 object_marking_refs=ctx.markings(common.tags.tlps),
             )
-        elif misp_type in NOTE_TYPES:
+        elif misp_type in NOTE_TYPES or (
+            misp_type in CUSTOM_TYPES and not _truthy(attribute.get("to_ids"))
+        ):
+            if misp_type in CUSTOM_TYPES:
+                attribute_comparisons(misp_type, value)  # a malformed value is still refused
             main = ctx.sdo(
                 "note",
                 f"note--{uid}",
@@ -422,21 +482,30 @@ def _attribute(ctx: _Event, attribute: Mapping[str, Any], position: str, event_u
                 labels=labels,
                 object_marking_refs=ctx.markings(common.tags.tlps),
             )
-        elif _truthy(attribute.get("to_ids")):
+        elif _truthy(attribute.get("to_ids")) or misp_type in RULE_PATTERN_TYPES:
+            context: list[str] = []
+            name = value
             if misp_type in RULE_PATTERN_TYPES:
                 pattern, pattern_type = value, RULE_PATTERN_TYPES[misp_type]
+                name = _rule_name(misp_type, value)
             else:
-                pattern = render_pattern(attribute_comparisons(misp_type, value))
+                standalone = standalone_comparisons(misp_type, value)
+                if standalone is not None:
+                    comparisons, context = standalone
+                    pattern = render_alternatives(comparisons)
+                else:
+                    pattern = render_pattern(attribute_comparisons(misp_type, value))
                 validate_pattern(pattern)
                 pattern_type = "stix"
             main = _indicator(
                 ctx,
                 common,
                 indicator_id=f"indicator--{uid}",
-                name=value,
+                name=name,
                 pattern=pattern,
                 pattern_type=pattern_type,
                 labels=labels,
+                context=context,
             )
         else:
             scos = attribute_observables(misp_type, value)
@@ -487,6 +556,20 @@ def _object(ctx: _Event, obj: Mapping[str, Any], position: str, event_uuid: str)
         labels.append(f'misp:meta-category="{meta}"')
     flagged = [a for a in attributes if _truthy(a.get("to_ids"))]
     try:
+        standalone = _standalone_indicators(
+            ctx, common, name=name, attributes=attributes, flagged=flagged, uid=uid, labels=labels
+        )
+    except (UnconvertibleError, InvalidPattern) as exc:
+        ctx.fail(position, f"MISP {name} object: {exc}")
+        return
+    if standalone:
+        for indicator in standalone:
+            ctx.add(position, indicator)
+        if common.uuid is not None:  # ObjectReferences to the object point at its first
+            ctx.uuid_to_sdo[common.uuid] = standalone[0]["id"]
+        _relate_object_galaxies(ctx, standalone, attributes, position, common)
+        return
+    try:
         if flagged:
             comparisons: list[Comparison] = []
             reasons: list[str] = []
@@ -524,11 +607,76 @@ def _object(ctx: _Event, obj: Mapping[str, Any], position: str, event_uuid: str)
     ctx.add(position, main)
     if common.uuid is not None:
         ctx.uuid_to_sdo[common.uuid] = main["id"]
+    _relate_object_galaxies(ctx, [main], attributes, position, common)
+
+
+def _relate_object_galaxies(
+    ctx: _Event,
+    sources: Sequence[dict[str, Any]],
+    attributes: Sequence[Mapping[str, Any]],
+    position: str,
+    common: _Common,
+) -> None:
+    """Galaxy clusters on an object's attributes, related to what the object became."""
     for a, attribute in enumerate(attributes):
         for target in _galaxy_sdos(
             ctx, attribute, f"{position}.Attribute[{a}]", common.created, common.tags.tlps
         ):
-            ctx.relate(position, main, target, common.tags.tlps)
+            for source in sources:
+                ctx.relate(position, source, target, common.tags.tlps)
+
+
+def _standalone_indicators(
+    ctx: _Event,
+    common: _Common,
+    *,
+    name: str,
+    attributes: Sequence[Mapping[str, Any]],
+    flagged: Sequence[Mapping[str, Any]],
+    uid: str,
+    labels: list[str],
+) -> list[dict[str, Any]]:
+    """One indicator per to_ids value that identifies the object on its own (each hash of a
+    file, the domain and each address of a domain-ip), the other attributes as context; none
+    when the object has no such value (it then becomes one indicator, as other objects do).
+
+    An AND of a file's name, size and three hashes is deployable by no matcher or exporter
+    (they work on one value at a time); any one of its hashes names the file."""
+    values: list[tuple[Mapping[str, Any], Comparison]] = []
+    for attribute in flagged:
+        comparison = object_standalone(name, attribute)
+        if comparison is not None:
+            values.append((attribute, comparison))
+    if not values:
+        return []
+    chosen = {id(attribute) for attribute, _ in values}
+    context = [
+        f"{a.get('object_relation') or a.get('type')}={a.get('value')}"
+        for a in attributes
+        if id(a) not in chosen and a.get("value") not in (None, "")
+    ]
+    indicators: list[dict[str, Any]] = []
+    for attribute, comparison in values:
+        pattern = render_alternatives([comparison])
+        validate_pattern(pattern)
+        attribute_uid = (
+            misp_uuid(attribute.get("uuid"))
+            or (deterministic_id("x-misp", "misp-object-value", uid, pattern)[8:])
+        )
+        relation = str(attribute.get("object_relation") or attribute.get("type"))
+        indicators.append(
+            _indicator(
+                ctx,
+                common,
+                indicator_id=f"indicator--{attribute_uid}",
+                name=f"{name} {relation}: {comparison.value}",
+                pattern=pattern,
+                pattern_type="stix",
+                labels=labels,
+                context=[f"MISP {name} object: {', '.join(context)}"] if context else [],
+            )
+        )
+    return indicators
 
 
 def _object_references(ctx: _Event, objects: Sequence[Mapping[str, Any]], position: str) -> None:
@@ -621,11 +769,12 @@ def convert_event(
             ),
         )
     _convert_items(ctx, event, position, event_uuid or report_id)
-    event_sdos = _galaxy_sdos(ctx, event, position, created, [])
-    for s in event_sdos:
-        for t in event_sdos:
-            if (s["type"], t["type"]) in EVENT_LEVEL_PAIRS:
-                ctx.relate(position, s, t, [])
+    # Event-level galaxies say what the event is about, not how the clusters relate to each
+    # other: an actor and five malware tags on one event do not state that the actor uses each
+    # malware (MISP core format §2.2: Galaxy on Event). The SDOs are kept and the report lists
+    # them (its object_refs, STIX 2.1 §4.14); no relationship is invented between them.
+    _galaxy_sdos(ctx, event, position, created, [])
+    _cluster_relationships(ctx)
     yield from ctx.emit()
     report = _report(
         ctx, event, report_id=report_id, name=name, tags=event_tags, event_uuid=event_uuid
@@ -775,6 +924,7 @@ def _convert_loose(
     holder = {"Attribute": attributes, "Object": objects}
     ctx.ambiguous_uuids, ctx.covered_tags = galaxy_survey(holder)
     _convert_items(ctx, holder, "", "misp-collection")
+    _cluster_relationships(ctx)
     yield from ctx.emit()
 
 

@@ -18,7 +18,10 @@ __all__ = [
     "attribute_observables",
     "object_comparisons",
     "object_observables",
+    "object_standalone",
+    "render_alternatives",
     "render_pattern",
+    "standalone_comparisons",
 ]
 
 
@@ -55,6 +58,15 @@ def render_pattern(comparisons: Sequence[Comparison]) -> str:
         if rendered not in group:
             group.append(rendered)
     return " AND ".join("[" + " AND ".join(group) + "]" for group in groups.values())
+
+
+def render_alternatives(comparisons: Sequence[Comparison]) -> str:
+    """OR the comparisons, each its own observation expression (§9.5), deduplicated in order.
+
+    For values that each identify the thing on their own (a domain and its address): the
+    matcher and exporters deploy an OR of single-value observations, never an AND."""
+    rendered = dict.fromkeys(f"[{c.render()}]" for c in comparisons)
+    return " OR ".join(rendered)
 
 
 # --- value checks -------------------------------------------------------------------------
@@ -179,12 +191,25 @@ SIMPLE_PATHS: Mapping[str, tuple[str, str]] = MappingProxyType(
 # MISP types that STIX 2.1 has no standard property for (reported as not convertible).
 UNMAPPED_REASONS: Mapping[str, str] = MappingProxyType(
     {
-        "ja3-fingerprint-md5": "STIX 2.1 defines no property for JA3 fingerprints",
-        "ja3s-fingerprint-md5": "STIX 2.1 defines no property for JA3S fingerprints",
         "hassh-md5": "STIX 2.1 defines no property for HASSH fingerprints",
         "hasshserver-md5": "STIX 2.1 defines no property for HASSH fingerprints",
-        "pehash": "pehash is not a STIX 2.1 hashing algorithm",
     }
+)
+# MISP types with no STIX 2.1 SCO or standard property, carried as a pattern on a custom
+# object type (§11.1) or a custom property (§11.2), both deprecated but valid in 2.1:
+# * ``btc``: STIX 2.1 has no cryptocurrency SCO (the OASIS cryptocurrency-wallet SCO is an
+#   extension definition outside the spec); ``x-crypto-wallet:value`` follows Entente's
+#   ``x-ja3:value`` custom types.
+# * ``pehash``: not in hashing-algorithm-ov (§10.6); a custom hash name starts ``x_`` (§2.7).
+# * ``pdb``: the debug path a PE names, not the file's own name or path (§6.7 has none).
+# * ``ja3-fingerprint-md5``/``ja3s-...``: Entente's JA3/JA3S custom SCO types, which the
+#   matcher and the exporters deploy.
+# Not to_ids, they have no SCO that validates (entente.stix and the stix2 library refuse
+# custom SCO types and hash names), so they become a note on the event (misp.py).
+CUSTOM_TYPES = frozenset({"btc", "pehash", "pdb", "ja3-fingerprint-md5", "ja3s-fingerprint-md5"})
+# Bitcoin addresses: base58 P2PKH/P2SH (BIP 13) or bech32/bech32m segwit (BIP 173, BIP 350).
+_BTC = re.compile(
+    r"^(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87})$"
 )
 
 
@@ -264,8 +289,33 @@ def _cmp_regkey_value(value: str) -> list[Comparison]:
     ]
 
 
+def _btc(value: str) -> list[Comparison]:
+    text = _text(value, "btc address")
+    if _BTC.match(text) is None:
+        raise UnconvertibleError(f"{text!r} is not a Bitcoin address (base58 or bech32)")
+    return [Comparison("x-crypto-wallet", "value", text)]
+
+
+def _hex_digest(
+    what: str, length: int, object_type: str, path: str
+) -> Callable[[str], list[Comparison]]:
+    def handler(value: str) -> list[Comparison]:
+        text = _text(value, f"{what} value")
+        if len(text) != length or _HEX.match(text) is None:
+            raise UnconvertibleError(f"{text!r} is not a {length}-hex-digit {what}")
+        return [Comparison(object_type, path, text.lower())]
+
+    return handler
+
+
 _COMPARISON_HANDLERS: Mapping[str, Callable[[str], list[Comparison]]] = MappingProxyType(
     {
+        "btc": _btc,
+        # pehash is a SHA-1 over normalised PE header fields: 40 hex digits.
+        "pehash": _hex_digest("pehash", 40, "file", "hashes.x_pehash"),
+        "pdb": lambda v: [Comparison("file", "x_pdb_path", _text(v, "pdb path"))],
+        "ja3-fingerprint-md5": _hex_digest("JA3 fingerprint", 32, "x-ja3", "value"),
+        "ja3s-fingerprint-md5": _hex_digest("JA3S fingerprint", 32, "x-ja3s", "value"),
         "ip-src": _cmp_ip,
         "ip-dst": _cmp_ip,
         "ip-src|port": _cmp_ip_port("src"),
@@ -281,6 +331,76 @@ _COMPARISON_HANDLERS: Mapping[str, Callable[[str], list[Comparison]]] = MappingP
         "mac-address": lambda v: [Comparison("mac-addr", "value", _mac(v))],
     }
 )
+
+
+# --- standalone values (what a deployable indicator needs) -----------------------------------
+
+
+def standalone_comparisons(misp_type: str, value: str) -> tuple[list[Comparison], list[str]] | None:
+    """For a composite MISP type whose parts each stand alone: the comparisons to OR and the
+    parts kept as context (words for a description); ``None`` for any other type.
+
+    ``filename|sha256 = a.exe|<hash>`` as ``file:name AND file:hashes`` is deployable by no
+    matcher or exporter (both work on one value at a time, entente.matching.patterns), and the
+    hash alone names the file; the file name, or an address's port, is context. ``domain|ip``
+    gives two alternatives: MISP's own IDS exports (Suricata, Snort) alert on either part.
+    Raises ``UnconvertibleError`` for a malformed value."""
+    if misp_type.startswith("filename|") or misp_type == "malware-sample":
+        comparisons = attribute_comparisons(misp_type, value)
+        names = [str(c.value) for c in comparisons if c.path == "name"]
+        return [c for c in comparisons if c.path != "name"], [f"file name {n}" for n in names]
+    if misp_type in {"ip-src|port", "ip-dst|port"}:
+        address, port = _split(value, misp_type, last=True)
+        side = "source" if misp_type == "ip-src|port" else "destination"
+        return _cmp_ip(address), [f"{side} port {_port(port)}"]
+    if misp_type == "hostname|port":
+        host, port = _split(value, misp_type, last=True)
+        return [Comparison("domain-name", "value", _text(host, "hostname"))], [
+            f"port {_port(port)}"
+        ]
+    if misp_type in {"email-src", "email-dst"}:
+        # The address is the value a mail gateway or log matcher looks up; which header it
+        # was in is context (email-message:from_ref.value is deployable by neither).
+        role = "sender" if misp_type == "email-src" else "recipient"
+        return [Comparison("email-addr", "value", _email(value))], [f"e-mail {role}"]
+    if misp_type == "domain|ip":
+        domain, address = _split(value, misp_type)
+        return [Comparison("domain-name", "value", _text(domain, "domain")), *_cmp_ip(address)], []
+    return None
+
+
+# MISP objects whose identifying attributes each name the thing on their own: any one hash
+# names the file, and the domain and each address of a domain-ip or ip-port object stand
+# alone (MISP object templates file, domain-ip, ip-port, network-connection), as does each
+# address of an email. Their other attributes (file name, size, ports, subject) are context:
+# an AND of them is deployable by no matcher or exporter.
+STANDALONE_OBJECTS = frozenset({"file", "domain-ip", "ip-port", "network-connection", "email"})
+_ADDRESS_RELATIONS = frozenset({"ip", "ip-src", "ip-dst"})
+_EMAIL_ADDRESS_RELATIONS = frozenset({"from", "to", "cc", "bcc", "reply-to", "return-path"})
+
+
+def object_standalone(name: str, attribute: Mapping[str, Any]) -> Comparison | None:
+    """The one comparison that identifies a ``STANDALONE_OBJECTS`` object through this
+    attribute, or ``None`` for a context attribute (or another object); raises
+    ``UnconvertibleError`` for a malformed value."""
+    if name not in STANDALONE_OBJECTS:
+        return None
+    relation = str(attribute.get("object_relation", ""))
+    misp_type = str(attribute.get("type", ""))
+    value = str(attribute.get("value", ""))
+    if misp_type in HASH_TYPES:
+        key, digest = _hash_value(misp_type, value)
+        return Comparison("file", _hash_path(key), digest)
+    if misp_type == "malware-sample" or misp_type.startswith("filename|"):
+        found = standalone_comparisons(misp_type, value)
+        return found[0][0] if found and found[0] else None
+    if misp_type in {"ip-src", "ip-dst"} or relation in _ADDRESS_RELATIONS:
+        return _cmp_ip(value)[0]
+    if misp_type in {"domain", "hostname"}:
+        return Comparison("domain-name", "value", _text(value, misp_type))
+    if name == "email" and relation in _EMAIL_ADDRESS_RELATIONS:
+        return Comparison("email-addr", "value", _email(value))
+    return None
 
 
 # --- observables (other attributes -> SCOs) --------------------------------------------------

@@ -10,7 +10,6 @@ from typing import Any
 from entente.stix.identifiers import deterministic_id, is_valid_id
 
 __all__ = [
-    "EVENT_LEVEL_PAIRS",
     "GALAXY_SUFFIXES",
     "GALAXY_TYPES",
     "MALWARE_TYPES",
@@ -101,19 +100,6 @@ RELATIONSHIP_VERBS: Mapping[tuple[str, str], str] = MappingProxyType(
         },
     }
 )
-# Event-level galaxies: actors use capabilities, intrusion sets are attributed to actors.
-EVENT_LEVEL_PAIRS = frozenset(
-    {
-        ("threat-actor", "malware"),
-        ("threat-actor", "tool"),
-        ("threat-actor", "attack-pattern"),
-        ("intrusion-set", "malware"),
-        ("intrusion-set", "tool"),
-        ("intrusion-set", "attack-pattern"),
-        ("intrusion-set", "threat-actor"),
-    }
-)
-
 _MITRE_ID = re.compile(r"\s+-\s+((?:T|TA|G|S|M|C)\d{4}(?:\.\d{3})?)$")
 
 

@@ -14,6 +14,7 @@ from entente.ingest.candidates import Candidate
 from entente.ingest.feeds import FeedKind, read_feed, sniff_feed
 from entente.ingest.indicators import build_source_identity, pattern_for
 from entente.ingest.values import TypedValue, ValueType
+from entente.matching import ValueKind, compile_pattern
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "feeds"
 URLHAUS = DATA / "abusech" / "urlhaus" / "urlhaus_recent_sample.csv"
@@ -23,6 +24,7 @@ IPSUM_LEVEL3 = DATA / "ipsum" / "levels" / "3_head300.txt"
 THREATFOX_CSV = DATA / "handwritten" / "threatfox_export.csv"
 FEODO_CSV = DATA / "handwritten" / "feodo_ipblocklist.csv"
 FEODO_TXT = DATA / "handwritten" / "feodo_ipblocklist.txt"
+FEODO_REAL = DATA / "abusech" / "feodo" / "ipblocklist.csv"
 MD5 = "44d88612fea8a8f36de82e1278abb02f"  # EICAR test file
 SHA1 = "3395856ce81f2b7382dee72602f798b642f14140"
 SHA256 = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"
@@ -122,7 +124,8 @@ def test_urlhaus_row_semantics() -> None:
     assert ind["name"] == "URLhaus: malware_download"
     assert ind["labels"] == ["32-bit", "elf", "mips", "Mozi"]
     assert ind["valid_from"] == "2022-09-13T07:28:08.000Z"
-    assert (ind["created"], ind["modified"]) == (NOW, NOW)
+    # The banner's "Last updated: 2022-09-13 07:28:08 (UTC)", not the ingest time.
+    assert (ind["created"], ind["modified"]) == ("2022-09-13T07:28:08.000Z",) * 2
     assert "online" in ind["description"]
     assert ind["external_references"] == [
         {
@@ -158,6 +161,55 @@ def test_ipsum_gives_ipv4_indicators_with_confidence_from_list_count() -> None:
     assert candidates[1].position == "line 8"
     assert last["confidence"] == 10  # 1 list
     assert last["description"] == "listed on 1 blocklists"
+
+
+def test_feed_banner_time_dates_the_indicators_not_the_ingest_time() -> None:
+    later = "2026-12-05T14:00:00.000000Z"
+    # IPsum: "# Last update: Sat, 22 Aug 2026 03:00:29 +0200"; its rows have no date.
+    ipsum = _indicators(
+        list(read_feed(_lines(IPSUM), kind=FeedKind.IPSUM, source="t", source_name="i", now=later))
+    )
+    stamps = {(i["created"], i["modified"], i["valid_from"]) for i in ipsum}
+    assert stamps == {("2026-08-22T01:00:29.000Z",) * 3}
+    # Feodo: "# Last updated: 2024-04-04 07:03:03 UTC"; each row keeps its first_seen_utc.
+    feodo = _indicators(
+        list(
+            read_feed(
+                _lines(FEODO_REAL), kind=FeedKind.FEODO_CSV, source="t", source_name="f", now=later
+            )
+        )
+    )
+    assert {i["created"] for i in feodo} == {"2024-04-04T07:03:03.000Z"}
+    assert feodo[0]["valid_from"] == "2023-05-23T17:51:44.000Z"
+    # A feed dated after now (IPsum's 2026 against NOW, 2024), or without the line, is now.
+    assert _indicators(_read(_lines(IPSUM), FeedKind.IPSUM))[0]["valid_from"] == NOW
+    plain = _indicators(_read(_lines(IPSUM_LEVEL3), FeedKind.LINES))
+    assert plain[0]["created"] == plain[0]["valid_from"] == NOW
+
+
+@pytest.mark.parametrize(
+    ("line", "stamp"),
+    [
+        ("# Last update: Sat, 22 Aug 2026 03:00:29 +0200", "2026-08-22T01:00:29.000Z"),
+        (
+            "# Last updated: 2022-09-13 07:28:08 (UTC)                      #",
+            "2022-09-13T07:28:08.000Z",
+        ),
+        ("#  last-updated : 2024-04-04T07:03:03Z", "2024-04-04T07:03:03.000Z"),
+        ("# Last updated: yesterday", None),
+        ("# Updated: 2024-04-04 07:03:03", None),
+    ],
+)
+def test_banner_time_formats(line: str, stamp: str | None) -> None:
+    later = "2030-01-01T00:00:00.000Z"
+    got = _indicators(
+        list(
+            read_feed(
+                [line, "192.0.2.1"], kind=FeedKind.LINES, source="t", source_name="x", now=later
+            )
+        )
+    )
+    assert got[0]["valid_from"] == (stamp or later)
 
 
 def test_ipsum_confidence_mapping() -> None:
@@ -256,13 +308,29 @@ def test_feodo_csv_gives_ip_port_indicators_with_malware_label() -> None:
     indicators = _indicators(candidates)
     assert len(indicators) == 4  # 5 rows, one repeated
     dridex = indicators[0]
-    assert dridex["pattern"] == (
-        "[network-traffic:dst_ref.type = 'ipv4-addr' AND "
-        "network-traffic:dst_ref.value = '192.0.2.59' AND network-traffic:dst_port = 443]"
+    assert dridex["pattern"] == "[ipv4-addr:value = '192.0.2.59']"
+    assert dridex["description"].endswith(
+        "Port 443; the pattern matches the address 192.0.2.59 on any port."
     )
     assert dridex["labels"] == ["Dridex"]
     assert dridex["valid_from"] == "2021-01-17T07:44:46.000Z"
     assert indicators[3]["pattern"] == "[ipv4-addr:value = '203.0.113.200']"  # no port
+
+
+def test_real_feodo_blocklist_gives_deployable_address_indicators_keeping_the_port() -> None:
+    candidates = _read_file(FEODO_REAL)
+    assert all(c.error is None for c in candidates)
+    indicators = _indicators(candidates)
+    assert len(indicators) == 28
+    first = indicators[0]
+    assert first["pattern"] == "[ipv4-addr:value = '192.9.135.73']"
+    assert first["name"] == "Feodo Tracker: Pikabot C2"
+    assert "Port 1194" in first["description"]
+    # Every one is a value the matcher deploys (the port AND address was refused by it).
+    for indicator in indicators:
+        verdict = compile_pattern(indicator["pattern"])
+        assert verdict.deployable, (indicator["pattern"], verdict.reason)
+        assert [t.kind for t in verdict.terms] == [ValueKind.IP]
 
 
 def test_feodo_csv_with_uncommented_header() -> None:

@@ -41,16 +41,9 @@ CREATOR = build_source_identity("test feed", NOW)["id"]
         (TypedValue(V.SHA1, SHA1), f"[file:hashes.'SHA-1' = '{SHA1}']"),
         (TypedValue(V.SHA256, EMPTY_SHA256), f"[file:hashes.'SHA-256' = '{EMPTY_SHA256}']"),
         (TypedValue(V.SHA512, "ab" * 64), f"[file:hashes.'SHA-512' = '{'ab' * 64}']"),
-        (
-            TypedValue(V.IP_PORT, "192.0.2.24:443"),
-            "[network-traffic:dst_ref.type = 'ipv4-addr' AND "
-            "network-traffic:dst_ref.value = '192.0.2.24' AND network-traffic:dst_port = 443]",
-        ),
-        (
-            TypedValue(V.IP_PORT, "[2001:db8::1]:8443"),
-            "[network-traffic:dst_ref.type = 'ipv6-addr' AND "
-            "network-traffic:dst_ref.value = '2001:db8::1' AND network-traffic:dst_port = 8443]",
-        ),
+        # The address: an address AND a port is deployable by neither matcher nor exporters.
+        (TypedValue(V.IP_PORT, "192.0.2.24:443"), "[ipv4-addr:value = '192.0.2.24']"),
+        (TypedValue(V.IP_PORT, "[2001:db8::1]:8443"), "[ipv6-addr:value = '2001:db8::1']"),
     ],
 )
 def test_pattern_for_each_value_type_is_valid_stix(value: TypedValue, pattern: str) -> None:
@@ -89,6 +82,22 @@ def test_indicator_has_the_required_properties() -> None:
         "valid_from": NOW,
     }
     assert is_valid_id(ind["id"], "indicator")
+
+
+@pytest.mark.parametrize("description", [None, "C2 server"])
+def test_an_ip_port_indicator_keeps_its_port_in_the_description(description: str | None) -> None:
+    value = TypedValue(V.IP_PORT, "[2001:db8::1]:8443")
+    ind = build_indicator(
+        value, source_name="A", now=NOW, created_by_ref=CREATOR, description=description
+    )
+    note = "Port 8443; the pattern matches the address 2001:db8::1 on any port."
+    assert ind["description"] == (f"{description}. {note}" if description else note)
+    assert ind["name"] == "[2001:db8::1]:8443"
+    # Two ports of one address stay two indicators (the id is of the value with its port).
+    other = build_indicator(
+        TypedValue(V.IP_PORT, "[2001:db8::1]:443"), source_name="A", now=NOW, created_by_ref=CREATOR
+    )
+    assert other["id"] != ind["id"] and other["pattern"] == ind["pattern"]
 
 
 def test_indicator_ids_depend_on_source_and_value_only() -> None:

@@ -9,11 +9,14 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from stix2patterns.validator import run_validator
 
 from entente.errors import MalformedDocument
 from entente.ingest.candidates import Candidate
 from entente.ingest.misp import convert_event, is_misp_document, read_misp
+from entente.matching import compile_pattern
 from entente.stix.identifiers import deterministic_id, is_valid_id
 from entente.stix.markings import Tlp, marking_id_for
 
@@ -214,21 +217,101 @@ def test_to_ids_false_attributes_yield_no_indicator() -> None:
     assert observed["object_refs"] == [url["id"]] and observed["number_observed"] == 1
 
 
-def test_misp_objects_become_one_indicator_with_an_anded_pattern() -> None:
+def test_a_misp_email_object_gives_its_flagged_address_as_a_deployable_indicator() -> None:
     cands = _read(DATA / "misp-stix" / "test_objects_collection_1.json")
-    by_id = {o["id"]: o for o in _by_type(cands, "indicator")}
-    email = by_id["indicator--5e396622-2a54-4c8d-b61d-159da964451a"]
-    assert email["pattern"] == "[email-message:from_ref.value = 'donald.duck@disney.com']"
-    file = by_id["indicator--5e384ae7-672c-4250-9cda-3b4da964451a"]
-    assert file["pattern"] == (
-        "[file:name = 'oui' AND file:hashes.MD5 = '8764605c6f388c89096b534d33565802'"
-        " AND file:hashes.'SHA-1' = '46aba99aa7158e4609aaa72b50990842fd22ae86'"
-        " AND file:hashes.'SHA-256' = "
-        "'ec5aedf5ecc6bdadd4120932170d1b10f6cfa175cfda22951dfd882928ab279b']"
+    [email] = [o for o in _by_type(cands, "indicator") if o["name"].startswith("email ")]
+    # Was "[email-message:from_ref.value = ...]", a path no matcher or exporter reads.
+    assert email["id"] == "indicator--f5ec3603-e3d0-42d7-a372-14c1c137699b"  # the "from"
+    assert email["pattern"] == "[email-addr:value = 'donald.duck@disney.com']"
+    assert compile_pattern(email["pattern"]).deployable
+    assert email["description"] == (
+        "MISP email object: to=jdoe@random.org, subject=Email test subject, "
+        "message-id=<1234567890@foo.bar>"
     )
 
 
-def test_galaxies_become_sdos_with_relationships() -> None:
+def test_a_misp_file_object_becomes_one_deployable_indicator_per_hash() -> None:
+    cands = _read(DATA / "misp-stix" / "test_objects_collection_1.json")
+    files = [o for o in _by_type(cands, "indicator") if o["name"].startswith("file ")]
+    # Was one "[file:name = 'oui' AND file:hashes.MD5 = ... AND ...]": no matcher or
+    # exporter deploys an AND; each hash names the file on its own.
+    assert [(o["id"], o["pattern"]) for o in files] == [
+        (
+            "indicator--b1ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f",
+            "[file:hashes.MD5 = '8764605c6f388c89096b534d33565802']",
+        ),
+        (
+            "indicator--c2ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f",
+            "[file:hashes.'SHA-1' = '46aba99aa7158e4609aaa72b50990842fd22ae86']",
+        ),
+        (
+            "indicator--d3ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f",
+            "[file:hashes.'SHA-256' = "
+            "'ec5aedf5ecc6bdadd4120932170d1b10f6cfa175cfda22951dfd882928ab279b']",
+        ),
+    ]  # the ids are the hash attributes' own MISP uuids
+    for indicator in files:
+        assert compile_pattern(indicator["pattern"]).deployable
+        assert indicator["description"] == (
+            "MISP file object: filename=oui, size-in-bytes=35, "
+            "path=/var/www/MISP/app/files/scripts/tmp"
+        )
+        assert 'misp:name="file"' in indicator["labels"]
+
+
+_HEX = "0123456789abcdef"
+_DIGESTS = {"md5": 32, "sha1": 40, "sha256": 64}
+
+
+@given(
+    digests=st.fixed_dictionaries(
+        {},
+        optional={
+            kind: st.text(_HEX + _HEX.upper(), min_size=n, max_size=n)
+            for kind, n in _DIGESTS.items()
+        },
+    ),
+    name=st.text(min_size=1, max_size=30).filter(str.strip),
+    flag_name=st.booleans(),
+)
+def test_any_file_object_gives_one_deployable_indicator_per_flagged_hash(
+    digests: dict[str, str], name: str, flag_name: bool
+) -> None:
+    attributes = [
+        _attr(kind, digest, n=i, object_relation=kind)
+        for i, (kind, digest) in enumerate(sorted(digests.items()))
+    ]
+    attributes.append(_attr("filename", name, n=9, to_ids=flag_name, object_relation="filename"))
+    obj = {"uuid": "11111111-2222-4333-8444-555555555555", "name": "file", "Attribute": attributes}
+    cands = _convert(_event([], Object=[obj]))
+    assert [c.error for c in cands if c.error] == []
+    indicators = _by_type(cands, "indicator")
+    if not digests:  # no hash: the object's one pattern, as before (a name is not deployable)
+        assert len(indicators) == (1 if flag_name else 0)
+        return
+    assert len(indicators) == len(digests)
+    terms = set()
+    for indicator in indicators:
+        verdict = compile_pattern(indicator["pattern"])
+        assert verdict.deployable, verdict.reason
+        [term] = verdict.terms
+        terms.add((term.kind.value, term.value))
+        assert f"filename={name}" in indicator["description"]
+    assert terms == {(kind, digest.lower()) for kind, digest in digests.items()}
+
+
+def test_every_file_and_domain_ip_object_indicator_in_the_samples_is_deployable() -> None:
+    checked = 0
+    for path in SAMPLES:
+        for obj in _by_type(_read(path), "indicator"):
+            if {'misp:name="file"', 'misp:name="domain-ip"'} & set(obj.get("labels", [])):
+                verdict = compile_pattern(obj["pattern"])
+                assert verdict.deployable, (path.name, obj["pattern"], verdict.reason)
+                checked += 1
+    assert checked >= 70  # 76 in the samples; every one was an undeployable AND
+
+
+def test_event_galaxies_become_sdos_the_report_lists_without_invented_relationships() -> None:
     cands = _read(DATA / "pymisp" / "existing_event.json")
     objs = _objects(cands)
     [actor] = [o for o in objs if o["type"] == "threat-actor"]
@@ -239,14 +322,61 @@ def test_galaxies_become_sdos_with_relationships() -> None:
     assert all(m["is_family"] for m in malware)
     # Clusters that repeat their galaxy's uuid get distinct derived ids.
     assert len({m["id"] for m in malware}) == len(malware) == 9
-    uses = {
-        (r["source_ref"], r["target_ref"])
+    # The event tags Sofacy and nine malware clusters; MISP states no link between them, so
+    # none is made up (no actor-uses-malware cross product): the report lists them all.
+    galaxy_ids = {o["id"] for o in objs if o["type"] in {"threat-actor", "malware", "tool"}}
+    assert not [
+        r
         for r in objs
-        if r["type"] == "relationship" and r["relationship_type"] == "uses"
-    }
-    assert {(actor["id"], m["id"]) for m in malware} <= uses
-    tags = _by_type(cands, "report")[0]["labels"]
+        if r["type"] == "relationship"
+        and r["source_ref"] in galaxy_ids
+        and r["target_ref"] in galaxy_ids
+    ]
+    [report] = _by_type(cands, "report")
+    assert galaxy_ids <= set(report["object_refs"])
+    tags = report["labels"]
     assert not any(t.startswith("misp-galaxy:mitre-malware") for t in tags)
+
+
+def test_relations_misp_states_between_event_clusters_become_relationships() -> None:
+    event = orjson.loads((DATA / "pymisp" / "existing_event.json").read_bytes())
+    found = {c["value"]: c for g in event["Galaxy"] for c in g["GalaxyCluster"]}
+    sofacy, jhuhugit, xtunnel = found["Sofacy"], found["JHUHUGIT"], found["XTunnel"]
+    # This old export repeats the galaxy uuid on every mitre-malware cluster (no cluster is
+    # named by it); JHUHUGIT gets a uuid of its own, as current MISP exports give each one.
+    jhuhugit["uuid"] = "8ae43c46-57ef-47d5-a77a-eebb35628db2"
+    # Relations as MISP exports them (GalaxyClusterRelation): to a cluster of this event, to
+    # one by an ambiguous uuid, to one the event does not carry, and a verb to normalise.
+    sofacy["GalaxyClusterRelation"] = [
+        {
+            "referenced_galaxy_cluster_uuid": jhuhugit["uuid"],
+            "referenced_galaxy_cluster_type": "uses",
+        },
+        {
+            "referenced_galaxy_cluster_uuid": xtunnel["uuid"],
+            "referenced_galaxy_cluster_type": "uses",
+        },
+        {
+            "referenced_galaxy_cluster_uuid": "a62a8db3-f23a-4d8f-afd6-9dbc77e7813b",
+            "referenced_galaxy_cluster_type": "uses",
+        },
+    ]
+    jhuhugit["GalaxyClusterRelation"] = [
+        {
+            "referenced_galaxy_cluster_uuid": sofacy["uuid"],
+            "referenced_galaxy_cluster_type": "Used By",
+        }
+    ]
+    objs = _objects(_convert(event))
+    actor = f"threat-actor--{sofacy['uuid']}"
+    malware = f"malware--{jhuhugit['uuid']}"
+    galaxy_ids = {o["id"] for o in objs if o["type"] in {"threat-actor", "malware", "tool"}}
+    rels = {
+        (r["source_ref"], r["relationship_type"], r["target_ref"])
+        for r in objs
+        if r["type"] == "relationship" and {r["source_ref"], r["target_ref"]} & galaxy_ids
+    }
+    assert rels == {(actor, "uses", malware), (malware, "used-by", actor)}
 
 
 def test_mitre_clusters_carry_attack_external_ids() -> None:
@@ -259,7 +389,9 @@ def test_mitre_clusters_carry_attack_external_ids() -> None:
     assert "Account Manipulation" in patterns
     rels = _by_type(cands, "relationship")
     verbs = {r["relationship_type"] for r in rels}
-    assert {"indicates", "mitigates", "uses", "related-to"} <= verbs
+    assert {"indicates", "mitigates", "related-to"} <= verbs
+    # APT1 and the malware clusters are tagged on the event, not related by it: no "uses".
+    assert "uses" not in verbs
 
 
 def test_attribute_galaxies_relate_the_indicator_with_the_recommended_verb() -> None:
@@ -356,32 +488,22 @@ PATTERNS = [
     ("ip-src", "198.51.100.7", "[ipv4-addr:value = '198.51.100.7']"),
     ("ip-dst", "2001:db8::1", "[ipv6-addr:value = '2001:db8::1']"),
     ("ip-dst", "203.0.113.0/24", "[ipv4-addr:value = '203.0.113.0/24']"),
-    (
-        "ip-dst|port",
-        "203.0.113.9|443",
-        "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
-        "'203.0.113.9' AND network-traffic:dst_port = 443]",
-    ),
-    (
-        "ip-src|port",
-        "2001:db8::2|8080",
-        "[network-traffic:src_ref.type = 'ipv6-addr' AND network-traffic:src_ref.value = "
-        "'2001:db8::2' AND network-traffic:src_port = 8080]",
-    ),
+    # Composite values: the parts that identify on their own, the rest in the description.
+    ("ip-dst|port", "203.0.113.9|443", "[ipv4-addr:value = '203.0.113.9']"),
+    ("ip-src|port", "2001:db8::2|8080", "[ipv6-addr:value = '2001:db8::2']"),
     ("domain", "evil.example", "[domain-name:value = 'evil.example']"),
     ("hostname", "www.evil.example", "[domain-name:value = 'www.evil.example']"),
     (
         "domain|ip",
         "circl.lu|149.13.33.14",
-        "[domain-name:value = 'circl.lu' AND "
-        "domain-name:resolves_to_refs[*].value = '149.13.33.14']",
+        "[domain-name:value = 'circl.lu'] OR [ipv4-addr:value = '149.13.33.14']",
     ),
     ("url", "http://x.example/a?b='c'", "[url:value = 'http://x.example/a?b=\\'c\\'']"),
     ("uri", "/gate.php", "[url:value = '/gate.php']"),
     ("link", "https://blog.example/post", "[url:value = 'https://blog.example/post']"),
     ("email", "a@b.example", "[email-addr:value = 'a@b.example']"),
-    ("email-src", "a@b.example", "[email-message:from_ref.value = 'a@b.example']"),
-    ("email-dst", "c@d.example", "[email-message:to_refs[*].value = 'c@d.example']"),
+    ("email-src", "a@b.example", "[email-addr:value = 'a@b.example']"),
+    ("email-dst", "c@d.example", "[email-addr:value = 'c@d.example']"),
     ("email-subject", "Invoice 'urgent'", "[email-message:subject = 'Invoice \\'urgent\\'']"),
     (
         "md5",
@@ -405,12 +527,12 @@ PATTERNS = [
     (
         "filename|md5",
         "a.exe|0749bae92ca336a02c83d126e04ec628",
-        "[file:name = 'a.exe' AND file:hashes.MD5 = '0749bae92ca336a02c83d126e04ec628']",
+        "[file:hashes.MD5 = '0749bae92ca336a02c83d126e04ec628']",
     ),
     (
         "filename|sha256",
         "a|b.exe|" + "d" * 64,
-        f"[file:name = 'a|b.exe' AND file:hashes.'SHA-256' = '{'d' * 64}']",
+        f"[file:hashes.'SHA-256' = '{'d' * 64}']",
     ),
     ("mutex", "Global\\m", "[mutex:name = 'Global\\\\m']"),
     ("regkey", "HKLM\\Software\\Run", "[windows-registry-key:key = 'HKLM\\\\Software\\\\Run']"),
@@ -434,7 +556,31 @@ PATTERNS = [
         "[x509-certificate:hashes.'SHA-1' = '46aba99aa7158e4609aaa72b50990842fd22ae86']",
     ),
     ("port", "8443", "[network-traffic:dst_port = 8443]"),
+    # No STIX 2.1 SCO or property: custom object types (§11.1) and properties (§11.2).
+    (
+        "btc",
+        "1GCaWA685Nj2PqqG7P2ZBACYZB8ZtpQuQ9",
+        "[x-crypto-wallet:value = '1GCaWA685Nj2PqqG7P2ZBACYZB8ZtpQuQ9']",
+    ),
+    (
+        "btc",
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        "[x-crypto-wallet:value = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq']",
+    ),
+    (
+        "pehash",
+        "FFB7A38174AAB4744CC4A509E34800AEE9BE8E57",
+        "[file:hashes.x_pehash = 'ffb7a38174aab4744cc4a509e34800aee9be8e57']",
+    ),
+    ("pdb", "Q:\\Br2012\\svc.pdb", "[file:x_pdb_path = 'Q:\\\\Br2012\\\\svc.pdb']"),
+    (
+        "ja3-fingerprint-md5",
+        "E7D705A3286E19EA42F587B344EE6865",
+        "[x-ja3:value = 'e7d705a3286e19ea42f587b344ee6865']",
+    ),
 ]
+# Not to_ids, these have no SCO that validates: they become notes on the report.
+CUSTOM_TYPES = frozenset({"btc", "pehash", "pdb", "ja3-fingerprint-md5"})
 
 
 @pytest.mark.parametrize(
@@ -454,7 +600,28 @@ def test_to_ids_attributes_become_indicators_with_correct_patterns(
 
 
 @pytest.mark.parametrize(
-    ("kind", "value", "_pattern"), [p for p in PATTERNS if p[0] not in {"port", "user-agent"}]
+    ("kind", "value", "description"),
+    [
+        ("ip-dst|port", "203.0.113.9|443", "C2; destination port 443"),
+        ("ip-src|port", "2001:db8::2|8080", "C2; source port 8080"),
+        ("hostname|port", "c2.example|8443", "C2; port 8443"),
+        ("filename|md5", "a.exe|0749bae92ca336a02c83d126e04ec628", "C2; file name a.exe"),
+        ("domain|ip", "circl.lu|149.13.33.14", "C2"),
+        ("email-src", "a@b.example", "C2; e-mail sender"),
+    ],
+)
+def test_composite_attributes_deploy_their_values_and_keep_the_rest_as_context(
+    kind: str, value: str, description: str
+) -> None:
+    [indicator] = _by_type(_convert(_event([_attr(kind, value, comment="C2")])), "indicator")
+    assert indicator["description"] == description
+    verdict = compile_pattern(indicator["pattern"])
+    assert verdict.deployable, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "_pattern"),
+    [p for p in PATTERNS if p[0] not in {"port", "user-agent", *CUSTOM_TYPES}],
 )
 def test_other_attributes_become_observed_data_with_deterministic_scos(
     kind: str, value: str, _pattern: str
@@ -465,6 +632,52 @@ def test_other_attributes_become_observed_data_with_deterministic_scos(
     produced = {o["id"] for o in _objects(cands)}
     assert observed["object_refs"] and set(observed["object_refs"]) <= produced
     assert observed["first_observed"] <= observed["last_observed"]
+
+
+def test_long_event_carries_its_yara_snort_pehash_and_pdb_attributes() -> None:
+    cands = _read(DATA / "pymisp" / "long_event.json")
+    assert [c.error for c in cands if c.error is not None] == []  # pdb, yara, ... were errors
+    by_type: dict[str, list[Mapping[str, Any]]] = {}
+    for obj in _objects(cands):
+        for label in obj.get("labels", []):
+            by_type.setdefault(label, []).append(obj)
+    [yara] = by_type['misp:type="yara"']
+    assert yara["type"] == "indicator" and yara["pattern_type"] == "yara"
+    assert yara["name"] == "kivars_service" and yara["pattern"].startswith("rule kivars_service {")
+    assert "pattern_version" not in yara
+    [snort] = by_type['misp:type="snort"']
+    assert snort["pattern_type"] == "snort"
+    assert snort["name"] == "NF - APT LURK0 C&C Domain - www.amerikauyghur.top"
+    [pehash] = by_type['misp:type="pehash"']
+    assert (
+        pehash["pattern"] == "[file:hashes.x_pehash = 'ffb7a38174aab4744cc4a509e34800aee9be8e57']"
+    )
+    pdbs = by_type['misp:type="pdb"']  # not to_ids: notes on the report, the path verbatim
+    assert {o["type"] for o in pdbs} == {"note"}
+    assert "Q:\\Projects\\Br2012\\Release\\svc.pdb" in {o["content"] for o in pdbs}
+    assert all(o["object_refs"] == ["report--57153590-f73c-49fa-be4b-4737950d210f"] for o in pdbs)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "_pattern"), [p for p in PATTERNS if p[0] in CUSTOM_TYPES]
+)
+def test_custom_types_not_to_ids_become_notes_on_the_report(
+    kind: str, value: str, _pattern: str
+) -> None:
+    cands = _convert(_event([_attr(kind, value, to_ids=False, comment="seen")]))
+    [note] = _by_type(cands, "note")
+    assert note["content"] == value and note["abstract"] == "seen"
+    assert note["object_refs"] == ["report--b5a1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d"]
+    assert f'misp:type="{kind}"' in note["labels"]
+
+
+@pytest.mark.parametrize("to_ids", [True, False])
+def test_a_yara_rule_is_an_indicator_whatever_its_to_ids(to_ids: bool) -> None:
+    rule = 'rule eicar { strings: $a = "EICAR" condition: $a }'
+    cands = _convert(_event([_attr("yara", rule, to_ids=to_ids)]))
+    [indicator] = _by_type(cands, "indicator")
+    assert (indicator["pattern"], indicator["pattern_type"]) == (rule, "yara")
+    assert indicator["name"] == "eicar"
 
 
 def test_sco_ids_use_the_id_contributing_properties() -> None:
@@ -478,7 +691,10 @@ def test_sco_ids_use_the_id_contributing_properties() -> None:
 @pytest.mark.parametrize(
     ("kind", "value", "reason"),
     [
-        ("ja3-fingerprint-md5", "e7d705a3286e19ea42f587b344ee6865", "JA3"),
+        ("hassh-md5", "ec7378c1a92f5a8dde7e8b7a1ddf33d1", "HASSH"),
+        ("ja3-fingerprint-md5", "e7d705a3286e19ea42f587b344ee686", "32-hex-digit"),
+        ("btc", "not-a-wallet", "not a Bitcoin address"),
+        ("pehash", "xyz", "40-hex-digit"),
         ("md5", "not-a-hash", "32-hex-digit"),
         ("ip-dst", "999.1.1.1", "not an IP address"),
         ("ip-dst|port", "1.2.3.4|99999", "port"),

@@ -199,11 +199,7 @@ _FEED_VALUES: dict[ValueType, tuple[str, Term | str]] = {
     ValueType.SHA1: (SHA1, Term(ValueKind.SHA1, EQ, SHA1)),
     ValueType.SHA256: (SHA256, Term(ValueKind.SHA256, EQ, SHA256)),
     ValueType.SHA512: (_SHA512, "file:hashes.'SHA-512': SHA-512 hashes are not matched"),
-    ValueType.IP_PORT: (
-        "198.51.100.7:443",
-        "AND across comparisons of one observation (network-traffic:dst_ref.type AND "
-        "network-traffic:dst_ref.value AND network-traffic:dst_port)",
-    ),
+    ValueType.IP_PORT: ("198.51.100.7:443", Term(IP, EQ, "198.51.100.7")),
 }
 
 
@@ -223,11 +219,11 @@ def test_patterns_from_feed_ingest_compile(value_type: ValueType) -> None:
         assert verdict.reason is not None and verdict.reason.startswith(expected)
 
 
-def test_an_ipv6_port_pattern_from_feed_ingest_is_refused_for_its_and() -> None:
+def test_an_ipv6_port_pattern_from_feed_ingest_deploys_its_address() -> None:
     typed = parse_value("[2001:db8::1]:8443", ValueType.IP_PORT)
     assert typed is not None
     verdict = compile_pattern(pattern_for(typed))
-    assert verdict.reason is not None and "AND across comparisons" in verdict.reason
+    assert verdict == PatternVerdict((Term(IP, EQ, "2001:db8::1"),))
 
 
 def _expected(term: Term) -> Term:
