@@ -93,6 +93,7 @@ def test_indicators_our_importers_make_are_exported_and_rules_are_left_out_with_
     # The real path an analyst takes: ingest a MISP event and a feed, then export.
     runner = CliRunner()
     env = {"ENTENTE_HOME": str(tmp_path / "home"), "ENTENTE_DATABASE_URL": ""}
+    assert runner.invoke(app, ["init"], env=env).exit_code == 0
     inputs = [
         DATA / "misp" / "pymisp" / "long_event.json",  # yara, snort, pehash, domain|ip, ...
         DATA / "misp" / "misp-stix" / "test_objects_collection_1.json",  # a file object
