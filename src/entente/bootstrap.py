@@ -16,6 +16,7 @@ from entente.services import IngestService, ensure_builtin_markings, node_contex
 from entente.services.export import ExportService
 from entente.services.federation import FederationService
 from entente.services.ownership import OwnershipScreen, operator_principal
+from entente.services.search import SearchService
 from entente.services.warninglist_store import WarninglistStore
 from entente.sharing import NodeContext, WriteContext
 from entente.store import (
@@ -24,6 +25,7 @@ from entente.store import (
     ObjectStore,
     PartnerRecord,
     PartnerStore,
+    SearchIndex,
     StatusStore,
     SyncReportStore,
     TokenStore,
@@ -35,6 +37,7 @@ from entente.store.sql_federation import (
     SqlPartnerStore,
     SqlSyncReportStore,
 )
+from entente.store.sql_search import SqlSearchIndex
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 from entente.taxii.client import TaxiiClient
@@ -73,6 +76,7 @@ class Node:
     agreements: AgreementStore
     checkpoints: CheckpointStore
     sync_reports: SyncReportStore
+    search: SearchIndex
 
 
 def ensure_home(home: Path) -> None:
@@ -114,6 +118,7 @@ def open_node(
             agreements=SqlAgreementStore(engine),
             checkpoints=SqlCheckpointStore(engine),
             sync_reports=SqlSyncReportStore(engine),
+            search=SqlSearchIndex(engine),
         )
     finally:
         store.close()
@@ -232,6 +237,11 @@ def warninglists(settings: Settings) -> WarninglistStore:
         settings.warninglist_allow_path,
         defaults=settings.default_warninglists,
     )
+
+
+def search(node: Node) -> SearchService:
+    """Search and correlation over a node's indexes, through its sharing policy."""
+    return SearchService(store=node.store, index=node.search, context=_context(node))
 
 
 def exports(node: Node) -> ExportService:

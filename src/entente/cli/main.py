@@ -15,6 +15,7 @@ from entente.cli import (
     match,
     objects,
     partner,
+    search,
     serve,
     stats,
     sync,
@@ -37,6 +38,7 @@ app.command("stats")(stats.stats)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.add_typer(objects.app, name="objects")
+app.command("search")(search.search)
 app.add_typer(token.app, name="token")
 app.add_typer(partner.app, name="partner")
 app.add_typer(agreement.app, name="agreement")

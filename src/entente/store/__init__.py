@@ -25,6 +25,7 @@ from entente.store.records import (
     StoreStats,
     VersionFilter,
 )
+from entente.store.search_port import Probe, SearchFilter, SearchIndex
 from entente.store.status_port import StatusEntry, StatusRecord, StatusStore
 from entente.store.token_port import ApiToken, TokenStatus, TokenStore
 
@@ -40,7 +41,10 @@ __all__ = [
     "Page",
     "PartnerRecord",
     "PartnerStore",
+    "Probe",
     "Provenance",
+    "SearchFilter",
+    "SearchIndex",
     "SourceKind",
     "StatusEntry",
     "StatusRecord",

@@ -57,6 +57,7 @@ from entente.store.records import (
     VersionFilter,
 )
 from entente.store.schema import node_state, object_markings, object_versions
+from entente.store.search_index import delete_index, write_index
 
 __all__ = ["SqlStore", "decode_granular", "encode_granular", "open_store"]
 
@@ -646,6 +647,8 @@ class SqlTransaction:
         conn.exec_driver_sql(_insert_sql(object_versions, paramstyle), rows_out)
         if marking_rows:
             conn.exec_driver_sql(_insert_sql(object_markings, paramstyle), marking_rows)
+        # The search indexes (migration 0006) commit or roll back with the versions.
+        write_index(conn, ((row[0], row[11]) for row in rows_out))
         conn.execute(
             update(node_state).where(node_state.c.id == 1).values(last_date_added_us=last_us)
         )
@@ -836,6 +839,7 @@ class SqlStore:
                 marking_keys,
             )
         gone = [row[0] for row in rows]
+        delete_index(conn, gone)
         for chunk in range(0, len(gone), CHUNK):
             conn.execute(
                 delete(object_versions).where(_V.date_added_us.in_(gone[chunk : chunk + CHUNK]))
@@ -969,7 +973,7 @@ def _postgresql_engine(url: str, schema: str | None) -> Engine:
 # The newest migration in ``migrations/versions`` (a test checks it is Alembic's head). A store
 # already there is opened without loading Alembic, which costs a second of start-up for
 # every command.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 def _at_head(engine: Engine) -> bool:
