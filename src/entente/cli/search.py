@@ -26,6 +26,7 @@ def search(
             "address, hash, STIX id, or words (name, aliases, description, labels).",
         ),
     ] = None,
+    *,
     text: Annotated[
         str | None, typer.Option("--text", help="Words only (even if they look like a value).")
     ] = None,
@@ -93,9 +94,13 @@ def search(
 
         if correlate is not None:
             return _correlate(correlate, as_json)
-        if query is None and text is None and not any(
-            (types, labels, sources, creators, markings, added_after, added_before)
-        ) and modified_after is None and modified_before is None:
+        if (
+            query is None
+            and text is None
+            and not any((types, labels, sources, creators, markings, added_after, added_before))
+            and modified_after is None
+            and modified_before is None
+        ):
             raise InvalidInput("give a QUERY, --text or at least one filter")
         request = SearchRequest(
             query=query,

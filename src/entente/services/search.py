@@ -16,13 +16,12 @@ the same, never merged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
 import base64
 import hashlib
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from entente.errors import InvalidInput, InvalidObject, ObjectNotFound
 from entente.services.visibility import Release, Visibility
@@ -48,11 +47,11 @@ __all__ = [
     "ValueCorrelation",
     "classify_query",
     "decode_search_cursor",
+    "describe_correlation",
+    "describe_occurrence",
     "encode_search_cursor",
     "parse_instant",
     "request_fingerprint",
-    "describe_correlation",
-    "describe_occurrence",
 ]
 
 # A value held by more objects than this is "common" (a sinkhole, a CDN, a public resolver):
