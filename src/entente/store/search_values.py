@@ -9,8 +9,10 @@ deploy), so that a value is found in the form the matcher and the exporters use 
 Keys sort so that containment is one range scan (no pairs, no per-row arithmetic):
 
 * ``ipv4``/``ipv6``: the address as fixed-width lower-case hex (8 or 32 digits); a CIDR block
-  is its first address, ``/`` and the prefix length. Every key inside block B lies between
-  ``hex(first(B))`` and ``hex(last(B)) + "~"`` (``/`` and hex digits sort before ``~``).
+  is its first address, ``/`` and the prefix length in three digits. The keys inside block B
+  are ``hex(first(B))`` and those from ``hex(first(B)) + "/" + prefix(B)`` to
+  ``hex(last(B)) + "~"`` (``/`` and hex digits sort before ``~``; a larger block starting at
+  the same address has a smaller prefix, so it sorts before the range).
 * ``domain``: labels reversed (``www.evil.com`` -> ``com.evil.www``); the strict subdomains
   of ``evil.com`` are the keys from ``com.evil.`` up to ``com.evil/`` (``/`` follows ``.``),
   and a ``LIKE '%.evil.com'`` pattern is the key ``com.evil.*``.
@@ -113,7 +115,7 @@ def network_key(block: str) -> tuple[str, str] | None:
         return ip_key(str(net.network_address))
     width = 8 if net.version == 4 else 32
     kind = "ipv4" if net.version == 4 else "ipv6"
-    return kind, f"{int(net.network_address):0{width}x}/{net.prefixlen}"
+    return kind, f"{int(net.network_address):0{width}x}/{net.prefixlen:03d}"
 
 
 def domain_key(name: str) -> str | None:
@@ -307,7 +309,7 @@ def _ip_probes(text: str) -> list[Probe]:
     # Every CIDR block that contains the address: one key per prefix length.
     for prefix in range(bits):
         start = value >> (bits - prefix) << (bits - prefix) if prefix else 0
-        block = f"{start:0{len(key)}x}/{prefix}"
+        block = f"{start:0{len(key)}x}/{prefix:03d}"
         probes.append(Probe(kind, block, block))
     return probes
 
@@ -329,9 +331,13 @@ def probes_for(text: str) -> list[Probe]:
         net = ipaddress.ip_network(block)
         width = 8 if net.version == 4 else 32
         kind = "ipv4" if net.version == 4 else "ipv6"
-        low = f"{int(net.network_address):0{width}x}"
+        first = f"{int(net.network_address):0{width}x}"
         high = f"{int(net.broadcast_address):0{width}x}~"
-        return [Probe(kind, low, high)]
+        # The first address itself, then the blocks from the first address with a prefix at
+        # least as long (zero-padded, so they sort by prefix) up to the last address: a
+        # shorter block that starts at the same address is larger and is left out. No other
+        # block can start inside the range and be larger (CIDR blocks are aligned).
+        return [Probe(kind, first, first), Probe(kind, f"{first}/{net.prefixlen:03d}", high)]
     if normalize_ip(value) is not None:
         return _ip_probes(value)
     if "://" in value:
@@ -355,7 +361,7 @@ def render_key(kind: str, key: str) -> str:
         digits, slash, prefix = key.partition("/")
         number = int(digits, 16)
         address = ipaddress.IPv4Address(number) if kind == "ipv4" else ipaddress.IPv6Address(number)
-        return f"{address.compressed}{slash}{prefix}"
+        return f"{address.compressed}{slash}{int(prefix) if slash else ''}"
     if kind == "domain":
         labels = key.split(".")
         if labels[-1] == "*":
