@@ -22,6 +22,7 @@ from entente.services import (
 from entente.services.export import ExportService
 from entente.services.federation import FederationService, NodeSigner
 from entente.services.ownership import OwnershipScreen, operator_principal
+from entente.services.search import SearchService
 from entente.services.statement_markings import StatementMarkings
 from entente.services.warninglist_store import WarninglistStore
 from entente.sharing import NodeContext, WriteContext
@@ -31,6 +32,7 @@ from entente.store import (
     ObjectStore,
     PartnerRecord,
     PartnerStore,
+    SearchIndex,
     StatusStore,
     SyncReportStore,
     TokenStore,
@@ -42,6 +44,7 @@ from entente.store.sql_federation import (
     SqlPartnerStore,
     SqlSyncReportStore,
 )
+from entente.store.sql_search import SqlSearchIndex
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 
@@ -81,6 +84,7 @@ class Node:
     agreements: AgreementStore
     checkpoints: CheckpointStore
     sync_reports: SyncReportStore
+    search: SearchIndex
 
 
 def ensure_home(home: Path) -> None:
@@ -122,6 +126,7 @@ def open_node(
             agreements=SqlAgreementStore(engine),
             checkpoints=SqlCheckpointStore(engine),
             sync_reports=SqlSyncReportStore(engine),
+            search=SqlSearchIndex(engine),
         )
     finally:
         store.close()
@@ -245,6 +250,11 @@ def warninglists(settings: Settings) -> WarninglistStore:
         settings.warninglist_allow_path,
         defaults=settings.default_warninglists,
     )
+
+
+def search(node: Node) -> SearchService:
+    """Search and correlation over a node's indexes, through its sharing policy."""
+    return SearchService(store=node.store, index=node.search, context=_context(node))
 
 
 def exports(node: Node) -> ExportService:

@@ -66,6 +66,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Browse stored STIX objects.",
     ),
     CommandSpec(
+        "search",
+        "entente.cli.search:search",
+        "Search the node's objects by value, id, words and filters, or correlate one object.",
+    ),
+    CommandSpec(
         "token",
         "entente.cli.token:app",
         "Issue, list and revoke API tokens.",

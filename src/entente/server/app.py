@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from entente.bootstrap import Node, exports
 from entente.bootstrap import federation as federation_service
+from entente.bootstrap import search as search_service
 from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.federation_routes import federation_router
@@ -18,6 +19,7 @@ from entente.server.openapi import install_openapi
 from entente.server.problems import install_error_handlers, register_route_methods
 from entente.server.public_url import PublicUrlRedirects
 from entente.server.rest_routes import rest_router
+from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
 from entente.services import TaxiiService, TokenUseRecorder
 from entente.services.federation import NodeSigner
@@ -79,6 +81,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
+        search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
     ]

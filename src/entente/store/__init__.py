@@ -26,6 +26,7 @@ from entente.store.records import (
     StoreStats,
     VersionFilter,
 )
+from entente.store.search_port import Probe, SearchFilter, SearchIndex
 from entente.store.status_port import StatusEntry, StatusRecord, StatusStore
 from entente.store.token_port import ApiToken, TokenStatus, TokenStore
 
@@ -41,8 +42,11 @@ __all__ = [
     "Page",
     "PartnerRecord",
     "PartnerStore",
+    "Probe",
     "Provenance",
     "ReplacedVersion",
+    "SearchFilter",
+    "SearchIndex",
     "SourceKind",
     "StatusEntry",
     "StatusRecord",

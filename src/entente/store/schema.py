@@ -25,6 +25,7 @@ __all__ = [
     "object_markings",
     "object_versions",
     "partners",
+    "search_values",
     "sync_checkpoints",
     "sync_reports",
     "taxii_status",
@@ -247,4 +248,23 @@ sync_reports = Table(
     Column("corrected", BigInteger, nullable=False, server_default="0"),
     Column("equivocations", Text, nullable=False, server_default="[]"),
     Index(None, "partner", "report_id"),
+)
+
+# Migration 0007: the search indexes, written in the insert transaction (store.sql_search).
+# Keys compare bytewise (PostgreSQL's default collation would ignore the '/' and '.' that make
+# containment a range; store.search_values explains the keys).
+SearchKeyType = Text().with_variant(Text(collation="C"), "postgresql")
+
+# The value index: one row per value occurrence in a stored version (O(occurrences), never
+# pairs of versions). Clustered by (kind, key), so a lookup or a range is one B-tree walk.
+search_values = Table(
+    "search_values",
+    metadata,
+    Column("kind", Text, nullable=False),
+    Column("key", SearchKeyType, nullable=False),
+    Column("date_added_us", DateAddedType, nullable=False),
+    PrimaryKeyConstraint("kind", "key", "date_added_us"),
+    # Deleting a version's entries (delete_versions) finds them by version.
+    Index(None, "date_added_us"),
+    sqlite_with_rowid=False,
 )

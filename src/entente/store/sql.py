@@ -63,6 +63,7 @@ from entente.store.schema import (
     object_markings,
     object_versions,
 )
+from entente.store.search_index import delete_index, write_index
 from entente.store.sql_corrections import (
     history_of,
     latest_from_source,
@@ -724,6 +725,8 @@ class SqlTransaction:
         conn.exec_driver_sql(_insert_sql(object_versions, paramstyle), rows_out)
         if marking_rows:
             conn.exec_driver_sql(_insert_sql(object_markings, paramstyle), marking_rows)
+        # The search indexes (migration 0007) commit or roll back with the versions.
+        write_index(conn, ((row[0], row[11]) for row in rows_out))
         conn.execute(
             update(node_state).where(node_state.c.id == 1).values(last_date_added_us=last_us)
         )
@@ -925,6 +928,7 @@ class SqlStore:
             )
         )
         gone = [row[0] for row in rows]
+        delete_index(conn, gone)
         for chunk in range(0, len(gone), CHUNK):
             conn.execute(
                 delete(object_versions).where(_V.date_added_us.in_(gone[chunk : chunk + CHUNK]))
@@ -1058,7 +1062,7 @@ def _postgresql_engine(url: str, schema: str | None) -> Engine:
 # The newest migration in ``migrations/versions`` (a test checks it is Alembic's head). A store
 # already there is opened without loading Alembic, which costs a second of start-up for
 # every command.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 
 def _at_head(engine: Engine) -> bool:

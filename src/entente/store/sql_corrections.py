@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from entente.errors import StorageError
 from entente.store.records import Provenance, ReplacedVersion, SourceKind, StoredVersion
 from entente.store.schema import object_corrections, object_markings, object_versions
+from entente.store.search_index import delete_index
 
 __all__ = [
     "WITHDRAWN",
@@ -91,6 +92,8 @@ def remove_replaced(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[R
             marking_keys,
         )
     gone = [row["date_added_us"] for row in rows]
+    # The search index follows the rows: history is not searched.
+    delete_index(conn, gone)
     for start in range(0, len(gone), _CHUNK):
         conn.execute(
             delete(object_versions).where(_V.date_added_us.in_(gone[start : start + _CHUNK]))

@@ -1,0 +1,84 @@
+"""Writes of the search indexes, inside the object store's own insert transaction.
+
+``store.sql`` calls ``write_index`` where it writes the versions, so every ingest path
+(bundles, MISP, feeds, free text, sync, matching's sightings) is indexed with no step of its
+own, and a rolled-back insert leaves no entry behind; migration 0007 calls it to backfill.
+The value index is ``schema.search_values``; the full-text index is ``search_text``: an FTS5
+table on SQLite (its rowid is the version's date_added_us), a ``tsvector`` column with a GIN
+index on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, bindparam, delete, text
+
+from entente.store.schema import search_values
+from entente.store.search_values import index_entries, text_of
+
+__all__ = ["TEXT_TABLE", "delete_index", "write_index"]
+
+# The full-text table (migration 0007) is not in schema.metadata: FTS5 is a virtual table and
+# the PostgreSQL one needs a GIN index SQLAlchemy's Index() would not name the same way.
+TEXT_TABLE = "search_text"
+
+
+def _rows_of(
+    stored: Iterable[tuple[int, str]],
+) -> tuple[list[tuple[str, str, int]], list[tuple[int, str]]]:
+    """(value rows, text rows) of versions given as (date_added_us, raw JSON text)."""
+    values: list[tuple[str, str, int]] = []
+    texts: list[tuple[int, str]] = []
+    for added_us, raw in stored:
+        try:
+            obj: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        for kind, key in index_entries(obj):
+            values.append((kind, key, added_us))
+        body = text_of(obj)
+        if body:
+            texts.append((added_us, body))
+    return values, texts
+
+
+def write_index(conn: Connection, stored: Iterable[tuple[int, str]]) -> int:
+    """Index versions given as (date_added_us, raw JSON text); return the value rows written."""
+    values, texts = _rows_of(stored)
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    if values:
+        # Driver-level executemany, as the object rows are written (store.sql._insert_sql).
+        conn.exec_driver_sql(
+            f"INSERT INTO {search_values.name} (kind, key, date_added_us) "
+            f"VALUES ({marker}, {marker}, {marker})",
+            values,
+        )
+    if texts:
+        if conn.dialect.name == "postgresql":
+            sql = (
+                f"INSERT INTO {TEXT_TABLE} (date_added_us, doc) "
+                f"VALUES (%s, to_tsvector('simple', %s))"
+            )
+        else:
+            sql = f"INSERT INTO {TEXT_TABLE} (rowid, body) VALUES (?, ?)"
+        conn.exec_driver_sql(sql, texts)
+    return len(values)
+
+
+def delete_index(conn: Connection, gone: Sequence[int]) -> None:
+    """Remove the index entries of deleted versions."""
+    for start in range(0, len(gone), 500):
+        chunk = list(gone[start : start + 500])
+        conn.execute(delete(search_values).where(search_values.c.date_added_us.in_(chunk)))
+        column = "date_added_us" if conn.dialect.name == "postgresql" else "rowid"
+        conn.execute(
+            text(f"DELETE FROM {TEXT_TABLE} WHERE {column} IN :gone").bindparams(
+                bindparam("gone", expanding=True)
+            ),
+            {"gone": chunk},
+        )

@@ -1,0 +1,142 @@
+"""The SearchIndex port on SQL: reads of the value index and the full-text index.
+
+``SqlSearchIndex`` returns candidate versions in ``date_added`` order; the search service
+passes each through the sharing policy. The indexes are written by ``store.search_index``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    and_,
+    exists,
+    literal_column,
+    select,
+    text,
+    true,
+    union,
+)
+
+from entente.store.failures import storage_errors
+from entente.store.records import StoredVersion
+from entente.store.schema import object_markings, object_versions, search_values
+from entente.store.search_index import TEXT_TABLE
+from entente.store.search_port import Probe, SearchFilter
+from entente.store.sql import _READ_COLUMNS, _to_records
+
+__all__ = ["SqlSearchIndex", "fts_query"]
+
+_V = object_versions.c
+_S = search_values.c
+_M = object_markings.c
+
+
+def fts_query(words: Sequence[Sequence[str]], dialect: str) -> str:
+    """The full-text query of words (each a phrase of tokens), all of which must occur.
+
+    Tokens are runs of letters and digits (``search_values.tokens_of``), so they need no
+    quoting beyond the phrase syntax: FTS5 ``"a b" AND "c"`` (https://sqlite.org/fts5.html
+    §3), PostgreSQL ``a <-> b & c`` (to_tsquery, §12.3.2 of its manual).
+    """
+    if dialect == "postgresql":
+        return " & ".join("(" + " <-> ".join(tokens) + ")" for tokens in words if tokens)
+    return " AND ".join('"' + " ".join(tokens) + '"' for tokens in words if tokens)
+
+
+def _probe_condition(probe: Probe) -> ColumnElement[bool]:
+    if probe.low == probe.high:
+        return and_(_S.kind == probe.kind, _S.key == probe.low)
+    return and_(_S.kind == probe.kind, _S.key >= probe.low, _S.key <= probe.high)
+
+
+class SqlSearchIndex:
+    """The SearchIndex port over the store's engine (same database, same transactions)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def candidates(
+        self, where: SearchFilter, after_us: int | None, limit: int
+    ) -> list[StoredVersion]:
+        """Versions matching ``where`` after ``after_us``, by date_added, at most ``limit``.
+
+        Not yet through the policy: the search service releases each one, and reads on
+        past those it may not show.
+        """
+        conditions: list[ColumnElement[bool]] = []
+        dialect = self._engine.dialect.name
+        if where.probes:
+            hits = union(
+                *(select(_S.date_added_us).where(_probe_condition(p)) for p in where.probes)
+            )
+            conditions.append(_V.date_added_us.in_(select(hits.subquery().c.date_added_us)))
+        if where.words:
+            query = fts_query(where.words, dialect)
+            if dialect == "postgresql":
+                matched = text(
+                    f"SELECT date_added_us FROM {TEXT_TABLE} WHERE doc @@ to_tsquery('simple', :q)"
+                ).columns(literal_column("date_added_us"))
+            else:
+                matched = text(
+                    f"SELECT rowid AS date_added_us FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH :q"
+                ).columns(literal_column("date_added_us"))
+            conditions.append(
+                _V.date_added_us.in_(select(matched.subquery().c.date_added_us).params(q=query))
+            )
+        if where.ids:
+            conditions.append(_V.id.in_(where.ids))
+        if where.types:
+            conditions.append(_V.type.in_(where.types))
+        if where.sources:
+            conditions.append(_V.source_name.in_(where.sources))
+        if where.creators:
+            conditions.append(_V.created_by_ref.in_(where.creators))
+        for label in where.labels:
+            conditions.append(
+                exists().where(
+                    _S.kind == "label", _S.key == label, _S.date_added_us == _V.date_added_us
+                )
+            )
+        if where.markings:
+            conditions.append(
+                exists().where(
+                    _M.marking_ref.in_(where.markings), _M.date_added_us == _V.date_added_us
+                )
+            )
+        if where.added_after_us is not None:
+            conditions.append(_V.date_added_us > where.added_after_us)
+        if where.added_before_us is not None:
+            conditions.append(_V.date_added_us < where.added_before_us)
+        if where.modified_after is not None:
+            conditions.append(_V.modified >= where.modified_after)
+        if where.modified_before is not None:
+            conditions.append(_V.modified <= where.modified_before)
+        if where.last_only:
+            conditions.append(_V.is_last == true())
+        if after_us is not None:
+            conditions.append(_V.date_added_us > after_us)
+        statement: Select[Any] = (
+            select(*_READ_COLUMNS).where(*conditions).order_by(_V.date_added_us).limit(limit)
+        )
+        with storage_errors("searching"), self._engine.connect() as conn:
+            return _to_records(conn.execute(statement))
+
+    def occurrences(
+        self, kind: str, key: str, after_us: int | None, limit: int
+    ) -> list[StoredVersion]:
+        """Versions in which the value ``(kind, key)`` occurs, by date_added, at most ``limit``."""
+        conditions: list[ColumnElement[bool]] = [
+            _V.date_added_us.in_(select(_S.date_added_us).where(_S.kind == kind, _S.key == key))
+        ]
+        if after_us is not None:
+            conditions.append(_V.date_added_us > after_us)
+        statement = (
+            select(*_READ_COLUMNS).where(*conditions).order_by(_V.date_added_us).limit(limit)
+        )
+        with storage_errors("reading correlations"), self._engine.connect() as conn:
+            return _to_records(conn.execute(statement))

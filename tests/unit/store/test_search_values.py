@@ -1,0 +1,153 @@
+"""Value-index keys: containment as key ranges agrees with a brute-force reference."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from entente.store import Probe
+from entente.store.search_values import (
+    domain_key,
+    index_entries,
+    ip_key,
+    network_key,
+    probes_for,
+    render_key,
+    text_of,
+    tokens_of,
+)
+
+
+def _hit(probes: list[Probe], entry: tuple[str, str]) -> bool:
+    kind, key = entry
+    return any(p.kind == kind and p.low <= key <= p.high for p in probes)
+
+
+def _indicator(pattern: str, **extra: object) -> dict[str, object]:
+    return {
+        "type": "indicator",
+        "id": "indicator--00000000-0000-4000-8000-000000000001",
+        "pattern": pattern,
+        "pattern_type": "stix",
+        **extra,
+    }
+
+
+v4 = st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n)))
+v6 = (
+    st.integers(0, 2**128 - 1)
+    .map(lambda n: ipaddress.IPv6Address(n).compressed)
+    .filter(lambda a: ipaddress.IPv6Address(a).ipv4_mapped is None)
+)
+v4_nets = st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32)).map(
+    lambda t: str(ipaddress.IPv4Network((t[0], t[1]), strict=False))
+)
+v6_nets = st.tuples(st.integers(0, 2**128 - 1), st.integers(0, 95)).map(
+    lambda t: str(ipaddress.IPv6Network((t[0], t[1]), strict=False))
+)
+
+
+@given(query=v4_nets, stored=v4 | v4_nets)
+def test_ipv4_cidr_query_finds_exactly_the_addresses_and_blocks_inside_it(
+    query: str, stored: str
+) -> None:
+    entry = network_key(stored) if "/" in stored else ip_key(stored)
+    assert entry is not None
+    inside = ipaddress.ip_network(stored).subnet_of(ipaddress.ip_network(query))  # type: ignore[arg-type]
+    assert _hit(probes_for(query), entry) is inside
+
+
+@given(query=v6_nets, stored=v6 | v6_nets)
+def test_ipv6_cidr_query_finds_exactly_the_addresses_and_blocks_inside_it(
+    query: str, stored: str
+) -> None:
+    entry = network_key(stored) if "/" in stored else ip_key(stored)
+    assert entry is not None
+    inside = ipaddress.ip_network(stored).subnet_of(ipaddress.ip_network(query))  # type: ignore[arg-type]
+    assert _hit(probes_for(query), entry) is inside
+
+
+@given(address=v4 | v6, stored=v4_nets | v6_nets | v4 | v6)
+def test_address_query_finds_itself_and_the_blocks_that_contain_it(
+    address: str, stored: str
+) -> None:
+    entry = network_key(stored) if "/" in stored else ip_key(stored)
+    assert entry is not None
+    ip = ipaddress.ip_address(address)
+    net = ipaddress.ip_network(stored)
+    assert _hit(probes_for(address), entry) is (ip.version == net.version and ip in net)
+
+
+labels = st.sampled_from(["evil", "com", "www", "a", "b-c", "x1", "evi", "evill", "co"])
+names = st.lists(labels, min_size=1, max_size=4).map(".".join)
+
+
+@given(query=names, stored=names, like=st.booleans())
+def test_domain_query_finds_itself_its_subdomains_and_patterns_over_its_parents(
+    query: str, stored: str, like: bool
+) -> None:
+    key = domain_key(stored)
+    assert key is not None
+    entry = ("domain", key + ".*" if like else key)
+    if like:
+        # LIKE '%.stored': every strict subdomain of ``stored``, which ``query`` may be,
+        # and the query's own subdomains may be too (both are "where the name appears").
+        expected = query.endswith("." + stored) or stored.endswith("." + query) or stored == query
+    else:
+        expected = stored == query or stored.endswith("." + query)
+    assert _hit(probes_for(query), entry) is expected
+
+
+def test_patterns_are_read_by_the_matchers_compiler_and_its_parser() -> None:
+    deployable = _indicator("[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'Evil.COM']")
+    assert index_entries(deployable) == [("ipv4", "c6336407"), ("domain", "com.evil")]
+    misp_file = _indicator(
+        "[file:name = 'a.exe' AND file:hashes.'SHA-512' = '"
+        + "AB" * 64
+        + "' AND file:hashes.MD5 = '"
+        + "0" * 32
+        + "']"
+    )
+    assert index_entries(misp_file) == [("hash", "ab" * 64), ("hash", "0" * 32)]
+    negated = _indicator("[NOT ipv4-addr:value = '198.51.100.7']")
+    assert index_entries(negated) == []
+    assert index_entries(_indicator("rule x { condition: true }", pattern_type="yara")) == []
+
+
+def test_scos_observed_data_sightings_and_named_entities_have_entries() -> None:
+    assert index_entries({"type": "ipv6-addr", "value": "2001:DB8::1"}) == [
+        ("ipv6", "20010db8000000000000000000000001")
+    ]
+    assert index_entries({"type": "file", "hashes": {"SHA-256": "A" * 64}}) == [("hash", "a" * 64)]
+    observed = {
+        "type": "observed-data",
+        "objects": {"0": {"type": "email-addr", "value": "Bad@Evil.com"}},
+    }
+    assert index_entries(observed) == [("email", "bad@evil.com")]
+    sighting = {"type": "sighting", "sighting_of_ref": "indicator--1", "labels": ["Hit"]}
+    assert index_entries(sighting) == [("ref", "indicator--1"), ("label", "hit")]
+    actor = {"type": "intrusion-set", "name": "APT28", "aliases": ["Sofacy", " "]}
+    assert index_entries(actor) == [("name", "apt28"), ("name", "sofacy")]
+
+
+def test_keys_render_back_as_analysts_write_values() -> None:
+    for value, kind in (("10.1.0.0/16", "ipv4"), ("2001:db8::/32", "ipv6")):
+        entry = network_key(value)
+        assert entry == (kind, entry[1]) if entry else False
+        assert render_key(*entry) == value  # type: ignore[misc]
+    assert render_key("domain", "com.evil.*") == "*.evil.com"
+    assert render_key("domain", "com.evil.www") == "www.evil.com"
+
+
+def test_text_is_the_words_of_names_aliases_descriptions_and_labels() -> None:
+    obj = {"name": "Fancy-Bear", "aliases": ["Sofacy"], "description": "Uses X_Agent.", "x": "no"}
+    assert text_of(obj) == "fancy bear sofacy uses x agent"
+    assert tokens_of("CANARY-5-description") == ["canary", "5", "description"]
+
+
+def test_what_is_no_value_gives_no_probe() -> None:
+    assert probes_for("") == []
+    assert probes_for("10.0.0.0/33") == []
+    assert probes_for("not a domain!") == []

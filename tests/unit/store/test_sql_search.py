@@ -1,0 +1,174 @@
+"""The search indexes on SQLite and PostgreSQL: written with the versions, read as ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import text
+
+from entente.clock import FixedClock
+from entente.errors import StorageError
+from entente.store import NewVersion, Provenance, SearchFilter, SourceKind, StoredVersion
+from entente.store.search_values import probes_for, tokens_of
+from entente.store.sql import SqlStore, open_store
+from entente.store.sql_search import SqlSearchIndex
+
+PROV = Provenance(SourceKind.FEED, "feed A", "alice")
+GREEN = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
+
+
+def ident(n: int, kind: str = "indicator") -> str:
+    return f"{kind}--00000000-0000-4000-8000-{n:012d}"
+
+
+def version(obj: dict[str, Any], modified: str = "2024-01-01T00:00:00.000000000Z") -> NewVersion:
+    return NewVersion(
+        id=obj["id"],
+        type=obj["type"],
+        spec_version="2.1",
+        version=modified,
+        created=modified,
+        modified=modified,
+        created_by_ref=obj.get("created_by_ref"),
+        revoked=False,
+        marking_refs=tuple(obj.get("object_marking_refs", ())),
+        raw_json=orjson.dumps(obj),
+    )
+
+
+def indicator(n: int, pattern: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "id": ident(n),
+        "pattern": pattern,
+        "pattern_type": "stix",
+        **extra,
+    }
+
+
+OBJECTS = [
+    indicator(1, "[ipv4-addr:value = '10.1.2.3']", labels=["C2"]),
+    indicator(2, "[ipv4-addr:value ISSUBSET '10.1.0.0/16']", object_marking_refs=[GREEN]),
+    indicator(3, "[domain-name:value = 'www.evil.example']", created_by_ref=ident(9, "identity")),
+    indicator(4, "[domain-name:value LIKE '%.bad.example']"),
+    indicator(5, "[url:value = 'http://evil.example/x']", description="Dropper of Sofacy"),
+    {"type": "intrusion-set", "id": ident(6, "intrusion-set"), "name": "APT28",
+     "aliases": ["Sofacy", "Fancy Bear"]},
+    {"type": "ipv6-addr", "id": ident(7, "ipv6-addr"), "value": "2001:db8::7"},
+]  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'entente.db'}", FixedClock())
+    else:
+        url, schema = request.getfixturevalue("postgres_schema")
+        opened = open_store(url, FixedClock(), schema=schema)
+    yield opened
+    opened.close()
+
+
+def _fill(store: SqlStore) -> list[StoredVersion]:
+    with store.transaction() as tx:
+        return tx.insert([(version(obj), PROV) for obj in OBJECTS])
+
+
+def _ids(found: list[StoredVersion]) -> list[int]:
+    return [int(v.id[-12:]) for v in found]
+
+
+def _find(index: SqlSearchIndex, value: str | None = None, **filters: Any) -> list[int]:
+    probes = tuple(probes_for(value)) if value is not None else ()
+    return _ids(index.candidates(SearchFilter(probes=probes, **filters), None, 100))
+
+
+def test_value_lookups_cover_addresses_blocks_domains_urls(store: SqlStore) -> None:
+    _fill(store)
+    index = SqlSearchIndex(store.engine)
+    assert _find(index, "10.1.2.3") == [1, 2]  # the address, and the /16 holding it
+    assert _find(index, "10.1.0.0/16") == [1, 2]
+    assert _find(index, "10.1.2.0/24") == [1]  # the /16 is larger: not inside
+    assert _find(index, "10.2.0.0/16") == []
+    assert _find(index, "evil.example") == [3]  # subdomains of it
+    assert _find(index, "a.b.bad.example") == [4]  # LIKE '%.bad.example' covers it
+    assert _find(index, "HTTP://EVIL.example/x") == [5]
+    assert _find(index, "2001:db8::/32") == [7]
+
+
+def test_full_text_and_filters(store: SqlStore) -> None:
+    _fill(store)
+    index = SqlSearchIndex(store.engine)
+    assert _find(index, words=(("sofacy",),)) == [5, 6]
+    assert _find(index, words=(("fancy", "bear"),)) == [6]
+    assert _find(index, words=(("bear", "fancy"),)) == []  # a phrase keeps its order
+    assert _find(index, words=(tuple(tokens_of("Sofacy")), ("dropper",))) == [5]
+    assert _find(index, types=("intrusion-set",)) == [6]
+    assert _find(index, labels=("c2",)) == [1]
+    assert _find(index, markings=(GREEN,)) == [2]
+    assert _find(index, creators=(ident(9, "identity"),)) == [3]
+    assert _find(index, sources=("feed A",)) == [1, 2, 3, 4, 5, 6, 7]
+    assert _find(index, sources=("feed B",)) == []
+    assert _find(index, "10.1.2.3", labels=("c2",)) == [1]
+
+
+def test_paging_after_a_position_and_latest_versions_only(store: SqlStore) -> None:
+    stored = _fill(store)
+    index = SqlSearchIndex(store.engine)
+    first = index.candidates(SearchFilter(), None, 3)
+    rest = index.candidates(SearchFilter(), first[-1].date_added_us, 100)
+    assert _ids(first + rest) == [1, 2, 3, 4, 5, 6, 7]
+    newer = dict(OBJECTS[0], pattern="[ipv4-addr:value = '10.9.9.9']")
+    with store.transaction() as tx:
+        tx.insert([(version(newer, "2024-02-01T00:00:00.000000000Z"), PROV)])
+    assert _find(index, "10.1.2.3") == [2]  # only the old version of 1 held it
+    assert _find(index, "10.1.2.3", last_only=False) == [1, 2]
+    assert stored[0].date_added_us < first[-1].date_added_us
+
+
+def test_occurrences_of_one_value(store: SqlStore) -> None:
+    _fill(store)
+    index = SqlSearchIndex(store.engine)
+    assert _ids(index.occurrences("name", "sofacy", None, 10)) == [6]
+    assert _ids(index.occurrences("ipv4", "0a010203", None, 10)) == [1]
+
+
+def test_a_rolled_back_insert_leaves_no_entry(store: SqlStore) -> None:
+    with pytest.raises(StorageError), store.transaction() as tx:
+        tx.insert([(version(OBJECTS[0]), PROV)])
+        raise StorageError("abort")
+    index = SqlSearchIndex(store.engine)
+    assert _find(index, "10.1.2.3") == []
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM search_values")).scalar_one() == 0
+
+
+def test_deleted_versions_leave_the_indexes(store: SqlStore) -> None:
+    _fill(store)
+    store.delete_versions(ident(5), ["2024-01-01T00:00:00.000000000Z"])
+    index = SqlSearchIndex(store.engine)
+    assert _find(index, words=(("sofacy",),)) == [6]
+    assert _find(index, "http://evil.example/x") == []
+
+
+def test_migration_backfills_what_was_stored_before_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = open_store(url, FixedClock())
+    _fill(store)
+    with store.engine.begin() as conn:
+        # Back to revision 0006: the data without the search tables.
+        conn.execute(text("DROP TABLE search_text"))
+        conn.execute(text("DROP TABLE search_values"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+    store.close()
+    upgraded = open_store(url, FixedClock())
+    try:
+        index = SqlSearchIndex(upgraded.engine)
+        assert _find(index, "10.1.2.3") == [1, 2]
+        assert _find(index, words=(("sofacy",),)) == [5, 6]
+    finally:
+        upgraded.close()
