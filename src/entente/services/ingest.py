@@ -273,7 +273,11 @@ class IngestService:
                 summary.rejected.append(_unexpected(candidate, None, exc))
         if not parsed:
             return
-        stored = txn.versions_of(list(dict.fromkeys(obj.id for _, obj in parsed)))
+        ids = list(dict.fromkeys(obj.id for _, obj in parsed))
+        stored = txn.versions_of(ids)
+        # For the ownership rules, what corrections replaced counts as held: an object's
+        # first-stored version stays its first even when a correction replaced its content.
+        replaced = txn.replaced_of(ids) if self._ownership is not None else {}
         history: dict[str, list[StixObject]] = {}
         writes: list[tuple[NewVersion, Provenance]] = []
         corrections: list[tuple[NewVersion, Provenance, str]] = []
@@ -309,7 +313,9 @@ class IngestService:
                             )
                         )
                 elif self._ownership is not None and not _is_duplicate(obj, versions):
-                    judgement = self._judge_posted(obj, versions, stored.get(obj.id, ()))
+                    judgement = self._judge_posted(
+                        obj, versions, [*stored.get(obj.id, ()), *replaced.get(obj.id, ())]
+                    )
                 if judgement is None:
                     judgement = judge_version(obj, versions, from_creator=from_creator)
                 new = None if judgement.verdict is VersionVerdict.DUPLICATE else _new_version(obj)

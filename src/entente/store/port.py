@@ -34,6 +34,14 @@ class StoreTransaction(Protocol):
         """
         ...
 
+    def replaced_of(self, ids: Sequence[str]) -> dict[str, list[StoredVersion]]:
+        """What corrections replaced of each of ``ids`` (ids with none are absent).
+
+        The ownership rules read it: who first stored an object is still who first stored
+        it after that version was corrected.
+        """
+        ...
+
     def latest_from_source(self, source_name: str) -> list[str]:
         """The ids whose latest version's provenance names ``source_name``."""
         ...

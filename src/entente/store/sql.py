@@ -65,6 +65,7 @@ from entente.store.schema import (
 )
 from entente.store.search_index import delete_index, write_index
 from entente.store.sql_corrections import (
+    histories_of,
     history_of,
     latest_from_source,
     record_replaced,
@@ -506,6 +507,13 @@ class SqlTransaction:
         self._bounds = dict(bounds)
         self.inserted += len(stored)
         return stored
+
+    def replaced_of(self, ids: Sequence[str]) -> dict[str, list[StoredVersion]]:
+        """What corrections replaced of each of ``ids``; see the port."""
+        self._check_open()
+        with storage_errors("reading corrections"):
+            found = histories_of(self._conn, ids)
+        return {oid: [item.version for item in items] for oid, items in found.items()}
 
     def latest_from_source(self, source_name: str) -> list[str]:
         """The ids whose latest version's provenance names ``source_name``."""

@@ -23,6 +23,7 @@ from entente.store.search_index import delete_index
 __all__ = [
     "WITHDRAWN",
     "ReplacedRow",
+    "histories_of",
     "history_of",
     "latest_from_source",
     "record_replaced",
@@ -179,13 +180,23 @@ def withdraw(conn: Connection, ids: Sequence[str], withdrawn_us: int) -> int:
 
 def history_of(conn: Connection, object_id: str) -> list[ReplacedVersion]:
     """The replaced versions of one object, oldest replaced first."""
+    return histories_of(conn, [object_id]).get(object_id, [])
+
+
+def histories_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[ReplacedVersion]]:
+    """The replaced versions of each of ``ids`` that has any, oldest first."""
     columns = [getattr(_C, name) for name in _COPIED]
-    rows = conn.execute(
-        select(*columns, _C.replaced_us, _C.replaced_by_us, _C.correction)
-        .where(_C.id == object_id)
-        .order_by(_C.date_added_us)
-    ).all()
-    out = []
+    rows: list[Any] = []
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), _CHUNK):
+        rows.extend(
+            conn.execute(
+                select(*columns, _C.replaced_us, _C.replaced_by_us, _C.correction)
+                .where(_C.id.in_(unique[start : start + _CHUNK]))
+                .order_by(_C.date_added_us)
+            ).all()
+        )
+    out: dict[str, list[ReplacedVersion]] = {}
     for row in rows:
         record = dict(zip(_COPIED, row[: len(_COPIED)], strict=True))
         granular = record["granular_markings"]
@@ -212,7 +223,7 @@ def history_of(conn: Connection, object_id: str) -> list[ReplacedVersion]:
             if granular is None
             else tuple((str(r), tuple(s)) for r, s in orjson.loads(granular)),
         )
-        out.append(
+        out.setdefault(version.id, []).append(
             ReplacedVersion(
                 version=version,
                 replaced_us=row[len(_COPIED)],
