@@ -68,8 +68,9 @@ def load_warninglists(paths: Sequence[Path]) -> list[Warninglist]:
 
 
 def default_warninglists() -> list[Warninglist]:
-    """The shipped lists (RFC 1918, RFC 5735, RFC 6761, multicast, public DNS resolvers v4 and
-    v6, top domains, empty-file hashes), in file-name order."""
+    """The shipped lists (RFC 1918, RFC 5735, RFC 6598, RFC 6761 and its localhost names, IPv6
+    special-purpose blocks, multicast, public DNS resolvers v4 and v6, top domains, empty-file
+    hashes), in file-name order."""
     directory = resources.files("entente.scoring").joinpath("default_warninglists")
     files = sorted(
         (f for f in directory.iterdir() if f.name.endswith(".json")), key=lambda f: f.name

@@ -47,7 +47,7 @@ def test_import_a_misp_directory_then_list_it(run: Any, tmp_path: Path) -> None:
     )
     table = run("warninglist", "list")
     assert table.exit_code == 0
-    assert "10 warninglists" in table.stdout  # the 8 defaults and the 2 imported
+    assert "13 warninglists" in table.stdout  # the 11 defaults and the 2 imported
 
 
 def test_a_bad_file_among_good_ones_exits_1_and_only_bad_ones_exit_2(
@@ -139,3 +139,38 @@ def test_classify_reads_a_value_as_the_kind_it_looks_like(
 def test_classify_refuses_a_value_of_the_wrong_kind() -> None:
     with pytest.raises(InvalidInput, match="not a valid ip value"):
         classify("evil.example", Kind.IP)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "list_name", "entry"),
+    [
+        ("::1", "ip", "List of IPv6 special-purpose CIDR blocks", "::1/128"),
+        ("fe80::1", "ip", "List of IPv6 special-purpose CIDR blocks", "fe80::/10"),
+        ("fc00::1", "ip", "List of IPv6 special-purpose CIDR blocks", "fc00::/7"),
+        ("fd12:3456::1", "ip", "List of IPv6 special-purpose CIDR blocks", "fc00::/7"),
+        ("2001:db8::5", "ip", "List of IPv6 special-purpose CIDR blocks", "2001:db8::/32"),
+        ("3fff:0:1::1", "ip", "List of IPv6 special-purpose CIDR blocks", "3fff::/20"),
+        ("ff02::1", "ip", "List of IPv6 special-purpose CIDR blocks", "ff00::/8"),
+        ("100.64.0.1", "ip", "List of RFC 6598 CIDR blocks", "100.64.0.0/10"),
+        ("100.127.255.254", "ip", "List of RFC 6598 CIDR blocks", "100.64.0.0/10"),
+        ("localhost", "domain", "List of RFC 6761 localhost names", "localhost"),
+        ("db.localhost", "domain", "List of RFC 6761 localhost names", "localhost"),
+    ],
+)
+def test_special_use_addresses_and_names_are_on_a_shipped_list(
+    run: Any, value: str, kind: str, list_name: str, entry: str
+) -> None:
+    result = run("warninglist", "check", value, "--json")
+    assert result.exit_code == 0, result.output
+    document = orjson.loads(result.stdout)
+    assert document["kind"] == kind
+    assert document["exported"] is False
+    assert document["warninglist"]["name"].startswith(list_name)
+    assert document["warninglist"]["entry"] == entry
+
+
+@pytest.mark.parametrize("value", ["100.128.0.1", "2001:db9::1", "notlocalhost.example"])
+def test_addresses_beside_the_special_ranges_are_on_no_list(run: Any, value: str) -> None:
+    result = run("warninglist", "check", value, "--json")
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout)["warninglist"] is None

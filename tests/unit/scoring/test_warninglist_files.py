@@ -72,11 +72,14 @@ def test_defaults_are_the_promised_lists() -> None:
     lists = default_warninglists()
     assert [wl.name for wl in lists] == [
         "List of known hashes for empty files",
+        "List of IPv6 special-purpose CIDR blocks (RFC 4291, 4193, 3849, 9637)",
+        "List of RFC 6761 localhost names",
         "List of RFC 5771 multicast CIDR blocks",
         "List of known IPv4 public DNS resolvers",
         "List of known IPv6 public DNS resolvers",
         "List of RFC 1918 CIDR blocks",
         "List of RFC 5735 CIDR blocks",
+        "List of RFC 6598 CIDR blocks",
         "List of RFC 6761 Special-Use Domain Names",
         "Top 10K most-used sites from Tranco",
     ]
