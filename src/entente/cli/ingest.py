@@ -63,6 +63,9 @@ def ingest(
                 "--snapshot needs --source NAME: the name that ties this snapshot to the "
                 "earlier ones of the same source"
             )
+        # Ingest and matching are separate layers: the log detection is handed to the reader.
+        from entente.matching.detect import recognise_log
+
         markings: tuple[str, ...] = ()
         if marking is not None:
             try:
@@ -72,6 +75,7 @@ def ingest(
         files = list(discover(paths))
         total = IngestSummary()
         rows: list[tuple[str, str, IngestSummary]] = []
+        refused = 0
         with node() as opened:
             service = operator_ingest(opened, cli_principal())
             with _progress() as progress:
@@ -86,10 +90,12 @@ def ingest(
                             now=now,
                             markings=markings,
                             stdin=sys.stdin.buffer,
+                            recognise_log=recognise_log,
                         )
                     except InvalidInput as exc:
                         if len(files) == 1:
                             raise
+                        refused += 1
                         summary = IngestSummary(rejected=[Rejection(path, "", None, str(exc))])
                         rows.append((path, "?", summary))
                         total.merge(summary)
@@ -109,6 +115,8 @@ def ingest(
             print_json(total.to_json())
         else:
             _print_human(rows, total)
+        if files and refused == len(files):
+            return int(ExitCode.INPUT)  # no document could be read: nothing was stored
         return int(ExitCode.PARTIAL) if total.rejected else int(ExitCode.OK)
 
     run_command(body)

@@ -6,6 +6,7 @@ from entente.ingest.sources import (
     Document,
     DocumentKind,
     InputFormat,
+    LogRecogniser,
     discover,
     open_document,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "Document",
     "DocumentKind",
     "InputFormat",
+    "LogRecogniser",
     "discover",
     "open_document",
 ]

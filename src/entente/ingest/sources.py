@@ -1,22 +1,37 @@
-"""Find input documents, recognise their format and open the matching reader."""
+"""Find input documents, recognise their format and open the matching reader.
+
+Before any reader runs, ``open_document`` refuses what would only poison the store: a log
+(Zeek, Suricata EVE, OCSF, Parquet, pcap, CSV flows: what was *seen*, not what is malicious; a
+log ingested as a feed makes google.com an indicator), an empty file, a ``.json`` file that is
+not JSON, and binary content. A feed in which no value is found stores nothing either: its
+source identity is only stored ahead of its first indicator.
+"""
 
 from __future__ import annotations
 
 import enum
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from entente.errors import InvalidInput, UnsupportedFormat
+from entente.errors import InvalidInput, MalformedDocument, UnsupportedFormat
 from entente.ingest.candidates import Candidate
 from entente.ingest.feeds import FeedKind, read_feed, sniff_feed
 from entente.ingest.misp import is_misp_document, read_misp
 from entente.ingest.stix_bundle import read_stix
 
-__all__ = ["STDIN", "Document", "DocumentKind", "InputFormat", "discover", "open_document"]
+__all__ = [
+    "STDIN",
+    "Document",
+    "DocumentKind",
+    "InputFormat",
+    "LogRecogniser",
+    "discover",
+    "open_document",
+]
 
 STDIN = "-"
 _SNIFF = 16 * 1024
@@ -24,6 +39,22 @@ _CSV_FEEDS = frozenset(
     {FeedKind.URLHAUS_CSV, FeedKind.THREATFOX_CSV, FeedKind.FEODO_CSV, FeedKind.IPSUM}
 )
 _TEXT_FEEDS = frozenset({FeedKind.LINES, FeedKind.FREETEXT})
+LogRecogniser = Callable[[bytes, str, bool], str | None]
+"""Which log a document's first bytes, its name and whether they are all of it show, or None
+(``entente.matching.detect.recognise_log``, passed in: ingest and matching are separate layers)."""
+
+# What each log is called when ingest refuses it, by ``recognise_log``'s names.
+_LOG_NAMES = {
+    "zeek-tsv": "a Zeek log",
+    "zeek-json": "a Zeek log (JSON)",
+    "suricata-eve": "a Suricata EVE log",
+    "ocsf": "an OCSF event log",
+    "parquet": "a Parquet file (a log archive)",
+    "csv-flows": "a CSV flow log",
+    "pcap": "a packet capture",
+}
+# A UTF-8 sequence cut off by the sniff window is at most this many bytes from its end.
+_UTF8_TAIL = 4
 _FEED_SOURCE_NAMES = {
     FeedKind.URLHAUS_CSV: "abuse.ch URLhaus",
     FeedKind.THREATFOX_CSV: "abuse.ch ThreatFox",
@@ -98,8 +129,13 @@ def open_document(
     now: str,
     markings: Sequence[str],
     stdin: IO[bytes] | None = None,
+    recognise_log: LogRecogniser | None = None,
 ) -> Document:
-    """Open ``path`` (or stdin for ``-``), recognise its format and start its reader."""
+    """Open ``path`` (or stdin for ``-``), recognise its format and start its reader.
+
+    Raises ``UnsupportedFormat`` for a log (told by ``recognise_log``) or binary content and
+    ``InvalidInput`` for an empty file or a ``.json`` file that is not JSON (module docstring).
+    """
     if path == STDIN:
         if stdin is None:
             raise InvalidInput("reading from stdin, but no stdin was given")
@@ -111,6 +147,11 @@ def open_document(
         size = Path(path).stat().st_size
         display = path
     head = _peek(stream)
+    try:
+        _refuse_non_documents(head, display, fmt, recognise_log)
+    except InvalidInput:
+        stream.close()
+        raise
     text_head = head.decode("utf-8", errors="replace")
     first = text_head.lstrip("\ufeff \t\r\n")[:1]
     if fmt is InputFormat.AUTO:
@@ -160,12 +201,80 @@ def open_document(
         DocumentKind.FEED,
         name,
         _closing(
-            read_feed(
-                lines, kind=kind, source=display, source_name=name, now=now, markings=markings
+            _identity_with_values(
+                read_feed(
+                    lines, kind=kind, source=display, source_name=name, now=now, markings=markings
+                ),
+                display,
             ),
             stream,
         ),
     )
+
+
+def _refuse_non_documents(
+    head: bytes, display: str, fmt: InputFormat, recognise_log: LogRecogniser | None
+) -> None:
+    """Raise when the first bytes show a log, nothing, binary content or a .json that is not."""
+    complete = len(head) < _SNIFF
+    if not head.removeprefix(b"\xef\xbb\xbf").strip():
+        raise InvalidInput(f"{display}: empty file, nothing to ingest")
+    if recognise_log is not None and (log := recognise_log(head, display, complete)) is not None:
+        what = _LOG_NAMES.get(log, f"a {log} log")
+        raise UnsupportedFormat(
+            f"{display}: this is {what}; use entente match (ingest stores indicators, and a "
+            "log's addresses and names are what was seen, not what is malicious)"
+        )
+    if _is_binary(head, complete=complete):
+        raise UnsupportedFormat(
+            f"{display}: binary content (not UTF-8 text); entente ingest reads STIX and MISP "
+            "JSON, CSV feeds and text"
+        )
+    first = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")[:1]
+    if fmt is InputFormat.AUTO and display.lower().endswith(".json") and first not in "{[":
+        shown = head.decode("utf-8", errors="replace").strip()[:40]
+        raise MalformedDocument(
+            f"{display}: named .json but not JSON (it starts with {shown!r}); "
+            "pass --format text to read it as text"
+        )
+
+
+def _is_binary(head: bytes, *, complete: bool) -> bool:
+    """NUL bytes or bytes that are not UTF-8 (a sequence cut off at the window's end aside)."""
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return complete or exc.start < len(head) - _UTF8_TAIL
+    return False
+
+
+def _identity_with_values(candidates: Iterator[Candidate], source: str) -> Iterator[Candidate]:
+    """A feed's candidates with its source identity held back until its first indicator.
+
+    A feed in which no value was found would otherwise store an identity that nothing refers
+    to (a "phantom" source); it is reported as a rejection instead, so that the run says why
+    nothing was stored.
+    """
+    header: Candidate | None = None
+    found = False
+    for candidate in candidates:
+        if candidate.position == "header" and not found and header is None:
+            header = candidate
+            continue
+        if candidate.data is not None and header is not None:
+            yield header
+            header = None
+        found = found or candidate.data is not None
+        yield candidate
+    if not found:
+        yield Candidate(
+            source=source,
+            position="",
+            data=None,
+            error="no indicator value (address, domain, URL, hash, email) found: nothing stored",
+        )
 
 
 def _buffered(stream: IO[bytes]) -> IO[bytes]:

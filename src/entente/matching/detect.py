@@ -13,6 +13,10 @@ Rules, in order (the first bytes after a UTF-8 byte order mark and leading white
 
 Gzip is recognised by its magic number whatever the name. Anything else is
 ``UnsupportedFormat`` with the reason.
+
+``recognise_log`` answers the other question, for ``entente ingest``: is this content a log
+at all? It adds what matching cannot read but ingest must still refuse (packet captures, CSV
+flow logs known by their header rather than their name) and answers ``None`` for anything else.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ __all__ = [
     "detect_format",
     "is_gzip",
     "read_head",
+    "recognise_log",
     "sniff",
     "sniff_file",
 ]
@@ -48,6 +53,52 @@ _BOM: Final = b"\xef\xbb\xbf"
 _HEAD: Final = 1 << 16
 _HEAD_MAX: Final = 1 << 23
 _ZEEK_KEYS: Final = ("_path", "uid", "id.orig_h", "ts")
+# libpcap (microsecond and nanosecond, both byte orders) and pcapng's Section Header Block type
+# (draft-ietf-opsawg-pcap §4, draft-ietf-opsawg-pcapng §4.1).
+_PCAP_MAGICS: Final = (
+    b"\xd4\xc3\xb2\xa1",
+    b"\xa1\xb2\xc3\xd4",
+    b"\x4d\x3c\xb2\xa1",
+    b"\xa1\xb2\x3c\x4d",
+    b"\x0a\x0d\x0d\x0a",
+)
+# Column names of a flow record's two ends, as flow exporters write them: AWS VPC and GCP flow
+# logs (srcaddr/dstaddr), nfdump's CSV (sa/da), Zeek conn fields, ECS (source.ip), and the
+# usual snake case. A header naming both ends is a flow log; threat feeds name one end at most
+# (Feodo Tracker's dst_ip, ThreatFox's ioc_value).
+_FLOW_SOURCE_COLUMNS: Final = frozenset(
+    {
+        "src",
+        "src_ip",
+        "srcip",
+        "src_addr",
+        "srcaddr",
+        "source_ip",
+        "sourceip",
+        "source.ip",
+        "sa",
+        "id.orig_h",
+        "client_ip",
+        "orig_h",
+    }
+)
+_FLOW_DESTINATION_COLUMNS: Final = frozenset(
+    {
+        "dst",
+        "dst_ip",
+        "dstip",
+        "dst_addr",
+        "dstaddr",
+        "dest_ip",
+        "destination_ip",
+        "destinationip",
+        "destination.ip",
+        "da",
+        "id.resp_h",
+        "server_ip",
+        "resp_h",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +179,52 @@ def sniff(head: bytes, filename: str, *, complete: bool = False) -> str | None:
         f"{filename}: not a recognised log (Zeek TSV or JSON, Suricata EVE, OCSF, Parquet; "
         "CSV needs a .csv name or --log-format csv)"
     )
+
+
+def recognise_log(head: bytes, filename: str, complete: bool = False) -> str | None:
+    """Which kind of log content starting with ``head`` is, or ``None`` when it is no log (pure).
+
+    One of ``FORMATS`` but ``csv``, or ``pcap``, or ``csv-flows`` (a header naming a flow's
+    source and destination address); gzip content is looked at decompressed. ``complete``:
+    ``head`` is the whole file. A JSON document whose first object is cut off by ``head`` is no
+    log here: the log formats are lines or arrays of small objects, whose first one fits.
+    """
+    if head.startswith(_GZIP_MAGIC):
+        head, complete = _gunzip_head(head, complete=complete)
+    if head.startswith(_PCAP_MAGICS):
+        return "pcap"
+    try:
+        found = sniff(head, filename, complete=complete)
+    except UnsupportedFormat:
+        found = None
+    if found == "csv":
+        found = None  # a .csv name alone: threat feeds are CSV too; the header decides below
+    if found is None and _is_flow_header(head):
+        return "csv-flows"
+    return found
+
+
+def _gunzip_head(head: bytes, *, complete: bool) -> tuple[bytes, bool]:
+    """What the start of a gzip stream decompresses to, and whether that is all of it."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(head, _HEAD)
+    except zlib.error:
+        return b"", complete
+    return out, complete and inflater.eof
+
+
+def _is_flow_header(head: bytes) -> bool:
+    """Whether the first line that is not a comment names both ends of a flow."""
+    text = head.removeprefix(_BOM).decode("utf-8", errors="replace")
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        separator = "," if "," in stripped else "\t" if "\t" in stripped else None
+        names = {cell.strip().strip('"').strip().lower() for cell in stripped.split(separator)}
+        return bool(names & _FLOW_SOURCE_COLUMNS) and bool(names & _FLOW_DESTINATION_COLUMNS)
+    return False
 
 
 def sniff_file(path: str, log_format: str | None = None) -> Sniffed:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from entente.errors import UnsupportedFormat
-from entente.matching.detect import detect_format, sniff, sniff_file
+from entente.matching.detect import detect_format, recognise_log, sniff, sniff_file
 
 LOGS = Path(__file__).parents[2] / "data" / "logs"
 
@@ -89,3 +89,50 @@ def test_an_empty_file_has_no_format(tmp_path: Path) -> None:
     assert sniff_file(str(path)).layout == "empty"
     with pytest.raises(UnsupportedFormat, match="empty"):
         detect_format(str(path))
+
+
+def test_recognise_log_names_each_real_log_and_nothing_else() -> None:
+    found = {}
+    for path in sorted(LOGS.rglob("*")):
+        if path.is_file() and path.name != "SOURCES.md":
+            head = path.read_bytes()[:16384]
+            found[path.name] = recognise_log(head, str(path), len(head) < 16384)
+    assert found["simple_conn.log"] == "zeek-tsv"
+    assert found["dns.log.gz"] == "zeek-tsv"  # looked at decompressed
+    assert found["dns.json.gz"] == "zeek-json"
+    assert found["eve.json"] == "suricata-eve"
+    assert found["events.ndjson"] == "ocsf"
+    assert None not in found.values()
+    documents = [
+        p
+        for folder in ("stix", "misp", "feeds")
+        for p in sorted((LOGS.parent / folder).rglob("*"))
+        if p.is_file()
+    ]
+    assert documents
+    for path in documents:
+        head = path.read_bytes()[:16384]
+        assert recognise_log(head, str(path), len(head) < 16384) is None, path
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "found"),
+    [
+        (b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00", "x.pcap", "pcap"),
+        (b"\x0a\x0d\x0d\x0a\x1c\x00\x00\x00", "x.pcapng", "pcap"),
+        # AWS VPC flow logs, default format: space-separated
+        (
+            b"version account-id interface-id srcaddr dstaddr srcport dstport protocol\n",
+            "vpc.log",
+            "csv-flows",
+        ),
+        (b"ts,srcaddr,dstaddr,dstport\n1,10.0.0.1,8.8.8.8,53\n", "vpc.log", "csv-flows"),
+        (b"# nfdump\nts\tte\tsa\tda\tsp\tdp\n", "flows.tsv", "csv-flows"),
+        (b"first_seen_utc,dst_ip,dst_port\n2024-01-01,1.2.3.4,443\n", "feodo.csv", None),
+        (b"id,dateadded,url\n1,2024-01-01,http://evil.example/\n", "urlhaus.csv", None),
+    ],
+)
+def test_recognise_log_by_magic_number_and_flow_header(
+    head: bytes, name: str, found: str | None
+) -> None:
+    assert recognise_log(head, name, True) == found

@@ -1,0 +1,126 @@
+"""``open_document`` refuses what is no document to ingest: logs, empty, binary, false JSON."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+
+from entente.errors import InvalidInput, MalformedDocument, UnsupportedFormat
+from entente.ingest import Document, InputFormat, open_document
+from entente.matching.detect import recognise_log
+
+DATA = Path(__file__).parents[2] / "data"
+LOGS = DATA / "logs"
+NOW = "2026-01-01T00:00:00.000000Z"
+
+
+def _open(path: Path, fmt: InputFormat = InputFormat.AUTO) -> Document:
+    return open_document(
+        str(path),
+        fmt=fmt,
+        source_name=None,
+        now=NOW,
+        markings=(),
+        recognise_log=recognise_log,
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        (LOGS / "zeek" / "zeekparse-tsv" / "simple_dns.log", "a Zeek log"),
+        (LOGS / "zeek" / "zeekparse-tsv" / "simple_conn.log", "a Zeek log"),
+        (LOGS / "zeek" / "zeek-default" / "notice.log.gz", "a Zeek log"),
+        (LOGS / "zeek" / "zeek-json" / "notice.json.gz", "a Zeek log (JSON)"),
+        (LOGS / "suricata" / "output-eve-fileinfo" / "eve.json", "a Suricata EVE log"),
+        (LOGS / "suricata" / "honeypot-2018" / "alerts-only.json", "a Suricata EVE log"),
+        (LOGS / "ocsf" / "events.ndjson", "an OCSF event log"),
+        (LOGS / "ocsf" / "events-array.json", "an OCSF event log"),
+    ],
+)
+def test_real_logs_are_refused_with_what_they_are(path: Path, what: str) -> None:
+    with pytest.raises(UnsupportedFormat, match=re.escape(f"this is {what}; use entente match")):
+        _open(path)
+
+
+@pytest.mark.parametrize("fmt", [InputFormat.TEXT, InputFormat.STIX, InputFormat.CSV])
+def test_a_log_is_refused_whatever_format_is_asked_for(fmt: InputFormat) -> None:
+    with pytest.raises(UnsupportedFormat, match="this is a Zeek log"):
+        _open(LOGS / "zeek" / "zeekparse-tsv" / "simple_http.log", fmt)
+
+
+def test_csv_flow_logs_pcap_and_parquet_are_refused(tmp_path: Path) -> None:
+    flows = tmp_path / "vpc.log"
+    flows.write_text("srcaddr,dstaddr,srcport,dstport,protocol\n10.0.0.5,8.8.8.8,51000,53,17\n")
+    with pytest.raises(UnsupportedFormat, match="this is a CSV flow log"):
+        _open(flows)
+    capture = tmp_path / "trace.pcap"
+    capture.write_bytes(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes(16))
+    with pytest.raises(UnsupportedFormat, match="this is a packet capture"):
+        _open(capture)
+    archive = tmp_path / "conn.parquet"
+    archive.write_bytes(b"PAR1" + bytes(range(256)))
+    with pytest.raises(UnsupportedFormat, match=r"this is a Parquet file"):
+        _open(archive)
+
+
+def test_threat_feeds_are_not_taken_for_logs() -> None:
+    # Feodo's CSV names one end of a flow (dst_ip); a flow log names both.
+    for path in (
+        DATA / "feeds" / "handwritten" / "feodo_ipblocklist.csv",
+        DATA / "feeds" / "abusech" / "urlhaus" / "urlhaus_recent_sample.csv",
+        DATA / "stix" / "apt1.json",
+    ):
+        document = _open(path)
+        assert any(c.data is not None for c in document.candidates), path
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \t\n", b"\xef\xbb\xbf\n"])
+@pytest.mark.parametrize("name", ["empty.json", "empty.txt"])
+def test_an_empty_file_is_an_error_not_a_phantom_identity(
+    tmp_path: Path, content: bytes, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InvalidInput, match="empty file, nothing to ingest"):
+        _open(path)
+
+
+def test_a_json_file_that_is_not_json_is_malformed(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_text("<html><body>Not Found</body></html>\n")
+    with pytest.raises(MalformedDocument, match=r"named \.json but not JSON \(it starts with '<ht"):
+        _open(path)
+    # Asked for as text, the analyst takes responsibility: read as a feed.
+    assert _open(path, InputFormat.TEXT).detail == "freetext"
+
+
+def test_binary_content_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "blob.bin"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(UnsupportedFormat, match="binary content"):
+        _open(path)
+    compressed = tmp_path / "feed.txt.gz"
+    compressed.write_bytes(gzip.compress(b"evil.example.com\n"))
+    with pytest.raises(UnsupportedFormat, match="binary content"):
+        _open(compressed)
+
+
+def test_text_without_any_value_stores_no_identity(tmp_path: Path) -> None:
+    path = tmp_path / "prose.txt"
+    path.write_text("Our weekly meeting moved to Thursday.\nNothing to report.\n")
+    candidates = list(_open(path).candidates)
+    assert [c.data for c in candidates] == [None]
+    assert candidates[0].error is not None
+    assert "no indicator value" in candidates[0].error
+
+
+def test_a_feed_with_values_keeps_its_identity_first(tmp_path: Path) -> None:
+    path = tmp_path / "report.txt"
+    path.write_text("The actor used evil[.]example[.]com and 203.0.113.9 (bad).\n")
+    candidates = list(_open(path).candidates)
+    kinds = [c.data["type"] for c in candidates if c.data is not None]
+    assert kinds == ["identity", "indicator", "indicator"]
