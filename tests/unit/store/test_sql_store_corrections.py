@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -20,27 +18,18 @@ from tests.unit.store.test_sql_store_contract import (
     new,
 )
 
-from entente.clock import FixedClock
 from entente.errors import StorageError
 from entente.store import ObjectQuery, Provenance, SourceKind, VersionFilter
 from entente.store.schema import object_markings
-from entente.store.sql import SqlStore, open_store
+from entente.store.sql import SqlStore
 
 CORRECTOR = Provenance(SourceKind.FILE, "release-17.1.json", "operator")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    """A fresh store on the backend under test."""
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'entente.db'}", FixedClock())
-    else:
-        url, schema = request.getfixturevalue("postgres_schema")
-        opened = open_store(url, FixedClock(), schema=schema)
-    try:
-        yield opened
-    finally:
-        opened.close()
+@pytest.fixture
+def store(sql_store: SqlStore) -> SqlStore:
+    """The shared fresh store (tests/unit/store/conftest.py)."""
+    return sql_store
 
 
 def corrected(object_id: str, version: str, note: str) -> bytes:

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 from tests.unit.store.test_sql_store_contract import TLP_AMBER, TLP_GREEN, ident, insert, key, new
 
-from entente.clock import FixedClock
 from entente.store import ObjectQuery, StatusEntry, StatusRecord
 from entente.store.schema import object_markings
-from entente.store.sql import SqlStore, open_store
+from entente.store.sql import SqlStore
 from entente.store.sql_status import SqlStatusStore
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    """A fresh store on the backend under test."""
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'entente.db'}", FixedClock())
-    else:
-        url, schema = request.getfixturevalue("postgres_schema")
-        opened = open_store(url, FixedClock(), schema=schema)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _marking_rows(store: SqlStore) -> set[tuple[str, int]]:
