@@ -70,7 +70,11 @@ def test_taxii_cursors_reveal_no_date(after_us: int) -> None:
             continue
         assert plain not in raw
         assert plain[::-1] not in raw
-    assert str(after_us).encode() not in raw
+    digits = str(after_us).encode()
+    # A short decimal (an instant near the epoch) is a byte or two that random ciphertext
+    # holds by chance; from six digits on, a match would be the clear text.
+    if len(digits) >= 6:
+        assert digits not in raw
 
 
 def test_taxii_cursors_of_the_old_signed_format_are_refused_clearly() -> None:
