@@ -172,6 +172,31 @@ def test_every_read_surface_shows_what_the_oracle_allows_and_no_hidden_content(
             )
             check_body(rest.text, "rest search")
             assert {o["id"] for o in rest.json()["objects"]} & ours == shown_ids
+            # Search and correlation (issue 12): what they list, and what their words match.
+            searched = harness.client.get(
+                "/api/v1/search",
+                params={"type": "indicator", "limit": "1000"},
+                headers=harness.headers[name],
+            )
+            check_body(searched.text, "search")
+            assert {o["object"]["id"] for o in searched.json()["objects"]} & ours == shown_ids
+            for obj in objects:
+                canary = obj["name"]
+                by_words = harness.client.get(
+                    "/api/v1/search",
+                    params={"text": canary.replace("-", " "), "limit": "1000"},
+                    headers=harness.headers[name],
+                )
+                check_body(by_words.text, "search by words")
+                hits = {o["object"]["id"] for o in by_words.json()["objects"]}
+                # A name hidden from the reader (the object, or a granular marking on the
+                # name) is never matched: a hit would tell what the hidden text holds.
+                assert (obj["id"] in hits) is (canary in allowed), (name, obj["id"])
+                related = harness.client.get(
+                    f"/api/v1/objects/{obj['id']}/correlations", headers=harness.headers[name]
+                )
+                check_body(related.text, "correlations")
+                assert (related.status_code == 200) is (obj["id"] in shown_ids), (name, obj)
             stats = harness.client.get("/api/v1/stats", headers=harness.headers[name]).json()
             assert stats["by_type"].get("indicator", 0) == len(shown_ids)
             for fmt in FEEDS:
