@@ -13,10 +13,6 @@ import typer
 __all__ = ["search"]
 
 
-def _many(values: list[str] | None) -> tuple[str, ...]:
-    return tuple(values or ())
-
-
 def search(
     query: Annotated[
         str | None,
@@ -83,14 +79,12 @@ def search(
         from entente.errors import InvalidInput
         from entente.services.ownership import operator_principal
         from entente.services.search import (
-            SearchRequest,
             decode_search_cursor,
             encode_search_cursor,
-            parse_instant,
             request_fingerprint,
+            search_request,
         )
         from entente.services.taxii import node_org_id
-        from entente.stix import timestamp_us_from_key
 
         if correlate is not None:
             return _correlate(correlate, as_json)
@@ -102,27 +96,20 @@ def search(
             and modified_before is None
         ):
             raise InvalidInput("give a QUERY, --text or at least one filter")
-        request = SearchRequest(
+        request = search_request(
             query=query,
             text=text,
-            types=_many(types),
-            labels=_many(labels),
-            sources=_many(sources),
-            creators=_many(creators),
-            markings=_many(markings),
-            added_after_us=None
-            if added_after is None
-            else timestamp_us_from_key(parse_instant(added_after, "--added-after")),
-            added_before_us=None
-            if added_before is None
-            else timestamp_us_from_key(parse_instant(added_before, "--added-before")),
-            modified_after=None
-            if modified_after is None
-            else parse_instant(modified_after, "--modified-after"),
-            modified_before=None
-            if modified_before is None
-            else parse_instant(modified_before, "--modified-before"),
+            types=types,
+            labels=labels,
+            sources=sources,
+            creators=creators,
+            markings=markings,
+            added_after=added_after,
+            added_before=added_before,
+            modified_after=modified_after,
+            modified_before=modified_before,
             all_versions=all_versions,
+            spell=lambda name: "--" + name.replace("_", "-"),
         )
         fingerprint = request_fingerprint(request)
         after = None if cursor is None else decode_search_cursor(cursor, fingerprint)
@@ -171,7 +158,12 @@ def _print_page(items: Any, token: str | None, as_json: bool) -> None:
     for v in items:
         obj = v.to_json()
         label = next(
-            (obj[k] for k in ("name", "value", "pattern") if isinstance(obj.get(k), str)), ""
+            (
+                obj[k]
+                for k in ("name", "value", "pattern", "sighting_of_ref")
+                if isinstance(obj.get(k), str)
+            ),
+            "",
         )
         table.add_row(
             v.id,

@@ -15,14 +15,13 @@ from pydantic import StringConstraints
 from entente.server.openapi import responses
 from entente.services.search import (
     COMMON_CAP,
-    SearchRequest,
     SearchService,
     describe_correlation,
-    parse_instant,
     request_fingerprint,
+    search_request,
 )
 from entente.sharing import Principal
-from entente.stix import format_timestamp_us, timestamp_us_from_key
+from entente.stix import format_timestamp_us
 from entente.taxii import decode_cursor, encode_cursor
 
 __all__ = ["search_router"]
@@ -31,10 +30,6 @@ _TYPE_NAME = r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$"
 _CURSOR = r"^[A-Za-z0-9_-]{52}$"
 _TEXT = StringConstraints(min_length=1, max_length=1000)
 Texts = list[Annotated[str, _TEXT]] | None
-
-
-def _instant_us(text: str | None, name: str) -> int | None:
-    return None if text is None else timestamp_us_from_key(parse_instant(text, name))
 
 
 def search_router(
@@ -91,24 +86,20 @@ def search_router(
         ] = None,
     ) -> dict[str, Any]:
         """Objects the caller may see that match the query and every filter, paged."""
-        request = SearchRequest(
+        request = search_request(
             query=q,
             value=value,
             text=text,
-            ids=tuple(id or ()),
-            types=tuple(type or ()),
-            labels=tuple(label or ()),
-            sources=tuple(source or ()),
-            creators=tuple(creator or ()),
-            markings=tuple(marking or ()),
-            added_after_us=_instant_us(added_after, "added_after"),
-            added_before_us=_instant_us(added_before, "added_before"),
-            modified_after=None
-            if modified_after is None
-            else parse_instant(modified_after, "modified_after"),
-            modified_before=None
-            if modified_before is None
-            else parse_instant(modified_before, "modified_before"),
+            ids=id,
+            types=type,
+            labels=label,
+            sources=source,
+            creators=creator,
+            markings=marking,
+            added_after=added_after,
+            added_before=added_before,
+            modified_after=modified_after,
+            modified_before=modified_before,
             all_versions=all_versions,
         )
         digest = "search/" + request_fingerprint(request)

@@ -468,6 +468,7 @@ def _new_version(obj: StixObject) -> NewVersion:
         marking_refs=obj.object_marking_refs,
         raw_json=orjson.dumps(obj.raw),
         granular_markings=granular_markings_of(obj.raw),
+        content=obj.raw,
     )
 
 

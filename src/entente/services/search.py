@@ -26,7 +26,7 @@ from typing import Any
 from entente.errors import InvalidInput, InvalidObject, ObjectNotFound
 from entente.services.visibility import Release, Visibility
 from entente.sharing import NodeContext, Principal
-from entente.stix import is_valid_id, parse_timestamp
+from entente.stix import is_valid_id, parse_timestamp, timestamp_us_from_key
 from entente.store import ObjectStore, Probe, SearchFilter, SearchIndex, SourceKind, StoredVersion
 from entente.store.search_values import (
     NAMED_TYPES,
@@ -67,9 +67,10 @@ _VALUE_KINDS = frozenset({"ipv4", "ipv6", "domain", "url", "email", "hash", "ja3
 class SearchRequest:
     """What an analyst asks: a query (a value, an id or words) and filters, all ANDed.
 
-    ``query`` is classified by :func:`classify_query`; ``value`` and ``text`` force one
-    reading. ``added_*_us`` bound ``date_added``; ``modified_*`` are STIX timestamps as
-    version keys (nine fraction digits), inclusive.
+    ``query`` is classified by :func:`classify_query` (a STIX id finds the object and the
+    objects that refer to it, such as its sightings); ``value`` and ``text`` force one
+    reading; ``ids`` are the objects themselves. ``added_*_us`` bound ``date_added``;
+    ``modified_*`` are STIX timestamps as version keys (nine fraction digits), inclusive.
     """
 
     query: str | None = None
@@ -162,6 +163,49 @@ def parse_instant(text: str, name: str) -> str:
         ) from None
 
 
+def search_request(
+    *,
+    query: str | None = None,
+    value: str | None = None,
+    text: str | None = None,
+    ids: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
+    creators: Sequence[str] | None = None,
+    markings: Sequence[str] | None = None,
+    added_after: str | None = None,
+    added_before: str | None = None,
+    modified_after: str | None = None,
+    modified_before: str | None = None,
+    all_versions: bool = False,
+    spell: Callable[[str], str] = lambda name: name,
+) -> SearchRequest:
+    """The request of a caller's parameters as typed (dates as text); ``spell`` names a
+    parameter as that caller writes it (``--added-after`` on the command line) in errors."""
+
+    def instant(text: str | None, name: str) -> str | None:
+        return None if text is None else parse_instant(text, spell(name))
+
+    after, before = instant(added_after, "added_after"), instant(added_before, "added_before")
+    return SearchRequest(
+        query=query,
+        value=value,
+        text=text,
+        ids=tuple(ids or ()),
+        types=tuple(types or ()),
+        labels=tuple(labels or ()),
+        sources=tuple(sources or ()),
+        creators=tuple(creators or ()),
+        markings=tuple(markings or ()),
+        added_after_us=None if after is None else timestamp_us_from_key(after),
+        added_before_us=None if before is None else timestamp_us_from_key(before),
+        modified_after=instant(modified_after, "modified_after"),
+        modified_before=instant(modified_before, "modified_before"),
+        all_versions=all_versions,
+    )
+
+
 def request_fingerprint(request: SearchRequest) -> str:
     """A digest of everything a request selects on: a cursor is valid for that request only."""
     return hashlib.sha256(repr(request).encode("utf-8")).hexdigest()[:32]
@@ -214,16 +258,26 @@ def _strings(value: object) -> tuple[str, ...]:
 
 
 def _still_matches(release: Release, where: SearchFilter) -> bool:
-    """Whether the copy the reader is shown still matches (not only the stored original)."""
+    """Whether the copy the reader is shown matches: the index holds the words of labels,
+    not the labels themselves, and what it matched in a stored original may be redacted
+    from the copy."""
+    copy: Mapping[str, Any] | None = None
+    if where.labels:
+        copy = release.version.to_json()
+        labels = {label.casefold() for label in _strings(copy.get("labels"))}
+        if any(label not in labels for label in where.labels):
+            return False
     if release.original is None:
         return True  # shown whole: what the index matched is what the reader reads
-    copy: Mapping[str, Any] = release.version.to_json()
+    if copy is None:
+        copy = release.version.to_json()
     if where.probes and not _in_probes(index_entries(copy), where.probes):
         return False
+    if where.related and copy.get("id") not in where.related:
+        refs = {key for kind, key in index_entries(copy) if kind == "ref"}
+        if not refs & set(where.related):
+            return False
     if where.words and not _has_phrases(text_of(copy), where.words):
-        return False
-    labels = {label.casefold() for label in _strings(copy.get("labels"))}
-    if any(label not in labels for label in where.labels):
         return False
     if where.creators and copy.get("created_by_ref") not in where.creators:
         return False
@@ -262,9 +316,10 @@ class SearchService:
         ids: tuple[str, ...] = tuple(request.ids)
         probes: tuple[Probe, ...] = ()
         words: tuple[tuple[str, ...], ...] = ()
+        related: tuple[str, ...] = ()
         if request.query is not None:
-            ids_q, probes, words = classify_query(request.query)
-            ids += ids_q
+            # An id typed as the query finds the object and what refers to it (its sightings).
+            related, probes, words = classify_query(request.query)
         if request.value is not None:
             found = probes_for(request.value)
             if not found:
@@ -275,13 +330,14 @@ class SearchService:
             probes += tuple(found)
         if request.text is not None:
             words += _phrases(request.text)
-        for oid in ids:
+        for oid in ids + related:
             if not is_valid_id(oid):
                 raise InvalidInput(f"{oid!r} is not a STIX id (type--uuid, STIX 2.1 §2.9)")
         return SearchFilter(
             probes=probes,
             words=words,
             ids=ids,
+            related=related,
             types=request.types,
             labels=tuple(label.casefold() for label in request.labels),
             sources=request.sources,

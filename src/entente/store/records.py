@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,9 @@ class NewVersion:
     raw_json: bytes
     # Its granular markings that name a marking-definition (language ones restrict nothing).
     granular_markings: tuple[GranularMarking, ...] = ()
+    # The object already parsed, when the writer has it: the search index reads it instead
+    # of parsing ``raw_json`` again (``store.search_index``). Not compared: same raw, same object.
+    content: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ index on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -27,16 +27,20 @@ TEXT_TABLE = "search_text"
 
 
 def _rows_of(
-    stored: Iterable[tuple[int, str]],
+    stored: Iterable[tuple[int, str | Mapping[str, Any]]],
 ) -> tuple[list[tuple[str, str, int]], list[tuple[int, str]]]:
-    """(value rows, text rows) of versions given as (date_added_us, raw JSON text)."""
+    """(value rows, text rows) of versions given as (date_added_us, raw JSON text or the
+    object already parsed)."""
     values: list[tuple[str, str, int]] = []
     texts: list[tuple[int, str]] = []
     for added_us, raw in stored:
-        try:
-            obj: Any = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            continue
+        if isinstance(raw, Mapping):
+            obj: Any = raw
+        else:
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue
         if not isinstance(obj, dict):
             continue
         for kind, key in index_entries(obj):
@@ -47,8 +51,9 @@ def _rows_of(
     return values, texts
 
 
-def write_index(conn: Connection, stored: Iterable[tuple[int, str]]) -> int:
-    """Index versions given as (date_added_us, raw JSON text); return the value rows written."""
+def write_index(conn: Connection, stored: Iterable[tuple[int, str | Mapping[str, Any]]]) -> int:
+    """Index versions given as (date_added_us, raw JSON text or the parsed object); return
+    the value rows written."""
     values, texts = _rows_of(stored)
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if values:

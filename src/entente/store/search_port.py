@@ -27,12 +27,15 @@ class SearchFilter:
     full-text tokens, all of which must occur; ``labels`` are lower-cased; ``markings`` are
     marking-definition ids; ``modified_*`` are version keys (nine fraction digits), inclusive;
     ``added_*_us`` bound ``date_added`` exclusively. ``last_only``: only the latest version
-    of each object.
+    of each object. ``related``: objects with one of these ids or that refer to one (the
+    sightings of an indicator, the observed data that names an object), where ``ids`` is
+    the objects themselves only.
     """
 
     probes: tuple[Probe, ...] = ()
     words: tuple[tuple[str, ...], ...] = ()
     ids: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()

@@ -18,9 +18,13 @@ Keys sort so that containment is one range scan (no pairs, no per-row arithmetic
   and a ``LIKE '%.evil.com'`` pattern is the key ``com.evil.*``.
 * ``url``, ``email``, ``ja3``, ``ja3s``, ``ja4``: the normal form; ``hash``: lower-case hex of
   any algorithm (STIX 2.1 §10.6; a digest's length tells MD5 from SHA-256 anyway).
-* ``label``: a lower-cased label (filter ``--label``); ``ref``: an id a sighting is of or
-  names as observed data (correlation: "sightings of this indicator"); ``name``: a lower-cased
-  name or alias of an entity that analysts name (APT28 / Sofacy, "possibly the same").
+* ``ref``: an id a sighting is of or names as observed data (correlation: "sightings of this
+  indicator"); ``name``: a lower-cased name or alias of an entity that analysts name (APT28 /
+  Sofacy, "possibly the same").
+
+Labels are not value rows: nearly every object carries one of a handful of labels, so they
+would double the index for a filter the full-text index answers (``text_of`` puts the labels
+first), with the exact label checked by the search service on the copy it shows.
 
 The database compares keys bytewise (SQLite's BINARY, PostgreSQL ``COLLATE "C"``).
 """
@@ -92,6 +96,15 @@ _HEX = re.compile(r"[0-9a-f]{16,128}")
 _TOKEN = re.compile(r"[^\W_]+")
 # Longest text indexed per version (descriptions of real reports run to tens of kB).
 MAX_TEXT = 32_768
+# The pattern nearly every indicator has (one comparison of a value or a file hash with "=",
+# STIX 2.1 §9.2), read without the pattern compiler; a literal with an escape (§9.3 ``\\'``)
+# or any other form takes the compiler's path (``_reference_pattern_entries``).
+_SIMPLE_PATTERN = re.compile(
+    r"\[\s*(?P<type>ipv4-addr|ipv6-addr|domain-name|url|email-addr):value"
+    r"\s*=\s*'(?P<value>[^'\\]*)'\s*\]"
+    r"|\[\s*file:hashes\.(?:'(?P<qalg>[A-Za-z0-9-]+)'|(?P<alg>[A-Za-z0-9_]+))"
+    r"\s*=\s*'(?P<digest>[0-9A-Fa-f]+)'\s*\]"
+)
 
 
 def ip_key(address: str) -> tuple[str, str] | None:
@@ -187,6 +200,26 @@ def _comparison_kind(c: Comparison) -> str | None:
 
 
 def _pattern_entries(pattern: str) -> Iterator[tuple[str, str]]:
+    """Values a STIX pattern names (as ``_reference_pattern_entries``, faster for the common
+    single-comparison form: the index is written on every ingest)."""
+    simple = _SIMPLE_PATTERN.fullmatch(pattern)
+    if simple is None:
+        yield from _reference_pattern_entries(pattern)
+        return
+    sco = simple["type"]
+    entry = (
+        _value_entry("hash", simple["digest"])
+        if sco is None
+        else _value_entry(_SCO_VALUE_KINDS[sco], simple["value"])
+    )
+    if entry is not None:
+        yield entry
+        return
+    # A literal the index cannot key (a bad address, a short digest): the compiler decides.
+    yield from _reference_pattern_entries(pattern)
+
+
+def _reference_pattern_entries(pattern: str) -> Iterator[tuple[str, str]]:
     """Values a STIX pattern names: the matcher's terms, else every positive comparison.
 
     A pattern the matcher does not deploy (a MISP file object's ``name AND hash``, a
@@ -269,7 +302,6 @@ def index_entries(obj: Mapping[str, Any]) -> list[tuple[str, str]]:
         found.extend(_sco_entries(obj))
     if kind in NAMED_TYPES:
         found.extend(("name", name.strip().casefold()) for name in _names(obj) if name.strip())
-    found.extend(("label", label.casefold()) for label in _strings(obj.get("labels")))
     return list(dict.fromkeys(found))
 
 
@@ -279,8 +311,12 @@ def tokens_of(text: str) -> list[str]:
 
 
 def text_of(obj: Mapping[str, Any]) -> str:
-    """What full-text search reads of an object: name, aliases, description, labels."""
-    parts = [*_names(obj), *_strings(obj.get("description")), *_strings(obj.get("labels"))]
+    """What full-text search reads of an object: labels, name, aliases, description.
+
+    Labels come first so that a long description cut at ``MAX_TEXT`` never hides them from
+    the label filter (``store.sql_search``).
+    """
+    parts = [*_strings(obj.get("labels")), *_names(obj), *_strings(obj.get("description"))]
     return " ".join(tokens_of(" ".join(parts)[:MAX_TEXT]))
 
 

@@ -734,7 +734,13 @@ class SqlTransaction:
         if marking_rows:
             conn.exec_driver_sql(_insert_sql(object_markings, paramstyle), marking_rows)
         # The search indexes (migration 0007) commit or roll back with the versions.
-        write_index(conn, ((row[0], row[11]) for row in rows_out))
+        write_index(
+            conn,
+            (
+                (row[0], new.content if new.content is not None else row[11])
+                for row, (new, _) in zip(rows_out, versions, strict=True)
+            ),
+        )
         conn.execute(
             update(node_state).where(node_state.c.id == 1).values(last_date_added_us=last_us)
         )
@@ -1070,7 +1076,7 @@ def _postgresql_engine(url: str, schema: str | None) -> Engine:
 # The newest migration in ``migrations/versions`` (a test checks it is Alembic's head). A store
 # already there is opened without loading Alembic, which costs a second of start-up for
 # every command.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 
 def _at_head(engine: Engine) -> bool:

@@ -13,10 +13,14 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Select,
+    TextClause,
     and_,
+    column,
     exists,
     literal_column,
+    or_,
     select,
+    table,
     text,
     true,
     union,
@@ -27,6 +31,7 @@ from entente.store.records import StoredVersion
 from entente.store.schema import object_markings, object_versions, search_values
 from entente.store.search_index import TEXT_TABLE
 from entente.store.search_port import Probe, SearchFilter
+from entente.store.search_values import tokens_of
 from entente.store.sql import _READ_COLUMNS, _to_records
 
 __all__ = ["SqlSearchIndex", "fts_query"]
@@ -68,40 +73,44 @@ class SqlSearchIndex:
         Not yet through the policy: the search service releases each one, and reads on
         past those it may not show.
         """
-        conditions: list[ColumnElement[bool]] = []
+        conditions: list[ColumnElement[bool] | TextClause] = []
         dialect = self._engine.dialect.name
+        # On SQLite the FTS5 table drives the query when there are words: it yields rowids
+        # (= date_added_us) in order and stops at the limit, where an IN list would first
+        # collect every match of a common word (https://sqlite.org/fts5.html §6, rowid order).
+        fts_driven: Any = None
         if where.probes:
             hits = union(
                 *(select(_S.date_added_us).where(_probe_condition(p)) for p in where.probes)
             )
             conditions.append(_V.date_added_us.in_(select(hits.subquery().c.date_added_us)))
-        if where.words:
-            query = fts_query(where.words, dialect)
+        # A label narrows through the full-text index (labels are its first words, and not
+        # value rows: store.search_values); the service checks the exact label after.
+        phrases = [*where.words, *(tuple(tokens_of(label)) for label in where.labels)]
+        phrases = [p for p in phrases if p]
+        if phrases:
+            query = fts_query(phrases, dialect)
             if dialect == "postgresql":
                 matched = text(
                     f"SELECT date_added_us FROM {TEXT_TABLE} WHERE doc @@ to_tsquery('simple', :q)"
                 ).columns(literal_column("date_added_us"))
+                conditions.append(
+                    _V.date_added_us.in_(select(matched.subquery().c.date_added_us).params(q=query))
+                )
             else:
-                matched = text(
-                    f"SELECT rowid AS date_added_us FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH :q"
-                ).columns(literal_column("date_added_us"))
-            conditions.append(
-                _V.date_added_us.in_(select(matched.subquery().c.date_added_us).params(q=query))
-            )
+                fts_driven = table(TEXT_TABLE, column("rowid"))
+                conditions.append(text(f"{TEXT_TABLE} MATCH :q").bindparams(q=query))
         if where.ids:
             conditions.append(_V.id.in_(where.ids))
+        if where.related:
+            referring = select(_S.date_added_us).where(_S.kind == "ref", _S.key.in_(where.related))
+            conditions.append(or_(_V.id.in_(where.related), _V.date_added_us.in_(referring)))
         if where.types:
             conditions.append(_V.type.in_(where.types))
         if where.sources:
             conditions.append(_V.source_name.in_(where.sources))
         if where.creators:
             conditions.append(_V.created_by_ref.in_(where.creators))
-        for label in where.labels:
-            conditions.append(
-                exists().where(
-                    _S.kind == "label", _S.key == label, _S.date_added_us == _V.date_added_us
-                )
-            )
         if where.markings:
             conditions.append(
                 exists().where(
@@ -118,11 +127,24 @@ class SqlSearchIndex:
             conditions.append(_V.modified <= where.modified_before)
         if where.last_only:
             conditions.append(_V.is_last == true())
-        if after_us is not None:
-            conditions.append(_V.date_added_us > after_us)
-        statement: Select[Any] = (
-            select(*_READ_COLUMNS).where(*conditions).order_by(_V.date_added_us).limit(limit)
-        )
+        if fts_driven is not None:
+            if after_us is not None:
+                conditions.append(fts_driven.c.rowid > after_us)
+            statement: Select[Any] = (
+                select(*_READ_COLUMNS)
+                .select_from(
+                    fts_driven.join(object_versions, _V.date_added_us == fts_driven.c.rowid)
+                )
+                .where(*conditions)
+                .order_by(fts_driven.c.rowid)
+                .limit(limit)
+            )
+        else:
+            if after_us is not None:
+                conditions.append(_V.date_added_us > after_us)
+            statement = (
+                select(*_READ_COLUMNS).where(*conditions).order_by(_V.date_added_us).limit(limit)
+            )
         with storage_errors("searching"), self._engine.connect() as conn:
             return _to_records(conn.execute(statement))
 

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from entente.store import Probe
 from entente.store.search_values import (
+    _pattern_entries,
+    _reference_pattern_entries,
     domain_key,
     index_entries,
     ip_key,
@@ -127,7 +129,8 @@ def test_scos_observed_data_sightings_and_named_entities_have_entries() -> None:
     }
     assert index_entries(observed) == [("email", "bad@evil.com")]
     sighting = {"type": "sighting", "sighting_of_ref": "indicator--1", "labels": ["Hit"]}
-    assert index_entries(sighting) == [("ref", "indicator--1"), ("label", "hit")]
+    # Labels are filtered through the full-text index, not held as values.
+    assert index_entries(sighting) == [("ref", "indicator--1")]
     actor = {"type": "intrusion-set", "name": "APT28", "aliases": ["Sofacy", " "]}
     assert index_entries(actor) == [("name", "apt28"), ("name", "sofacy")]
 
@@ -141,9 +144,12 @@ def test_keys_render_back_as_analysts_write_values() -> None:
     assert render_key("domain", "com.evil.www") == "www.evil.com"
 
 
-def test_text_is_the_words_of_names_aliases_descriptions_and_labels() -> None:
+def test_text_is_the_words_of_labels_names_aliases_and_descriptions() -> None:
     obj = {"name": "Fancy-Bear", "aliases": ["Sofacy"], "description": "Uses X_Agent.", "x": "no"}
     assert text_of(obj) == "fancy bear sofacy uses x agent"
+    # Labels first: a description cut at MAX_TEXT cannot push them out of the index.
+    long = {"labels": ["C2-node"], "description": "word " * 20_000}
+    assert text_of(long).startswith("c2 node word")
     assert tokens_of("CANARY-5-description") == ["canary", "5", "description"]
 
 
@@ -151,3 +157,43 @@ def test_what_is_no_value_gives_no_probe() -> None:
     assert probes_for("") == []
     assert probes_for("10.0.0.0/33") == []
     assert probes_for("not a domain!") == []
+
+
+_hashes = st.sampled_from(["MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "TLSH", "x"])
+_hex = st.text("0123456789abcdefABCDEF", min_size=1, max_size=130)
+_literal = (
+    v4
+    | v6
+    | v4_nets
+    | v6_nets
+    | names
+    | names.map(lambda n: "%." + n)
+    | names.map(lambda n: f"http://{n}/a b?q=1#f")
+    | names.map(lambda n: f"User@{n}")
+    | _hex
+    | st.text(max_size=12)
+)
+_space = st.sampled_from(["", " ", "  ", "\t"])
+
+
+@given(
+    sco=st.sampled_from(
+        ["ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "x-ja3", "x-ja4"]
+    ),
+    value=_literal,
+    algorithm=_hashes,
+    quoted=st.booleans(),
+    file_hash=st.booleans(),
+    gap=_space,
+)
+def test_the_fast_pattern_reading_agrees_with_the_compiler(
+    *, sco: str, value: str, algorithm: str, quoted: bool, file_hash: bool, gap: str
+) -> None:
+    """The single-comparison fast path indexes what the matcher's compiler would."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    if file_hash:
+        path = f"hashes.'{algorithm}'" if quoted or "-" in algorithm else f"hashes.{algorithm}"
+        pattern = f"[{gap}file:{path}{gap}={gap}'{escaped}'{gap}]"
+    else:
+        pattern = f"[{gap}{sco}:value{gap}={gap}'{escaped}'{gap}]"
+    assert list(_pattern_entries(pattern)) == list(_reference_pattern_entries(pattern))
