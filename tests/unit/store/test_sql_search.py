@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import text
 
 from entente.clock import FixedClock
@@ -62,15 +63,10 @@ OBJECTS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'entente.db'}", FixedClock())
-    else:
-        url, schema = request.getfixturevalue("postgres_schema")
-        opened = open_store(url, FixedClock(), schema=schema)
-    yield opened
-    opened.close()
+@pytest.fixture
+def store(sql_store: SqlStore) -> SqlStore:
+    """The shared fresh store (conftest), on each backend."""
+    return sql_store
 
 
 def _fill(store: SqlStore) -> list[StoredVersion]:
@@ -172,3 +168,29 @@ def test_migration_backfills_what_was_stored_before_it(tmp_path: Path) -> None:
         assert _find(index, words=(("sofacy",),)) == [5, 6]
     finally:
         upgraded.close()
+
+
+def test_0008_drops_label_rows_and_its_downgrade_writes_them_back(store: SqlStore) -> None:
+    _fill(store)
+    config = Config()
+    config.set_main_option("script_location", "entente.store:migrations")
+
+    def labels() -> list[tuple[str, int]]:
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT key, date_added_us FROM search_values WHERE kind = 'label'")
+            ).all()
+        return [(str(key), int(added)) for key, added in rows]
+
+    assert labels() == []
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0007")
+    # Revision 0007 kept one row per label, lower-cased: object 1 is labelled "C2".
+    (label,) = labels()
+    assert label[0] == "c2"
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0008")
+    assert labels() == []
+    assert _find(SqlSearchIndex(store.engine), labels=("c2",)) == [1]
