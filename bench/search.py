@@ -184,9 +184,10 @@ def worker_ingest(url: str, bundle: Path, indexes: str) -> dict[str, Any]:
         now=format_timestamp_us(clock.now_us()),
         markings=(),
     )
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     summary = service.ingest_document(document)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     with store.engine.connect() as conn:
         values = conn.exec_driver_sql("SELECT count(*) FROM search_values").scalar_one()
     store.close()
@@ -194,6 +195,9 @@ def worker_ingest(url: str, bundle: Path, indexes: str) -> dict[str, Any]:
         "added": summary.added,
         "rejected": len(summary.rejected),
         "seconds": round(elapsed, 2),
+        # Ingest and SQLite run on this one thread: CPU seconds are its work, whatever else
+        # the machine is doing (wall seconds are not, on a shared machine).
+        "cpu_seconds": round(cpu, 2),
         "objects_per_s": round(summary.added / elapsed),
         "index_values": values,
     }
@@ -393,8 +397,8 @@ def main() -> None:
             db = f"sqlite:///{work / (indexes + '.db')}"
             runs[indexes] = run_worker(__file__, "ingest", db, str(bundle), indexes)
         plain = runs["none"]
-        correlation = runs["values"]["seconds"] / plain["seconds"] - 1
-        overhead = runs["all"]["seconds"] / plain["seconds"] - 1
+        correlation = runs["values"]["cpu_seconds"] / plain["cpu_seconds"] - 1
+        overhead = runs["all"]["cpu_seconds"] / plain["cpu_seconds"] - 1
         figures["ingest"] = {
             "without_indexes": plain,
             "value_index_only": runs["values"],
@@ -406,12 +410,12 @@ def main() -> None:
         print(
             f"ingest with the value index (correlation): {runs['values']['objects_per_s']:,} "
             f"objects/s ({runs['values']['index_values']:,} values): +{correlation * 100:.1f}% "
-            "(target < 15%)",
+            "CPU time (target < 15%)",
             file=sys.stderr,
         )
         print(
             f"ingest with value + full-text indexes: {runs['all']['objects_per_s']:,} "
-            f"objects/s: +{overhead * 100:.1f}%",
+            f"objects/s: +{overhead * 100:.1f}% CPU time",
             file=sys.stderr,
         )
         (work / "none.db").unlink()
