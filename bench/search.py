@@ -167,12 +167,14 @@ def worker_ingest(url: str, bundle: Path, indexes: str) -> dict[str, Any]:
     from entente.store import search_index
 
     rows_of = search_index._rows_of
+    if indexes not in ("none", "values", "all"):
+        raise SystemExit(f"indexes: none, values or all, not {indexes!r}")
     if indexes == "none":
         # The baseline: the store as it was before search (no value or full-text rows).
         search_index._rows_of = lambda stored: ([], [])
     elif indexes == "values":
-        # Correlation's share: the value index alone, no full-text rows.
-        search_index._rows_of = lambda stored: (rows_of(stored)[0], [])
+        # Correlation's share: the value index alone, no full-text rows (no text read).
+        search_index.text_of = lambda obj: ""
     clock = SystemClock()
     store = sql_store.open_store(url, clock)
     ensure_builtin_markings(store, clock)
@@ -367,12 +369,15 @@ def main() -> None:
     parser.add_argument("--count", type=int, help="indicators (default 1,000,000)")
     parser.add_argument("--rounds", type=int, default=1000, help="queries per kind (sampled)")
     parser.add_argument("--keep", help="keep the generated bundle and databases in this folder")
+    parser.add_argument(
+        "--ingest-only", action="store_true", help="measure the ingest overhead only"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         kind, *rest = args.worker
         if kind == "ingest":
-            result = worker_ingest(rest[0], Path(rest[1]), rest[2] == "indexed")
+            result = worker_ingest(rest[0], Path(rest[1]), rest[2])
         elif kind == "build":
             result = worker_build(rest[0])
         else:
@@ -386,8 +391,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="entente-bench-search-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        bundle = work / "bundle.json"
-        size = write_bundle(bundle, count, seed=3)
+        bundle = work / f"bundle-{count}.json"
+        if args.keep and bundle.exists():
+            size = bundle.stat().st_size  # the same seed and count: the same bundle
+        else:
+            size = write_bundle(bundle, count, seed=3)
         print(f"bundle: {count:,} indicators, {size / 2**20:.0f} MiB", file=sys.stderr)
 
         for db in ("none.db", "values.db", "all.db"):
@@ -421,6 +429,9 @@ def main() -> None:
         (work / "none.db").unlink()
         (work / "values.db").unlink()
         url = f"sqlite:///{work / 'all.db'}"
+        if args.ingest_only:
+            print(json.dumps(figures))
+            return
 
         query = run_worker(__file__, "query", url, str(bundle), str(rounds))
         figures["queries"] = query

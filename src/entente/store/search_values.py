@@ -112,6 +112,9 @@ def ip_key(address: str) -> tuple[str, str] | None:
     canonical = normalize_ip(address)
     if canonical is None:
         return None
+    if ":" not in canonical:  # a dotted quad, checked: four octets of 0-255
+        a, b, c, d = map(int, canonical.split("."))
+        return "ipv4", f"{a:02x}{b:02x}{c:02x}{d:02x}"
     ip = ipaddress.ip_address(canonical)
     if ip.version == 4:
         return "ipv4", f"{int(ip):08x}"
@@ -288,6 +291,8 @@ def index_entries(obj: Mapping[str, Any]) -> list[tuple[str, str]]:
     pattern = obj.get("pattern")
     if kind == "indicator" and isinstance(pattern, str) and obj.get("pattern_type") == "stix":
         found.extend(_pattern_entries(pattern))
+        if len(found) < 2:  # nearly every indicator: one value, nothing to deduplicate
+            return found
     elif kind == "observed-data":
         embedded = obj.get("objects")  # §4.13: deprecated, still sent by many producers
         if isinstance(embedded, Mapping):
