@@ -246,6 +246,10 @@ class IngestService:
                 for chunk in _batched(iter(candidates), self._batch_size):
                     if snapshot:
                         for candidate in chunk:
+                            if candidate.left_out:
+                                # Not held by the snapshot as far as this node stores it; no
+                                # unknown id either.
+                                continue
                             oid = None if candidate.data is None else candidate.data.get("id")
                             if isinstance(oid, str):
                                 present.add(oid)

@@ -11,7 +11,18 @@ import pytest
 
 from entente.clock import FixedClock
 from entente.errors import MalformedDocument
-from entente.ingest import Candidate, InputFormat, OwnAddresses, open_document, review_value
+from entente.ingest import (
+    Candidate,
+    Finding,
+    InputFormat,
+    LeftOutReason,
+    OwnAddresses,
+    TypedValue,
+    ValueType,
+    Verdict,
+    open_document,
+    review_value,
+)
 from entente.scoring import WarninglistSet, default_warninglists
 from entente.services import IngestService
 from entente.store import ObjectStore, Provenance, SourceKind
@@ -192,3 +203,17 @@ def test_values_the_review_left_out_are_counted_by_reason_not_rejected(
         "entry": "google.com",
     }
     assert store.stats().by_type["indicator"] == 5
+
+
+def test_a_snapshot_whose_review_left_values_out_still_withdraws(
+    store: ObjectStore, clock: FixedClock
+) -> None:
+    # A value left out has no id, but is no unreadable object: the snapshot still knows what
+    # it holds, and withdraws what it no longer does.
+    _ingest(store, clock, _indicator())
+    value = TypedValue(ValueType.IPV4, "10.0.0.5")
+    verdict = Verdict(kept=False, finding=Finding(LeftOutReason.WARNINGLIST, "RFC 1918"))
+    left_out = Candidate("t", "line 1", None, value=value, verdict=verdict)
+    service = IngestService(store, clock, principal="tester")
+    s = service.ingest_candidates([left_out], PROV, source="t", snapshot=True)
+    assert (s.withdrawn, s.snapshot_note, s.rejected, len(s.left_out)) == (1, None, [], 1)
