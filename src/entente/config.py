@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from entente.errors import ConfigurationError, InvalidInput
+from entente.ingest import OwnAddresses
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
 from entente.services.taxii import CollectionDef, collection_uuid
 from entente.services.warninglist_store import ALLOW_FILE, WARNINGLIST_DIR
@@ -78,6 +79,9 @@ class Settings:
     # The ``[scoring]`` table; its ``sources`` (with ``ENTENTE_SOURCE_RELIABILITY``) rate
     # each source or partner org with an Admiralty letter.
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    # The reporting CERT's own networks and domains (``own_networks``, ``own_domains``): the
+    # review of free text leaves them out (``entente.ingest.review``).
+    own_addresses: OwnAddresses = field(default_factory=OwnAddresses)
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -154,6 +158,36 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         export_min_score=_export_min_score(env, file_values),
         default_warninglists=_default_warninglists(env, file_values),
         scoring=_scoring(env, file_values),
+        own_addresses=_own_addresses(env, file_values),
+    )
+
+
+def _own_addresses(env: Mapping[str, str], file_values: Mapping[str, object]) -> OwnAddresses:
+    """``own_networks`` and ``own_domains``: ``ENTENTE_OWN_NETWORKS`` / ``ENTENTE_OWN_DOMAINS``
+    (separated by commas or spaces), else lists (or such strings) in the file."""
+    networks = _word_list("own_networks", env, file_values)
+    domains = _word_list("own_domains", env, file_values)
+    try:
+        OwnAddresses.parse(networks, ())
+    except ValueError as exc:
+        raise ConfigurationError(f"own_networks: {exc}") from None
+    try:
+        return OwnAddresses.parse(networks, domains)
+    except ValueError as exc:
+        raise ConfigurationError(f"own_domains: {exc}") from None
+
+
+def _word_list(key: str, env: Mapping[str, str], file_values: Mapping[str, object]) -> list[str]:
+    # Empty means unset, as for every other ENTENTE_* variable.
+    value: object = env.get(f"ENTENTE_{key.upper()}") or None
+    if value is None:
+        value = file_values.get(key, [])
+    if isinstance(value, str):
+        return value.replace(",", " ").split()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [str(v).strip() for v in value if str(v).strip()]
+    raise ConfigurationError(
+        f"{key} {value!r} must be a list of strings, or one string of them separated by commas"
     )
 
 

@@ -1,10 +1,17 @@
-"""``entente ingest``: load STIX, MISP and feed files into the node's store."""
+"""``entente ingest``: load STIX, MISP and feed files into the node's store.
+
+Free text is reviewed value by value (``entente.ingest.review``): what the node's warninglists
+or its own networks and domains name is left out unless ``--force``; ``--dry-run`` shows each
+value with its decision and stores nothing.
+"""
 
 from __future__ import annotations
 
 import functools
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -18,11 +25,21 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from entente.bootstrap import operator_ingest
+from entente.bootstrap import Node, operator_ingest, warninglists
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, err_console, print_json, run_command
 from entente.errors import InvalidInput
-from entente.ingest import InputFormat, discover, open_document
+from entente.ingest import (
+    Candidate,
+    InputFormat,
+    Reviewer,
+    TypedValue,
+    Verdict,
+    discover,
+    open_document,
+    review_value,
+    value_label,
+)
 from entente.services import IngestSummary, Rejection
 from entente.stix import format_timestamp_us, marking_id_for, parse_tlp
 
@@ -53,9 +70,29 @@ def ingest(
             "withdrawn (kept in history).",
         ),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Store nothing: report what would be stored and, for free text, each value "
+            "found with its type, line and decision.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Keep the values of free text that a warninglist or the node's own networks "
+            "and domains (own_networks, own_domains) name.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Ingest files, directories or stdin; invalid objects are reported, valid ones stored."""
+    """Ingest files, directories or stdin; invalid objects are reported, valid ones stored.
+
+    Free text is reviewed: warninglisted values and the node's own addresses are left out
+    unless --force; --dry-run lists every value with its decision and stores nothing.
+    """
 
     def body() -> int:
         if snapshot and source is None:
@@ -75,9 +112,11 @@ def ingest(
         files = list(discover(paths))
         total = IngestSummary()
         rows: list[tuple[str, str, IngestSummary]] = []
+        reviewed: list[_Reviewed] = []
         refused = 0
         with node() as opened:
             service = operator_ingest(opened, cli_principal())
+            review = _reviewer(opened, force=force)
             with _progress() as progress:
                 overall = progress.add_task("documents", total=len(files))
                 for path in files:
@@ -91,6 +130,7 @@ def ingest(
                             markings=markings,
                             stdin=sys.stdin.buffer,
                             recognise_log=recognise_log,
+                            review=review,
                         )
                     except InvalidInput as exc:
                         if len(files) == 1:
@@ -102,24 +142,100 @@ def ingest(
                         progress.advance(overall)
                         continue
                     task = progress.add_task(document.source, total=None)
+                    if dry_run:
+                        document = replace(
+                            document, candidates=_noting(document.candidates, reviewed)
+                        )
                     summary = service.ingest_document(
                         document,
                         progress=functools.partial(_advance, progress, task),
                         snapshot=snapshot,
+                        dry_run=dry_run,
                     )
                     progress.remove_task(task)
                     progress.advance(overall)
                     rows.append((document.source, document.detail, summary))
                     total.merge(summary)
         if as_json:
-            print_json(total.to_json())
+            extra: dict[str, Any] = (
+                {"dry_run": True, "values": [r.to_json() for r in reviewed]} if dry_run else {}
+            )
+            print_json(total.to_json() | extra)
         else:
-            _print_human(rows, total)
+            if dry_run:
+                _print_review(reviewed)
+            _print_human(rows, total, dry_run=dry_run)
         if files and refused == len(files):
             return int(ExitCode.INPUT)  # no document could be read: nothing was stored
         return int(ExitCode.PARTIAL) if total.rejected else int(ExitCode.OK)
 
     run_command(body)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reviewed:
+    """One value of free text as a dry run shows it."""
+
+    source: str
+    position: str
+    value: TypedValue
+    verdict: Verdict
+
+    def to_json(self) -> dict[str, Any]:
+        finding = self.verdict.finding
+        return {
+            "source": self.source,
+            "position": self.position,
+            "type": value_label(self.value.type),
+            "value": self.value.value,
+            "kept": self.verdict.kept,
+            "decision": self.verdict.describe(),
+        } | (finding.to_json() if finding is not None else {})
+
+
+def _reviewer(opened: Node, *, force: bool) -> Reviewer:
+    """The review of free-text values with the node's warninglists and own addresses.
+
+    The warninglists are built on the first value (the public-DNS and Tranco lists take a
+    moment to index), so ingesting STIX or MISP never pays for them.
+    """
+    own = opened.settings.own_addresses
+    lists = functools.cache(warninglists(opened.settings).current)
+
+    def review(value: TypedValue) -> Verdict:
+        return review_value(value, warninglists=lists(), own=own, force=force)
+
+    return review
+
+
+def _noting(candidates: Iterator[Candidate], reviewed: list[_Reviewed]) -> Iterator[Candidate]:
+    """``candidates`` unchanged, each reviewed value noted in ``reviewed`` on its way."""
+    for candidate in candidates:
+        if candidate.value is not None and candidate.verdict is not None:
+            reviewed.append(
+                _Reviewed(candidate.source, candidate.position, candidate.value, candidate.verdict)
+            )
+        yield candidate
+
+
+def _print_review(reviewed: list[_Reviewed]) -> None:
+    if not reviewed:
+        return
+    # The source column only where there are several documents to tell apart.
+    several = len({row.source for row in reviewed}) > 1
+    table = Table(title="Values found in free text")
+    for name in ("source", "line", "type", "value", "decision")[0 if several else 1 :]:
+        table.add_column(name, overflow="fold")
+    for row in reviewed:
+        cells = (
+            row.source,
+            row.position.removeprefix("line "),
+            value_label(row.value.type),
+            row.value.value,
+            row.verdict.describe(),
+        )
+        table.add_row(*cells[0 if several else 1 :], style=None if row.verdict.kept else "yellow")
+    console.print(table)
 
 
 def _advance(progress: Progress, task: TaskID, count: int) -> None:
@@ -138,8 +254,11 @@ def _progress() -> Progress:
     )
 
 
-def _print_human(rows: list[tuple[str, str, IngestSummary]], total: IngestSummary) -> None:
-    table = Table(title="Ingest", show_footer=len(rows) > 1)
+def _print_human(
+    rows: list[tuple[str, str, IngestSummary]], total: IngestSummary, *, dry_run: bool
+) -> None:
+    title = "Dry run: what ingest would do (nothing stored)" if dry_run else "Ingest"
+    table = Table(title=title, show_footer=len(rows) > 1)
     table.add_column("source", footer="total")
     table.add_column("format")
     for name, attr in (
@@ -150,6 +269,7 @@ def _print_human(rows: list[tuple[str, str, IngestSummary]], total: IngestSummar
     ):
         table.add_column(name, justify="right", footer=str(getattr(total, attr)))
     table.add_column("rejected", justify="right", footer=str(len(total.rejected)))
+    table.add_column("left out", justify="right", footer=str(len(total.left_out)))
     for source, detail, s in rows:
         table.add_row(
             source,
@@ -159,8 +279,16 @@ def _print_human(rows: list[tuple[str, str, IngestSummary]], total: IngestSummar
             str(s.new_versions),
             str(s.corrected),
             str(len(s.rejected)),
+            str(len(s.left_out)),
         )
     console.print(table)
+    if total.left_out:
+        why = ", ".join(f"{n} {reason}" for reason, n in total.left_out_by_reason().items())
+        console.print(
+            f"left out: {len(total.left_out)} values of free text ({why}); --force keeps them"
+            + ("" if dry_run else ", --dry-run shows each"),
+            highlight=False,
+        )
     if total.withdrawn:
         console.print(
             f"withdrawn: {total.withdrawn} objects the snapshot no longer holds (kept in "

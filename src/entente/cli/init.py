@@ -22,6 +22,9 @@ _CONFIG_TEMPLATE = """\
 # database_url = "postgresql+psycopg://postgres@127.0.0.1:5432/entente"
 # Marking assumed for objects that carry none (architecture §2): fails closed by default.
 # default_marking = "amber+strict"
+# This CERT's own networks and domains: values of free text they cover are not ingested.
+# own_networks = ["198.51.100.0/24"]
+# own_domains = ["cert.example.org"]
 """
 
 

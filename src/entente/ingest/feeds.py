@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from entente.ingest.candidates import Candidate
 from entente.ingest.indicators import build_indicator, build_source_identity, to_stix_timestamp
+from entente.ingest.review import Verdict
 from entente.ingest.values import (
     TypedValue,
     ValueType,
@@ -325,9 +326,13 @@ def read_feed(
     source_name: str,
     now: str,
     markings: Sequence[str] = (),
+    review: Callable[[TypedValue], Verdict] | None = None,
 ) -> Iterator[Candidate]:
     """Stream a feed's lines into candidates: the feed identity first, then one indicator per
     distinct value (``position="line N"``), and an error candidate for each unreadable line.
+
+    ``review`` judges each distinct value first (``entente.ingest.review``); a value it leaves
+    out comes as a candidate without data, carrying the verdict.
 
     A "Last update(d):" banner line dates the indicators after it: their ``created`` and
     ``modified`` (the feed stated them then), and ``valid_from`` where the row has no date of
@@ -344,6 +349,11 @@ def read_feed(
         if spec.value in seen:
             return None  # a repeated value keeps its first row (same deterministic id)
         seen.add(spec.value)
+        verdict = review(spec.value) if review is not None else None
+        if verdict is not None and not verdict.kept:
+            return Candidate(
+                source=source, position=position, data=None, value=spec.value, verdict=verdict
+            )
         indicator = build_indicator(
             spec.value,
             source_name=source_name,
@@ -357,7 +367,14 @@ def read_feed(
             markings=markings,
             external_references=spec.external_references,
         )
-        return Candidate(source=source, position=position, data=indicator, derived=True)
+        return Candidate(
+            source=source,
+            position=position,
+            data=indicator,
+            derived=True,
+            value=spec.value,
+            verdict=verdict,
+        )
 
     for number, raw in enumerate(text_lines, start=1):
         line = raw.rstrip("\r\n")

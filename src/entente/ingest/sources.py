@@ -5,6 +5,10 @@ Before any reader runs, ``open_document`` refuses what would only poison the sto
 log ingested as a feed makes google.com an indicator), an empty file, a ``.json`` file that is
 not JSON, and binary content. A feed in which no value is found stores nothing either: its
 source identity is only stored ahead of its first indicator.
+
+Free text (a threat report, an e-mail) is reviewed value by value when a reviewer is given
+(``entente.ingest.review``): prose names benign and own addresses beside malicious ones, where
+a feed's value lists (one value a line, the CSV layouts) are what their publisher chose to list.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from entente.errors import InvalidInput, MalformedDocument, UnsupportedFormat
 from entente.ingest.candidates import Candidate
 from entente.ingest.feeds import FeedKind, read_feed, sniff_feed
 from entente.ingest.misp import is_misp_document, read_misp
+from entente.ingest.review import Verdict
 from entente.ingest.stix_bundle import read_stix
+from entente.ingest.values import TypedValue
 
 __all__ = [
     "STDIN",
@@ -29,6 +35,7 @@ __all__ = [
     "DocumentKind",
     "InputFormat",
     "LogRecogniser",
+    "Reviewer",
     "discover",
     "open_document",
 ]
@@ -40,6 +47,9 @@ _CSV_FEEDS = frozenset(
 )
 _TEXT_FEEDS = frozenset({FeedKind.LINES, FeedKind.FREETEXT})
 LogRecogniser = Callable[[bytes, str, bool], str | None]
+Reviewer = Callable[[TypedValue], Verdict]
+"""Judges each value found in free text (``entente.ingest.review.review_value``, bound to the
+node's warninglists and own addresses)."""
 """Which log a document's first bytes, its name and whether they are all of it show, or None
 (``entente.matching.detect.recognise_log``, passed in: ingest and matching are separate layers)."""
 
@@ -130,8 +140,12 @@ def open_document(
     markings: Sequence[str],
     stdin: IO[bytes] | None = None,
     recognise_log: LogRecogniser | None = None,
+    review: Reviewer | None = None,
 ) -> Document:
     """Open ``path`` (or stdin for ``-``), recognise its format and start its reader.
+
+    ``review`` judges each value of a document read as free text (``FeedKind.FREETEXT``);
+    other documents are not reviewed (module docstring).
 
     Raises ``UnsupportedFormat`` for a log (told by ``recognise_log``) or binary content and
     ``InvalidInput`` for an empty file or a ``.json`` file that is not JSON (module docstring).
@@ -203,7 +217,13 @@ def open_document(
         _closing(
             _identity_with_values(
                 read_feed(
-                    lines, kind=kind, source=display, source_name=name, now=now, markings=markings
+                    lines,
+                    kind=kind,
+                    source=display,
+                    source_name=name,
+                    now=now,
+                    markings=markings,
+                    review=review if kind is FeedKind.FREETEXT else None,
                 ),
                 display,
             ),
@@ -255,11 +275,13 @@ def _identity_with_values(candidates: Iterator[Candidate], source: str) -> Itera
 
     A feed in which no value was found would otherwise store an identity that nothing refers
     to (a "phantom" source); it is reported as a rejection instead, so that the run says why
-    nothing was stored.
+    nothing was stored. A feed whose values the review left out, every one, is no rejection:
+    the values were found, and the summary counts them as left out.
     """
     header: Candidate | None = None
-    found = False
+    found = left_out = False
     for candidate in candidates:
+        left_out = left_out or candidate.left_out
         if candidate.position == "header" and not found and header is None:
             header = candidate
             continue
@@ -268,7 +290,7 @@ def _identity_with_values(candidates: Iterator[Candidate], source: str) -> Itera
             header = None
         found = found or candidate.data is not None
         yield candidate
-    if not found:
+    if not found and not left_out:
         yield Candidate(
             source=source,
             position="",

@@ -1,6 +1,6 @@
 """Use cases: orchestration of the core and the adapters, nothing else."""
 
-from entente.services.ingest import IngestService, IngestSummary, Rejection
+from entente.services.ingest import IngestService, IngestSummary, LeftOutValue, Rejection
 from entente.services.node import ensure_builtin_markings
 from entente.services.taxii import (
     DEFAULT_COLLECTIONS,
@@ -32,6 +32,7 @@ __all__ = [
     "CollectionDef",
     "IngestService",
     "IngestSummary",
+    "LeftOutValue",
     "Rejection",
     "TaxiiService",
     "TokenUseRecorder",

@@ -3,7 +3,8 @@
 A document (a bundle, a MISP export, a feed file) is one transaction: objects that break
 STIX 2.1 are rejected one by one with their position and reason while their valid siblings go
 in; a document that breaks mid-way (broken JSON, an I/O error) is rolled back whole, so a
-bundle is never half-applied.
+bundle is never half-applied. A dry run does all of it in a transaction it then rolls back:
+its summary is what the ingest would store, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import orjson
 
 from entente.clock import Clock
 from entente.errors import EntenteError, InvalidInput, InvalidObject, VersioningError
-from entente.ingest import Candidate, Document, DocumentKind
+from entente.ingest import Candidate, Document, DocumentKind, Finding, value_label
 from entente.stix import (
     Judgement,
     StixObject,
@@ -40,7 +41,7 @@ from entente.store import (
     StoreTransaction,
 )
 
-__all__ = ["IngestService", "IngestSummary", "Rejection", "Screened"]
+__all__ = ["IngestService", "IngestSummary", "LeftOutValue", "Rejection", "Screened"]
 
 _log = logging.getLogger(__name__)
 
@@ -68,6 +69,26 @@ class Rejection:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOutValue:
+    """A value found in free text that the review left out (``entente.ingest.review``)."""
+
+    source: str
+    position: str
+    type: str
+    value: str
+    finding: Finding
+
+    def to_json(self) -> dict[str, Any]:
+        """The left-out value with its reason, list, block or domain."""
+        return {
+            "source": self.source,
+            "position": self.position,
+            "type": self.type,
+            "value": self.value,
+        } | self.finding.to_json()
+
+
 @dataclass(slots=True)
 class IngestSummary:
     """Counts of one or more ingests (architecture §6 ``entente ingest --json``)."""
@@ -88,6 +109,16 @@ class IngestSummary:
     # Objects a snapshot withdrew (``IngestService.ingest_document``), or why it withdrew none.
     withdrawn: int = 0
     snapshot_note: str | None = None
+    # Values of free text the review left out (warninglists, own addresses), not stored.
+    left_out: list[LeftOutValue] = field(default_factory=list)
+
+    def left_out_by_reason(self) -> dict[str, int]:
+        """How many values were left out for each reason (``warninglist``, ``own network``)."""
+        counts: dict[str, int] = {}
+        for item in self.left_out:
+            reason = item.finding.reason.value
+            counts[reason] = counts.get(reason, 0) + 1
+        return dict(sorted(counts.items()))
 
     def merge(self, other: IngestSummary) -> None:
         """Add ``other``'s counts and rejections to this summary."""
@@ -102,6 +133,7 @@ class IngestSummary:
         self.corrected_at.update(other.corrected_at)
         self.withdrawn += other.withdrawn
         self.snapshot_note = other.snapshot_note or self.snapshot_note
+        self.left_out.extend(other.left_out)
 
     def to_json(self) -> dict[str, Any]:
         """The summary as one JSON document."""
@@ -114,6 +146,7 @@ class IngestSummary:
             "withdrawn": self.withdrawn,
             "rejected": [r.to_json() for r in self.rejected],
             "equivocations": [e.to_json() for e in self.equivocations],
+            "left_out": [v.to_json() for v in self.left_out],
         } | ({"snapshot": self.snapshot_note} if self.snapshot_note else {})
 
 
@@ -161,8 +194,12 @@ class IngestService:
         progress: Callable[[int], None] | None = None,
         *,
         snapshot: bool = False,
+        dry_run: bool = False,
     ) -> IngestSummary:
         """Ingest one document atomically; a broken document is rejected whole.
+
+        ``dry_run``: the summary of what the ingest would do, with nothing stored (module
+        docstring).
 
         ``snapshot``: the document is its source's complete current content (a publisher's
         release): objects whose latest version came from the same source name and that it no
@@ -178,6 +215,7 @@ class IngestService:
             source=document.source,
             progress=progress,
             snapshot=snapshot,
+            dry_run=dry_run,
         )
 
     def ingest_candidates(
@@ -189,6 +227,7 @@ class IngestService:
         progress: Callable[[int], None] | None = None,
         screen: Screen | None = None,
         snapshot: bool = False,
+        dry_run: bool = False,
     ) -> IngestSummary:
         """Ingest ``candidates`` in one transaction; see the module docstring.
 
@@ -207,6 +246,10 @@ class IngestService:
                 for chunk in _batched(iter(candidates), self._batch_size):
                     if snapshot:
                         for candidate in chunk:
+                            if candidate.left_out:
+                                # Not held by the snapshot as far as this node stores it; no
+                                # unknown id either.
+                                continue
                             oid = None if candidate.data is None else candidate.data.get("id")
                             if isinstance(oid, str):
                                 present.add(oid)
@@ -217,6 +260,13 @@ class IngestService:
                         progress(len(chunk))
                 if snapshot:
                     self._withdraw_absent(txn, provenance, present, unidentified, summary)
+                if dry_run:
+                    # Later objects of the document were judged against the earlier ones
+                    # written in this transaction, as a real ingest judges them; only now is
+                    # everything undone.
+                    raise _DryRunDone
+        except _DryRunDone:
+            pass
         except InvalidInput as exc:
             # The transaction rolled back: nothing of this document is stored.
             return IngestSummary(
@@ -256,6 +306,9 @@ class IngestService:
     ) -> None:
         parsed: list[tuple[Candidate, StixObject]] = []
         for candidate in chunk:
+            if candidate.left_out:
+                summary.left_out.append(_left_out(candidate))
+                continue
             if candidate.data is None:
                 summary.rejected.append(
                     Rejection(
@@ -398,6 +451,10 @@ class IngestService:
         return parse_object(raw)
 
 
+class _DryRunDone(Exception):
+    """Raised inside a dry run's transaction to roll it back once its summary is complete."""
+
+
 # Objects parsed from JSON are acyclic and die young: reference counting frees them, and the
 # cyclic collector's default (a pass every 700 net allocations) only rescans survivors; it
 # cost a quarter of ingest time (bench/ingest.py). Passes are made rarer during an ingest
@@ -426,6 +483,16 @@ def _is_duplicate(obj: StixObject, versions: Sequence[StixObject]) -> bool:
 
 def _without_volatile(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k not in _DERIVED_VOLATILE}
+
+
+def _left_out(candidate: Candidate) -> LeftOutValue:
+    """The record of a value the review left out (``Candidate.left_out``)."""
+    value, verdict = candidate.value, candidate.verdict
+    # The reader sets both on every value it reviews; a value is left out for a finding.
+    assert value is not None and verdict is not None and verdict.finding is not None
+    return LeftOutValue(
+        candidate.source, candidate.position, value_label(value.type), value.value, verdict.finding
+    )
 
 
 def _rejection(

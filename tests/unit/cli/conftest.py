@@ -44,6 +44,8 @@ def bare_cli_for(home: Path, org: str = "", public_url: str = "") -> Callable[..
         "ENTENTE_EXPORT_MIN_SCORE": "",
         "ENTENTE_DEFAULT_WARNINGLISTS": "",
         "ENTENTE_SOURCE_RELIABILITY": "",
+        "ENTENTE_OWN_NETWORKS": "",
+        "ENTENTE_OWN_DOMAINS": "",
     }
 
     def invoke(*args: str) -> Any:

@@ -62,6 +62,7 @@ def test_ingest_json_prints_the_summary_contract(run: Any) -> None:
         "withdrawn": 0,
         "rejected": [],
         "equivocations": [],
+        "left_out": [],
     }
     again = orjson.loads(run("ingest", str(POISONIVY), "--json").stdout)
     assert (again["added"], again["duplicates"]) == (0, 155)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import re
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from entente.errors import InvalidInput, MalformedDocument, UnsupportedFormat
-from entente.ingest import Document, InputFormat, open_document
+from entente.ingest import Document, InputFormat, OwnAddresses, open_document, review_value
 from entente.matching.detect import recognise_log
+from entente.scoring import WarninglistSet, default_warninglists
 
 DATA = Path(__file__).parents[2] / "data"
 LOGS = DATA / "logs"
@@ -124,3 +126,75 @@ def test_a_feed_with_values_keeps_its_identity_first(tmp_path: Path) -> None:
     candidates = list(_open(path).candidates)
     kinds = [c.data["type"] for c in candidates if c.data is not None]
     assert kinds == ["identity", "indicator", "indicator"]
+
+
+# --- the review of free text ------------------------------------------------------------------
+
+REPORT = DATA / "feeds" / "handwritten" / "incident_report.txt"
+OWN = OwnAddresses.parse(["198.51.100.0/24"], ["csirt-nordland.eu"])
+SHIPPED = WarninglistSet(default_warninglists())
+
+
+def _reviewed(path: Path, *, force: bool = False) -> Document:
+    return open_document(
+        str(path),
+        fmt=InputFormat.TEXT,
+        source_name=None,
+        now=NOW,
+        markings=(),
+        review=functools.partial(review_value, warninglists=SHIPPED, own=OWN, force=force),
+    )
+
+
+def test_free_text_values_the_review_leaves_out_come_without_data() -> None:
+    candidates = list(_reviewed(REPORT).candidates)
+    kept = [c.value.value for c in candidates if c.data is not None and c.value is not None]
+    left_out = {c.value.value: c.position for c in candidates if c.left_out and c.value}
+    assert kept == [
+        "185.220.101.4",
+        "evil-example.net",
+        "http://evil-example.net/gate.php?id=7",
+        "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
+        "billing@evil-example.net",
+    ]
+    assert left_out == {
+        "google.com": "line 5",
+        "8.8.8.8": "line 6",
+        "d41d8cd98f00b204e9800998ecf8427e": "line 9",
+        "10.0.0.5": "line 11",
+        "10.0.3.17": "line 11",
+        "soc@csirt-nordland.eu": "line 13",
+        "198.51.100.7": "line 13",
+        "https://portal.csirt-nordland.eu/ir": "line 13",
+    }
+    assert not [c for c in candidates if c.error is not None]
+
+
+def test_force_makes_indicators_of_every_value_with_its_verdict() -> None:
+    candidates = list(_reviewed(REPORT, force=True).candidates)
+    indicators = [c for c in candidates if c.data is not None and c.data["type"] == "indicator"]
+    assert len(indicators) == 13
+    forced = [c for c in indicators if c.verdict is not None and c.verdict.finding is not None]
+    assert len(forced) == 8
+    assert all(c.verdict is not None and c.verdict.kept for c in indicators)
+
+
+def test_text_whose_every_value_is_left_out_stores_no_identity_and_is_no_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "benign.txt"
+    path.write_text("The sample checks connectivity with google.com and 8.8.8.8 first.\n")
+    candidates = list(_reviewed(path).candidates)
+    assert [(c.data, c.error, c.left_out) for c in candidates] == [(None, None, True)] * 2
+
+
+def test_a_value_list_is_not_reviewed(tmp_path: Path) -> None:
+    # A publisher's list (one value a line) is what it chose to list; exports still apply the
+    # warninglists at the edge.
+    path = tmp_path / "list.txt"
+    path.write_text("8.8.8.8\n10.0.0.5\n")
+    document = _reviewed(path)
+    assert document.detail == "lines"
+    candidates = list(document.candidates)
+    assert [c.verdict for c in candidates] == [None, None, None]
+    assert all(c.data is not None for c in candidates)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,25 @@ import pytest
 
 from entente.clock import FixedClock
 from entente.errors import MalformedDocument
-from entente.ingest import Candidate
+from entente.ingest import (
+    Candidate,
+    Finding,
+    InputFormat,
+    LeftOutReason,
+    OwnAddresses,
+    TypedValue,
+    ValueType,
+    Verdict,
+    open_document,
+    review_value,
+)
+from entente.scoring import WarninglistSet, default_warninglists
 from entente.services import IngestService
 from entente.store import ObjectStore, Provenance, SourceKind
 from entente.store.sql import open_store
 
+DATA = Path(__file__).parents[2] / "data"
+NOW = "2026-01-01T00:00:00.000000Z"
 PROV = Provenance(SourceKind.FILE, "test", "tester")
 IDENTITY = "identity--8ce3f695-d5a4-4dc8-9e93-a65af453a31a"
 
@@ -140,3 +155,65 @@ def test_unreadable_candidate_is_reported_with_the_reader_reason(
         "id": None,
         "reason": "not an IOC: 'foo'",
     }
+
+
+def test_a_dry_run_reports_what_would_be_stored_and_stores_nothing(
+    store: ObjectStore, clock: FixedClock
+) -> None:
+    _ingest(store, clock, _indicator())
+    service = IngestService(store, clock, principal="tester", batch_size=2)
+    candidates = [
+        Candidate("t", "[0]", _indicator()),  # held already
+        Candidate("t", "[1]", _indicator("2026-02-01T00:00:00.000Z")),
+        # Judged against [1], written earlier in the same (rolled back) transaction.
+        Candidate("t", "[2]", _indicator("2026-02-01T00:00:00.000Z")),
+        Candidate("t", "[3]", _indicator(id="indicator--6b7e1ef5-4a0c-4d5e-9d57-f3f7f0d9a3b1")),
+    ]
+    s = service.ingest_candidates(candidates, PROV, source="t", dry_run=True)
+    assert (s.added, s.duplicates, s.new_versions, s.rejected) == (1, 2, 1, [])
+    assert store.stats().versions == 1
+    real = service.ingest_candidates(candidates, PROV, source="t")
+    assert (real.added, real.duplicates, real.new_versions) == (s.added, s.duplicates, 1)
+    assert store.stats().versions == 3
+
+
+def test_values_the_review_left_out_are_counted_by_reason_not_rejected(
+    store: ObjectStore, clock: FixedClock
+) -> None:
+    report = DATA / "feeds" / "handwritten" / "incident_report.txt"
+    own = OwnAddresses.parse(["198.51.100.0/24"], ["csirt-nordland.eu"])
+    review = functools.partial(
+        review_value, warninglists=WarninglistSet(default_warninglists()), own=own
+    )
+    document = open_document(
+        str(report), fmt=InputFormat.TEXT, source_name=None, now=NOW, markings=(), review=review
+    )
+    service = IngestService(store, clock, principal="tester")
+    s = service.ingest_document(document)
+    assert (s.added, s.rejected) == (6, [])  # the report's identity and five indicators
+    assert s.left_out_by_reason() == {"own domain": 2, "own network": 1, "warninglist": 5}
+    first = s.left_out[0].to_json()
+    assert first == {
+        "source": str(report),
+        "position": "line 5",
+        "type": "domain-name",
+        "value": "google.com",
+        "reason": "warninglist",
+        "detail": "Top 10K most-used sites from Tranco",
+        "entry": "google.com",
+    }
+    assert store.stats().by_type["indicator"] == 5
+
+
+def test_a_snapshot_whose_review_left_values_out_still_withdraws(
+    store: ObjectStore, clock: FixedClock
+) -> None:
+    # A value left out has no id, but is no unreadable object: the snapshot still knows what
+    # it holds, and withdraws what it no longer does.
+    _ingest(store, clock, _indicator())
+    value = TypedValue(ValueType.IPV4, "10.0.0.5")
+    verdict = Verdict(kept=False, finding=Finding(LeftOutReason.WARNINGLIST, "RFC 1918"))
+    left_out = Candidate("t", "line 1", None, value=value, verdict=verdict)
+    service = IngestService(store, clock, principal="tester")
+    s = service.ingest_candidates([left_out], PROV, source="t", snapshot=True)
+    assert (s.withdrawn, s.snapshot_note, s.rejected, len(s.left_out)) == (1, None, [], 1)
