@@ -166,7 +166,6 @@ def worker_ingest(url: str, bundle: Path, indexes: str) -> dict[str, Any]:
     from entente.stix import format_timestamp_us
     from entente.store import search_index
 
-    rows_of = search_index._rows_of
     if indexes not in ("none", "values", "all"):
         raise SystemExit(f"indexes: none, values or all, not {indexes!r}")
     if indexes == "none":
@@ -174,7 +173,7 @@ def worker_ingest(url: str, bundle: Path, indexes: str) -> dict[str, Any]:
         search_index._rows_of = lambda stored: ([], [])
     elif indexes == "values":
         # Correlation's share: the value index alone, no full-text rows (no text read).
-        search_index.text_of = lambda obj: ""
+        search_index.text_of = lambda obj: ""  # type: ignore[attr-defined]
     clock = SystemClock()
     store = sql_store.open_store(url, clock)
     ensure_builtin_markings(store, clock)
