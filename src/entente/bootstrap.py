@@ -12,20 +12,7 @@ from entente.clock import Clock, SystemClock
 from entente.config import HUNT_HITS_FILE, Settings
 from entente.errors import ConfigurationError
 from entente.federation import NodeKey, load_or_create_key
-from entente.services import (
-    IngestService,
-    TaxiiService,
-    ensure_builtin_markings,
-    node_context,
-    node_org_id,
-)
-from entente.services.export import ExportService
-from entente.services.federation import FederationService, NodeSigner
-from entente.services.ownership import OwnershipScreen, operator_principal
-from entente.services.search import SearchService
-from entente.services.statement_markings import StatementMarkings
-from entente.services.warninglist_store import WarninglistStore
-from entente.sharing import NodeContext, WriteContext
+from entente.services.node import ensure_builtin_markings
 from entente.store import (
     AgreementStore,
     CheckpointStore,
@@ -50,7 +37,13 @@ from entente.store.sql_tokens import SqlTokenStore
 
 if TYPE_CHECKING:
     from entente.matching import Engine, IndicatorSet
+    from entente.services import IngestService, TaxiiService
+    from entente.services.export import ExportService
+    from entente.services.federation import FederationService
     from entente.services.matching import HuntReport, MatchService
+    from entente.services.search import SearchService
+    from entente.services.warninglist_store import WarninglistStore
+    from entente.sharing import NodeContext
     from entente.taxii.client import TaxiiClient
 
 __all__ = [
@@ -142,6 +135,8 @@ def _connect(partner: PartnerRecord) -> TaxiiClient:
 
 def federation(node: Node) -> FederationService:
     """The federation use cases over a node's adapters."""
+    from entente.services.federation import FederationService
+
     return FederationService(
         store=node.store,
         partners=node.partners,
@@ -163,6 +158,10 @@ def operator_ingest(node: Node, principal: str) -> IngestService:
     signed it, and new versions of a partner's objects only with its signature
     (``entente.sharing.ownership``).
     """
+    from entente.services import IngestService
+    from entente.services.ownership import OwnershipScreen, operator_principal
+    from entente.sharing import WriteContext
+
     service = federation(node)
     keys = service.partner_keys()
     ctx = WriteContext(node_org=service.org_id, partner_orgs=frozenset(keys))
@@ -172,6 +171,9 @@ def operator_ingest(node: Node, principal: str) -> IngestService:
 
 def _context(node: Node) -> Callable[[], NodeContext]:
     """The node's policy context as of each call (agreements and tokens may change)."""
+    from entente.services import node_context, node_org_id
+    from entente.services.statement_markings import StatementMarkings
+
     settings = node.settings
     agreements = federation(node).agreements
     statements = StatementMarkings(node.store)
@@ -245,6 +247,8 @@ def scheduled_hunt(node: Node) -> Callable[[], HuntReport] | None:
 
 def warninglists(settings: Settings) -> WarninglistStore:
     """The node's warninglists: imported ones, the defaults (unless turned off), allowed values."""
+    from entente.services.warninglist_store import WarninglistStore
+
     return WarninglistStore(
         settings.warninglists_path,
         settings.warninglist_allow_path,
@@ -254,11 +258,15 @@ def warninglists(settings: Settings) -> WarninglistStore:
 
 def search(node: Node) -> SearchService:
     """Search and correlation over a node's indexes, through its sharing policy."""
+    from entente.services.search import SearchService
+
     return SearchService(store=node.store, index=node.search, context=_context(node))
 
 
 def exports(node: Node) -> ExportService:
     """The export use cases over a node's adapters, its warninglists and its scoring settings."""
+    from entente.services.export import ExportService
+
     settings = node.settings
     return ExportService(
         store=node.store,
@@ -274,6 +282,9 @@ def exports(node: Node) -> ExportService:
 def taxii(node: Node) -> TaxiiService:
     """The read and write use cases of TAXII and REST over a node's adapters: every read
     through the sharing policy (``entente objects list`` reads with it as the operator)."""
+    from entente.services import TaxiiService
+    from entente.services.federation import NodeSigner
+
     service = federation(node)
     settings = node.settings
     return TaxiiService(

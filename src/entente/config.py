@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from entente.errors import ConfigurationError, InvalidInput
-from entente.ingest import OwnAddresses
+from entente.ingest.review import OwnAddresses
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
-from entente.services.taxii import CollectionDef, collection_uuid
+from entente.services.collections import CollectionDef, collection_uuid
 from entente.services.warninglist_store import ALLOW_FILE, WARNINGLIST_DIR
 from entente.stix import Tlp, parse_tlp
 

@@ -31,6 +31,7 @@ from entente.errors import (
 )
 from entente.federation import PublicKey, derived_from_of, signature_info
 from entente.ingest import Candidate
+from entente.services.collections import DEFAULT_COLLECTIONS, CollectionDef, collection_uuid
 from entente.services.ingest import IngestService
 from entente.services.ownership import OwnershipScreen
 from entente.services.statement_markings import StatementMarkings
@@ -76,9 +77,6 @@ __all__ = [
     "version_facts",
 ]
 
-_ALL_READ = frozenset({"admin", "analyst", "reader", "partner"})
-_ALL_WRITE = frozenset({"admin", "analyst"})
-_COLLECTION_NAMESPACE = uuid.UUID("5b0d7f0e-3c1a-5d8e-9f5c-2a4e6b8c0d11")
 # Statuses are kept at least 24 hours (§4.3 gives no period; clients poll soon after a POST).
 STATUS_RETENTION_US = 2 * 86_400 * 1_000_000
 # The most store rows one query of a read examines once past its first query (a reader who
@@ -103,57 +101,6 @@ _STATUS_HIDDEN = "stored; the sharing policy does not let you read this version"
 _STATUS_HIDDEN_CONFLICT = "conflicts with a stored version of this object (STIX 2.1 §3.6)"
 # How many ids one look-up of the versions already stored names.
 _IDS_PER_LOOKUP = 500
-
-
-def collection_uuid(title: str) -> uuid.UUID:
-    """The deterministic id of a collection configured without one."""
-    return uuid.uuid5(_COLLECTION_NAMESPACE, f"entente/collection/{title}")
-
-
-@dataclass(frozen=True, slots=True)
-class CollectionDef:
-    """One TAXII collection (§5.2): a filtered view of the store with a role-based ACL."""
-
-    id: uuid.UUID
-    title: str
-    description: str = ""
-    # Empty means "any" for each filter.
-    types: frozenset[str] = frozenset()
-    marking_refs: frozenset[str] = frozenset()
-    source_names: frozenset[str] = frozenset()
-    can_read: frozenset[str] = _ALL_READ
-    can_write: frozenset[str] = _ALL_WRITE
-
-    def holds(self, version: StoredVersion) -> bool:
-        """Whether ``version`` belongs to this collection."""
-        if self.types and version.type not in self.types:
-            return False
-        if self.marking_refs and not self.marking_refs.intersection(version.marking_refs):
-            return False
-        return not self.source_names or version.provenance.source_name in self.source_names
-
-    def may_read(self, principal: Principal) -> bool:
-        """Whether the principal's role may read this collection."""
-        return principal.role.value in self.can_read
-
-    def may_write(self, principal: Principal) -> bool:
-        """Whether the principal's role may add to (or delete from) this collection."""
-        return principal.role.value in self.can_write
-
-
-DEFAULT_COLLECTIONS = (
-    CollectionDef(
-        id=collection_uuid("All objects"),
-        title="All objects",
-        description="Every object this node holds that the caller may see.",
-    ),
-    CollectionDef(
-        id=collection_uuid("Indicators"),
-        title="Indicators",
-        description="Indicators only.",
-        types=frozenset({"indicator"}),
-    ),
-)
 
 
 def node_org_id(org_name: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from stix2patterns.v21.object_validator import HASHES_REGEX
-from stix2patterns.validator import run_validator
 
 from entente.errors import InvalidPattern
 
@@ -128,6 +127,10 @@ def validate_pattern_reference(pattern: str) -> None:
         raise InvalidPattern(f"must be a string, not {type(received).__name__}", "pattern")
     if not pattern.strip():
         raise InvalidPattern("is empty; a STIX pattern needs at least one '[...]'", "pattern")
+    # Imported here: the validator loads an ANTLR parser (a tenth of a second at start-up)
+    # that most patterns never need (they take the fast path).
+    from stix2patterns.validator import run_validator
+
     try:
         errors: list[str] = run_validator(pattern, "2.1")
     except Exception as exc:  # the library crashes on a few malformed inputs ("x[-1]")

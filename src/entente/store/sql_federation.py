@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -135,6 +135,10 @@ def _replace(
     once; writers are serialised from there.
     """
     if conn.dialect.name == "postgresql":
+        # Imported here: the dialect package loads asyncio and asyncpg's adapter, which a
+        # SQLite node never needs (start-up time of every command).
+        from sqlalchemy.dialects import postgresql
+
         upsert: ReturningInsert[tuple[bool]] = (
             postgresql.insert(table)
             .values(**values)
