@@ -129,9 +129,9 @@ def search(
 
 
 def _print_page(items: Any, token: str | None, as_json: bool) -> None:
-    from rich.table import Table
-
-    from entente.cli.output import console, print_json
+    # ``output.console`` is Rich, made on first use: a JSON answer never touches it.
+    from entente.cli import output
+    from entente.cli.output import print_json
     from entente.stix import format_timestamp_us
 
     if as_json:
@@ -152,6 +152,8 @@ def _print_page(items: Any, token: str | None, as_json: bool) -> None:
             }
         )
         return
+    from rich.table import Table  # a table for people only: JSON answers skip Rich
+
     table = Table(title=f"{len(items)} found" + (" (more: --cursor below)" if token else ""))
     for column in ("id", "type", "name / value", "source", "added"):
         table.add_column(column, overflow="fold")
@@ -172,15 +174,15 @@ def _print_page(items: Any, token: str | None, as_json: bool) -> None:
             v.provenance.source_name,
             format_timestamp_us(v.date_added_us),
         )
-    console.print(table)
+    output.console.print(table)
     if token:
-        console.print(f"next: --cursor {token}", highlight=False)
+        output.console.print(f"next: --cursor {token}", highlight=False)
 
 
 def _correlate(object_id: str, as_json: bool) -> int:
     from entente.bootstrap import search as search_service
     from entente.cli.context import node
-    from entente.cli.output import console, print_json
+    from entente.cli.output import print_json
     from entente.services.ownership import operator_principal
     from entente.services.search import describe_correlation
     from entente.services.taxii import node_org_id
@@ -192,6 +194,8 @@ def _correlate(object_id: str, as_json: bool) -> int:
     if as_json:
         print_json(report)
         return 0
+    from entente.cli.output import console
+
     console.print(f"[bold]{report['id']}[/] ({report['type']})", highlight=False)
     for value in report["values"]:
         if value["common"]:

@@ -27,11 +27,23 @@ HEAVY = (
     "entente.bootstrap", "entente.config", "entente.store", "entente.services", "entente.stix",
 )  # fmt: skip
 # ``stats`` reads the store (SQLAlchemy, the STIX layer under it) and prints JSON: nothing of
-# sync (httpx), the server, matching, YAML agreements, or Rich for a JSON answer.
+# sync (httpx), the server, matching, YAML agreements, or Rich for a JSON answer; nor the
+# pattern validator's ANTLR parser, the PostgreSQL dialect (asyncio) on a SQLite node, or the
+# services it does not use.
 NOT_FOR_STATS_JSON = (
     "httpx", "rich", "fastapi", "starlette", "uvicorn", "jinja2", "duckdb", "pyarrow", "numpy",
     "alembic", "yaml", "hypothesis", "entente.taxii.client", "entente.services.matching",
-    "entente.server",
+    "entente.server", "antlr4", "stix2patterns.validator", "sqlalchemy.dialects.postgresql",
+    "entente.services.export", "entente.services.federation", "entente.services.taxii",
+    "entente.services.search",
+)  # fmt: skip
+# ``search`` adds the search service and the policy context (agreements: the federation
+# service), still nothing of the server, sync's client, matching or the exports.
+NOT_FOR_SEARCH_JSON = (
+    "httpx", "rich", "fastapi", "starlette", "uvicorn", "duckdb", "pyarrow", "numpy", "alembic",
+    "hypothesis", "entente.taxii.client", "entente.services.matching", "entente.server",
+    "antlr4", "stix2patterns.validator", "sqlalchemy.dialects.postgresql",
+    "entente.services.export",
 )  # fmt: skip
 
 _PROBE = """
@@ -90,6 +102,14 @@ def test_stats_json_imports_neither_sync_nor_server_nor_matching_nor_rich(
     assert runner.invoke(app, ["init"], env={"ENTENTE_HOME": str(home)}).exit_code == 0
     imported = _imports_of(tmp_path, NOT_FOR_STATS_JSON, "stats", "--json", home=home)
     assert imported == []
+
+
+def test_search_json_imports_only_what_search_reads(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"], env={"ENTENTE_HOME": str(home)}).exit_code == 0
+    args = ("search", "203.0.113.7", "--json")
+    assert _imports_of(tmp_path, NOT_FOR_SEARCH_JSON, *args, home=home) == []
 
 
 def test_version_prints_the_installed_distribution_version() -> None:
