@@ -389,7 +389,11 @@ class SearchService:
             position = batch[-1].date_added_us
 
     def _visible_latest(self, object_id: str, visibility: Visibility) -> Release:
-        for version in reversed(self._store.get_versions(object_id, ("all",))):
+        try:
+            versions = self._store.get_versions(object_id, ("all",))
+        except ObjectNotFound:
+            versions = []
+        for version in reversed(versions):
             release = visibility.release(version)
             if release is not None:
                 return release

@@ -199,8 +199,12 @@ def test_correlation_lists_other_holders_up_to_the_cap(store: SqlStore) -> None:
     assert operator_view.values[0].common  # four others: more than the cap, not expanded
     assert operator_view.values[0].occurrences == ()
     assert service.correlate(OPERATOR, ident(6)).values[0].occurrences == ()
-    with pytest.raises(ObjectNotFound):
+    # Hidden and absent read the same: the answer never tells that an object exists.
+    with pytest.raises(ObjectNotFound) as hidden:
         service.correlate(GUEST, ident(5))
+    with pytest.raises(ObjectNotFound) as absent:
+        service.correlate(GUEST, ident(99))
+    assert str(hidden.value).replace(ident(5), "X") == str(absent.value).replace(ident(99), "X")
 
 
 def test_same_names_and_aliases_are_linked_never_merged(store: SqlStore) -> None:
