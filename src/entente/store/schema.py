@@ -263,8 +263,8 @@ search_values = Table(
     Column("kind", Text, nullable=False),
     Column("key", SearchKeyType, nullable=False),
     Column("date_added_us", DateAddedType, nullable=False),
+    # Deleting a version's entries works their keys out from its JSON (no index by
+    # version: migration 0008).
     PrimaryKeyConstraint("kind", "key", "date_added_us"),
-    # Deleting a version's entries (delete_versions) finds them by version.
-    Index(None, "date_added_us"),
     sqlite_with_rowid=False,
 )

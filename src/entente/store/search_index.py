@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, text
+from sqlalchemy import Connection, bindparam, select, text
 
-from entente.store.schema import search_values
+from entente.store.schema import object_versions, search_values
 from entente.store.search_values import index_entries, text_of
 
 __all__ = ["TEXT_TABLE", "delete_index", "write_index"]
@@ -57,6 +57,7 @@ def write_index(conn: Connection, stored: Iterable[tuple[int, str | Mapping[str,
     values, texts = _rows_of(stored)
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if values:
+        values.sort()  # key order: each B-tree page the batch touches is touched once
         # Driver-level executemany, as the object rows are written (store.sql._insert_sql).
         conn.exec_driver_sql(
             f"INSERT INTO {search_values.name} (kind, key, date_added_us) "
@@ -76,10 +77,27 @@ def write_index(conn: Connection, stored: Iterable[tuple[int, str | Mapping[str,
 
 
 def delete_index(conn: Connection, gone: Sequence[int]) -> None:
-    """Remove the index entries of deleted versions."""
+    """Remove the index entries of versions about to be deleted (their rows still stored).
+
+    The value rows are found by their full key, worked out again from each version's stored
+    JSON, as the marking index's rows are from ``marking_refs``: the value index needs no
+    second B-tree by version, which every ingest would pay for (bench/search.py).
+    """
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for start in range(0, len(gone), 500):
         chunk = list(gone[start : start + 500])
-        conn.execute(delete(search_values).where(search_values.c.date_added_us.in_(chunk)))
+        stored = conn.execute(
+            select(object_versions.c.date_added_us, object_versions.c.raw_json).where(
+                object_versions.c.date_added_us.in_(chunk)
+            )
+        ).all()
+        values, _ = _rows_of((int(added), str(raw)) for added, raw in stored)
+        if values:
+            conn.exec_driver_sql(
+                f"DELETE FROM {search_values.name} "
+                f"WHERE kind = {marker} AND key = {marker} AND date_added_us = {marker}",
+                values,
+            )
         column = "date_added_us" if conn.dialect.name == "postgresql" else "rowid"
         conn.execute(
             text(f"DELETE FROM {TEXT_TABLE} WHERE {column} IN :gone").bindparams(

@@ -1,4 +1,5 @@
-"""Labels leave the value index: the full-text index answers the label filter.
+"""A leaner value index: no label rows (the full-text index answers the label filter) and no
+second B-tree by version.
 
 Revision ID: 0008
 Revises: 0007
@@ -8,7 +9,9 @@ Nearly every object carries one of a handful of labels, so label rows were most 
 ``search_values`` for a filter whose answer the full-text index already holds (its text
 includes the labels; the search service checks the exact label on the copy it shows).
 Dropping them makes the value index, written on every ingest, a third of the size on typical
-feeds. Downgrading puts them back from the stored versions.
+feeds. The index on ``date_added_us`` served only deletes, which now find a version's rows
+by their full key, worked out from its stored JSON; every insert paid for it. Downgrading
+puts both back.
 """
 
 from __future__ import annotations
@@ -26,12 +29,15 @@ _BATCH = 2000
 
 
 def upgrade() -> None:
-    """Delete the label rows."""
+    """Delete the label rows and the index by version."""
     op.get_bind().execute(sa.text("DELETE FROM search_values WHERE kind = 'label'"))
+    op.drop_index("ix_search_values_date_added_us", table_name="search_values")
 
 
 def downgrade() -> None:
-    """Write the label rows of every stored version again, as revision 0007 kept them."""
+    """Index by version again, and write the label rows of every stored version as revision
+    0007 kept them."""
+    op.create_index("ix_search_values_date_added_us", "search_values", ["date_added_us"])
     conn = op.get_bind()
     after = -1
     while True:
