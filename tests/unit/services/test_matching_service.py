@@ -18,6 +18,7 @@ from entente.errors import InvalidInput, StorageError
 from entente.ingest import Candidate
 from entente.matching.engine import Engine
 from entente.matching.model import Hit
+from entente.scoring import WarninglistSet
 from entente.services import IngestService, TaxiiService, node_context, org_identity_id
 from entente.services.matching import MatchService, ProgressEvent
 from entente.sharing import Principal, Role
@@ -165,6 +166,8 @@ def _service(node: Node, state: Path | None = None) -> MatchService:
         ),
         matcher_factory=Engine,
         hunt_state=state or node.settings.home / "hunt-state.json",
+        # No lists: these tests match documentation addresses, which RFC 5735 lists.
+        warninglists=lambda: WarninglistSet(()),
         new_id=lambda: str(uuid.UUID(int=next(ids), version=4)),
         batch_rows=2,
     )
