@@ -78,6 +78,10 @@ def _around(term: Term) -> list[Term]:
     return []
 
 
+def _keys(indicator: CompiledIndicator, batch: LogBatch) -> set[tuple[str, int, str, str, str]]:
+    return {hit.key() for hit in match_batch(IndicatorSet((indicator,)), batch)}
+
+
 def _naive_split(
     indicators: IndicatorSet, listed: set[Term], batch: LogBatch
 ) -> tuple[list[Hit], list[tuple[Hit, Term]]]:
@@ -95,9 +99,7 @@ def _naive_split(
         term = next(
             t
             for t in indicator.terms
-            if t in listed
-            and hit.key()
-            in {h.key() for h in match_batch(IndicatorSet((replace(indicator, terms=(t,)),)), batch)}
+            if t in listed and hit.key() in _keys(replace(indicator, terms=(t,)), batch)
         )
         suppressed.append((hit, term))
     return ordinary, suppressed
