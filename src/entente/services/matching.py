@@ -38,7 +38,8 @@ reports every hit again, as the first one did.
 
 Both apply the node's warninglists as exports do (``entente.matching.suppression``): a term
 whose value is on a list (``google.com`` on the Tranco top sites) neither goes to the hit sink
-nor becomes a sighting; the report counts its hits per value, with the lists that name it.
+nor becomes a sighting; the report counts its hits per value, with the lists that name it
+(those inside the window: the count of hits before ``since`` is of ordinary ones only).
 ``warninglists=False`` matches every term as it is. The hunt state records indicators, not
 lists: hits held back by a value that is allowed later are found again after a ``reset``.
 """
@@ -312,11 +313,14 @@ class _Run:
         return self.since_us is not None and hit.ts is not None and hit.ts * 1e6 < self.since_us
 
     def _keep(self, hits: list[Hit], plan: _Plan) -> list[Hit]:
-        """The hits to report: new to this file, and inside the window (the others before it
-        are counted, so the summary can say what ``since`` left out)."""
-        fresh = [hit for hit in hits if self._is_new(hit, plan)]
-        kept = [hit for hit in fresh if not self._is_old(hit)]
-        self.too_old += len(fresh) - len(kept)
+        """The hits to report: new to this file, not held back by a warninglist, and inside
+        the window. Held-back hits inside the window are tallied; ordinary hits before it are
+        counted, so the summary can say what ``since`` left out (a warninglisted hit before
+        it is neither: it would not have been reported anyway)."""
+        ordinary, held = self.hit_filter.split([hit for hit in hits if self._is_new(hit, plan)])
+        self.suppressed.add((hit, term) for hit, term in held if not self._is_old(hit))
+        kept = [hit for hit in ordinary if not self._is_old(hit)]
+        self.too_old += len(ordinary) - len(kept)
         return kept
 
     def _finished(self, path: str) -> None:
@@ -344,8 +348,7 @@ class _Run:
             if batch.num_rows:
                 positions = batch.table.column("record").to_pylist()
                 last[batch.source] = max([last.get(batch.source, 0), *positions])
-            kept, held = self.hit_filter.split(self._keep(plan.matcher.match(batch), plan))
-            self.suppressed.add(held)
+            kept = self._keep(plan.matcher.match(batch), plan)
             if kept:
                 self.hits += len(kept)
                 self.tally.update(hit.indicator_id for hit in kept)

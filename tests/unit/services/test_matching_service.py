@@ -272,6 +272,17 @@ def test_warninglisted_terms_neither_reach_the_sink_nor_become_sightings(
     assert (off.hits, off.suppressed, off.warninglists) == (4, (), False)
 
 
+def test_since_counts_only_the_ordinary_hits_it_leaves_out(node: Node, tmp_path: Path) -> None:
+    log = _write_log(tmp_path / "dns.log", DNS_LINES)
+    report = _service(node, lists=WarninglistSet(default_warninglists())).match(
+        [str(log)], principal="local:tester", since_us=NOW_US - 86_400 * 10**6 * 7
+    )
+    # Record 3 is old: its www.evil.example hit is counted as left out by the window, its
+    # warninglisted 203.0.113.7 is neither counted nor tallied (it would not be reported).
+    assert (report.hits, report.skipped_old_hits) == (1, 1)
+    assert [(s.value, s.hits) for s in report.suppressed] == [("203.0.113.7", 1)]
+
+
 def test_an_allowed_value_is_matched(node: Node, tmp_path: Path) -> None:
     log = _write_log(tmp_path / "dns.log", DNS_LINES)
     allowing = WarninglistSet(default_warninglists(), allowed={"203.0.113.7"})
