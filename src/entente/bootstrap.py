@@ -202,7 +202,8 @@ def _engine(indicators: IndicatorSet) -> Engine:
 
 
 def matching(node: Node) -> MatchService:
-    """The matching and hunting use cases over a node's adapters, with the columnar engine."""
+    """The matching and hunting use cases over a node's adapters, with the columnar engine and
+    the node's warninglists (applied as exports apply them)."""
     # Imported here, as the web stack is for ``serve``: DuckDB, pyarrow and numpy cost every
     # other command a third of a second at start-up.
     from entente.services.matching import MatchService
@@ -216,6 +217,7 @@ def matching(node: Node) -> MatchService:
         context=_context(node),
         matcher_factory=_engine,
         hunt_state=settings.hunt_state_path,
+        warninglists=warninglists(settings).current,
     )
 
 

@@ -11,6 +11,7 @@ from entente.bootstrap import open_node, scheduled_hunt
 from entente.config import HUNT_HITS_FILE, load_settings
 from entente.ingest import Candidate
 from entente.services import IngestService
+from entente.services.matching import HuntReport
 from entente.store import ObjectQuery, Provenance, SourceKind
 
 
@@ -39,16 +40,22 @@ def _ingest(home: Path, obj: dict[str, Any]) -> None:
         assert summary.added == 1
 
 
-def _hunt(home: Path, archive: Path, interval: str = "900") -> int:
+def _run(home: Path, archive: Path, *, lists: bool) -> HuntReport:
     env = {
         "ENTENTE_HOME": str(home),
         "ENTENTE_HUNT_ARCHIVE": str(archive),
-        "ENTENTE_HUNT_INTERVAL": interval,
+        "ENTENTE_HUNT_INTERVAL": "900",
+        "ENTENTE_DEFAULT_WARNINGLISTS": "true" if lists else "false",
     }
     with open_node(load_settings(env)) as node:
         job = scheduled_hunt(node)
         assert job is not None
-        return job().run.hits
+        return job()
+
+
+def _hunt(home: Path, archive: Path) -> int:
+    # Without the shipped lists: RFC 5735 names the documentation addresses matched here.
+    return _run(home, archive, lists=False).run.hits
 
 
 def test_each_run_appends_only_new_hits_and_stores_sightings(tmp_path: Path) -> None:
@@ -84,3 +91,19 @@ def test_no_archive_or_a_zero_interval_schedules_nothing(tmp_path: Path) -> None
     }
     with open_node(load_settings(env)) as node:
         assert scheduled_hunt(node) is None
+
+
+def test_the_scheduled_hunt_holds_back_warninglisted_values(tmp_path: Path) -> None:
+    home, archive = tmp_path / "home", tmp_path / "logs"
+    archive.mkdir()
+    record = {"_path": "dns", "ts": 1.7e9, "uid": "C1", "id.resp_h": "203.0.113.7"}
+    (archive / "dns.json").write_bytes(orjson.dumps(record) + b"\n")
+    _ingest(home, _indicator(1, "[ipv4-addr:value = '203.0.113.7']"))
+    report = _run(home, archive, lists=True)
+    assert report.run.hits == 0
+    assert [(s.value, s.lists, s.hits) for s in report.run.suppressed] == [
+        ("203.0.113.7", ("List of RFC 5735 CIDR blocks",), 1)
+    ]
+    assert not (home / HUNT_HITS_FILE).read_bytes()
+    with open_node(load_settings({"ENTENTE_HOME": str(home)})) as node:
+        assert not list(node.store.iter_all(ObjectQuery(types=("sighting",), limit=100)))

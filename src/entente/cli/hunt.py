@@ -14,6 +14,7 @@ from entente.cli.match import (
     HitFormatOption,
     ShowNotDeployableOption,
     SummaryJsonOption,
+    WarninglistsOption,
     exit_code,
     hit_output,
     match_progress,
@@ -80,6 +81,13 @@ def hunt(
     ] = True,
     show_not_deployable: ShowNotDeployableOption = False,
     as_json: SummaryJsonOption = False,
+    warninglists: WarninglistsOption = True,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset", help="Forget what earlier hunts reported: this hunt reports every hit."
+        ),
+    ] = False,
 ) -> None:
     """Retro-hunt: match the archive with the active indicators, reporting only new hits."""
 
@@ -101,19 +109,33 @@ def hunt(
                     hit_sink=sink,
                     progress=progress,
                     sightings=sightings,
+                    warninglists=warninglists,
+                    reset=reset,
                 )
         if as_json:
             print_json(report.to_json())
         else:
-            _print_human(report, out, list_all=show_not_deployable)
+            _print_human(report, out, since=since, list_all=show_not_deployable)
         return exit_code(report.run)
 
     run_command(body)
 
 
-def _print_human(report: HuntReport, out: str | None, *, list_all: bool) -> None:
+def _print_human(report: HuntReport, out: str | None, *, since: str | None, list_all: bool) -> None:
     screen = summary_console(out)
+    if report.forgotten_files is not None:
+        screen.print(
+            f"reset: forgot {report.forgotten_files:,} files of earlier hunts "
+            f"({report.state}); this hunt reports every hit again",
+            highlight=False,
+        )
     print_summary(report.run, screen, title="Hunt: new hits only", list_all=list_all)
+    if since is not None:
+        # Counted over the files read; files skipped whole by --since are not read at all.
+        screen.print(
+            f"skipped {report.run.skipped_old_hits:,} hits older than {since.strip()}",
+            highlight=False,
+        )
     screen.print(
         f"files: {report.new_files} new or rewritten, {report.grown_files} grown, "
         f"{report.unchanged_files} unchanged, {report.skipped_files} older than --since; "

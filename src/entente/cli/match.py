@@ -40,6 +40,7 @@ __all__ = [
     "ProgressCallback",
     "ShowNotDeployableOption",
     "SummaryJsonOption",
+    "WarninglistsOption",
     "exit_code",
     "hit_output",
     "match",
@@ -48,9 +49,11 @@ __all__ = [
     "summary_console",
 ]
 
-# How many malformed records the summary quotes per file, and how many indicators it ranks.
+# How many malformed records the summary quotes per file, how many indicators it ranks, and
+# how many warninglisted values it names.
 _EXAMPLES_SHOWN: Final = 3
 _TOP_INDICATORS: Final = 10
+_SUPPRESSED_SHOWN: Final = 10
 
 
 class LogFormat(enum.StrEnum):
@@ -80,6 +83,15 @@ ShowNotDeployableOption = Annotated[
     bool, typer.Option("--show-not-deployable", help="List the indicators that cannot be matched.")
 ]
 SummaryJsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+# ``entente export`` has no flag of its own (its exceptions are ``warninglist allow`` and the
+# ``default_warninglists`` setting, which apply here too); this one turns every list off.
+WarninglistsOption = Annotated[
+    bool,
+    typer.Option(
+        "--warninglists/--no-warninglists",
+        help="Hold back hits of warninglisted values, as exports leave them out.",
+    ),
+]
 
 
 def summary_console(out: str | None) -> Console:
@@ -177,6 +189,7 @@ def match(
     ] = False,
     show_not_deployable: ShowNotDeployableOption = False,
     as_json: SummaryJsonOption = False,
+    warninglists: WarninglistsOption = True,
 ) -> None:
     """Match logs with the node's active indicators; hits go to --out, a summary to the screen."""
 
@@ -196,6 +209,7 @@ def match(
                     hit_sink=sink,
                     progress=progress,
                     sightings=sightings,
+                    warninglists=warninglists,
                 )
         if as_json:
             print_json(report.to_json())
@@ -247,6 +261,7 @@ def print_summary(report: MatchReport, out: Console, *, title: str, list_all: bo
         for hit in report.by_indicator[:_TOP_INDICATORS]:
             top.add_row(hit.id, hit.name or "", f"{hit.hits:,}")
         out.print(top)
+    _print_suppressed(report, out)
     if report.sightings:
         out.print(f"stored {len(report.sightings):,} sightings", highlight=False)
     for rejection in report.sighting_rejections:
@@ -262,3 +277,25 @@ def print_summary(report: MatchReport, out: Console, *, title: str, list_all: bo
             f"{len(missing):,} {verb} not deployable (list them with --show-not-deployable)",
             highlight=False,
         )
+
+
+def _print_suppressed(report: MatchReport, out: Console) -> None:
+    """The hits the warninglists held back, per value with its lists (or that none applied)."""
+    if not report.warninglists:
+        out.print("warninglists not applied (--no-warninglists)", highlight=False)
+        return
+    if not report.suppressed:
+        return
+    count = len(report.suppressed)
+    several = count > 1
+    named = ", ".join(
+        f"{item.value} ({'; '.join(item.lists)})" + (f" {item.hits:,}" if several else "")
+        for item in report.suppressed[:_SUPPRESSED_SHOWN]
+    )
+    more = f", and {count - _SUPPRESSED_SHOWN:,} more" if count > _SUPPRESSED_SHOWN else ""
+    noun = "values" if several else "value"
+    out.print(
+        f"suppressed {report.suppressed_hits:,} hits on {count:,} warninglisted {noun}: "
+        f"{named}{more}",
+        highlight=False,
+    )

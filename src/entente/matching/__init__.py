@@ -3,7 +3,8 @@
 ``patterns`` and ``indicators`` compile the active STIX indicators into typed terms; ``sources``
 reads Zeek, Suricata EVE, OCSF, CSV flows and Parquet with DuckDB into Arrow batches; ``engine``
 matches them (``reference`` is its naive twin); ``hits`` writes hits; ``sightings`` aggregates
-them into STIX sightings. The engine and everything it needs are sans-IO (see README.md).
+them into STIX sightings; ``suppression`` holds back the hits of warninglisted terms. The
+engine and everything it needs are sans-IO (see README.md).
 """
 
 # The names below are loaded on first use (PEP 562): reading logs and matching them need
@@ -48,6 +49,7 @@ if typing.TYPE_CHECKING:
         open_logs,
         parse_csv_mapping,
     )
+    from entente.matching.suppression import HitFilter, SuppressedTally, SuppressedValue
 
 _SOURCES: dict[str, str] = {
     "CompiledIndicator": "entente.matching.model",
@@ -55,6 +57,7 @@ _SOURCES: dict[str, str] = {
     "Engine": "entente.matching.engine",
     "FieldSpec": "entente.matching.model",
     "FileReport": "entente.matching.sources",
+    "HitFilter": "entente.matching.suppression",
     "Hit": "entente.matching.model",
     "IndicatorSet": "entente.matching.model",
     "JsonLinesHitWriter": "entente.matching.hits",
@@ -65,6 +68,8 @@ _SOURCES: dict[str, str] = {
     "ParquetHitWriter": "entente.matching.hits",
     "PatternVerdict": "entente.matching.patterns",
     "SightingAggregator": "entente.matching.sightings",
+    "SuppressedTally": "entente.matching.suppression",
+    "SuppressedValue": "entente.matching.suppression",
     "Term": "entente.matching.model",
     "TermOp": "entente.matching.model",
     "ValueKind": "entente.matching.model",
@@ -87,6 +92,7 @@ __all__ = [
     "FieldSpec",
     "FileReport",
     "Hit",
+    "HitFilter",
     "IndicatorSet",
     "JsonLinesHitWriter",
     "LogBatch",
@@ -96,6 +102,8 @@ __all__ = [
     "ParquetHitWriter",
     "PatternVerdict",
     "SightingAggregator",
+    "SuppressedTally",
+    "SuppressedValue",
     "Term",
     "TermOp",
     "ValueKind",

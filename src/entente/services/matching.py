@@ -32,7 +32,16 @@ and left out, so it is looked at again next time. Files of the state that are ne
 in this archive nor on disk any more are forgotten; files still on disk but outside this
 archive keep their entry. ``since_us`` skips files last modified before it (they keep their
 entry, so a later hunt without it still covers them) and hits whose record time is older
-(those are not reported later either, unless their file is rewritten).
+(those are not reported later either, unless their file is rewritten); the report counts them.
+``reset`` forgets every earlier hunt first (the state's files and digest sets), so that hunt
+reports every hit again, as the first one did.
+
+Both apply the node's warninglists as exports do (``entente.matching.suppression``): a term
+whose value is on a list (``google.com`` on the Tranco top sites) neither goes to the hit sink
+nor becomes a sighting; the report counts its hits per value, with the lists that name it
+(those inside the window: the count of hits before ``since`` is of ordinary ones only).
+``warninglists=False`` matches every term as it is. The hunt state records indicators, not
+lists: hits held back by a value that is allowed later are found again after a ``reset``.
 """
 
 from __future__ import annotations
@@ -54,9 +63,12 @@ from entente.matching.model import (
     LogBatch,
     Malformed,
     NotDeployable,
+    Term,
 )
 from entente.matching.sightings import SightingAggregator
 from entente.matching.sources import CsvMapping, FileReport, LogReader, expand_paths, open_logs
+from entente.matching.suppression import HitFilter, SuppressedTally, SuppressedValue
+from entente.scoring import WarninglistSet
 from entente.services.hunt_state import (
     FileState,
     HuntState,
@@ -150,6 +162,17 @@ class MatchReport:
     # The whole run, and the part spent reading and matching the logs.
     seconds: float
     scan_seconds: float
+    # Hits held back because their term is warninglisted, per value (most hits first), and
+    # whether the warninglists were applied at all.
+    suppressed: tuple[SuppressedValue, ...] = ()
+    warninglists: bool = True
+    # Hits left out because their record is older than ``since``.
+    skipped_old_hits: int = 0
+
+    @property
+    def suppressed_hits(self) -> int:
+        """Hits held back by the warninglists, over every value."""
+        return sum(item.hits for item in self.suppressed)
 
     @property
     def malformed(self) -> int:
@@ -177,6 +200,10 @@ class MatchReport:
             ],
             "sightings": list(self.sightings),
             "sighting_rejections": list(self.sighting_rejections),
+            "warninglists": self.warninglists,
+            "suppressed_hits": self.suppressed_hits,
+            "suppressed": [item.to_json() for item in self.suppressed],
+            "skipped_old_hits": self.skipped_old_hits,
             "seconds": round(self.seconds, 6),
             "scan_seconds": round(self.scan_seconds, 6),
             "records_per_second": (
@@ -197,6 +224,8 @@ class HuntReport:
     # Active indicators no earlier hunt had matched with (on any file).
     new_indicators: int
     state: str
+    # With ``reset``: how many file entries of earlier hunts were forgotten; ``None`` without.
+    forgotten_files: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The report as one JSON document: the run's keys plus the hunt's."""
@@ -208,6 +237,8 @@ class HuntReport:
             "skipped_files": self.skipped_files,
             "new_indicators": self.new_indicators,
             "state": self.state,
+            "reset": self.forgotten_files is not None,
+            "forgotten_files": self.forgotten_files,
         }
 
 
@@ -246,12 +277,15 @@ class _Run:
     hit_sink: HitSink | None
     progress: Callable[[ProgressEvent], None] | None
     aggregator: SightingAggregator
+    hit_filter: HitFilter
+    suppressed: SuppressedTally
     digests: dict[str, str] = field(default_factory=dict)
     scan_started: int = 0
     done: set[str] = field(default_factory=set)
     bytes_done: int = 0
     records: int = 0
     hits: int = 0
+    too_old: int = 0
     tally: Counter[str] = field(default_factory=Counter)
     reports: list[FileReport] = field(default_factory=list)
 
@@ -270,12 +304,24 @@ class _Run:
                 )
             )
 
-    def _keep(self, hit: Hit, plan: _Plan) -> bool:
-        if self.since_us is not None and hit.ts is not None and hit.ts * 1e6 < self.since_us:
-            return False
+    def _is_new(self, hit: Hit, plan: _Plan) -> bool:
         if plan.known is None:
             return True
         return self.digests[hit.indicator_id] not in plan.known or hit.record > plan.after_record
+
+    def _is_old(self, hit: Hit) -> bool:
+        return self.since_us is not None and hit.ts is not None and hit.ts * 1e6 < self.since_us
+
+    def _keep(self, hits: list[Hit], plan: _Plan) -> list[Hit]:
+        """The hits to report: new to this file, not held back by a warninglist, and inside
+        the window. Held-back hits inside the window are tallied; ordinary hits before it are
+        counted, so the summary can say what ``since`` left out (a warninglisted hit before
+        it is neither: it would not have been reported anyway)."""
+        ordinary, held = self.hit_filter.split([hit for hit in hits if self._is_new(hit, plan)])
+        self.suppressed.add((hit, term) for hit, term in held if not self._is_old(hit))
+        kept = [hit for hit in ordinary if not self._is_old(hit)]
+        self.too_old += len(ordinary) - len(kept)
+        return kept
 
     def _finished(self, path: str) -> None:
         if path not in self.done:
@@ -302,7 +348,7 @@ class _Run:
             if batch.num_rows:
                 positions = batch.table.column("record").to_pylist()
                 last[batch.source] = max([last.get(batch.source, 0), *positions])
-            kept = [hit for hit in plan.matcher.match(batch) if self._keep(hit, plan)]
+            kept = self._keep(plan.matcher.match(batch), plan)
             if kept:
                 self.hits += len(kept)
                 self.tally.update(hit.indicator_id for hit in kept)
@@ -342,6 +388,7 @@ class MatchService:
         context: Callable[[], NodeContext],
         matcher_factory: MatcherFactory,
         hunt_state: Path,
+        warninglists: Callable[[], WarninglistSet],
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         batch_rows: int = 65_536,
         threads: int = 1,
@@ -353,6 +400,7 @@ class MatchService:
         self._context = context
         self._matcher_factory = matcher_factory
         self._hunt_state = hunt_state
+        self._warninglists = warninglists
         self._new_id = new_id
         self._batch_rows = batch_rows
         self._threads = threads
@@ -378,6 +426,26 @@ class MatchService:
         )
         return select_active(readable, self._clock.now_us())
 
+    def listed_terms(self, indicators: IndicatorSet) -> dict[Term, tuple[str, ...]]:
+        """The terms of ``indicators`` a warninglist names, with the list's name: looked up
+        term by term as exports look up their items (``ExportService``), allowed values
+        included."""
+        lists = self._warninglists()
+        listed: dict[Term, tuple[str, ...]] = {}
+        for indicator in indicators.indicators:
+            for term in indicator.terms:
+                if term not in listed and (
+                    hit := lists.match(term.kind.value, term.op.value, term.value)
+                ):
+                    listed[term] = (hit.list_name,)
+        return listed
+
+    def _suppression(
+        self, indicators: IndicatorSet, apply: bool
+    ) -> tuple[HitFilter, SuppressedTally]:
+        listed = self.listed_terms(indicators) if apply else {}
+        return HitFilter(indicators, listed), SuppressedTally(listed)
+
     def match(
         self,
         paths: Sequence[str],
@@ -389,12 +457,14 @@ class MatchService:
         progress: Callable[[ProgressEvent], None] | None = None,
         sightings: bool = False,
         since_us: int | None = None,
+        warninglists: bool = True,
     ) -> MatchReport:
         """Match log files (paths, directories, globs) with the active indicators.
 
         ``hit_sink`` receives the hits batch by batch; ``since_us`` drops hits whose record is
         older; ``sightings`` stores one sighting per indicator hit, recorded as put there by
-        ``principal``.
+        ``principal``; ``warninglists`` holds back the hits of warninglisted terms (module
+        docstring).
         """
         started = self._clock.now_us()
         indicators = self.active_indicators()
@@ -406,6 +476,7 @@ class MatchService:
             threads=self._threads,
         )
         matcher = self._matcher_factory(indicators)
+        hit_filter, tally = self._suppression(indicators, warninglists)
         run = _Run(
             indicators=indicators,
             plans={path: _Plan(path, _size_of(path), matcher) for path in reader.files},
@@ -413,11 +484,20 @@ class MatchService:
             hit_sink=hit_sink,
             progress=progress,
             aggregator=SightingAggregator(indicators.indicators),
+            hit_filter=hit_filter,
+            suppressed=tally,
         )
         run.scan_started = self._clock.now_us()
         with reader:
             run.consume(reader)
-        return self._finish(run, started, principal, sightings, _MATCH_SOURCE)
+        return self._finish(
+            run,
+            started=started,
+            principal=principal,
+            sightings=sightings,
+            source=_MATCH_SOURCE,
+            warninglists=warninglists,
+        )
 
     def hunt(
         self,
@@ -428,23 +508,32 @@ class MatchService:
         hit_sink: HitSink | None = None,
         progress: Callable[[ProgressEvent], None] | None = None,
         sightings: bool = True,
+        warninglists: bool = True,
+        reset: bool = False,
     ) -> HuntReport:
         """Match the archive again, reporting only hits not reported by earlier hunts.
 
         Each file is read on its own, with the indicators and the filter its state calls for
         (module docstring); a file no reader knows is reported and left out of the state, so
-        it is looked at again next time.
+        it is looked at again next time. ``reset`` forgets every earlier hunt first.
         """
         if not archive:
             raise InvalidInput("no archive to hunt: name one (ENTENTE_HUNT_ARCHIVE or --archive)")
         started = self._clock.now_us()
         state = load_state(self._hunt_state)
+        forgotten: int | None = None
+        if reset:
+            # Every entry goes, those of files outside this archive too: "what was reported
+            # before" is the whole state, and a partial reset would leave hits unreported.
+            forgotten = len(state.files)
+            state = HuntState()
         indicators = self.active_indicators()
         digests = {i.id: indicator_digest(i) for i in indicators.indicators}
         current = frozenset(digests.values())
         files = list(dict.fromkeys(str(Path(p).resolve()) for p in expand_paths(archive)))
         planner = _HuntPlanner(state, indicators, digests, self._matcher_factory, since_us)
         plans = [planned for path in files if (planned := planner.plan(path)) is not None]
+        hit_filter, tally = self._suppression(indicators, warninglists)
         run = _Run(
             indicators=indicators,
             plans={plan.path: plan for plan, _ in plans},
@@ -452,6 +541,8 @@ class MatchService:
             hit_sink=hit_sink,
             progress=progress,
             aggregator=SightingAggregator(indicators.indicators),
+            hit_filter=hit_filter,
+            suppressed=tally,
             digests=digests,
         )
         run.scan_started = self._clock.now_us()
@@ -466,7 +557,14 @@ class MatchService:
                 continue
             entry.last_record = max(entry.last_record, last)
             state.files[plan.path] = entry
-        report = self._finish(run, started, principal, sightings, _HUNT_SOURCE)
+        report = self._finish(
+            run,
+            started=started,
+            principal=principal,
+            sightings=sightings,
+            source=_HUNT_SOURCE,
+            warninglists=warninglists,
+        )
         state.digest_sets[planner.current_set] = current
         forget_gone(state, set(files))
         save_state(self._hunt_state, state)
@@ -478,10 +576,18 @@ class MatchService:
             skipped_files=planner.counts["skipped"],
             new_indicators=len(current - planner.known_before),
             state=str(self._hunt_state),
+            forgotten_files=forgotten,
         )
 
     def _finish(
-        self, run: _Run, started: int, principal: str, sightings: bool, source: str
+        self,
+        run: _Run,
+        *,
+        started: int,
+        principal: str,
+        sightings: bool,
+        source: str,
+        warninglists: bool,
     ) -> MatchReport:
         scanned = self._clock.now_us()
         run.notify(None)
@@ -500,6 +606,9 @@ class MatchService:
             sighting_rejections=rejections,
             seconds=max(0, self._clock.now_us() - started) / 1e6,
             scan_seconds=max(0, scanned - run.scan_started) / 1e6,
+            suppressed=run.suppressed.values(),
+            warninglists=warninglists,
+            skipped_old_hits=run.too_old,
         )
 
     def _store_sightings(

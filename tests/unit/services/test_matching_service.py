@@ -18,6 +18,8 @@ from entente.errors import InvalidInput, StorageError
 from entente.ingest import Candidate
 from entente.matching.engine import Engine
 from entente.matching.model import Hit
+from entente.matching.suppression import SuppressedValue
+from entente.scoring import WarninglistSet, default_warninglists
 from entente.services import IngestService, TaxiiService, node_context, org_identity_id
 from entente.services.matching import MatchService, ProgressEvent
 from entente.sharing import Principal, Role
@@ -149,7 +151,9 @@ def node(tmp_path: Path) -> Iterator[Node]:
         yield opened
 
 
-def _service(node: Node, state: Path | None = None) -> MatchService:
+def _service(
+    node: Node, state: Path | None = None, lists: WarninglistSet | None = None
+) -> MatchService:
     ids = iter(range(1, 1_000))
     return MatchService(
         store=node.store,
@@ -165,6 +169,9 @@ def _service(node: Node, state: Path | None = None) -> MatchService:
         ),
         matcher_factory=Engine,
         hunt_state=state or node.settings.home / "hunt-state.json",
+        # No lists unless given: these tests match documentation addresses, which the shipped
+        # RFC 5735 list names.
+        warninglists=lambda: lists or WarninglistSet(()),
         new_id=lambda: str(uuid.UUID(int=next(ids), version=4)),
         batch_rows=2,
     )
@@ -223,6 +230,64 @@ def test_since_drops_hits_of_older_records(node: Node, tmp_path: Path) -> None:
     )
     assert {record for _, record, _ in sink.found()} == {1}
     assert report.hits == 2
+    # Record 3, thirty days old, had two hits: left out, and counted.
+    assert report.skipped_old_hits == 2
+    assert report.to_json()["skipped_old_hits"] == 2
+
+
+def test_warninglisted_terms_neither_reach_the_sink_nor_become_sightings(
+    node: Node, tmp_path: Path
+) -> None:
+    log = _write_log(tmp_path / "dns.log", DNS_LINES)
+    shipped = WarninglistSet(default_warninglists())
+    sink = _Collect()
+    report = _service(node, lists=shipped).match(
+        [str(log)], principal="local:tester", hit_sink=sink, sightings=True
+    )
+    # 203.0.113.7 (TEST-NET-3) is on the RFC 5735 list; www.evil.example is on none.
+    assert sink.found() == {(GREEN_DOMAIN, 1, "query"), (GREEN_DOMAIN, 3, "query")}
+    assert [(i.id, i.hits) for i in report.by_indicator] == [(GREEN_DOMAIN, 2)]
+    assert report.hits == 2
+    rfc5735 = "List of RFC 5735 CIDR blocks"
+    assert report.suppressed == (
+        SuppressedValue("ip", "203.0.113.7", (rfc5735,), (UNMARKED_IP,), 2),
+    )
+    assert report.suppressed_hits == 2
+    assert report.to_json()["suppressed"] == [
+        {
+            "kind": "ip",
+            "value": "203.0.113.7",
+            "lists": [rfc5735],
+            "indicator_ids": [UNMARKED_IP],
+            "hits": 2,
+        }
+    ]
+    [sighting] = report.sightings
+    [stored] = node.store.get_versions(sighting)
+    assert stored.to_json()["sighting_of_ref"] == GREEN_DOMAIN
+    # Turned off, the same run reports the address's hits as any other.
+    off = _service(node, lists=shipped).match(
+        [str(log)], principal="local:tester", warninglists=False
+    )
+    assert (off.hits, off.suppressed, off.warninglists) == (4, (), False)
+
+
+def test_since_counts_only_the_ordinary_hits_it_leaves_out(node: Node, tmp_path: Path) -> None:
+    log = _write_log(tmp_path / "dns.log", DNS_LINES)
+    report = _service(node, lists=WarninglistSet(default_warninglists())).match(
+        [str(log)], principal="local:tester", since_us=NOW_US - 86_400 * 10**6 * 7
+    )
+    # Record 3 is old: its www.evil.example hit is counted as left out by the window, its
+    # warninglisted 203.0.113.7 is neither counted nor tallied (it would not be reported).
+    assert (report.hits, report.skipped_old_hits) == (1, 1)
+    assert [(s.value, s.hits) for s in report.suppressed] == [("203.0.113.7", 1)]
+
+
+def test_an_allowed_value_is_matched(node: Node, tmp_path: Path) -> None:
+    log = _write_log(tmp_path / "dns.log", DNS_LINES)
+    allowing = WarninglistSet(default_warninglists(), allowed={"203.0.113.7"})
+    report = _service(node, lists=allowing).match([str(log)], principal="local:tester")
+    assert (report.hits, report.suppressed) == (4, ())
 
 
 def test_sightings_are_stored_valid_with_their_provenance_and_markings(
@@ -322,6 +387,32 @@ def test_hunt_reports_only_the_hits_of_indicators_it_has_not_hunted_with(
     assert later.found() == {(LATER_IP, 3, "id.orig_h")}
     assert (report.unchanged_files, report.new_indicators) == (1, 1)
     assert [(i.id, i.hits) for i in report.run.by_indicator] == [(LATER_IP, 1)]
+
+
+def test_hunt_reset_forgets_every_earlier_hunt_and_reports_all_hits_again(
+    node: Node, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    _write_log(archive / "dns.log", DNS_LINES)
+    elsewhere = _write_log(tmp_path / "other.log", DNS_LINES[:1])
+    service = _service(node)
+    first = _Collect()
+    service.hunt([str(archive)], principal="local:tester", hit_sink=first, sightings=False)
+    service.hunt([str(elsewhere)], principal="local:tester", sightings=False)
+    again = _Collect()
+    report = service.hunt(
+        [str(archive)], principal="local:tester", hit_sink=again, sightings=False, reset=True
+    )
+    # Both files were forgotten, the one outside this archive too.
+    assert report.forgotten_files == 2
+    assert again.hits == first.hits
+    assert (report.new_files, report.unchanged_files, report.new_indicators) == (1, 0, 2)
+    assert report.to_json()["reset"] is True
+    state = orjson.loads((node.settings.home / "hunt-state.json").read_bytes())
+    assert list(state["files"]) == [str((archive / "dns.log").resolve())]
+    plain = service.hunt([str(archive)], principal="local:tester", sightings=False)
+    assert (plain.forgotten_files, plain.run.hits) == (None, 0)
 
 
 def test_hunt_after_an_append_reports_the_new_records_only(node: Node, tmp_path: Path) -> None:
