@@ -7,9 +7,9 @@ does at start-up, does not load the whole package.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from entente.services.ingest import IngestService, IngestSummary, LeftOutValue, Rejection
     from entente.services.node import ensure_builtin_markings
     from entente.services.taxii import (
@@ -88,7 +88,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

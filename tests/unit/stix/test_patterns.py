@@ -74,7 +74,8 @@ def test_simple_patterns_are_accepted_without_calling_stix2_patterns(
     def forbidden(*_: object) -> list[str]:
         raise AssertionError("the fast path should have decided")
 
-    monkeypatch.setattr("entente.stix.patterns.run_validator", forbidden)
+    # The validator is imported where it is called: patch it at its source.
+    monkeypatch.setattr("stix2patterns.validator.run_validator", forbidden)
     validate_pattern(pattern)
 
 
