@@ -25,7 +25,9 @@ __all__ = [
     "object_markings",
     "object_versions",
     "partners",
+    "search_state",
     "search_values",
+    "search_values_recent",
     "sync_checkpoints",
     "sync_reports",
     "taxii_status",
@@ -267,4 +269,27 @@ search_values = Table(
     # version: migration 0008).
     PrimaryKeyConstraint("kind", "key", "date_added_us"),
     sqlite_with_rowid=False,
+)
+
+# The value index's newest rows, in the same form (migration 0008). Ingest writes here: a
+# tree small enough to stay in the page cache takes random keys cheaply, and once it holds
+# ``store.search_index.MERGE_ROWS`` rows they move into ``search_values`` in key order, which
+# touches each page of the large tree once instead of once per row. Reads look in both.
+search_values_recent = Table(
+    "search_values_recent",
+    metadata,
+    Column("kind", Text, nullable=False),
+    Column("key", SearchKeyType, nullable=False),
+    Column("date_added_us", DateAddedType, nullable=False),
+    PrimaryKeyConstraint("kind", "key", "date_added_us"),
+    sqlite_with_rowid=False,
+)
+
+# One row (id = 1): how many rows ``search_values_recent`` holds, kept with each write so
+# that deciding to merge costs no count.
+search_state = Table(
+    "search_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("recent_rows", BigInteger, nullable=False),
 )

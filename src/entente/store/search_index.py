@@ -3,9 +3,11 @@
 ``store.sql`` calls ``write_index`` where it writes the versions, so every ingest path
 (bundles, MISP, feeds, free text, sync, matching's sightings) is indexed with no step of its
 own, and a rolled-back insert leaves no entry behind; migration 0007 calls it to backfill.
-The value index is ``schema.search_values``; the full-text index is ``search_text``: an FTS5
-table on SQLite (its rowid is the version's date_added_us), a ``tsvector`` column with a GIN
-index on PostgreSQL.
+The value index is ``schema.search_values`` and its newest rows ``search_values_recent``
+(migration 0008): value rows go to the small table, and move to the large one in key order
+once ``MERGE_ROWS`` have gathered, as a log-structured index does; readers look in both
+(``store.sql_search``). The full-text index is ``search_text``: an FTS5 table on SQLite (its
+rowid is the version's date_added_us), a ``tsvector`` column with a GIN index on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,12 +16,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, bindparam, select, text, update
 
-from entente.store.schema import object_versions, search_values
+from entente.store.schema import object_versions, search_state, search_values, search_values_recent
 from entente.store.search_values import index_entries, text_of
 
-__all__ = ["TEXT_TABLE", "delete_index", "write_index"]
+__all__ = [
+    "MERGE_ROWS",
+    "TEXT_TABLE",
+    "VALUE_TABLES",
+    "delete_index",
+    "merge_recent",
+    "write_index",
+]
+
+# Rows gathered in search_values_recent before they move into search_values. The small tree
+# (~6 MB at this size) stays in SQLite's page cache, so its random inserts are cheap; each
+# merge writes the rows in key order, touching a page of the large tree once for all the rows
+# that land on it. Larger means fewer merges over the large tree, each a longer pause of the
+# ingest that triggers it (about half a second at this size). bench/search.py measures it.
+MERGE_ROWS = 100_000
+# Both tables of the value index, the large one first.
+VALUE_TABLES = (search_values, search_values_recent)
 
 # The full-text table (migration 0007) is not in schema.metadata: FTS5 is a virtual table and
 # the PostgreSQL one needs a GIN index SQLAlchemy's Index() would not name the same way.
@@ -51,19 +69,37 @@ def _rows_of(
     return values, texts
 
 
-def write_index(conn: Connection, stored: Iterable[tuple[int, str | Mapping[str, Any]]]) -> int:
+def write_index(
+    conn: Connection,
+    stored: Iterable[tuple[int, str | Mapping[str, Any]]],
+    *,
+    merge_rows: int = MERGE_ROWS,
+    direct: bool = False,
+) -> int:
     """Index versions given as (date_added_us, raw JSON text or the parsed object); return
-    the value rows written."""
+    the value rows written. Moves the recent rows into the large table once ``merge_rows``
+    have gathered; ``direct`` writes into the large table (migration 0007's backfill, from
+    before the recent table existed)."""
     values, texts = _rows_of(stored)
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if values:
         values.sort()  # key order: each B-tree page the batch touches is touched once
+        target = search_values if direct else search_values_recent
         # Driver-level executemany, as the object rows are written (store.sql._insert_sql).
         conn.exec_driver_sql(
-            f"INSERT INTO {search_values.name} (kind, key, date_added_us) "
+            f"INSERT INTO {target.name} (kind, key, date_added_us) "
             f"VALUES ({marker}, {marker}, {marker})",
             values,
         )
+    if values and not direct:
+        recent = conn.execute(
+            update(search_state)
+            .where(search_state.c.id == 1)
+            .values(recent_rows=search_state.c.recent_rows + len(values))
+            .returning(search_state.c.recent_rows)
+        ).scalar_one()
+        if recent >= merge_rows:
+            merge_recent(conn)
     if texts:
         if conn.dialect.name == "postgresql":
             sql = (
@@ -74,6 +110,17 @@ def write_index(conn: Connection, stored: Iterable[tuple[int, str | Mapping[str,
             sql = f"INSERT INTO {TEXT_TABLE} (rowid, body) VALUES (?, ?)"
         conn.exec_driver_sql(sql, texts)
     return len(values)
+
+
+def merge_recent(conn: Connection) -> None:
+    """Move every row of search_values_recent into search_values, in key order."""
+    new, recent = search_values.name, search_values_recent.name
+    conn.exec_driver_sql(
+        f"INSERT INTO {new} (kind, key, date_added_us) SELECT kind, key, date_added_us "
+        f"FROM {recent} ORDER BY kind, key, date_added_us"
+    )
+    conn.exec_driver_sql(f"DELETE FROM {recent}")
+    conn.execute(update(search_state).where(search_state.c.id == 1).values(recent_rows=0))
 
 
 def delete_index(conn: Connection, gone: Sequence[int]) -> None:
@@ -92,9 +139,10 @@ def delete_index(conn: Connection, gone: Sequence[int]) -> None:
             )
         ).all()
         values, _ = _rows_of((int(added), str(raw)) for added, raw in stored)
-        if values:
+        for table in VALUE_TABLES if values else ():
+            # The recent-rows count may then run high: it only decides when to merge.
             conn.exec_driver_sql(
-                f"DELETE FROM {search_values.name} "
+                f"DELETE FROM {table.name} "
                 f"WHERE kind = {marker} AND key = {marker} AND date_added_us = {marker}",
                 values,
             )

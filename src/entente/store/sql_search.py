@@ -6,13 +6,14 @@ passes each through the sharing policy. The indexes are written by ``store.searc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Engine,
     Select,
+    Table,
     TextClause,
     and_,
     column,
@@ -28,8 +29,8 @@ from sqlalchemy import (
 
 from entente.store.failures import storage_errors
 from entente.store.records import StoredVersion
-from entente.store.schema import object_markings, object_versions, search_values
-from entente.store.search_index import TEXT_TABLE
+from entente.store.schema import object_markings, object_versions
+from entente.store.search_index import TEXT_TABLE, VALUE_TABLES
 from entente.store.search_port import Probe, SearchFilter
 from entente.store.search_values import tokens_of
 from entente.store.sql import _READ_COLUMNS, _to_records
@@ -37,7 +38,6 @@ from entente.store.sql import _READ_COLUMNS, _to_records
 __all__ = ["SqlSearchIndex", "fts_query"]
 
 _V = object_versions.c
-_S = search_values.c
 _M = object_markings.c
 
 
@@ -53,10 +53,19 @@ def fts_query(words: Sequence[Sequence[str]], dialect: str) -> str:
     return " AND ".join('"' + " ".join(tokens) + '"' for tokens in words if tokens)
 
 
-def _probe_condition(probe: Probe) -> ColumnElement[bool]:
+def _probe_condition(table: Table, probe: Probe) -> ColumnElement[bool]:
+    c = table.c
     if probe.low == probe.high:
-        return and_(_S.kind == probe.kind, _S.key == probe.low)
-    return and_(_S.kind == probe.kind, _S.key >= probe.low, _S.key <= probe.high)
+        return and_(c.kind == probe.kind, c.key == probe.low)
+    return and_(c.kind == probe.kind, c.key >= probe.low, c.key <= probe.high)
+
+
+def _holding(condition: Callable[[Table], ColumnElement[bool]]) -> Any:
+    """The date_added_us of the versions whose value rows meet ``condition``, in either table
+    of the value index (the large one and its recent rows: store.search_index)."""
+    return union(
+        *(select(table.c.date_added_us).where(condition(table)) for table in VALUE_TABLES)
+    ).subquery()
 
 
 class SqlSearchIndex:
@@ -81,7 +90,11 @@ class SqlSearchIndex:
         fts_driven: Any = None
         if where.probes:
             hits = union(
-                *(select(_S.date_added_us).where(_probe_condition(p)) for p in where.probes)
+                *(
+                    select(table.c.date_added_us).where(_probe_condition(table, p))
+                    for p in where.probes
+                    for table in VALUE_TABLES
+                )
             )
             conditions.append(_V.date_added_us.in_(select(hits.subquery().c.date_added_us)))
         # A label narrows through the full-text index (labels are its first words, and not
@@ -103,7 +116,11 @@ class SqlSearchIndex:
         if where.ids:
             conditions.append(_V.id.in_(where.ids))
         if where.related:
-            referring = select(_S.date_added_us).where(_S.kind == "ref", _S.key.in_(where.related))
+            referring = select(
+                _holding(
+                    lambda t: and_(t.c.kind == "ref", t.c.key.in_(where.related))
+                ).c.date_added_us
+            )
             conditions.append(or_(_V.id.in_(where.related), _V.date_added_us.in_(referring)))
         if where.types:
             conditions.append(_V.type.in_(where.types))
@@ -153,7 +170,9 @@ class SqlSearchIndex:
     ) -> list[StoredVersion]:
         """Versions in which the value ``(kind, key)`` occurs, by date_added, at most ``limit``."""
         conditions: list[ColumnElement[bool]] = [
-            _V.date_added_us.in_(select(_S.date_added_us).where(_S.kind == kind, _S.key == key))
+            _V.date_added_us.in_(
+                select(_holding(lambda t: and_(t.c.kind == kind, t.c.key == key)).c.date_added_us)
+            )
         ]
         if after_us is not None:
             conditions.append(_V.date_added_us > after_us)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from entente.clock import FixedClock
 from entente.errors import StorageError
 from entente.store import NewVersion, Provenance, SearchFilter, SourceKind, StoredVersion
+from entente.store.search_index import merge_recent, write_index
 from entente.store.search_values import probes_for, tokens_of
 from entente.store.sql import SqlStore, open_store
 from entente.store.sql_search import SqlSearchIndex
@@ -151,14 +152,62 @@ def test_deleted_versions_leave_the_indexes(store: SqlStore) -> None:
     assert _find(index, "http://evil.example/x") == []
 
 
+def _rows_in(store: SqlStore, table: str) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_lookups_read_recent_and_merged_rows_alike(store: SqlStore) -> None:
+    # The first half is merged into the large table, the second stays recent: every lookup
+    # finds both halves, and deletes reach a row in either table.
+    with store.transaction() as tx:
+        tx.insert([(version(obj), PROV) for obj in OBJECTS[:3]])
+    with store.engine.begin() as conn:
+        merge_recent(conn)
+    assert _rows_in(store, "search_values_recent") == 0
+    with store.transaction() as tx:
+        tx.insert([(version(obj), PROV) for obj in OBJECTS[3:]])
+    assert _rows_in(store, "search_values") > 0
+    assert _rows_in(store, "search_values_recent") > 0
+    index = SqlSearchIndex(store.engine)
+    assert _find(index, "10.1.2.3") == [1, 2]  # both merged
+    assert _find(index, "evil.example") == [3]  # merged
+    assert _find(index, "a.b.bad.example") == [4]  # recent
+    assert _find(index, "2001:db8::/32") == [7]  # recent
+    assert _ids(index.occurrences("name", "sofacy", None, 10)) == [6]  # recent
+    assert _ids(index.occurrences("ipv4", "0a010203", None, 10)) == [1]  # merged
+    store.delete_versions(ident(1), ["2024-01-01T00:00:00.000000000Z"])
+    store.delete_versions(ident(4), ["2024-01-01T00:00:00.000000000Z"])
+    assert _find(index, "10.1.2.3") == [2]
+    assert _find(index, "a.b.bad.example") == []
+    with store.engine.begin() as conn:
+        merge_recent(conn)
+    assert _find(index, "2001:db8::/32") == [7]
+    assert _rows_in(store, "search_values_recent") == 0
+
+
+def test_recent_rows_move_once_the_threshold_is_reached(store: SqlStore) -> None:
+    stored = _fill(store)
+    recent = _rows_in(store, "search_values_recent")
+    assert recent > 0
+    with store.engine.begin() as conn:
+        assert conn.execute(text("SELECT recent_rows FROM search_state")).scalar_one() == recent
+        # One more version over a threshold of what is already there: all of it moves.
+        newer = dict(OBJECTS[0], pattern="[ipv4-addr:value = '10.9.9.9']")
+        write_index(conn, [(stored[-1].date_added_us + 1, newer)], merge_rows=recent + 1)
+        assert conn.execute(text("SELECT recent_rows FROM search_state")).scalar_one() == 0
+    assert _rows_in(store, "search_values_recent") == 0
+    assert _rows_in(store, "search_values") == recent + 1
+
+
 def test_migration_backfills_what_was_stored_before_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     store = open_store(url, FixedClock())
     _fill(store)
     with store.engine.begin() as conn:
         # Back to revision 0006: the data without the search tables.
-        conn.execute(text("DROP TABLE search_text"))
-        conn.execute(text("DROP TABLE search_values"))
+        for table in ("search_text", "search_values", "search_values_recent", "search_state"):
+            conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     store.close()
     upgraded = open_store(url, FixedClock())

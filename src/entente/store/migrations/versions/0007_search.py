@@ -73,7 +73,7 @@ def upgrade() -> None:
         ).all()
         if not rows:
             break
-        write_index(conn, ((int(row[0]), str(row[1])) for row in rows))
+        write_index(conn, ((int(row[0]), str(row[1])) for row in rows), direct=True)
         after = int(rows[-1][0])
 
 
