@@ -13,9 +13,9 @@ engine and everything it needs are sans-IO (see README.md).
 
 from __future__ import annotations
 
-import importlib
 import typing
-from typing import Any
+
+from entente import lazy_exports
 
 if typing.TYPE_CHECKING:
     from entente.matching.engine import Engine
@@ -120,14 +120,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the submodule that defines ``name`` on first use."""
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports.lazy_getattr(__name__, _SOURCES, globals())
 
 
 def __dir__() -> list[str]:

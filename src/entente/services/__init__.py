@@ -6,8 +6,9 @@ does at start-up, does not load the whole package.
 
 from __future__ import annotations
 
-import importlib
 import typing
+
+from entente import lazy_exports
 
 if typing.TYPE_CHECKING:
     from entente.services.ingest import IngestService, IngestSummary, LeftOutValue, Rejection
@@ -88,10 +89,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> typing.Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports.lazy_getattr(__name__, _HOMES, globals())
