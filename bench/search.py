@@ -190,7 +190,10 @@ def worker_ingest(url: str, bundle: Path, indexes: str) -> dict[str, Any]:
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
     with store.engine.connect() as conn:
-        values = conn.exec_driver_sql("SELECT count(*) FROM search_values").scalar_one()
+        values = conn.exec_driver_sql(
+            "SELECT (SELECT count(*) FROM search_values) "
+            "+ (SELECT count(*) FROM search_values_recent)"
+        ).scalar_one()
     store.close()
     return {
         "added": summary.added,
