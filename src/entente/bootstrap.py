@@ -325,5 +325,6 @@ def users(node: Node, node_secret: bytes) -> UserService:
         clock=node.clock,
         sealer=TotpSealer(node_secret),
         hasher=argon2id_hasher(),
-        issuer=f"Entente {node.settings.org_name}",
+        # The name the authenticator app shows beside the code: the node's org.
+        issuer=node.settings.org_name,
     )
