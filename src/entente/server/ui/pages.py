@@ -1,6 +1,7 @@
 """The UI's own routes: sign in, sign out, and the home page that later pages sit beside."""
 
-from __future__ import annotations
+# No "from __future__ import annotations": FastAPI reads the local dependency aliases at def
+# time (as in taxii_routes).
 
 import base64
 import hmac
