@@ -23,7 +23,7 @@ from entente.server.public_url import PublicUrlRedirects
 from entente.server.rest_routes import rest_router
 from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
-from entente.server.ui import Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
+from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.services import TaxiiService, TokenUseRecorder
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
@@ -94,11 +94,11 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     # and its sessions do not reach the API (ADR 0009).
     users = users_service(node, secret)
     auth = UiAuth(users, secure_cookies=node.settings.public_url.startswith("https://"))
-    templates = Templates()
+    pages = Pages(Templates(), node_name=node.settings.org_name)
     app.state.ui_auth = auth
-    app.state.ui_templates = templates
-    install_ui(app, templates, node_name=node.settings.org_name)
-    routers.append(ui_router(users, auth, templates, node_name=node.settings.org_name))
+    app.state.ui_pages = pages
+    install_ui(app, pages)
+    routers.append(ui_router(users, auth, pages))
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

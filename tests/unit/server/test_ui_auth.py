@@ -205,7 +205,7 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(ui: Ui) -> None:
     assert ui.client.get("/").status_code == 303
     # The server forgot it: the old cookie, sent again, signs no one in.
     assert cookie is not None
-    ui.client.cookies.set("entente_session", cookie)
+    _only_session(ui, cookie)
     assert ui.client.get("/").status_code == 303
 
 
@@ -265,3 +265,43 @@ def test_the_session_cookie_is_secure_when_the_node_is_served_over_https(
         assert "secure" in {part.strip().lower() for part in sessions[0].split(";")}
         assert answer.headers["location"] == "https://cti.example.org/"
         assert ui.client.get("/").status_code == 200
+
+
+def _only_session(ui: Ui, value: str) -> None:
+    """Make ``value`` the one session cookie the client sends."""
+    ui.client.cookies.clear()
+    ui.client.cookies.set("entente_session", value)
+
+
+def test_signing_in_again_replaces_the_previous_session(ui: Ui) -> None:
+    enrolment = ui.add_user()
+    ui.sign_in(enrolment)
+    first = ui.client.cookies.get("entente_session")
+    assert first is not None
+    # A signed-in browser is sent home from /login; one whose cookie the form page did not
+    # see (another tab) still posts it along with the new sign-in.
+    assert ui.client.get("/login").status_code == 303
+    ui.client.cookies.clear()
+    token = ui.login_token()
+    ui.client.cookies.set("entente_session", first)
+    ui.clock.advance(30_000_000)
+    form = {"csrf_token": token, "username": "alice", "password": PASSWORD}
+    answer = ui.client.post("/login", data={**form, "code": ui.code(enrolment)})
+    assert answer.status_code == 303
+    second = answer.cookies.get("entente_session")
+    assert second is not None and second != first
+    _only_session(ui, first)
+    assert ui.client.get("/").status_code == 303
+    _only_session(ui, second)
+    assert ui.client.get("/").status_code == 200
+
+
+def test_a_post_that_is_not_a_form_or_too_large_is_refused(ui: Ui) -> None:
+    enrolment = ui.add_user()
+    ui.sign_in(enrolment)
+    token = ui.csrf()
+    as_json = ui.client.post("/logout", json={"csrf_token": token})
+    assert as_json.status_code == 403
+    huge = ui.client.post("/logout", data={"csrf_token": token, "pad": "x" * 20_000})
+    assert huge.status_code == 413
+    assert ui.client.get("/").status_code == 200

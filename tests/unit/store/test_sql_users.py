@@ -200,3 +200,20 @@ def test_migration_creates_exactly_the_declared_users_tables(store: SqlStore) ->
     [foreign] = inspector.get_foreign_keys(ui_sessions.name)
     assert foreign["referred_table"] == "users"
     assert foreign["options"].get("ondelete") == "CASCADE"
+
+
+def test_migration_0009_downgrades_to_0008_and_upgrades_again(store: SqlStore) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "entente.store:migrations")
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0008")
+    assert not {"users", "ui_sessions"} & set(inspect(store.engine).get_table_names())
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    SqlUserStore(store.engine).add(user(1))
+    assert SqlUserStore(store.engine).get_by_username("user1") == user(1)

@@ -27,7 +27,7 @@ from entente.server.ui.auth import (
 from entente.server.ui.templates import Templates
 from entente.services.users import LOGIN_FAILED, SignedIn, UserService
 
-__all__ = ["LOGIN_COOKIE", "NavItem", "install_ui", "ui_router"]
+__all__ = ["DEFAULT_NAV", "LOGIN_COOKIE", "NavItem", "Pages", "install_ui", "ui_router"]
 
 # The sign-in form has no session yet to hold its CSRF token, so the token goes in a cookie
 # of its own and in the form, and the POST must bring both alike ("double submit", OWASP CSRF
@@ -49,28 +49,26 @@ class NavItem:
 DEFAULT_NAV: tuple[NavItem, ...] = (NavItem("Home", "/"),)
 
 
-def _random_token(random_bytes: Callable[[int], bytes]) -> str:
-    return base64.urlsafe_b64encode(random_bytes(32)).rstrip(b"=").decode("ascii")
+class Pages:
+    """Renders UI pages inside the base layout: what every page's template is given.
 
+    Later pages render with ``pages.response("their.html", request, signed, **their_values)``
+    so that the header (node name, user, org, nav, the sign-out form and its CSRF token) is
+    the same everywhere.
+    """
 
-def ui_router(
-    users: UserService,
-    auth: UiAuth,
-    templates: Templates,
-    *,
-    node_name: str,
-    nav: Sequence[NavItem] = DEFAULT_NAV,
-    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
-) -> APIRouter:
-    """GET/POST /login, POST /logout and GET / (``home.html``)."""
-    router = APIRouter(include_in_schema=False)
-    SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
-    CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
+    def __init__(
+        self, templates: Templates, *, node_name: str, nav: Sequence[NavItem] = DEFAULT_NAV
+    ) -> None:
+        self.templates = templates
+        self.node_name = node_name
+        self.nav = tuple(nav)
 
-    def page_context(request: Request, signed: SignedIn | None, **extra: Any) -> dict[str, Any]:
+    def context(self, request: Request, signed: SignedIn | None, **extra: Any) -> dict[str, Any]:
+        """The values ``base.html`` needs, and ``extra``."""
         return {
-            "node_name": node_name,
-            "nav": nav,
+            "node_name": self.node_name,
+            "nav": self.nav if signed is not None else (),
             "path": request.url.path,
             "user": None if signed is None else signed.user,
             "principal": None if signed is None else signed.principal,
@@ -78,11 +76,49 @@ def ui_router(
             **extra,
         }
 
+    def response(
+        self,
+        name: str,
+        request: Request,
+        signed: SignedIn | None,
+        *,
+        status_code: int = 200,
+        **extra: Any,
+    ) -> Response:
+        """Template ``name`` rendered as an HTML response."""
+        return self.templates.response(
+            name, self.context(request, signed, **extra), status_code=status_code
+        )
+
+
+def _random_token(random_bytes: Callable[[int], bytes]) -> str:
+    return base64.urlsafe_b64encode(random_bytes(32)).rstrip(b"=").decode("ascii")
+
+
+def ui_router(
+    users: UserService,
+    auth: UiAuth,
+    pages: Pages,
+    *,
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+) -> APIRouter:
+    """GET/POST /login, POST /logout and GET / (``home.html``)."""
+    router = APIRouter(include_in_schema=False)
+    SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
+    CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
+
     def login_page(
         request: Request, token: str, *, error: str | None, username: str, status: int
     ) -> Response:
-        context = page_context(request, None, login_token=token, error=error, username=username)
-        response = templates.response("login.html", context, status_code=status)
+        response = pages.response(
+            "login.html",
+            request,
+            None,
+            status_code=status,
+            login_token=token,
+            error=error,
+            username=username,
+        )
         auth.set_cookie(response, LOGIN_COOKIE, token, _LOGIN_PATH)
         return response
 
@@ -111,6 +147,11 @@ def ui_router(
             # One answer for every failure (services.users); a fresh form token each try.
             token = _random_token(random_bytes)
             return login_page(request, token, error=LOGIN_FAILED, username=username, status=401)
+        previous = request.cookies.get(SESSION_COOKIE)
+        if previous:
+            # A new sign-in replaces any session the browser held (OWASP Session Management
+            # Cheat Sheet, "Renew the Session ID After Any Privilege Level Change").
+            await run_in_threadpool(users.sign_out, previous)
         # 303: the browser follows with a GET (RFC 9110 §15.4.4), so a reload does not post
         # the credentials again.
         response = RedirectResponse("/", status_code=303)
@@ -128,12 +169,12 @@ def ui_router(
 
     @router.get("/")
     def home(request: Request, signed: SignedInUser) -> Response:
-        return templates.response("home.html", page_context(request, signed))
+        return pages.response("home.html", request, signed)
 
     return router
 
 
-def install_ui(app: FastAPI, templates: Templates, *, node_name: str) -> None:
+def install_ui(app: FastAPI, pages: Pages) -> None:
     """Serve the static files, and answer ``LoginRequired`` and ``CsrfRejected``."""
     app.mount("/static", StaticFiles(packages=[("entente.server.ui", "static")]), name="ui-static")
 
@@ -141,20 +182,17 @@ def install_ui(app: FastAPI, templates: Templates, *, node_name: str) -> None:
         return RedirectResponse(_LOGIN_PATH, status_code=303)
 
     async def on_csrf(request: Request, exc: Exception) -> Response:
-        context = {
-            "node_name": node_name,
-            "nav": (),
-            "path": request.url.path,
-            "user": None,
-            "principal": None,
-            "csrf_token": None,
-            "title": "Form rejected",
-            "message": (
+        return pages.response(
+            "message.html",
+            request,
+            None,
+            status_code=403,
+            title="Form rejected",
+            message=(
                 "The form was not sent from this node's current page, or it has expired. "
                 "Go back, reload the page and try again."
             ),
-        }
-        return templates.response("message.html", context, status_code=403)
+        )
 
     app.add_exception_handler(LoginRequired, on_login_required)
     app.add_exception_handler(CsrfRejected, on_csrf)
