@@ -305,3 +305,18 @@ def test_a_post_that_is_not_a_form_or_too_large_is_refused(ui: Ui) -> None:
     huge = ui.client.post("/logout", data={"csrf_token": token, "pad": "x" * 20_000})
     assert huge.status_code == 413
     assert ui.client.get("/").status_code == 200
+
+
+def test_values_are_html_escaped_in_pages(ui: Ui) -> None:
+    enrolment = users(ui.node, SECRET).add_user(
+        "mallory", org_name='<script>alert("x")</script>', role="reader", password=PASSWORD
+    )
+    ui.sign_in(enrolment, username="mallory")
+    home = ui.client.get("/")
+    assert home.status_code == 200
+    assert "<script>" not in home.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in home.text
+    ui.client.cookies.clear()
+    failed = ui.sign_in(enrolment, username='"><b>x', password="wrong password!")
+    assert failed.status_code == 401
+    assert "<b>x" not in failed.text and "&#34;&gt;&lt;b&gt;x" in failed.text
