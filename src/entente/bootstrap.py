@@ -20,9 +20,11 @@ from entente.store import (
     PartnerRecord,
     PartnerStore,
     SearchIndex,
+    SessionStore,
     StatusStore,
     SyncReportStore,
     TokenStore,
+    UserStore,
 )
 from entente.store.sql import open_store
 from entente.store.sql_federation import (
@@ -34,6 +36,7 @@ from entente.store.sql_federation import (
 from entente.store.sql_search import SqlSearchIndex
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
+from entente.store.sql_users import SqlSessionStore, SqlUserStore
 
 if TYPE_CHECKING:
     from entente.matching import Engine, IndicatorSet
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from entente.services.federation import FederationService
     from entente.services.matching import HuntReport, MatchService
     from entente.services.search import SearchService
+    from entente.services.users import UserService
     from entente.services.warninglist_store import WarninglistStore
     from entente.sharing import NodeContext
     from entente.taxii.client import TaxiiClient
@@ -56,6 +60,7 @@ __all__ = [
     "operator_ingest",
     "scheduled_hunt",
     "taxii",
+    "users",
     "warninglists",
 ]
 
@@ -78,6 +83,8 @@ class Node:
     checkpoints: CheckpointStore
     sync_reports: SyncReportStore
     search: SearchIndex
+    users: UserStore
+    ui_sessions: SessionStore
 
 
 def ensure_home(home: Path) -> None:
@@ -120,6 +127,8 @@ def open_node(
             checkpoints=SqlCheckpointStore(engine),
             sync_reports=SqlSyncReportStore(engine),
             search=SqlSearchIndex(engine),
+            users=SqlUserStore(engine),
+            ui_sessions=SqlSessionStore(engine),
         )
     finally:
         store.close()
@@ -300,4 +309,22 @@ def taxii(node: Node) -> TaxiiService:
         agreements=service.agreements,
         signer=NodeSigner(service.org_id, node.key),
         partner_keys=service.partner_keys,
+    )
+
+
+def users(node: Node, node_secret: bytes) -> UserService:
+    """The user accounts and web sessions of a node; ``node_secret`` (its ``cursor.key``)
+    seals the users' TOTP keys (ADR 0009)."""
+    # Imported here: argon2 and cryptography cost start-up that most commands need not pay.
+    from entente.accounts import TotpSealer, argon2id_hasher
+    from entente.services.users import UserService
+
+    return UserService(
+        users=node.users,
+        sessions=node.ui_sessions,
+        clock=node.clock,
+        sealer=TotpSealer(node_secret),
+        hasher=argon2id_hasher(),
+        # The name the authenticator app shows beside the code: the node's org.
+        issuer=node.settings.org_name,
     )

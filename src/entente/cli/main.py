@@ -76,6 +76,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Issue, list and revoke API tokens.",
     ),
     CommandSpec(
+        "user",
+        "entente.cli.user:app",
+        "Add, list, disable and enable the people who sign in to the web UI.",
+    ),
+    CommandSpec(
         "partner",
         "entente.cli.partner:app",
         "Exchange partner cards and manage partner nodes.",

@@ -1,4 +1,5 @@
-"""The FastAPI application of a node: TAXII 2.1 and REST routes, feeds, auth, error mapping."""
+"""The FastAPI application of a node: TAXII 2.1 and REST routes, feeds, the web UI, auth,
+error mapping."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from entente.bootstrap import Node, exports
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
+from entente.bootstrap import users as users_service
 from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.federation_routes import federation_router
@@ -21,6 +23,7 @@ from entente.server.public_url import PublicUrlRedirects
 from entente.server.rest_routes import rest_router
 from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
+from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.services import TaxiiService, TokenUseRecorder
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
@@ -29,7 +32,8 @@ __all__ = ["create_app"]
 
 
 def create_app(node: Node, *, secret: bytes) -> FastAPI:
-    """The app serving ``node``; ``secret`` signs the TAXII ``next`` cursors.
+    """The app serving ``node``; ``secret`` seals the TAXII ``next`` cursors and the users'
+    TOTP keys (each under a key of its own derived from it).
 
     Requests never write the tokens' last use: they note it, and a recorder that lives as
     long as the app is served (its lifespan) writes it every few seconds and once at the end.
@@ -73,6 +77,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     install_error_handlers(app)
     # Every route needs a token: none is public.
     install_openapi(app, public=lambda _path: False)
+    app.add_middleware(UiSecurityHeaders)
     app.add_middleware(PublicUrlRedirects, public_url=node.settings.public_url)
     resolve = principal_resolver(node, uses)
     # One gate for every route that takes a body: parallel POSTs share its slots.
@@ -85,6 +90,15 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
     ]
+    # The web UI: people sign in with a password and a TOTP code; API tokens do not reach it
+    # and its sessions do not reach the API (ADR 0009).
+    users = users_service(node, secret)
+    auth = UiAuth(users, secure_cookies=node.settings.public_url.startswith("https://"))
+    pages = Pages(Templates(), node_name=node.settings.org_name)
+    app.state.ui_auth = auth
+    app.state.ui_pages = pages
+    install_ui(app, pages)
+    routers.append(ui_router(users, auth, pages))
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

@@ -1,4 +1,4 @@
-"""Storage of every STIX object version, tokens, statuses and federation state: the ports.
+"""Storage of every STIX object version, tokens, users, statuses and federation state: the ports.
 
 The SQL adapter is imported by module path (``entente.store.sql``), as every adapter.
 """
@@ -29,6 +29,7 @@ from entente.store.records import (
 from entente.store.search_port import Probe, SearchFilter, SearchIndex
 from entente.store.status_port import StatusEntry, StatusRecord, StatusStore
 from entente.store.token_port import ApiToken, TokenStatus, TokenStore
+from entente.store.user_port import SessionStore, UiSession, UserAccount, UserStore
 
 __all__ = [
     "AgreementRecord",
@@ -47,6 +48,7 @@ __all__ = [
     "ReplacedVersion",
     "SearchFilter",
     "SearchIndex",
+    "SessionStore",
     "SourceKind",
     "StatusEntry",
     "StatusRecord",
@@ -58,6 +60,9 @@ __all__ = [
     "SyncReportStore",
     "TokenStatus",
     "TokenStore",
+    "UiSession",
+    "UserAccount",
+    "UserStore",
     "VersionFilter",
     "is_partner_name",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -31,6 +32,8 @@ __all__ = [
     "sync_checkpoints",
     "sync_reports",
     "taxii_status",
+    "ui_sessions",
+    "users",
 ]
 
 # Named constraints so that migrations (and SQLite batch mode) can refer to them by name.
@@ -292,4 +295,46 @@ search_state = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("recent_rows", BigInteger, nullable=False),
+)
+
+# Migration 0009: local user accounts of the web UI (issue 13; ADR 0009).
+users = Table(
+    "users",
+    metadata,
+    # "usr_" + 12 hex: stable, never reused, what sessions point at.
+    Column("user_id", Text, primary_key=True),
+    # As typed at creation; ``username_key`` (lowercase: usernames are ASCII,
+    # accounts.credentials) makes ``Alice`` and ``alice`` one account.
+    Column("username", Text, nullable=False),
+    Column("username_key", Text, nullable=False, unique=True),
+    # The org's STIX identity id and its name, as api_tokens have them.
+    Column("org", Text, nullable=False),
+    Column("org_name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    # Argon2id PHC string (accounts.passwords).
+    Column("password_hash", Text, nullable=False),
+    # The TOTP key sealed with AES-256-GCM-SIV (accounts.sealing), never in clear.
+    Column("totp_sealed", LargeBinary, nullable=False),
+    # The last RFC 6238 time step accepted: a code of that step or an earlier one is refused.
+    Column("totp_last_step", BigInteger, nullable=True),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("locked_until_us", BigInteger, nullable=True),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    Column("last_login_us", BigInteger, nullable=True),
+)
+
+# Signed-in web sessions, server-side: the cookie holds a random token, this table its
+# SHA-256 (accounts.sessions). Gone with their user.
+ui_sessions = Table(
+    "ui_sessions",
+    metadata,
+    Column("session_hash", Text, primary_key=True),
+    Column("user_id", Text, ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("last_seen_us", BigInteger, nullable=False),
+    Column("expires_us", BigInteger, nullable=False),
+    Index(None, "user_id"),
 )

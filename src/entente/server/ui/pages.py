@@ -1,0 +1,198 @@
+"""The UI's own routes: sign in, sign out, and the home page that later pages sit beside."""
+
+# No "from __future__ import annotations": FastAPI reads the local dependency aliases at def
+# time (as in taxii_routes).
+
+import base64
+import hmac
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from entente.errors import AuthenticationFailed
+from entente.server.ui.auth import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    CsrfRejected,
+    LoginRequired,
+    UiAuth,
+    read_form,
+)
+from entente.server.ui.templates import Templates
+from entente.services.users import LOGIN_FAILED, SignedIn, UserService
+
+__all__ = ["DEFAULT_NAV", "LOGIN_COOKIE", "NavItem", "Pages", "install_ui", "ui_router"]
+
+# The sign-in form has no session yet to hold its CSRF token, so the token goes in a cookie
+# of its own and in the form, and the POST must bring both alike ("double submit", OWASP CSRF
+# Prevention Cheat Sheet): another site can neither read the cookie nor set it, so it cannot
+# sign a victim in to the attacker's account (login CSRF).
+LOGIN_COOKIE = "entente_login"
+_LOGIN_PATH = "/login"
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A link of the header's navigation."""
+
+    label: str
+    href: str
+
+
+# The pages that exist; each page added to the UI adds its item here.
+DEFAULT_NAV: tuple[NavItem, ...] = (NavItem("Home", "/"),)
+
+
+class Pages:
+    """Renders UI pages inside the base layout: what every page's template is given.
+
+    Later pages render with ``pages.response("their.html", request, signed, **their_values)``
+    so that the header (node name, user, org, nav, the sign-out form and its CSRF token) is
+    the same everywhere.
+    """
+
+    def __init__(
+        self, templates: Templates, *, node_name: str, nav: Sequence[NavItem] = DEFAULT_NAV
+    ) -> None:
+        self.templates = templates
+        self.node_name = node_name
+        self.nav = tuple(nav)
+
+    def context(self, request: Request, signed: SignedIn | None, **extra: Any) -> dict[str, Any]:
+        """The values ``base.html`` needs, and ``extra``."""
+        return {
+            "node_name": self.node_name,
+            "nav": self.nav if signed is not None else (),
+            "path": request.url.path,
+            "user": None if signed is None else signed.user,
+            "principal": None if signed is None else signed.principal,
+            "csrf_token": None if signed is None else signed.session.csrf_token,
+            **extra,
+        }
+
+    def response(
+        self,
+        name: str,
+        request: Request,
+        signed: SignedIn | None,
+        *,
+        status_code: int = 200,
+        **extra: Any,
+    ) -> Response:
+        """Template ``name`` rendered as an HTML response."""
+        return self.templates.response(
+            name, self.context(request, signed, **extra), status_code=status_code
+        )
+
+
+def _random_token(random_bytes: Callable[[int], bytes]) -> str:
+    return base64.urlsafe_b64encode(random_bytes(32)).rstrip(b"=").decode("ascii")
+
+
+def ui_router(
+    users: UserService,
+    auth: UiAuth,
+    pages: Pages,
+    *,
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+) -> APIRouter:
+    """GET/POST /login, POST /logout and GET / (``home.html``)."""
+    router = APIRouter(include_in_schema=False)
+    SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
+    CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
+
+    def login_page(
+        request: Request, token: str, *, error: str | None, username: str, status: int
+    ) -> Response:
+        response = pages.response(
+            "login.html",
+            request,
+            None,
+            status_code=status,
+            login_token=token,
+            error=error,
+            username=username,
+        )
+        auth.set_cookie(response, LOGIN_COOKIE, token, _LOGIN_PATH)
+        return response
+
+    @router.get(_LOGIN_PATH)
+    def login_form(request: Request) -> Response:
+        try:
+            auth.signed_in(request)
+        except LoginRequired:
+            token = _random_token(random_bytes)
+            return login_page(request, token, error=None, username="", status=200)
+        return RedirectResponse("/", status_code=303)
+
+    @router.post(_LOGIN_PATH)
+    async def login(request: Request) -> Response:
+        form = await read_form(request)
+        cookie = request.cookies.get(LOGIN_COOKIE, "")
+        presented = form.get(CSRF_FIELD, "")
+        if not cookie or not hmac.compare_digest(cookie.encode(), presented.encode()):
+            raise CsrfRejected
+        username = form.get("username", "")
+        try:
+            started = await run_in_threadpool(
+                users.sign_in, username, form.get("password", ""), form.get("code", "")
+            )
+        except AuthenticationFailed:
+            # One answer for every failure (services.users); a fresh form token each try.
+            token = _random_token(random_bytes)
+            return login_page(request, token, error=LOGIN_FAILED, username=username, status=401)
+        previous = request.cookies.get(SESSION_COOKIE)
+        if previous:
+            # A new sign-in replaces any session the browser held (OWASP Session Management
+            # Cheat Sheet, "Renew the Session ID After Any Privilege Level Change").
+            await run_in_threadpool(users.sign_out, previous)
+        # 303: the browser follows with a GET (RFC 9110 §15.4.4), so a reload does not post
+        # the credentials again.
+        response = RedirectResponse("/", status_code=303)
+        auth.set_session_cookie(response, started.token)
+        auth.clear_cookie(response, LOGIN_COOKIE, _LOGIN_PATH)
+        return response
+
+    @router.post("/logout")
+    def logout(request: Request, signed: CsrfChecked) -> Response:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        users.sign_out(token)
+        response = RedirectResponse(_LOGIN_PATH, status_code=303)
+        auth.clear_session_cookie(response)
+        return response
+
+    @router.get("/")
+    def home(request: Request, signed: SignedInUser) -> Response:
+        return pages.response("home.html", request, signed)
+
+    return router
+
+
+def install_ui(app: FastAPI, pages: Pages) -> None:
+    """Serve the static files, and answer ``LoginRequired`` and ``CsrfRejected``."""
+    app.mount("/static", StaticFiles(packages=[("entente.server.ui", "static")]), name="ui-static")
+
+    async def on_login_required(request: Request, exc: Exception) -> Response:
+        return RedirectResponse(_LOGIN_PATH, status_code=303)
+
+    async def on_csrf(request: Request, exc: Exception) -> Response:
+        return pages.response(
+            "message.html",
+            request,
+            None,
+            status_code=403,
+            title="Form rejected",
+            message=(
+                "The form was not sent from this node's current page, or it has expired. "
+                "Go back, reload the page and try again."
+            ),
+        )
+
+    app.add_exception_handler(LoginRequired, on_login_required)
+    app.add_exception_handler(CsrfRejected, on_csrf)
