@@ -53,11 +53,21 @@ def fts_query(words: Sequence[Sequence[str]], dialect: str) -> str:
     return " AND ".join('"' + " ".join(tokens) + '"' for tokens in words if tokens)
 
 
-def _probe_condition(table: Table, probe: Probe) -> ColumnElement[bool]:
+def _probe_conditions(table: Table, probes: Sequence[Probe]) -> list[ColumnElement[bool]]:
+    """One condition per range probe, and one ``key IN (...)`` per kind for the exact ones:
+    an address is itself and the 32 (128) blocks that may hold it, one index walk each either
+    way, but one statement instead of 33."""
     c = table.c
-    if probe.low == probe.high:
-        return and_(c.kind == probe.kind, c.key == probe.low)
-    return and_(c.kind == probe.kind, c.key >= probe.low, c.key <= probe.high)
+    exact: dict[str, list[str]] = {}
+    conditions: list[ColumnElement[bool]] = []
+    for probe in probes:
+        if probe.low == probe.high:
+            exact.setdefault(probe.kind, []).append(probe.low)
+        else:
+            conditions.append(and_(c.kind == probe.kind, c.key >= probe.low, c.key <= probe.high))
+    for kind, keys in exact.items():
+        conditions.append(and_(c.kind == kind, c.key.in_(keys)))
+    return conditions
 
 
 def _holding(condition: Callable[[Table], ColumnElement[bool]]) -> Any:
@@ -91,9 +101,9 @@ class SqlSearchIndex:
         if where.probes:
             hits = union(
                 *(
-                    select(table.c.date_added_us).where(_probe_condition(table, p))
-                    for p in where.probes
+                    select(table.c.date_added_us).where(condition)
                     for table in VALUE_TABLES
+                    for condition in _probe_conditions(table, where.probes)
                 )
             )
             conditions.append(_V.date_added_us.in_(select(hits.subquery().c.date_added_us)))
