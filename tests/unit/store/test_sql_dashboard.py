@@ -47,7 +47,7 @@ def sighting(n: int, version: str, target: str, count: int | None) -> NewVersion
 def counters(store: SqlStore) -> tuple[Counter[tuple[str, ...]], Counter[tuple[str, ...]]]:
     """(objects by (cell, month), (sightings, hits) flattened by (target, cell)) as stored."""
     with store.engine.connect() as conn:
-        counts = Counter(
+        counts: Counter[tuple[str, ...]] = Counter(
             {(c, m): int(n) for c, m, n in conn.execute(select(*dashboard_counts.columns))}
         )
         hits: Counter[tuple[str, ...]] = Counter()

@@ -1,0 +1,28 @@
+"""The chart colours: the Okabe–Ito palette, told apart by readers with colour-blindness.
+
+Okabe and Ito, "Color Universal Design" (2002), https://jfly.uni-koeln.de/color/: eight
+colours that stay distinct under protanopia, deuteranopia and tritanopia. Colour is never the
+only cue: every bar and segment has a ``<title>``, and stacked bars a legend in words.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PALETTE", "colour"]
+
+# Blue, orange, bluish green, vermillion, sky blue, reddish purple, yellow, black: ordered so
+# that neighbouring series differ in lightness as well as hue.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#F0E442",
+    "#000000",
+)
+
+
+def colour(index: int) -> str:
+    """The colour of the ``index``-th series (the palette repeats after eight)."""
+    return PALETTE[index % len(PALETTE)]
