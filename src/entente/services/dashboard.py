@@ -15,18 +15,18 @@ shown to the admins and analysts of the node's own org only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from entente.clock import Clock
-from entente.errors import ObjectNotFound
 from entente.services.visibility import Visibility, facts_of
 from entente.sharing import Allow, NodeContext, Principal, Role, decide, effective_tlp
 from entente.stix.markings import Tlp
 from entente.store import (
     CountCell,
     DashboardCounts,
+    ObjectQuery,
     ObjectStore,
     PartnerStore,
     SourceKind,
@@ -35,6 +35,7 @@ from entente.store import (
 
 __all__ = [
     "ACTIVITY_TYPES",
+    "TOP_BATCH",
     "Dashboard",
     "DashboardService",
     "MonthlyFigure",
@@ -55,6 +56,8 @@ SYNC_RUNS = 12
 # Rejections listed, newest first, and the sync reports read to find them.
 REJECTIONS = 10
 _REJECTION_REPORTS = 50
+# Indicators read per step of the top-hits walk (by default).
+TOP_BATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,7 @@ class DashboardService:
         reports: SyncReportStore,
         context: Callable[[], NodeContext],
         clock: Clock,
+        top_batch: int = TOP_BATCH,
     ) -> None:
         self._store = store
         self._counts = counts
@@ -187,6 +191,9 @@ class DashboardService:
         self._reports = reports
         self._context = context
         self._clock = clock
+        if top_batch < 1:
+            raise ValueError(f"top_batch must be at least 1, not {top_batch}")
+        self._top_batch = top_batch
 
     def dashboard(
         self, principal: Principal | None, *, months: int = 12, top: int = 10
@@ -258,36 +265,60 @@ class DashboardService:
         limit: int,
     ) -> tuple[TopHit, ...]:
         """The ``limit`` indicators with the most hits in sightings ``principal`` may see,
-        each an indicator it may see too (its name as that reader is shown it)."""
-        cells = [cell.cell for cell in visible if cell.type == "sighting"]
+        each an indicator it may see too (its name as that reader is shown it).
+
+        A threshold algorithm (Fagin, Lotem and Naor, "Optimal aggregation algorithms for
+        middleware", PODS 2001): indicators are read in descending order of the hits of all
+        their sightings, which bounds the hits of those a reader may see; once the last of
+        the reader's top list has more than that bound, nothing further down can enter it.
+        A reader who sees most sightings stops after the first batch; one who sees few reads
+        on, at worst every sighted indicator.
+        """
+        if limit < 1:
+            return ()
+        cells = {cell.cell for cell in visible if cell.type == "sighting"}
+        if not cells:
+            return ()
         visibility = Visibility(principal, ctx)
-        found: list[TopHit] = []
-        offset = 0
-        while len(found) < limit:
-            batch = self._counts.top_targets(cells, "indicator--", limit, offset)
-            for target in batch:
-                try:
-                    (latest,) = self._store.get_versions(target.target_ref, ("last",))
-                except ObjectNotFound:
-                    continue  # sightings of an indicator this node no longer holds
-                release = visibility.release(latest)
-                if release is None:
-                    continue
-                name = release.version.to_json().get("name")
-                found.append(
-                    TopHit(
-                        target.target_ref,
-                        name if isinstance(name, str) else None,
-                        target.sightings,
-                        target.hits,
-                    )
-                )
-                if len(found) == limit:
-                    break
-            if len(batch) < limit:
+        best: list[TopHit] = []
+        after: tuple[int, str] | None = None
+        batch_size = self._top_batch
+        while True:
+            batch = self._counts.targets_by_total("indicator--", after, batch_size)
+            if not batch:
                 break
-            offset += limit
-        return tuple(found)
+            seen: dict[str, list[int]] = {}
+            for row in self._counts.hits_of([t.target_ref for t in batch]):
+                if row.cell in cells:
+                    tally = seen.setdefault(row.target_ref, [0, 0])
+                    tally[0] += row.sightings
+                    tally[1] += row.hits
+            names = self._shown_names(visibility, [t for t in seen if seen[t][0] > 0])
+            for target, (sightings, hits) in seen.items():
+                if target in names:
+                    best.append(TopHit(target, names[target], sightings, hits))
+            best.sort(key=lambda hit: (-hit.hits, hit.indicator_id))
+            del best[limit:]
+            after = (batch[-1].hits, batch[-1].target_ref)
+            # Every indicator still unread has at most ``after[0]`` hits in all.
+            if len(batch) < batch_size or (len(best) == limit and best[-1].hits > after[0]):
+                break
+        return tuple(best)
+
+    def _shown_names(self, visibility: Visibility, ids: Sequence[str]) -> dict[str, str | None]:
+        """Of these indicator ids, those whose latest version the reader may see, with the
+        name it is shown (None when it has none)."""
+        if not ids:
+            return {}
+        page = self._store.query(ObjectQuery(ids=tuple(ids), versions=("last",), limit=len(ids)))
+        names: dict[str, str | None] = {}
+        for version in page.items:
+            release = visibility.release(version)
+            if release is None:
+                continue
+            name = release.version.to_json().get("name")
+            names[version.id] = name if isinstance(name, str) else None
+        return names
 
     def sync_health(self) -> tuple[PartnerHealth, ...]:
         """Every partner's last sync, last error and recent runs, by partner name."""

@@ -32,7 +32,13 @@ from typing import Any, NamedTuple
 import orjson
 from sqlalchemy import Connection, case, select, true
 
-from entente.store.schema import dashboard_cells, dashboard_counts, dashboard_hits, object_versions
+from entente.store.schema import (
+    dashboard_cells,
+    dashboard_counts,
+    dashboard_hit_totals,
+    dashboard_hits,
+    object_versions,
+)
 
 __all__ = [
     "CountedRow",
@@ -229,3 +235,25 @@ def apply_counts(
                 "AND sightings <= 0",
                 gone,
             )
+        totals: dict[str, list[int]] = {}
+        for target_ref, _, sightings, total in hit_rows:
+            sums = totals.setdefault(target_ref, [0, 0])
+            sums[0] += sightings
+            sums[1] += total
+        total_rows = sorted((t, n, h) for t, (n, h) in totals.items() if n or h)
+        table = dashboard_hit_totals.name
+        if total_rows:
+            conn.exec_driver_sql(
+                f"INSERT INTO {table} (target_ref, sightings, hits) "
+                f"VALUES ({marker}, {marker}, {marker}) "
+                f"ON CONFLICT (target_ref) DO UPDATE SET "
+                f"sightings = {table}.sightings + excluded.sightings, "
+                f"hits = {table}.hits + excluded.hits",
+                total_rows,
+            )
+            gone_targets = [(t,) for t, n, _ in total_rows if n < 0]
+            if gone_targets:
+                conn.exec_driver_sql(
+                    f"DELETE FROM {table} WHERE target_ref = {marker} AND sightings <= 0",
+                    gone_targets,
+                )

@@ -13,7 +13,7 @@ from typing import Protocol
 from entente.stix import GranularMarking
 from entente.store.records import Provenance
 
-__all__ = ["CountCell", "DashboardCounts", "MonthCount", "TargetHits"]
+__all__ = ["CellHits", "CountCell", "DashboardCounts", "MonthCount", "TargetHits"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +39,19 @@ class MonthCount:
 
 @dataclass(frozen=True, slots=True)
 class TargetHits:
-    """The sightings (latest versions) of one object and the sum of their counts."""
+    """The sightings (latest versions) of one object and the sum of their counts, all cells."""
 
     target_ref: str
+    sightings: int
+    hits: int
+
+
+@dataclass(frozen=True, slots=True)
+class CellHits:
+    """The sightings of one object in one cell, and the sum of their counts."""
+
+    target_ref: str
+    cell: str
     sightings: int
     hits: int
 
@@ -57,9 +67,14 @@ class DashboardCounts(Protocol):
         """The counts of ``since_month`` (YYYY-MM) and later, by cell and month."""
         ...
 
-    def top_targets(
-        self, cells: Sequence[str], prefix: str, limit: int, offset: int = 0
+    def targets_by_total(
+        self, prefix: str, after: tuple[int, str] | None, limit: int
     ) -> list[TargetHits]:
-        """Objects whose id starts with ``prefix`` by the hits of the sightings in ``cells``,
-        most first (ties by id), from ``offset``, at most ``limit``."""
+        """Objects whose id starts with ``prefix`` by the hits of all their sightings, most
+        first (ties by id), after ``after`` (the (hits, id) of the last one read), at most
+        ``limit``."""
+        ...
+
+    def hits_of(self, targets: Sequence[str]) -> list[CellHits]:
+        """The sightings and hits of each of ``targets`` per cell."""
         ...

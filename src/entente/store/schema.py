@@ -21,6 +21,7 @@ __all__ = [
     "api_tokens",
     "dashboard_cells",
     "dashboard_counts",
+    "dashboard_hit_totals",
     "dashboard_hits",
     "metadata",
     "node_state",
@@ -314,4 +315,17 @@ dashboard_hits = Table(
     Column("hits", BigInteger, nullable=False),
     PrimaryKeyConstraint("target_ref", "cell"),
     sqlite_with_rowid=False,
+)
+
+# The same per sighted object over every cell, in descending order of hits: the dashboard
+# walks it from the top and stops once no object further down can reach its top list
+# (services.dashboard, a threshold algorithm), instead of summing every row of
+# dashboard_hits per request.
+dashboard_hit_totals = Table(
+    "dashboard_hit_totals",
+    metadata,
+    Column("target_ref", Text, primary_key=True),
+    Column("sightings", BigInteger, nullable=False),
+    Column("hits", BigInteger, nullable=False),
+    Index(None, "hits", "target_ref"),
 )

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Engine, and_, or_, select
 
-from entente.store.dashboard_port import CountCell, MonthCount, TargetHits
+from entente.store.dashboard_port import CellHits, CountCell, MonthCount, TargetHits
 from entente.store.failures import storage_errors
 from entente.store.records import Provenance, SourceKind
-from entente.store.schema import dashboard_cells, dashboard_counts, dashboard_hits
+from entente.store.schema import (
+    dashboard_cells,
+    dashboard_counts,
+    dashboard_hit_totals,
+    dashboard_hits,
+)
 from entente.store.sql import decode_granular
 
 __all__ = ["SqlDashboardCounts"]
@@ -18,10 +23,10 @@ __all__ = ["SqlDashboardCounts"]
 _C = dashboard_cells.c
 _N = dashboard_counts.c
 _H = dashboard_hits.c
+_T = dashboard_hit_totals.c
 
-# The cells a top-hits query may name in one IN list: SQLite allows 32,766 bound
-# parameters per statement; a reader sees far fewer distinct sighting cells than that.
-MAX_CELLS = 30_000
+# Per IN list, as in store.sql.
+_CHUNK = 500
 
 
 class SqlDashboardCounts:
@@ -68,30 +73,41 @@ class SqlDashboardCounts:
             rows = conn.execute(statement).all()
         return [MonthCount(cell, month, int(objects)) for cell, month, objects in rows]
 
-    def top_targets(
-        self, cells: Sequence[str], prefix: str, limit: int, offset: int = 0
+    def targets_by_total(
+        self, prefix: str, after: tuple[int, str] | None, limit: int
     ) -> list[TargetHits]:
-        """Objects whose id starts with ``prefix`` by the hits of the sightings in ``cells``."""
-        wanted = sorted(set(cells))
-        if not wanted or limit < 1:
+        """Objects whose id starts with ``prefix`` by the hits of all their sightings."""
+        if limit < 1:
             return []
-        if len(wanted) > MAX_CELLS:
-            raise ValueError(f"at most {MAX_CELLS} cells per query, not {len(wanted)}")
-        hits = func.sum(_H.hits)
-        # A range on the key rather than LIKE, which would need escaping and (on
-        # PostgreSQL with a non-C collation) could not use the index.
+        # A range on the key rather than LIKE, which would need escaping of _ and %.
+        conditions = [_T.target_ref >= prefix, _T.target_ref < prefix + "\U0010ffff"]
+        if after is not None:
+            hits, target = after
+            # Keyset paging in (hits descending, id ascending) order.
+            conditions.append(or_(_T.hits < hits, and_(_T.hits == hits, _T.target_ref > target)))
         statement = (
-            select(_H.target_ref, func.sum(_H.sightings), hits)
-            .where(
-                _H.cell.in_(bindparam("cells", expanding=True)),
-                _H.target_ref >= prefix,
-                _H.target_ref < prefix + "\U0010ffff",
-            )
-            .group_by(_H.target_ref)
-            .order_by(hits.desc(), _H.target_ref)
+            select(_T.target_ref, _T.sightings, _T.hits)
+            .where(*conditions)
+            .order_by(_T.hits.desc(), _T.target_ref)
             .limit(limit)
-            .offset(offset)
         )
         with storage_errors("reading dashboard hits"), self._engine.connect() as conn:
-            rows = conn.execute(statement, {"cells": wanted}).all()
-        return [TargetHits(target, int(sightings), int(total)) for target, sightings, total in rows]
+            rows = conn.execute(statement).all()
+        return [TargetHits(target, int(n), int(total)) for target, n, total in rows]
+
+    def hits_of(self, targets: Sequence[str]) -> list[CellHits]:
+        """The sightings and hits of each of ``targets`` per cell, by target and cell."""
+        unique = sorted(set(targets))
+        out: list[CellHits] = []
+        with storage_errors("reading dashboard hits"), self._engine.connect() as conn:
+            for start in range(0, len(unique), _CHUNK):
+                statement = (
+                    select(_H.target_ref, _H.cell, _H.sightings, _H.hits)
+                    .where(_H.target_ref.in_(unique[start : start + _CHUNK]))
+                    .order_by(_H.target_ref, _H.cell)
+                )
+                out.extend(
+                    CellHits(target, cell, int(n), int(total))
+                    for target, cell, n, total in conn.execute(statement)
+                )
+        return out

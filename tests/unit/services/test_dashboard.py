@@ -104,7 +104,9 @@ MARKINGS: list[tuple[str, ...]] = [
     (STATEMENT,),
     (UNKNOWN,),
 ]
-TYPES = ("indicator", "sighting", "incident", "report")
+# Objects 0-3 are indicators, 4-7 sightings (of indicators 0-3 or of one never held),
+# 8-9 incidents and 10-11 reports.
+TYPES = ("indicator",) * 4 + ("sighting",) * 4 + ("incident",) * 2 + ("report",) * 2
 
 
 def context(now_us: int) -> NodeContext:
@@ -147,7 +149,16 @@ def stix(
         "name": f"{kind} {n}",
         "description": "d",
     }
-    if kind == "sighting":
+    # Valid STIX 2.1 (§4): what a reader is shown without its description must still be.
+    if kind == "indicator":
+        obj["pattern"] = "[ipv4-addr:value = '192.0.2.1']"
+        obj["pattern_type"] = "stix"
+        obj["valid_from"] = key(0)
+    elif kind == "report":
+        obj["published"] = key(0)
+        obj["object_refs"] = [ident("indicator", 0)]
+    elif kind == "sighting":
+        del obj["name"]
         obj["sighting_of_ref"] = ident("indicator", target)
         if count is not None:
             obj["count"] = count
@@ -179,7 +190,7 @@ def stix(
 class Node:
     """A store with its counters, partners, reports and the dashboard over them."""
 
-    def __init__(self, path: Path, clock: FixedClock) -> None:
+    def __init__(self, path: Path, clock: FixedClock, top_batch: int = 200) -> None:
         self.clock = clock
         self.store: SqlStore = open_store(f"sqlite:///{path}", clock)
         self.partners = SqlPartnerStore(self.store.engine)
@@ -191,6 +202,7 @@ class Node:
             reports=self.reports,
             context=lambda: context(clock.now_us()),
             clock=clock,
+            top_batch=top_batch,
         )
 
     def put(self, version: NewVersion, prov: Provenance = PROVENANCES[0]) -> None:
@@ -283,43 +295,57 @@ def reference(
     return activity, partner_intel, mix, tuple(shown[:top])
 
 
-_operation = st.one_of(
-    st.tuples(
+def _put_of(objects: st.SearchStrategy[int]) -> st.SearchStrategy[tuple[Any, ...]]:
+    return st.tuples(
         st.just("put"),
-        st.integers(0, 7),  # object (its type is TYPES[n % 4])
+        objects,  # the object (its type is TYPES[n])
         st.integers(1, 5),  # version
         st.sampled_from(MARKINGS),
         st.sampled_from([None, NODE, ORG_B, ORG_C]),
         st.sampled_from(PROVENANCES),
         st.booleans(),  # a RED granular marking on its description
-        st.integers(0, 7),  # the indicator a sighting is of
+        st.sampled_from([0, 1, 2, 3, 99]),  # the indicator a sighting is of
         st.one_of(st.none(), st.integers(0, 50)),  # its count
-    ),
-    st.tuples(st.just("delete"), st.integers(0, 7), st.integers(1, 5)),
+    )
+
+
+_operation = st.one_of(
+    _put_of(st.integers(0, len(TYPES) - 1)),
+    st.tuples(st.just("delete"), st.integers(0, len(TYPES) - 1), st.integers(1, 5)),
     st.tuples(st.just("advance"), st.integers(0, 70)),
+)
+# Indicators first and sightings of them next (so that there are hits to rank), then
+# anything: more versions, deletes, months passing.
+_operations = st.builds(
+    lambda indicators, sightings, rest: indicators + sightings + rest,
+    st.lists(_put_of(st.integers(0, 3)), min_size=1, max_size=4),
+    st.lists(_put_of(st.integers(4, 7)), min_size=1, max_size=6),
+    st.lists(_operation, max_size=20),
 )
 
 
 @settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
-    operations=st.lists(_operation, max_size=25),
+    operations=_operations,
     months=st.sampled_from([1, 2, 12, 24]),
     top=st.integers(1, 4),
+    top_batch=st.integers(1, 3),
 )
 def test_figures_equal_a_naive_recount_through_the_policy_oracle(
-    operations: list[tuple[Any, ...]], months: int, top: int
+    operations: list[tuple[Any, ...]], months: int, top: int, top_batch: int
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        node = Node(Path(folder) / "node.db", FixedClock())
+        # Small batches, so that the top-hits walk reads on and stops in every way.
+        node = Node(Path(folder) / "node.db", FixedClock(), top_batch)
         try:
             for operation in operations:
                 if operation[0] == "put":
                     _, n, version, markings, creator, prov, secret, target, count = operation
-                    kind = TYPES[n % len(TYPES)]
+                    kind = TYPES[n]
                     item = stix(
                         kind,
                         n,
@@ -337,7 +363,7 @@ def test_figures_equal_a_naive_recount_through_the_policy_oracle(
                         tx.insert([(item, prov)])
                 elif operation[0] == "delete":
                     _, n, version = operation
-                    node.store.delete_versions(ident(TYPES[n % len(TYPES)], n), [key(version)])
+                    node.store.delete_versions(ident(TYPES[n], n), [key(version)])
                 else:
                     node.clock.advance(operation[1] * DAY_US)
             for who in READERS:
@@ -465,3 +491,27 @@ def test_a_cell_with_an_unknown_marking_counts_for_nobody() -> None:
     assert not any(is_counted(cell, who, ctx) for who in READERS)
     clear = dataclasses.replace(cell, marking_refs=(marking_id_for(Tlp.CLEAR),))
     assert all(is_counted(clear, who, ctx) for who in READERS[:-1])
+
+
+def test_the_top_hits_walk_reads_on_past_ties_and_hidden_sightings(tmp_path: Path) -> None:
+    node = Node(tmp_path / "walk.db", FixedClock(), top_batch=1)
+    try:
+        green, amber = marking_id_for(Tlp.GREEN), marking_id_for(Tlp.AMBER)
+        for n in range(4):
+            node.put(stix("indicator", n, 1, markings=(green,)))
+        # Indicator 0 has the most hits in all, but B sees only 1 of them.
+        node.put(stix("sighting", 10, 1, markings=(amber,), target=0, count=90))
+        node.put(stix("sighting", 11, 1, markings=(green,), target=0, count=1))
+        # Indicators 3 and 2 tie: the smaller id ranks first.
+        node.put(stix("sighting", 12, 1, markings=(green,), target=3, count=6))
+        node.put(stix("sighting", 13, 1, markings=(green,), target=2, count=6))
+        node.put(stix("sighting", 14, 1, markings=(green,), target=1, count=2))
+        hits = node.service.dashboard(READER_B, top=3).top_hits
+        assert [(h.indicator_id, h.hits) for h in hits] == [
+            (ident("indicator", 2), 6),
+            (ident("indicator", 3), 6),
+            (ident("indicator", 1), 2),
+        ]
+        assert node.service.dashboard(ANALYST, top=1).top_hits[0].hits == 91
+    finally:
+        node.store.close()

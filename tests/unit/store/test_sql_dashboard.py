@@ -17,9 +17,14 @@ from sqlalchemy import delete, select, true
 from tests.unit.store.test_sql_store_contract import TLP_AMBER, TLP_GREEN, ident, insert, key, new
 
 from entente.clock import FixedClock
-from entente.store import NewVersion, Provenance, SourceKind
+from entente.store import CellHits, NewVersion, Provenance, SourceKind, TargetHits
 from entente.store.dashboard_index import cell_of, month_of, sighting_target
-from entente.store.schema import dashboard_counts, dashboard_hits, object_versions
+from entente.store.schema import (
+    dashboard_counts,
+    dashboard_hit_totals,
+    dashboard_hits,
+    object_versions,
+)
 from entente.store.sql import SqlStore
 from entente.store.sql_dashboard import SqlDashboardCounts
 
@@ -54,6 +59,9 @@ def counters(store: SqlStore) -> tuple[Counter[tuple[str, ...]], Counter[tuple[s
         for target, cell, sightings, total in conn.execute(select(*dashboard_hits.columns)):
             hits[(target, cell, "sightings")] = int(sightings)
             hits[(target, cell, "hits")] = int(total)
+        for target, sightings, total in conn.execute(select(*dashboard_hit_totals.columns)):
+            hits[(target, "sightings")] = int(sightings)
+            hits[(target, "hits")] = int(total)
     return counts, hits
 
 
@@ -79,8 +87,9 @@ def recount(store: SqlStore) -> tuple[Counter[tuple[str, ...]], Counter[tuple[st
         counts[(cell, month_of(row.date_added_us))] += 1
         if row.type == "sighting":
             obj = orjson.loads(row.raw_json)
-            hits[(obj["sighting_of_ref"], cell, "sightings")] += 1
-            hits[(obj["sighting_of_ref"], cell, "hits")] += obj.get("count", 1)
+            for where in ((cell,), ()):
+                hits[(obj["sighting_of_ref"], *where, "sightings")] += 1
+                hits[(obj["sighting_of_ref"], *where, "hits")] += obj.get("count", 1)
     return +counts, +hits
 
 
@@ -131,13 +140,28 @@ def test_sightings_add_their_count_to_what_they_sighted(sql_store: SqlStore) -> 
     # A newer version of a sighting replaces its count rather than adding to it.
     insert(sql_store, sighting(1, key(2), target, 9))
     reader = SqlDashboardCounts(sql_store.engine)
-    cells = [cell.cell for cell in reader.cells(["sighting"])]
-    top = reader.top_targets(cells, "indicator--", 10)
-    assert [(t.target_ref, t.sightings, t.hits) for t in top] == [(target, 2, 10), (ident(8), 1, 2)]
-    assert reader.top_targets(cells, "indicator--", 1, offset=1)[0].target_ref == ident(8)
-    assert reader.top_targets(cells, "malware--", 10) == []
-    assert reader.top_targets([], "indicator--", 10) == []
+    top = reader.targets_by_total("indicator--", None, 10)
+    assert top == [TargetHits(target, 2, 10), TargetHits(ident(8), 1, 2)]
+    assert reader.targets_by_total("indicator--", (10, target), 10) == [top[1]]
+    assert reader.targets_by_total("indicator--", None, 1) == [top[0]]
+    assert reader.targets_by_total("malware--", None, 10) == []
+    (cell,) = [cell.cell for cell in reader.cells(["sighting"])]
+    assert reader.hits_of([target, ident(8), ident(9)]) == [
+        CellHits(target, cell, 2, 10),
+        CellHits(ident(8), cell, 1, 2),
+    ]
     assert counters(sql_store) == recount(sql_store)
+
+
+def test_keyset_paging_breaks_ties_by_id(sql_store: SqlStore) -> None:
+    insert(sql_store, *(sighting(n, key(1), ident(10 + n), 4) for n in range(5)))
+    reader = SqlDashboardCounts(sql_store.engine)
+    pages, after = [], None
+    while page := reader.targets_by_total("indicator--", after, 2):
+        pages.append([t.target_ref for t in page])
+        after = (page[-1].hits, page[-1].target_ref)
+    assert [target for page in pages for target in page] == [ident(10 + n) for n in range(5)]
+    assert [len(p) for p in pages] == [2, 2, 1]
 
 
 def test_deleting_versions_takes_their_counts_away(sql_store: SqlStore) -> None:
@@ -145,7 +169,7 @@ def test_deleting_versions_takes_their_counts_away(sql_store: SqlStore) -> None:
     assert sql_store.delete_versions(ident(1, "sighting"), [key(2)]) == 1
     assert counters(sql_store) == recount(sql_store)
     _, hits = counters(sql_store)
-    assert sorted(hits.values()) == [1, 3]
+    assert sorted(hits.values()) == [1, 1, 3, 3]  # per cell and in all
     sql_store.delete_versions(ident(1, "sighting"), [key(1)])
     assert counters(sql_store) == (Counter(), Counter())
 
@@ -156,7 +180,7 @@ def test_corrections_and_withdrawals_keep_the_counts(sql_store: SqlStore) -> Non
     with sql_store.transaction() as tx:
         tx.correct([(replacement, FEED, "content")])
     assert counters(sql_store) == recount(sql_store)
-    assert sorted(counters(sql_store)[1].values()) == [1, 8]
+    assert sorted(counters(sql_store)[1].values()) == [1, 1, 8, 8]
     with sql_store.transaction() as tx:
         tx.withdraw([ident(1, "sighting")])
     assert counters(sql_store) == recount(sql_store)
@@ -249,7 +273,7 @@ def test_counters_always_equal_a_recount_of_the_latest_versions(
     clock = FixedClock()
     store = SqlStore(sql_store.engine, clock)
     with store.engine.begin() as conn:  # each example starts from an empty store
-        for table in (dashboard_counts, dashboard_hits, object_versions):
+        for table in (dashboard_counts, dashboard_hits, dashboard_hit_totals, object_versions):
             conn.execute(delete(table))
     for operation in operations:
         if operation[0] == "insert":

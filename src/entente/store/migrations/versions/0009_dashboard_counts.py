@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-12-05
 
 The store keeps these in its write transactions (``store.dashboard_index``, which explains
-the cells); this revision creates the three tables and counts the latest version of every
+the cells); this revision creates the four tables and counts the latest version of every
 object stored before it.
 """
 
@@ -57,6 +57,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("target_ref", "cell", name="pk_dashboard_hits"),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "dashboard_hit_totals",
+        sa.Column("target_ref", sa.Text(), nullable=False),
+        sa.Column("sightings", sa.BigInteger(), nullable=False),
+        sa.Column("hits", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("target_ref", name="pk_dashboard_hit_totals"),
+    )
+    op.create_index(
+        "ix_dashboard_hit_totals_hits_target_ref", "dashboard_hit_totals", ["hits", "target_ref"]
+    )
     conn = op.get_bind()
     after = -1
     while True:
@@ -78,6 +88,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the counters."""
+    op.drop_index("ix_dashboard_hit_totals_hits_target_ref", table_name="dashboard_hit_totals")
+    op.drop_table("dashboard_hit_totals")
     op.drop_table("dashboard_hits")
     op.drop_table("dashboard_counts")
     op.drop_table("dashboard_cells")
