@@ -276,7 +276,7 @@ class DashboardService:
         """
         if limit < 1:
             return ()
-        cells = {cell.cell for cell in visible if cell.type == "sighting"}
+        cells = sorted(cell.cell for cell in visible if cell.type == "sighting")
         if not cells:
             return ()
         visibility = Visibility(principal, ctx)
@@ -287,16 +287,13 @@ class DashboardService:
             batch = self._counts.targets_by_total("indicator--", after, batch_size)
             if not batch:
                 break
-            seen: dict[str, list[int]] = {}
-            for row in self._counts.hits_of([t.target_ref for t in batch]):
-                if row.cell in cells:
-                    tally = seen.setdefault(row.target_ref, [0, 0])
-                    tally[0] += row.sightings
-                    tally[1] += row.hits
-            names = self._shown_names(visibility, [t for t in seen if seen[t][0] > 0])
-            for target, (sightings, hits) in seen.items():
-                if target in names:
-                    best.append(TopHit(target, names[target], sightings, hits))
+            seen = self._counts.hits_in([t.target_ref for t in batch], cells)
+            names = self._shown_names(visibility, [t.target_ref for t in seen])
+            best.extend(
+                TopHit(t.target_ref, names[t.target_ref], t.sightings, t.hits)
+                for t in seen
+                if t.target_ref in names
+            )
             best.sort(key=lambda hit: (-hit.hits, hit.indicator_id))
             del best[limit:]
             after = (batch[-1].hits, batch[-1].target_ref)

@@ -3,13 +3,7 @@
 The SQL adapter is imported by module path (``entente.store.sql``), as every adapter.
 """
 
-from entente.store.dashboard_port import (
-    CellHits,
-    CountCell,
-    DashboardCounts,
-    MonthCount,
-    TargetHits,
-)
+from entente.store.dashboard_port import CountCell, DashboardCounts, MonthCount, TargetHits
 from entente.store.federation_port import (
     AgreementRecord,
     AgreementStore,
@@ -41,7 +35,6 @@ __all__ = [
     "AgreementRecord",
     "AgreementStore",
     "ApiToken",
-    "CellHits",
     "Checkpoint",
     "CheckpointStore",
     "CountCell",

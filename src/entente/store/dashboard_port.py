@@ -13,7 +13,7 @@ from typing import Protocol
 from entente.stix import GranularMarking
 from entente.store.records import Provenance
 
-__all__ = ["CellHits", "CountCell", "DashboardCounts", "MonthCount", "TargetHits"]
+__all__ = ["CountCell", "DashboardCounts", "MonthCount", "TargetHits"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,19 +39,9 @@ class MonthCount:
 
 @dataclass(frozen=True, slots=True)
 class TargetHits:
-    """The sightings (latest versions) of one object and the sum of their counts, all cells."""
+    """The sightings (latest versions) of one object and the sum of their counts."""
 
     target_ref: str
-    sightings: int
-    hits: int
-
-
-@dataclass(frozen=True, slots=True)
-class CellHits:
-    """The sightings of one object in one cell, and the sum of their counts."""
-
-    target_ref: str
-    cell: str
     sightings: int
     hits: int
 
@@ -75,6 +65,7 @@ class DashboardCounts(Protocol):
         ``limit``."""
         ...
 
-    def hits_of(self, targets: Sequence[str]) -> list[CellHits]:
-        """The sightings and hits of each of ``targets`` per cell."""
+    def hits_in(self, targets: Sequence[str], cells: Sequence[str]) -> list[TargetHits]:
+        """The sightings and hits of each of ``targets`` that has sightings in ``cells``,
+        summed over those cells, by target."""
         ...

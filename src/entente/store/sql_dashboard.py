@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 
-from entente.store.dashboard_port import CellHits, CountCell, MonthCount, TargetHits
+from entente.store.dashboard_port import CountCell, MonthCount, TargetHits
 from entente.store.failures import storage_errors
 from entente.store.records import Provenance, SourceKind
 from entente.store.schema import (
@@ -95,19 +95,28 @@ class SqlDashboardCounts:
             rows = conn.execute(statement).all()
         return [TargetHits(target, int(n), int(total)) for target, n, total in rows]
 
-    def hits_of(self, targets: Sequence[str]) -> list[CellHits]:
-        """The sightings and hits of each of ``targets`` per cell, by target and cell."""
-        unique = sorted(set(targets))
-        out: list[CellHits] = []
+    def hits_in(self, targets: Sequence[str], cells: Sequence[str]) -> list[TargetHits]:
+        """The sightings and hits of each of ``targets`` in ``cells``, summed, by target.
+
+        Summed by the database, so that only one row per target comes back; sums are
+        additive, so long lists are split into several IN lists and their sums added.
+        """
+        wanted = sorted(set(targets))
+        allowed = sorted(set(cells))
+        sums: dict[str, list[int]] = {}
         with storage_errors("reading dashboard hits"), self._engine.connect() as conn:
-            for start in range(0, len(unique), _CHUNK):
-                statement = (
-                    select(_H.target_ref, _H.cell, _H.sightings, _H.hits)
-                    .where(_H.target_ref.in_(unique[start : start + _CHUNK]))
-                    .order_by(_H.target_ref, _H.cell)
-                )
-                out.extend(
-                    CellHits(target, cell, int(n), int(total))
-                    for target, cell, n, total in conn.execute(statement)
-                )
-        return out
+            for start in range(0, len(wanted), _CHUNK):
+                for cell_start in range(0, len(allowed), _CHUNK):
+                    statement = (
+                        select(_H.target_ref, func.sum(_H.sightings), func.sum(_H.hits))
+                        .where(
+                            _H.target_ref.in_(wanted[start : start + _CHUNK]),
+                            _H.cell.in_(allowed[cell_start : cell_start + _CHUNK]),
+                        )
+                        .group_by(_H.target_ref)
+                    )
+                    for target, sightings, hits in conn.execute(statement):
+                        tally = sums.setdefault(target, [0, 0])
+                        tally[0] += int(sightings)
+                        tally[1] += int(hits)
+        return [TargetHits(target, n, hits) for target, (n, hits) in sorted(sums.items())]

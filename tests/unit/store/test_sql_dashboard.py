@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, true
 from tests.unit.store.test_sql_store_contract import TLP_AMBER, TLP_GREEN, ident, insert, key, new
 
 from entente.clock import FixedClock
-from entente.store import CellHits, NewVersion, Provenance, SourceKind, TargetHits
+from entente.store import NewVersion, Provenance, SourceKind, TargetHits
 from entente.store.dashboard_index import cell_of, month_of, sighting_target
 from entente.store.schema import (
     dashboard_counts,
@@ -146,10 +146,13 @@ def test_sightings_add_their_count_to_what_they_sighted(sql_store: SqlStore) -> 
     assert reader.targets_by_total("indicator--", None, 1) == [top[0]]
     assert reader.targets_by_total("malware--", None, 10) == []
     (cell,) = [cell.cell for cell in reader.cells(["sighting"])]
-    assert reader.hits_of([target, ident(8), ident(9)]) == [
-        CellHits(target, cell, 2, 10),
-        CellHits(ident(8), cell, 1, 2),
-    ]
+    assert reader.hits_in([target, ident(8), ident(9)], [cell]) == top
+    assert reader.hits_in([target], ["another cell"]) == []
+    assert reader.hits_in([], [cell]) == []
+    # Past one IN list of cells and of targets ("!" sorts before every hex digit).
+    many_cells = [f"!{i:04d}" for i in range(1200)] + [cell]
+    many_targets = [f"indicator--!{i:04d}" for i in range(1200)] + [target]
+    assert reader.hits_in(many_targets, many_cells) == [top[0]]
     assert counters(sql_store) == recount(sql_store)
 
 
