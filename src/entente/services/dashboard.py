@@ -204,6 +204,14 @@ class DashboardService:
         visible = {
             cell.cell: cell for cell in self._counts.cells() if is_counted(cell, principal, ctx)
         }
+        levels = {
+            key: effective_tlp(
+                cell.marking_refs,
+                ctx.default_marking,
+                known_statement_markings=ctx.known_statement_markings,
+            )
+            for key, cell in visible.items()
+        }
         by_type: dict[tuple[str, str], int] = {}
         by_partner: dict[tuple[str, str], int] = {}
         by_level: dict[Tlp, int] = {}
@@ -217,11 +225,7 @@ class DashboardService:
             if cell.provenance.source_kind is SourceKind.PARTNER:
                 key = (cell.provenance.source_name, count.month)
                 by_partner[key] = by_partner.get(key, 0) + count.objects
-            level = effective_tlp(
-                cell.marking_refs,
-                ctx.default_marking,
-                known_statement_markings=ctx.known_statement_markings,
-            )
+            level = levels[count.cell]
             if level is not None:  # counted cells have known markings only
                 by_level[level] = by_level.get(level, 0) + count.objects
         activity = MonthlyFigure(

@@ -61,8 +61,8 @@ class DashboardCounts(Protocol):
         self, prefix: str, after: tuple[int, str] | None, limit: int
     ) -> list[TargetHits]:
         """Objects whose id starts with ``prefix`` by the hits of all their sightings, most
-        first (ties by id), after ``after`` (the (hits, id) of the last one read), at most
-        ``limit``."""
+        first (ties by id, descending), after ``after`` (the (hits, id) of the last one
+        read), at most ``limit``."""
         ...
 
     def hits_in(self, targets: Sequence[str], cells: Sequence[str]) -> list[TargetHits]:

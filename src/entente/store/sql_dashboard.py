@@ -83,12 +83,14 @@ class SqlDashboardCounts:
         conditions = [_T.target_ref >= prefix, _T.target_ref < prefix + "\U0010ffff"]
         if after is not None:
             hits, target = after
-            # Keyset paging in (hits descending, id ascending) order.
-            conditions.append(or_(_T.hits < hits, and_(_T.hits == hits, _T.target_ref > target)))
+            # Keyset paging in (hits, id) descending order.
+            conditions.append(or_(_T.hits < hits, and_(_T.hits == hits, _T.target_ref < target)))
+        # Both descending: the (hits, target_ref) index read backwards, with no sort (ties
+        # in id descending; the dashboard ranks ties itself).
         statement = (
             select(_T.target_ref, _T.sightings, _T.hits)
             .where(*conditions)
-            .order_by(_T.hits.desc(), _T.target_ref)
+            .order_by(_T.hits.desc(), _T.target_ref.desc())
             .limit(limit)
         )
         with storage_errors("reading dashboard hits"), self._engine.connect() as conn:

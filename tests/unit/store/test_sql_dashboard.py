@@ -156,14 +156,14 @@ def test_sightings_add_their_count_to_what_they_sighted(sql_store: SqlStore) -> 
     assert counters(sql_store) == recount(sql_store)
 
 
-def test_keyset_paging_breaks_ties_by_id(sql_store: SqlStore) -> None:
+def test_keyset_paging_breaks_ties_by_id_descending(sql_store: SqlStore) -> None:
     insert(sql_store, *(sighting(n, key(1), ident(10 + n), 4) for n in range(5)))
     reader = SqlDashboardCounts(sql_store.engine)
     pages, after = [], None
     while page := reader.targets_by_total("indicator--", after, 2):
         pages.append([t.target_ref for t in page])
         after = (page[-1].hits, page[-1].target_ref)
-    assert [target for page in pages for target in page] == [ident(10 + n) for n in range(5)]
+    assert [target for page in pages for target in page] == [ident(14 - n) for n in range(5)]
     assert [len(p) for p in pages] == [2, 2, 1]
 
 
