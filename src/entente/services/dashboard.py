@@ -288,10 +288,12 @@ class DashboardService:
         after: tuple[int, str] | None = None
         batch_size = self._top_batch
         while True:
-            batch = self._counts.targets_by_total("indicator--", after, batch_size)
+            batch = self._counts.targets_by_total(after, batch_size)
             if not batch:
                 break
-            seen = self._counts.hits_in([t.target_ref for t in batch], cells)
+            # Sightings may be of any object (STIX 2.1 §5.7); the figure ranks indicators.
+            indicators = [t.target_ref for t in batch if t.target_ref.startswith("indicator--")]
+            seen = self._counts.hits_in(indicators, cells)
             names = self._shown_names(visibility, [t.target_ref for t in seen])
             best.extend(
                 TopHit(t.target_ref, names[t.target_ref], t.sightings, t.hits)

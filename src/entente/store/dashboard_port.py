@@ -57,12 +57,10 @@ class DashboardCounts(Protocol):
         """The counts of ``since_month`` (YYYY-MM) and later, by cell and month."""
         ...
 
-    def targets_by_total(
-        self, prefix: str, after: tuple[int, str] | None, limit: int
-    ) -> list[TargetHits]:
-        """Objects whose id starts with ``prefix`` by the hits of all their sightings, most
-        first (ties by id, descending), after ``after`` (the (hits, id) of the last one
-        read), at most ``limit``."""
+    def targets_by_total(self, after: tuple[int, str] | None, limit: int) -> list[TargetHits]:
+        """Sighted objects by the hits of all their sightings, most first (ties by id,
+        descending), after ``after`` (the (hits, id) of the last one read), at most
+        ``limit``."""
         ...
 
     def hits_in(self, targets: Sequence[str], cells: Sequence[str]) -> list[TargetHits]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, func, select, tuple_
 
 from entente.store.dashboard_port import CountCell, MonthCount, TargetHits
 from entente.store.failures import storage_errors
@@ -73,26 +73,21 @@ class SqlDashboardCounts:
             rows = conn.execute(statement).all()
         return [MonthCount(cell, month, int(objects)) for cell, month, objects in rows]
 
-    def targets_by_total(
-        self, prefix: str, after: tuple[int, str] | None, limit: int
-    ) -> list[TargetHits]:
-        """Objects whose id starts with ``prefix`` by the hits of all their sightings."""
+    def targets_by_total(self, after: tuple[int, str] | None, limit: int) -> list[TargetHits]:
+        """Sighted objects by the hits of all their sightings, (hits, id) descending."""
         if limit < 1:
             return []
-        # A range on the key rather than LIKE, which would need escaping of _ and %.
-        conditions = [_T.target_ref >= prefix, _T.target_ref < prefix + "\U0010ffff"]
-        if after is not None:
-            hits, target = after
-            # Keyset paging in (hits, id) descending order.
-            conditions.append(or_(_T.hits < hits, and_(_T.hits == hits, _T.target_ref < target)))
-        # Both descending: the (hits, target_ref) index read backwards, with no sort (ties
-        # in id descending; the dashboard ranks ties itself).
         statement = (
             select(_T.target_ref, _T.sightings, _T.hits)
-            .where(*conditions)
+            # Both descending: the (hits, target_ref) index read backwards, with no sort.
             .order_by(_T.hits.desc(), _T.target_ref.desc())
             .limit(limit)
         )
+        if after is not None:
+            # Keyset paging by a row value (SQLite 3.15+, PostgreSQL), which both planners
+            # answer from that index; an id prefix here would make SQLite range over the
+            # primary key instead and sort every sighted object.
+            statement = statement.where(tuple_(_T.hits, _T.target_ref) < tuple_(*after))
         with storage_errors("reading dashboard hits"), self._engine.connect() as conn:
             rows = conn.execute(statement).all()
         return [TargetHits(target, int(n), int(total)) for target, n, total in rows]

@@ -4,7 +4,10 @@ stored versions by every write path, and read back by ``SqlDashboardCounts``."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections import Counter
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,7 +16,9 @@ from alembic import command
 from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, true
+from sqlalchemy import delete, event, select, true
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 from tests.unit.store.test_sql_store_contract import TLP_AMBER, TLP_GREEN, ident, insert, key, new
 
 from entente.clock import FixedClock
@@ -25,7 +30,7 @@ from entente.store.schema import (
     dashboard_hits,
     object_versions,
 )
-from entente.store.sql import SqlStore
+from entente.store.sql import SqlStore, open_store
 from entente.store.sql_dashboard import SqlDashboardCounts
 
 _V = object_versions.c
@@ -140,11 +145,11 @@ def test_sightings_add_their_count_to_what_they_sighted(sql_store: SqlStore) -> 
     # A newer version of a sighting replaces its count rather than adding to it.
     insert(sql_store, sighting(1, key(2), target, 9))
     reader = SqlDashboardCounts(sql_store.engine)
-    top = reader.targets_by_total("indicator--", None, 10)
+    top = reader.targets_by_total(None, 10)
     assert top == [TargetHits(target, 2, 10), TargetHits(ident(8), 1, 2)]
-    assert reader.targets_by_total("indicator--", (10, target), 10) == [top[1]]
-    assert reader.targets_by_total("indicator--", None, 1) == [top[0]]
-    assert reader.targets_by_total("malware--", None, 10) == []
+    assert reader.targets_by_total((10, target), 10) == [top[1]]
+    assert reader.targets_by_total(None, 1) == [top[0]]
+    assert reader.targets_by_total(None, 0) == []
     (cell,) = [cell.cell for cell in reader.cells(["sighting"])]
     assert reader.hits_in([target, ident(8), ident(9)], [cell]) == top
     assert reader.hits_in([target], ["another cell"]) == []
@@ -160,7 +165,7 @@ def test_keyset_paging_breaks_ties_by_id_descending(sql_store: SqlStore) -> None
     insert(sql_store, *(sighting(n, key(1), ident(10 + n), 4) for n in range(5)))
     reader = SqlDashboardCounts(sql_store.engine)
     pages, after = [], None
-    while page := reader.targets_by_total("indicator--", after, 2):
+    while page := reader.targets_by_total(after, 2):
         pages.append([t.target_ref for t in page])
         after = (page[-1].hits, page[-1].target_ref)
     assert [target for page in pages for target in page] == [ident(14 - n) for n in range(5)]
@@ -305,3 +310,30 @@ def test_counters_always_equal_a_recount_of_the_latest_versions(
 def _held(store: SqlStore, oid: str) -> list[Any]:
     with store.transaction() as tx:
         return tx.versions_of([oid]).get(oid, [])
+
+
+def test_the_top_hits_walk_reads_the_totals_index_without_sorting(tmp_path: Path) -> None:
+    database = tmp_path / "plans.db"
+    store = open_store(f"sqlite:///{database}", FixedClock())
+    try:
+        insert(store, *(sighting(n, key(1), ident(100 + n), n) for n in range(30)))
+        statements: list[str] = []
+
+        @event.listens_for(store.engine, "connect")
+        def _trace(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+            # sqlite3 hands the statement with its parameters bound (sqlite3_expanded_sql).
+            dbapi_conn.set_trace_callback(statements.append)
+
+        store.engine.dispose()  # reconnect, traced
+        reader = SqlDashboardCounts(store.engine)
+        first = reader.targets_by_total(None, 5)
+        reader.targets_by_total((first[-1].hits, first[-1].target_ref), 5)
+    finally:
+        store.close()
+    reads = [s for s in statements if "FROM dashboard_hit_totals" in s]
+    assert len(reads) == 2
+    for statement in reads:
+        with closing(sqlite3.connect(database)) as conn:
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
+        assert any("ix_dashboard_hit_totals_hits_target_ref" in step for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
