@@ -14,7 +14,7 @@ What it measures, each in its own process:
 
 The last line of output is one JSON object with all figures.
 
-    python bench/dashboard.py              # 1,000,000 objects (about 10 minutes on 2 cores)
+    python bench/dashboard.py              # 1,000,000 objects (about 5 minutes on 2 cores)
     python bench/dashboard.py --quick      # 50,000 objects (under a minute)
 """
 
@@ -288,7 +288,9 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="50,000 objects")
     parser.add_argument("--count", type=int, help="stored objects (default 1,000,000)")
-    parser.add_argument("--ingest-count", type=int, help="objects ingested (default count/10)")
+    parser.add_argument(
+        "--ingest-count", type=int, help="objects ingested (default 200,000; 20,000 --quick)"
+    )
     parser.add_argument("--rounds", type=int, default=50, help="dashboards per reader and window")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -304,7 +306,7 @@ def main() -> None:
         return
 
     count = args.count or (50_000 if args.quick else 1_000_000)
-    ingest_count = args.ingest_count or max(count // 10, 1_000)
+    ingest_count = args.ingest_count or (20_000 if args.quick else 200_000)
     figures: dict[str, Any] = {"objects": count, "ingested": ingest_count}
     with tempfile.TemporaryDirectory(prefix="entente-bench-dashboard-") as tmp:
         work = Path(tmp)
