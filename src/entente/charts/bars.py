@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from entente.charts.palette import colour
-from entente.charts.svg import document, empty_state, escape, number
+from entente.charts.svg import document, empty_state, escape, number, shorten
 
 __all__ = ["Series", "render_bar_chart"]
 
 _LEFT, _RIGHT, _TOP, _BOTTOM = 48, 8, 16, 40
+# Legend entries: their width, the characters of a name shown there, the height of a row.
+_LEGEND_W, _LEGEND_CHARS, _LEGEND_ROW = 120, 15, 16
 # Labels under the axis: at most this many, evenly spaced, so that 24 months stay legible.
 _MAX_LABELS = 12
 
@@ -78,11 +80,17 @@ def render_bar_chart(
                 f'<text class="chart-label" x="{number(_LEFT + (index + 0.5) * slot)}" '
                 f'y="{base + 14}" text-anchor="middle">{escape(category)}</text>'
             )
+    # The legend: rows of names under the chart, as many rows as it takes; a long name is
+    # shortened on screen and given whole in its <title>.
+    per_row = max(1, (width - _LEFT) // _LEGEND_W)
     for number_of_series, row in enumerate(series):
-        x = _LEFT + number_of_series * 120
+        x = _LEFT + (number_of_series % per_row) * _LEGEND_W
+        y = height - 14 + (number_of_series // per_row) * _LEGEND_ROW
         parts.append(
-            f'<rect class="chart-swatch" x="{x}" y="{height - 14}" width="10" height="10" '
+            f'<rect class="chart-swatch" x="{x}" y="{y}" width="10" height="10" '
             f'fill="{colour(number_of_series)}"><title>{escape(row.name)}</title></rect>'
-            f'<text class="chart-legend" x="{x + 14}" y="{height - 5}">{escape(row.name)}</text>'
+            f'<text class="chart-legend" x="{x + 14}" y="{y + 9}">'
+            f"{escape(shorten(row.name, _LEGEND_CHARS))}</text>"
         )
+    height += (-(-len(series) // per_row) - 1) * _LEGEND_ROW
     return document(width, height, label, "".join(parts))

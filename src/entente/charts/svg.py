@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from html import escape as _html_escape
 
-__all__ = ["document", "empty_state", "escape", "number"]
+__all__ = ["document", "empty_state", "escape", "number", "shorten"]
 
 # XML 1.0 §2.2 Char: tab, newline, carriage return and U+0020 upwards, without surrogates
 # and U+FFFE/U+FFFF.
@@ -21,6 +21,11 @@ _NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010f
 def escape(text: str) -> str:
     """``text`` safe inside an SVG element or a double- or single-quoted attribute value."""
     return _html_escape(_NOT_XML_CHAR.sub("", text), quote=True)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis last when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def number(value: float) -> str:

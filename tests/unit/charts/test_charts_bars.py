@@ -110,3 +110,19 @@ def test_bar_heights_are_proportional_and_never_negative(rows: list[list[int]]) 
         assert title_of(bar).endswith(f": {value}")
         # Every bar stands on the baseline.
         assert abs(float(bar.get("y", "")) + height - 200) <= 0.01
+
+
+def test_a_long_legend_wraps_and_shortens_names_but_titles_keep_them() -> None:
+    names = [f"partner-cert-number-{n}" for n in range(7)]
+    svg = render_bar_chart(
+        "Intel per partner", ["2026-01"], [Series(n, (n_,)) for n_, n in enumerate(names, start=1)]
+    )
+    root = parse(svg)
+    legend = elements(root, "text", "chart-legend")
+    assert [e.text for e in legend] == ["partner-cert-n\u2026"] * 7
+    swatches = elements(root, "rect", "chart-swatch")
+    assert [title_of(s) for s in swatches] == names
+    rows = sorted({float(s.get("y", "")) for s in swatches})
+    assert len(rows) == 2  # five entries fit in a row of 640 pixels
+    assert int(root.get("height", "")) == 240 + 16
+    assert all(float(s.get("y", "")) + 10 <= 256 for s in swatches)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.unit.charts.conftest import check_golden, elements, no_script, parse, title_of
 
-from entente.charts import PALETTE, Part, render_stacked_bar
+from entente.charts import PALETTE, TLP_COLOURS, Part, is_colour, render_stacked_bar
 
 
 def test_stacked_bar_matches_its_golden_file() -> None:
@@ -58,3 +58,20 @@ def test_segments_are_proportional_and_fill_the_bar(values: list[int]) -> None:
     for value, width in zip(nonzero, widths, strict=True):
         assert abs(width - 464 * value / total) <= 0.01
     assert abs(sum(widths) - 464) <= 0.01 * len(widths)
+
+
+def test_the_tlp_mix_uses_the_tlp_colours_and_matches_its_golden_file() -> None:
+    counts = {"TLP:CLEAR": 4, "TLP:GREEN": 30, "TLP:AMBER": 9, "TLP:AMBER+STRICT": 6, "TLP:RED": 1}
+    parts = [Part(label, n, TLP_COLOURS[label]) for label, n in counts.items()]
+    svg = render_stacked_bar("TLP mix", parts)
+    segments = elements(parse(svg), "rect", "chart-segment")
+    assert [s.get("fill") for s in segments] == list(TLP_COLOURS.values())
+    check_golden("tlp-mix.svg", svg)
+
+
+def test_a_colour_that_is_not_rrggbb_is_refused() -> None:
+    with pytest.raises(ValueError, match="rrggbb"):
+        render_stacked_bar("x", [Part("a", 1, 'red" onload="alert(1)')])
+    assert is_colour("#0072B2")
+    assert not is_colour("#0072B")
+    assert not is_colour("0072B2x")
