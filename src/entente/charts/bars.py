@@ -12,7 +12,7 @@ __all__ = ["Series", "render_bar_chart"]
 
 _LEFT, _RIGHT, _TOP, _BOTTOM = 48, 8, 16, 40
 # Legend entries: their width, the characters of a name shown there, the height of a row.
-_LEGEND_W, _LEGEND_CHARS, _LEGEND_ROW = 120, 15, 16
+_LEGEND_W, _LEGEND_CHARS, _LEGEND_ROW = 120, 14, 16
 # Labels under the axis: at most this many, evenly spaced, so that 24 months stay legible.
 _MAX_LABELS = 12
 

@@ -137,8 +137,10 @@ def stix(
     secret: bool = False,
     target: int = 0,
     count: int | None = 1,
+    of: str | None = None,
 ) -> NewVersion:
-    """A version of object ``n`` of ``kind`` (a sighting of indicator ``target``)."""
+    """A version of object ``n`` of ``kind`` (a sighting of indicator ``target``, or of the
+    object ``of``)."""
     oid = ident(kind, n)
     obj: dict[str, Any] = {
         "type": kind,
@@ -159,7 +161,7 @@ def stix(
         obj["object_refs"] = [ident("indicator", 0)]
     elif kind == "sighting":
         del obj["name"]
-        obj["sighting_of_ref"] = ident("indicator", target)
+        obj["sighting_of_ref"] = of or ident("indicator", target)
         if count is not None:
             obj["count"] = count
     if markings:
@@ -506,6 +508,8 @@ def test_the_top_hits_walk_reads_on_past_ties_and_hidden_sightings(tmp_path: Pat
         node.put(stix("sighting", 12, 1, markings=(green,), target=3, count=6))
         node.put(stix("sighting", 13, 1, markings=(green,), target=2, count=6))
         node.put(stix("sighting", 14, 1, markings=(green,), target=1, count=2))
+        # Sightings of other objects (STIX 2.1 §5.7) are not indicators' hits.
+        node.put(stix("sighting", 15, 1, markings=(green,), of=ident("malware", 1), count=50))
         hits = node.service.dashboard(READER_B, top=3).top_hits
         assert [(h.indicator_id, h.hits) for h in hits] == [
             (ident("indicator", 2), 6),
