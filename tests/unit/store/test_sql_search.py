@@ -156,9 +156,16 @@ def test_migration_backfills_what_was_stored_before_it(tmp_path: Path) -> None:
     store = open_store(url, FixedClock())
     _fill(store)
     with store.engine.begin() as conn:
-        # Back to revision 0006: the data without the search tables.
+        # Back to revision 0006: the data without the search tables (nor what came later).
         conn.execute(text("DROP TABLE search_text"))
         conn.execute(text("DROP TABLE search_values"))
+        for table in (
+            "dashboard_cells",
+            "dashboard_counts",
+            "dashboard_hits",
+            "dashboard_hit_totals",
+        ):
+            conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     store.close()
     upgraded = open_store(url, FixedClock())
