@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from entente.clock import Clock
 from entente.services.visibility import Visibility, facts_of
 from entente.sharing import Allow, NodeContext, Principal, Role, decide, effective_tlp
-from entente.stix.markings import Tlp
+from entente.stix import Tlp
 from entente.store import (
     CountCell,
     DashboardCounts,
