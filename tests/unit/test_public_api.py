@@ -18,6 +18,7 @@ PACKAGES = [
     "entente.export",
     "entente.scoring",
     "entente.accounts",
+    "entente.charts",
 ]
 
 

@@ -23,9 +23,10 @@ from entente.sharing import (
     is_shareable,
     redacted_copy,
 )
-from entente.store import SourceKind, StoredVersion
+from entente.stix import GranularMarking
+from entente.store import Provenance, SourceKind, StoredVersion
 
-__all__ = ["Release", "Visibility", "is_third_party", "version_facts"]
+__all__ = ["Release", "Visibility", "facts_of", "is_third_party", "version_facts"]
 
 # Kinds of local provenance under which an object without created_by_ref was authored on this
 # node (posted by one of its principals, made by its matching, built in), as opposed to read
@@ -42,29 +43,53 @@ def is_third_party(version: StoredVersion, node_org: str) -> bool:
     Without a creator, it is its own only when authored here by its own org; content read
     from files and feeds without a creator is someone else's (fail closed).
     """
-    provenance = version.provenance
+    return _is_third_party(version.created_by_ref, version.provenance, node_org)
+
+
+def _is_third_party(created_by_ref: str | None, provenance: Provenance, node_org: str) -> bool:
     if provenance.source_kind is SourceKind.PARTNER:
         return False
     stored_by_node = provenance.org is None or provenance.org == node_org
-    if version.created_by_ref is not None:
-        return not (version.created_by_ref == node_org and stored_by_node)
+    if created_by_ref is not None:
+        return not (created_by_ref == node_org and stored_by_node)
     return not (provenance.source_kind in _AUTHORED_HERE and stored_by_node)
 
 
 def version_facts(version: StoredVersion, node_org: str) -> VersionFacts:
     """What the sharing policy needs about one stored version: markings and provenance."""
-    provenance = version.provenance
-    received = provenance.source_kind is SourceKind.PARTNER
-    return VersionFacts(
-        id=version.id,
-        type=version.type,
+    return facts_of(
+        object_id=version.id,
+        object_type=version.type,
         created_by_ref=version.created_by_ref,
         marking_refs=version.marking_refs,
+        granular=version.granular_markings,
+        provenance=version.provenance,
+        node_org=node_org,
+    )
+
+
+def facts_of(
+    *,
+    object_id: str,
+    object_type: str,
+    created_by_ref: str | None,
+    marking_refs: tuple[str, ...],
+    granular: tuple[GranularMarking, ...],
+    provenance: Provenance,
+    node_org: str,
+) -> VersionFacts:
+    """``version_facts`` from the facts alone (what the dashboard's counter cells keep)."""
+    received = provenance.source_kind is SourceKind.PARTNER
+    return VersionFacts(
+        id=object_id,
+        type=object_type,
+        created_by_ref=created_by_ref,
+        marking_refs=marking_refs,
         # Sync records the sending partner's org as the principal (services.federation).
         received_from_org=provenance.principal if received else None,
         received_under=provenance.agreement if received else None,
-        granular=version.granular_markings,
-        third_party=is_third_party(version, node_org),
+        granular=granular,
+        third_party=_is_third_party(created_by_ref, provenance, node_org),
     )
 
 

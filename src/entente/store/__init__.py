@@ -3,6 +3,7 @@
 The SQL adapter is imported by module path (``entente.store.sql``), as every adapter.
 """
 
+from entente.store.dashboard_port import CountCell, DashboardCounts, MonthCount, TargetHits
 from entente.store.federation_port import (
     AgreementRecord,
     AgreementStore,
@@ -37,6 +38,9 @@ __all__ = [
     "ApiToken",
     "Checkpoint",
     "CheckpointStore",
+    "CountCell",
+    "DashboardCounts",
+    "MonthCount",
     "NewVersion",
     "ObjectQuery",
     "ObjectStore",
@@ -58,6 +62,7 @@ __all__ = [
     "StoredVersion",
     "SyncReport",
     "SyncReportStore",
+    "TargetHits",
     "TokenStatus",
     "TokenStore",
     "UiSession",

@@ -20,6 +20,10 @@ from sqlalchemy import (
 __all__ = [
     "agreements",
     "api_tokens",
+    "dashboard_cells",
+    "dashboard_counts",
+    "dashboard_hit_totals",
+    "dashboard_hits",
     "metadata",
     "node_state",
     "object_corrections",
@@ -337,4 +341,61 @@ ui_sessions = Table(
     Column("last_seen_us", BigInteger, nullable=False),
     Column("expires_us", BigInteger, nullable=False),
     Index(None, "user_id"),
+)
+
+# Migration 0010: the dashboard's counters, written in the insert transaction
+# (store.dashboard_index). A cell is one combination of what the sharing policy reads of a
+# version (type, creator, markings, provenance) and so what decides who may count it; its key
+# is a hash of those facts, which may be longer than a B-tree key may be.
+dashboard_cells = Table(
+    "dashboard_cells",
+    metadata,
+    Column("cell", Text, primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("created_by_ref", Text, nullable=True),
+    Column("marking_refs", Text, nullable=False),
+    Column("granular_markings", Text, nullable=True),
+    Column("source_kind", Text, nullable=False),
+    Column("source_name", Text, nullable=False),
+    Column("principal", Text, nullable=False),
+    Column("agreement", Text, nullable=True),
+    Column("principal_org", Text, nullable=True),
+)
+
+# Objects per cell and month (YYYY-MM, UTC, of the date_added of each object's latest
+# version): one count per object, kept by its latest version as TAXII 2.1 §3.4.3 serves it.
+dashboard_counts = Table(
+    "dashboard_counts",
+    metadata,
+    Column("cell", Text, nullable=False),
+    Column("month", Text, nullable=False),
+    Column("objects", BigInteger, nullable=False),
+    PrimaryKeyConstraint("cell", "month"),
+    sqlite_with_rowid=False,
+)
+
+# Per object a sighting's latest version is ``sighting_of_ref`` of (STIX 2.1 §5.7) and per
+# cell of those sightings: how many sightings, and the sum of their ``count``.
+dashboard_hits = Table(
+    "dashboard_hits",
+    metadata,
+    Column("target_ref", Text, nullable=False),
+    Column("cell", Text, nullable=False),
+    Column("sightings", BigInteger, nullable=False),
+    Column("hits", BigInteger, nullable=False),
+    PrimaryKeyConstraint("target_ref", "cell"),
+    sqlite_with_rowid=False,
+)
+
+# The same per sighted object over every cell, in descending order of hits: the dashboard
+# walks it from the top and stops once no object further down can reach its top list
+# (services.dashboard, a threshold algorithm), instead of summing every row of
+# dashboard_hits per request.
+dashboard_hit_totals = Table(
+    "dashboard_hit_totals",
+    metadata,
+    Column("target_ref", Text, primary_key=True),
+    Column("sightings", BigInteger, nullable=False),
+    Column("hits", BigInteger, nullable=False),
+    Index(None, "hits", "target_ref"),
 )

@@ -45,6 +45,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from entente.clock import Clock
 from entente.errors import ConfigurationError, ObjectNotFound, StorageError
 from entente.stix import GranularMarking
+from entente.store.dashboard_index import CountedRow, apply_counts, last_rows_of, rows_at
 from entente.store.failures import storage_errors
 from entente.store.records import (
     NewVersion,
@@ -400,6 +401,26 @@ def _version_condition(
 _Bounds = tuple[tuple[str, int], tuple[str, int]]
 
 
+def _counted(row: tuple[Any, ...], new: NewVersion) -> CountedRow:
+    """What the dashboard counters need of a row of ``object_versions`` being written."""
+    content = None
+    if new.type == "sighting":  # only sightings are read (their sighting_of_ref and count)
+        content = new.content if new.content is not None else row[11]
+    return CountedRow(
+        date_added_us=row[0],
+        type=row[2],
+        created_by_ref=row[7],
+        marking_refs=row[16],
+        granular_markings=row[18],
+        source_kind=row[12],
+        source_name=row[13],
+        principal=row[14],
+        agreement=row[15],
+        principal_org=row[17],
+        content=content,
+    )
+
+
 class SqlTransaction:
     """A StoreTransaction bound to one database transaction on one connection."""
 
@@ -725,6 +746,17 @@ class SqlTransaction:
             added_us += 1
         last_us = added_us - 1
 
+        # The dashboard counters (migration 0010) move each object whose latest version
+        # changes from the old latest version's cell to the new one's, in this transaction.
+        apply_counts(
+            conn,
+            (
+                _counted(row, new)
+                for row, (new, _) in zip(rows_out, versions, strict=True)
+                if row[10]  # is_last
+            ),
+            rows_at(conn, [entry["d"] for entry in clear_last]) if clear_last else (),
+        )
         if clear_first:
             conn.execute(_CLEAR_FIRST, clear_first)
         if clear_last:
@@ -943,6 +975,9 @@ class SqlStore:
         )
         gone = [row[0] for row in rows]
         delete_index(conn, gone)
+        # The dashboard counters: the object leaves its latest version's cell and, if
+        # versions remain, enters the cell of the one that is latest now.
+        counted = last_rows_of(conn, [object_id])
         for chunk in range(0, len(gone), CHUNK):
             conn.execute(
                 delete(object_versions).where(_V.date_added_us.in_(gone[chunk : chunk + CHUNK]))
@@ -961,6 +996,7 @@ class SqlStore:
                     is_last=_V.date_added_us == last,
                 )
             )
+        apply_counts(conn, last_rows_of(conn, [object_id]), counted)
         return len(rows)
 
     def stats(self) -> StoreStats:
@@ -1076,7 +1112,7 @@ def _postgresql_engine(url: str, schema: str | None) -> Engine:
 # The newest migration in ``migrations/versions`` (a test checks it is Alembic's head). A store
 # already there is opened without loading Alembic, which costs a second of start-up for
 # every command.
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 
 
 def _at_head(engine: Engine) -> bool:

@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from entente.errors import StorageError
+from entente.store.dashboard_index import apply_counts, last_rows_of
 from entente.store.records import Provenance, ReplacedVersion, SourceKind, StoredVersion
 from entente.store.schema import object_corrections, object_markings, object_versions
 from entente.store.search_index import delete_index
@@ -95,6 +96,9 @@ def remove_replaced(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[R
     gone = [row["date_added_us"] for row in rows]
     # The search index follows the rows: history is not searched.
     delete_index(conn, gone)
+    # Nor counted: the dashboard counters drop these objects' latest versions here and
+    # count the ones that are latest once the rows are gone (store.dashboard_index).
+    counted = last_rows_of(conn, ids)
     for start in range(0, len(gone), _CHUNK):
         conn.execute(
             delete(object_versions).where(_V.date_added_us.in_(gone[start : start + _CHUNK]))
@@ -119,6 +123,7 @@ def remove_replaced(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[R
                 for oid, (first, last) in bounds.items()
             ],
         )
+    apply_counts(conn, last_rows_of(conn, list(bounds)), counted)
     return rows
 
 
