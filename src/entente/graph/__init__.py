@@ -1,0 +1,21 @@
+"""The graph of objects and the ATT&CK matrix as pictures: layout, SVG and HTML (sans-IO).
+
+The services (``services.graph``, ``services.attack_matrix``) read the store through the
+sharing policy; what they found is drawn here, with every partner-written string escaped.
+"""
+
+from __future__ import annotations
+
+from entente.graph.layout import CELL, NODE_RADIUS, Layout, Point, layout_graph
+from entente.graph.model import GraphEdge, GraphNode, display_name
+
+__all__ = [
+    "CELL",
+    "NODE_RADIUS",
+    "GraphEdge",
+    "GraphNode",
+    "Layout",
+    "Point",
+    "display_name",
+    "layout_graph",
+]
