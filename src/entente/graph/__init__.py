@@ -6,16 +6,23 @@ sharing policy; what they found is drawn here, with every partner-written string
 
 from __future__ import annotations
 
+from entente.graph.escape import escape_text
 from entente.graph.layout import CELL, NODE_RADIUS, Layout, Point, layout_graph
 from entente.graph.model import GraphEdge, GraphNode, display_name
+from entente.graph.svg import SHAPES, object_href, render_graph_svg, shape_of
 
 __all__ = [
     "CELL",
     "NODE_RADIUS",
+    "SHAPES",
     "GraphEdge",
     "GraphNode",
     "Layout",
     "Point",
     "display_name",
+    "escape_text",
     "layout_graph",
+    "object_href",
+    "render_graph_svg",
+    "shape_of",
 ]
