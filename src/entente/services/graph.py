@@ -34,6 +34,7 @@ __all__ = [
     "NEIGHBOUR_CAP",
     "GraphService",
     "Neighbourhood",
+    "latest_released",
     "node_of",
 ]
 
@@ -66,6 +67,21 @@ def node_of(release: Release) -> GraphNode:
     """The node of a released version, named as the reader is shown it."""
     version = release.version
     return GraphNode(version.id, version.type, display_name(version.to_json()))
+
+
+def latest_released(
+    versions: Iterable[StoredVersion], visibility: Visibility, into: dict[str, Release]
+) -> dict[str, Release]:
+    """Each object among ``versions`` as the reader sees it: its latest version (by version
+    key) that ``visibility`` releases, added to ``into`` (which is returned)."""
+    for version in versions:
+        kept = into.get(version.id)
+        if kept is not None and kept.version.version >= version.version:
+            continue
+        release = visibility.release(version)
+        if release is not None:
+            into[version.id] = release
+    return into
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,13 +174,7 @@ class GraphService:
                 policy_variants=True,
                 limit=1000,
             )
-            for version in self._store.iter_all(query):
-                kept = best.get(version.id)
-                if kept is not None and kept.version.version >= version.version:
-                    continue
-                release = visibility.release(version)
-                if release is not None:
-                    best[version.id] = release
+            latest_released(self._store.iter_all(query), visibility, best)
         return best
 
     def _links(self, centre: Release, visibility: Visibility) -> tuple[list[_Link], bool]:
@@ -178,7 +188,7 @@ class GraphService:
             for prop, ref in references_of(obj)
             if ref != oid
         ]
-        referrers, bounded = self._referrer_ids(oid)
+        referrers, bounded = self.referrers(oid)
         found = self.latest_visible(referrers, visibility)
         for rid in referrers:
             release = found.get(rid)
@@ -186,15 +196,16 @@ class GraphService:
                 links.extend(_incoming(oid, release.version.to_json(), rid))
         return links, bounded
 
-    def _referrer_ids(self, oid: str) -> tuple[list[str], bool]:
-        """Ids of objects with a version that references ``oid``, oldest first, at most
-        ``COUNT_BOUND`` versions read."""
+    def referrers(self, oid: str, bound: int | None = COUNT_BOUND) -> tuple[list[str], bool]:
+        """Ids of objects with a version that references ``oid`` (not yet through the policy:
+        callers read each with ``latest_visible`` and check its copy), by first date added;
+        and whether reading stopped at ``bound`` versions (``None``: read them all)."""
         seen: dict[str, int] = {}
         read = 0
         for kind in _REFERENCE_KINDS:
             for version in self._occurrences(kind, oid):
                 read += 1
-                if read > COUNT_BOUND:
+                if bound is not None and read > bound:
                     return _by_first_added(seen), True
                 if version.id != oid:
                     seen.setdefault(version.id, version.date_added_us)
