@@ -44,8 +44,8 @@ def _legend(max_count: int) -> str:
         high = shade * max_count // SHADES
         if low > high:
             continue  # no count falls in this shade
-        span = str(low) if low == high else f"{low}–{high}"
-        items.append(f'<li><span class="swatch shade-{shade}"></span> {span} users</li>')
+        span = _users(low) if low == high else f"{low}–{high} users"
+        items.append(f'<li><span class="swatch shade-{shade}"></span> {span}</li>')
     return (
         '<ul class="matrix-legend" aria-label="Shading: users of each technique">'
         + "".join(items)
