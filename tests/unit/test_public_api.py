@@ -17,6 +17,7 @@ PACKAGES = [
     "entente.matching",
     "entente.export",
     "entente.scoring",
+    "entente.graph",
 ]
 
 

@@ -22,8 +22,8 @@ Keys sort so that containment is one range scan (no pairs, no per-row arithmetic
   indicator"); ``link``: any other id a top-level ``*_ref``/``*_refs`` property holds (a
   relationship's ends, a report's ``object_refs``, a sighting's ``where_sighted_refs``), but
   ``created_by_ref`` and ``object_marking_refs``: the graph's "objects that reference X"
-  (``services.graph``) reads ``ref`` and ``link`` rows; ``name``: a lower-cased name or alias of an entity that analysts name (APT28 /
-  Sofacy, "possibly the same").
+  (``services.graph``) reads ``ref`` and ``link`` rows; ``name``: a lower-cased name or alias
+  of an entity that analysts name (APT28 / Sofacy, "possibly the same").
 
 Labels are not value rows: nearly every object carries one of a handful of labels, so they
 would double the index for a filter the full-text index answers (``text_of`` puts the labels
@@ -309,7 +309,7 @@ def references_of(obj: Mapping[str, Any]) -> list[tuple[str, str]]:
     """
     found: list[tuple[str, str]] = []
     for prop, value in obj.items():
-        if not (prop.endswith("_ref") or prop.endswith("_refs")) or prop in NOT_LINKS:
+        if not prop.endswith(("_ref", "_refs")) or prop in NOT_LINKS:
             continue
         for ref in _strings(value):
             if _STIX_ID.fullmatch(ref):

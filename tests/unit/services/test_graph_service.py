@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.factories import AMBER, RED, ident, new_version, relationship, stix
 
 from entente.clock import FixedClock
 from entente.errors import InvalidInput, ObjectNotFound
@@ -17,7 +18,6 @@ from entente.stix.markings import Tlp
 from entente.store import Provenance, SourceKind
 from entente.store.sql import SqlStore, open_store
 from entente.store.sql_search import SqlSearchIndex
-from tests.factories import AMBER, RED, ident, new_version, relationship, stix
 
 NODE_ORG = "identity--00000000-0000-4000-8000-00000000000a"
 PARTNER_ORG = "identity--00000000-0000-4000-8000-00000000000b"
