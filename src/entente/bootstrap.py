@@ -41,8 +41,10 @@ from entente.store.sql_users import SqlSessionStore, SqlUserStore
 if TYPE_CHECKING:
     from entente.matching import Engine, IndicatorSet
     from entente.services import IngestService, TaxiiService
+    from entente.services.attack_matrix import AttackMatrixService
     from entente.services.export import ExportService
     from entente.services.federation import FederationService
+    from entente.services.graph import GraphService
     from entente.services.matching import HuntReport, MatchService
     from entente.services.search import SearchService
     from entente.services.users import UserService
@@ -272,6 +274,23 @@ def search(node: Node) -> SearchService:
     from entente.services.search import SearchService
 
     return SearchService(store=node.store, index=node.search, context=_context(node))
+
+
+def graph(node: Node) -> GraphService:
+    """Neighbourhoods of objects over a node's indexes, through its sharing policy."""
+    from entente.services.graph import GraphService
+
+    return GraphService(store=node.store, index=node.search, context=_context(node))
+
+
+def attack_matrix(node: Node) -> AttackMatrixService:
+    """ATT&CK matrices of what a node holds, counted through its sharing policy."""
+    from entente.services.attack_matrix import AttackMatrixService
+    from entente.services.graph import GraphService
+
+    context = _context(node)
+    neighbours = GraphService(store=node.store, index=node.search, context=context)
+    return AttackMatrixService(store=node.store, graph=neighbours, context=context)
 
 
 def exports(node: Node) -> ExportService:

@@ -19,6 +19,7 @@ PACKAGES = [
     "entente.scoring",
     "entente.accounts",
     "entente.charts",
+    "entente.graph",
 ]
 
 

@@ -19,8 +19,11 @@ Keys sort so that containment is one range scan (no pairs, no per-row arithmetic
 * ``url``, ``email``, ``ja3``, ``ja3s``, ``ja4``: the normal form; ``hash``: lower-case hex of
   any algorithm (STIX 2.1 §10.6; a digest's length tells MD5 from SHA-256 anyway).
 * ``ref``: an id a sighting is of or names as observed data (correlation: "sightings of this
-  indicator"); ``name``: a lower-cased name or alias of an entity that analysts name (APT28 /
-  Sofacy, "possibly the same").
+  indicator"); ``link``: any other id a top-level ``*_ref``/``*_refs`` property holds (a
+  relationship's ends, a report's ``object_refs``, a sighting's ``where_sighted_refs``), but
+  ``created_by_ref`` and ``object_marking_refs``: the graph's "objects that reference X"
+  (``services.graph``) reads ``ref`` and ``link`` rows; ``name``: a lower-cased name or alias
+  of an entity that analysts name (APT28 / Sofacy, "possibly the same").
 
 Labels are not value rows: nearly every object carries one of a handful of labels, so they
 would double the index for a filter the full-text index answers (``text_of`` puts the labels
@@ -63,12 +66,14 @@ from entente.store.search_port import Probe
 
 __all__ = [
     "NAMED_TYPES",
+    "NOT_LINKS",
     "Probe",
     "domain_key",
     "index_entries",
     "ip_key",
     "network_key",
     "probes_for",
+    "references_of",
     "render_key",
     "text_of",
     "tokens_of",
@@ -78,6 +83,17 @@ __all__ = [
 # their own names (STIX 2.1 §4: threat-actor and intrusion-set ``aliases``; ATT&CK's
 # ``x_mitre_aliases`` on malware and tool).
 NAMED_TYPES = frozenset({"threat-actor", "intrusion-set", "malware", "tool", "campaign"})
+
+# Reference properties that are no graph content: who made an object and how it is marked
+# (STIX 2.1 §3.2). Nearly every object carries them, so indexing them would make a handful of
+# identities and marking-definitions the largest keys of the index for a question ("what did
+# this org create") the object table answers by its own column.
+NOT_LINKS = frozenset({"created_by_ref", "object_marking_refs"})
+# A STIX identifier (§2.9): type, "--", a UUID; the type is at most 250 characters.
+_STIX_ID = re.compile(
+    r"[a-z0-9][a-z0-9-]{0,249}--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12}"
+)
 
 _SCO_VALUE_KINDS: Mapping[str, str] = {
     "ipv4-addr": "ip",
@@ -284,15 +300,42 @@ def _names(obj: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def references_of(obj: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(property, id)`` of each id a top-level ``*_ref``/``*_refs`` property of ``obj`` holds
+    (STIX 2.1 §3.1: reference properties end so), in property order, but ``NOT_LINKS``.
+
+    Only the top level: references nested in extensions or embedded objects name parts of
+    the object (an e-mail's body parts), not other objects an analyst follows.
+    """
+    found: list[tuple[str, str]] = []
+    for prop, value in obj.items():
+        if not prop.endswith(("_ref", "_refs")) or prop in NOT_LINKS:
+            continue
+        for ref in _strings(value):
+            if _STIX_ID.fullmatch(ref):
+                found.append((prop, ref))
+    return found
+
+
+def _links(obj: Mapping[str, Any], found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``link`` entries of the references of ``obj`` that no ``ref`` entry holds already."""
+    refs = {key for kind, key in found if kind == "ref"}
+    return [("link", ref) for _, ref in references_of(obj) if ref not in refs]
+
+
 def index_entries(obj: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The ``(kind, key)`` value occurrences of one STIX object, each once."""
     found: list[tuple[str, str]] = []
     kind = obj.get("type")
     pattern = obj.get("pattern")
+    linked = False
     if kind == "indicator" and isinstance(pattern, str) and obj.get("pattern_type") == "stix":
         found.extend(_pattern_entries(pattern))
-        if len(found) < 2:  # nearly every indicator: one value, nothing to deduplicate
+        links = _links(obj, found)
+        if len(found) < 2 and not links:  # nearly every indicator: one value, no reference
             return found
+        found.extend(links)
+        linked = True
     elif kind == "observed-data":
         embedded = obj.get("objects")  # §4.13: deprecated, still sent by many producers
         if isinstance(embedded, Mapping):
@@ -305,6 +348,8 @@ def index_entries(obj: Mapping[str, Any]) -> list[tuple[str, str]]:
         found.extend(("ref", ref) for ref in _strings(obj.get("observed_data_refs")))
     else:
         found.extend(_sco_entries(obj))
+    if not linked:
+        found.extend(_links(obj, found))
     if kind in NAMED_TYPES:
         found.extend(("name", name.strip().casefold()) for name in _names(obj) if name.strip())
     return list(dict.fromkeys(found))

@@ -16,6 +16,7 @@ from entente.store.search_values import (
     ip_key,
     network_key,
     probes_for,
+    references_of,
     render_key,
     text_of,
     tokens_of,
@@ -133,6 +134,41 @@ def test_scos_observed_data_sightings_and_named_entities_have_entries() -> None:
     assert index_entries(sighting) == [("ref", "indicator--1")]
     actor = {"type": "intrusion-set", "name": "APT28", "aliases": ["Sofacy", " "]}
     assert index_entries(actor) == [("name", "apt28"), ("name", "sofacy")]
+
+
+R1 = "report--00000000-0000-4000-8000-000000000001"
+I1 = "indicator--00000000-0000-4000-8000-000000000001"
+M1 = "malware--00000000-0000-4000-8000-000000000001"
+ORG = "identity--00000000-0000-4000-8000-000000000001"
+TLP = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+
+
+def test_references_are_link_entries_but_creator_and_markings() -> None:
+    relationship = {
+        "type": "relationship",
+        "source_ref": I1,
+        "target_ref": M1,
+        "created_by_ref": ORG,
+        "object_marking_refs": [TLP],
+    }
+    assert index_entries(relationship) == [("link", I1), ("link", M1)]
+    report = {"type": "report", "object_refs": [I1, M1, I1, "not an id"], "x_ref": 3}
+    assert index_entries(report) == [("link", I1), ("link", M1)]
+    assert references_of(report) == [("object_refs", I1), ("object_refs", M1), ("object_refs", I1)]
+    # A sighting's indicator is a ``ref`` row already; where it was sighted is a link.
+    sighting = {"type": "sighting", "sighting_of_ref": I1, "where_sighted_refs": [ORG]}
+    assert index_entries(sighting) == [("ref", I1), ("link", ORG)]
+    # An indicator with one value and a custom reference leaves the fast path for both.
+    ind = {
+        "type": "indicator",
+        "pattern": "[ipv4-addr:value = '10.1.2.3']",
+        "pattern_type": "stix",
+        "x_campaign_ref": R1,
+        "created_by_ref": ORG,
+    }
+    assert index_entries(ind) == [("ipv4", "0a010203"), ("link", R1)]
+    nested = {"type": "email-message", "body_multipart": [{"body_raw_ref": I1}]}
+    assert index_entries(nested) == []
 
 
 def test_keys_render_back_as_analysts_write_values() -> None:

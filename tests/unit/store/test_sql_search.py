@@ -255,3 +255,32 @@ def test_0008_drops_label_rows_and_its_downgrade_writes_them_back(store: SqlStor
         command.upgrade(config, "0008")
     assert labels() == []
     assert _find(SqlSearchIndex(store.engine), labels=("c2",)) == [1]
+
+
+def test_0011_backfills_reference_links_and_its_downgrade_deletes_them(store: SqlStore) -> None:
+    report = {
+        "type": "report",
+        "id": ident(8, "report"),
+        "object_refs": [ident(1), ident(6, "intrusion-set")],
+        "created_by_ref": ident(9, "identity"),
+    }
+    with store.transaction() as tx:
+        tx.insert([(version(obj), PROV) for obj in [*OBJECTS, report]])
+    config = Config()
+    config.set_main_option("script_location", "entente.store:migrations")
+    index = SqlSearchIndex(store.engine)
+
+    def referrers(target: str) -> list[int]:
+        return _ids(index.occurrences("link", target, None, 10))
+
+    assert referrers(ident(1)) == [8]
+    assert referrers(ident(9, "identity")) == []  # the creator is no link
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+    assert referrers(ident(1)) == []
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0011")
+    assert referrers(ident(1)) == [8]
+    assert referrers(ident(6, "intrusion-set")) == [8]
