@@ -60,21 +60,36 @@ def test_wrong_code_shows_the_same_error_as_a_wrong_password(
 
 
 def test_sign_out_returns_to_sign_in_and_the_old_session_cookie_no_longer_works(
-    ui: UiBrowser, ui_node: UiNode
+    ui: UiBrowser, ui_node: UiNode, browser: Browser, axe_script: str
 ) -> None:
     ui.sign_in(ui_node.users[ALICE])
     assert ui.path == "/"
     old = session_cookie(ui.context, SESSION_COOKIE)
     assert old["httpOnly"] is True
     assert old["sameSite"] == "Strict"
-    ui.sign_out()
-    assert ui.path == "/login"
-    assert SESSION_COOKIE not in {cookie["name"] for cookie in ui.context.cookies()}
-    # Present the cookie the browser held before signing out, as a thief who copied it would.
-    ui.context.add_cookies([{"name": SESSION_COOKIE, "value": old["value"], "url": ui.url("/")}])
-    ui.goto("/")
-    assert ui.path == "/login"
-    assert ui.page.get_by_role("button", name="Sign out").count() == 0
+    # A second browser given a copy of the cookie (as a thief would have it) is signed in
+    # while the session lasts...
+    thief_context = browser.new_context(base_url=ui_node.base_url)
+    try:
+        thief = UiBrowser.open(thief_context, ui_node.base_url, axe_script)
+        copied = {"name": SESSION_COOKIE, "value": old["value"], "url": ui.url("/")}
+        thief_context.add_cookies([copied])  # type: ignore[list-item]
+        thief.goto("/")
+        assert thief.path == "/"
+        assert text_of(thief.page.locator(".who .username")) == ALICE
+        ui.sign_out()
+        assert ui.path == "/login"
+        assert SESSION_COOKIE not in {cookie["name"] for cookie in ui.context.cookies()}
+        # ...and no longer once its owner signed out: the server ended it (ADR 0009).
+        thief.goto("/")
+        assert thief.path == "/login"
+        assert thief.page.get_by_role("button", name="Sign out").count() == 0
+        ui.context.add_cookies([copied])  # type: ignore[list-item]
+        ui.goto("/")
+        assert ui.path == "/login"
+        thief.assert_clean()
+    finally:
+        thief_context.close()
 
 
 def test_pages_load_with_no_csp_violation_and_no_request_beyond_the_node(
