@@ -281,6 +281,18 @@ class UiBrowser:
         """Press the header's "Sign out" button."""
         self.follow(self.page.get_by_role("button", name="Sign out"))
 
+    def assert_hidden(self, *canaries: str) -> None:
+        """None of ``canaries`` is anywhere in the page now shown: text, attributes, comments,
+        SVG titles (the serialised DOM), or the document as the node sent it.
+
+        For leak-differential scenarios: put canary strings in the names and descriptions of
+        objects the signed-in user may not read, and call this on every page that lists them.
+        """
+        dom = self.page.content()
+        sent = self.page.request.get(self.page.url, timeout=ACTION_TIMEOUT_MS).text()
+        found = [c for c in canaries if c in dom or c in sent]
+        assert not found, f"{found} shown on {self.page.url}"
+
     def problems(self) -> list[str]:
         """Everything that makes a scenario fail regardless of what it asserts itself."""
         found: list[str] = []

@@ -87,3 +87,12 @@ def test_authenticator_gives_rfc_6238_codes_and_never_the_same_step_twice() -> N
     current = time_step(int(time.time()))
     valid_now = {totp_at(authenticator.key, (current + d) * PERIOD_S) for d in (-1, 0, 1)}
     assert authenticator.wrong_code() not in valid_now
+
+
+def test_a_canary_in_text_or_in_an_attribute_is_found(ui: UiBrowser) -> None:
+    ui.goto("/login")
+    ui.assert_hidden("no such canary 7f3a")
+    with pytest.raises(AssertionError, match="Authenticator code"):
+        ui.assert_hidden("Authenticator code")  # text
+    with pytest.raises(AssertionError, match="one-time-code"):
+        ui.assert_hidden("one-time-code")  # only in an autocomplete attribute

@@ -123,10 +123,11 @@ def test_two_users_in_two_browsers_each_see_only_themselves(
         assert text_of(ui.page.locator(".who .username")) == ALICE
         assert text_of(other.page.locator(".who .username")) == CAROL
         # Neither page holds the other's name or org anywhere (text, attributes, markup).
-        assert CAROL not in mine
-        assert "Power Utility" not in mine
-        assert alice.username not in theirs.replace(CAROL, "")
-        assert "CERT-X" not in theirs
+        ui.assert_hidden(CAROL, "Power Utility", "Grid")
+        other.assert_hidden(alice.username, "CERT-X", "Lead")
+        assert ALICE in mine
+        assert "CERT-X" in mine
+        assert CAROL in theirs
         other.assert_clean()
     finally:
         other_context.close()
