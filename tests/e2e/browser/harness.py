@@ -170,6 +170,9 @@ class UiBrowser:
     axe_script: str
     navigations: list[str] = field(default_factory=list)
     audited: list[str] = field(default_factory=list)
+    # How many navigations there had been at each audit: a navigation is audited when an audit
+    # ran after it and before the next one (a URL seen twice needs two audits).
+    audited_at: set[int] = field(default_factory=set)
     axe_violations: list[AxeViolation] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
     node_requests: list[str] = field(default_factory=list)
@@ -239,6 +242,7 @@ class UiBrowser:
         results: dict[str, Any] = self.page.evaluate(_AXE_RUN)
         url = self.page.url
         self.audited.append(url)
+        self.audited_at.add(len(self.navigations))
         for violation in results["violations"]:
             self.axe_violations.append(
                 AxeViolation(
@@ -303,7 +307,9 @@ class UiBrowser:
         ]
         found += [f"CSP violation: {report}" for report in self.csp_violations]
         found += [f"request outside the node: {url}" for url in self.foreign_requests]
-        unaudited = [url for url in self.navigations if url not in self.audited]
+        unaudited = [
+            url for count, url in enumerate(self.navigations, 1) if count not in self.audited_at
+        ]
         found += [f"page visited but never audited by axe: {url}" for url in unaudited]
         return found
 
