@@ -16,6 +16,7 @@ from entente.services.node import ensure_builtin_markings
 from entente.store import (
     AgreementStore,
     CheckpointStore,
+    DashboardCounts,
     ObjectStore,
     PartnerRecord,
     PartnerStore,
@@ -27,6 +28,7 @@ from entente.store import (
     UserStore,
 )
 from entente.store.sql import open_store
+from entente.store.sql_dashboard import SqlDashboardCounts
 from entente.store.sql_federation import (
     SqlAgreementStore,
     SqlCheckpointStore,
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from entente.matching import Engine, IndicatorSet
     from entente.services import IngestService, TaxiiService
     from entente.services.attack_matrix import AttackMatrixService
+    from entente.services.dashboard import DashboardService
     from entente.services.export import ExportService
     from entente.services.federation import FederationService
     from entente.services.graph import GraphService
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Node",
+    "dashboard",
     "ensure_home",
     "exports",
     "federation",
@@ -87,6 +91,7 @@ class Node:
     search: SearchIndex
     users: UserStore
     ui_sessions: SessionStore
+    dashboard_counts: DashboardCounts
 
 
 def ensure_home(home: Path) -> None:
@@ -131,6 +136,7 @@ def open_node(
             search=SqlSearchIndex(engine),
             users=SqlUserStore(engine),
             ui_sessions=SqlSessionStore(engine),
+            dashboard_counts=SqlDashboardCounts(engine),
         )
     finally:
         store.close()
@@ -291,6 +297,20 @@ def attack_matrix(node: Node) -> AttackMatrixService:
     context = _context(node)
     neighbours = GraphService(store=node.store, index=node.search, context=context)
     return AttackMatrixService(store=node.store, graph=neighbours, context=context)
+
+
+def dashboard(node: Node) -> DashboardService:
+    """The dashboard's figures over a node's counters and sync reports, through its policy."""
+    from entente.services.dashboard import DashboardService
+
+    return DashboardService(
+        store=node.store,
+        counts=node.dashboard_counts,
+        partners=node.partners,
+        reports=node.sync_reports,
+        context=_context(node),
+        clock=node.clock,
+    )
 
 
 def exports(node: Node) -> ExportService:

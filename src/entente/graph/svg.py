@@ -1,11 +1,13 @@
 """The graph as SVG: a shape per STIX type, links labelled, every string escaped, no script.
 
 Each node is an SVG ``<a>`` to its object page (``/objects/{id}``) carrying the id in
-``data-object-id``, so the page's own script (pan, zoom, click to expand) needs nothing else;
-the picture itself holds no script, no event attribute and no external reference, so it is
-safe under the UI's ``default-src 'self'`` policy. Names come from partners: every one is
-escaped (``graph.escape``). The root is ``role="img"`` with an ``aria-label`` (WAI-ARIA 1.2
-``img``) and a ``<title>``; each node's ``<title>`` gives its name and type.
+``data-object-id`` and its centre in ``data-x``/``data-y`` (an expansion keeps placed nodes
+where they are, so the page sends their positions back), so the page's own script (pan,
+zoom, click to expand) needs nothing else; the picture itself holds no script, no event
+attribute and no external reference, so it is safe under the UI's ``default-src 'self'``
+policy. Names come from partners: every one is escaped (``graph.escape``). The root is
+``role="img"`` with an ``aria-label`` (WAI-ARIA 1.2 ``img``) and a ``<title>``; each node's
+``<title>`` gives its name and type.
 """
 
 from __future__ import annotations
@@ -137,7 +139,8 @@ def _node(node: GraphNode, c: Point) -> str:
     href = escape_text(object_href(node.id))
     return (
         f'<a class="node type-{type_class} shape-{kind}" href="{href}" '
-        f'data-object-id="{escape_text(node.id)}" aria-label="{described}">'
+        f'data-object-id="{escape_text(node.id)}" data-x="{_n(c.x)}" data-y="{_n(c.y)}" '
+        f'aria-label="{described}">'
         f"<title>{described}</title>{_shape(kind, c)}"
         f'<text class="node-label" x="{_n(c.x)}" y="{_n(c.y + _R + 12)}">'
         f"{escape_text(_short(node.name))}</text></a>"

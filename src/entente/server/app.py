@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from entente.bootstrap import Node, exports
+from entente.bootstrap import Node, attack_matrix, dashboard, exports, graph
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
@@ -24,6 +24,9 @@ from entente.server.rest_routes import rest_router
 from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
+from entente.server.ui.attack_page import attack_router
+from entente.server.ui.dashboard_page import dashboard_router
+from entente.server.ui.graph_page import graph_router
 from entente.services import TaxiiService, TokenUseRecorder
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
@@ -99,6 +102,9 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     app.state.ui_pages = pages
     install_ui(app, pages)
     routers.append(ui_router(users, auth, pages))
+    routers.append(dashboard_router(dashboard(node), auth, pages))
+    routers.append(graph_router(graph(node), auth, pages))
+    routers.append(attack_router(attack_matrix(node), auth, pages))
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

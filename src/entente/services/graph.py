@@ -149,6 +149,13 @@ class GraphService:
             more_bounded=bounded,
         )
 
+    def nodes(self, principal: Principal | None, ids: Sequence[str]) -> dict[str, GraphNode]:
+        """The nodes of those ``ids`` that ``principal`` may see, as it sees them (the ends
+        of an expansion's edges that a page already draws, to name them)."""
+        visibility = Visibility(principal, self._context())
+        found = self.latest_visible(sorted(set(ids)), visibility)
+        return {oid: node_of(release) for oid, release in found.items()}
+
     def _centre(self, object_id: str, visibility: Visibility) -> Release:
         if not is_valid_id(object_id):
             raise InvalidInput(f"{object_id!r} is not a STIX id (type--uuid, STIX 2.1 §2.9)")

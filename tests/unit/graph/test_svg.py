@@ -108,6 +108,15 @@ def test_nodes_link_to_their_object_pages_with_their_ids() -> None:
     assert root.find(f"{SVG}desc") is not None
 
 
+def test_each_node_carries_its_centre_for_the_pages_expansions() -> None:
+    nodes = [GraphNode(IND, "indicator", "i"), GraphNode(MAL, "malware", "m")]
+    layout = layout_graph([IND, MAL], [(IND, MAL)])
+    root = ET.fromstring(render_graph_svg(nodes, [], layout, title="Graph"))
+    for a in root.iter(f"{SVG}a"):
+        centre = layout.positions[a.attrib["data-object-id"]]
+        assert (float(a.attrib["data-x"]), float(a.attrib["data-y"])) == (centre.x, centre.y)
+
+
 def test_shapes_tell_types_apart() -> None:
     assert shape_of("attack-pattern") == "triangle"
     assert shape_of("indicator") == "diamond"

@@ -12,6 +12,7 @@ from tests.factories import AMBER, RED, ident, new_version, relationship, stix
 
 from entente.clock import FixedClock
 from entente.errors import InvalidInput, ObjectNotFound
+from entente.graph import GraphNode
 from entente.services.graph import GraphService, Neighbourhood
 from entente.sharing import NodeContext, Principal, Role
 from entente.stix.markings import Tlp
@@ -131,6 +132,10 @@ def test_what_the_reader_may_not_see_is_absent_and_not_counted(store: SqlStore) 
     assert str(hidden.value).replace(hidden_tool, "X") == str(absent.value).replace(
         ident(99, "tool"), "X"
     )
+    # Naming the nodes a page draws: only those the reader may see, as it sees them.
+    named = service.nodes(GUEST, [shown_tool, hidden_tool, ident(99, "tool"), shown_tool])
+    assert named == {shown_tool: GraphNode(shown_tool, "tool", "public tool")}
+    assert set(service.nodes(OPERATOR, [shown_tool, hidden_tool])) == {shown_tool, hidden_tool}
 
 
 def test_an_expansion_is_capped_and_the_next_one_continues(store: SqlStore) -> None:

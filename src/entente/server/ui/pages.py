@@ -1,4 +1,4 @@
-"""The UI's own routes: sign in, sign out, and the home page that later pages sit beside."""
+"""The UI's own routes (sign in, sign out) and what every page renders with."""
 
 # No "from __future__ import annotations": FastAPI reads the local dependency aliases at def
 # time (as in taxii_routes).
@@ -46,7 +46,10 @@ class NavItem:
 
 
 # The pages that exist; each page added to the UI adds its item here.
-DEFAULT_NAV: tuple[NavItem, ...] = (NavItem("Home", "/"),)
+DEFAULT_NAV: tuple[NavItem, ...] = (
+    NavItem("Home", "/"),
+    NavItem("ATT&CK", "/attack"),
+)
 
 
 class Pages:
@@ -102,9 +105,8 @@ def ui_router(
     *,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
 ) -> APIRouter:
-    """GET/POST /login, POST /logout and GET / (``home.html``)."""
+    """GET/POST /login and POST /logout (the home page, ``/``, is ``ui.dashboard_page``)."""
     router = APIRouter(include_in_schema=False)
-    SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
     CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
 
     def login_page(
@@ -166,10 +168,6 @@ def ui_router(
         response = RedirectResponse(_LOGIN_PATH, status_code=303)
         auth.clear_session_cookie(response)
         return response
-
-    @router.get("/")
-    def home(request: Request, signed: SignedInUser) -> Response:
-        return pages.response("home.html", request, signed)
 
     return router
 
