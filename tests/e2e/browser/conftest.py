@@ -46,9 +46,11 @@ def chromium_executable() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, and tests after these that call asyncio.run() would fail; it closes with the module.
+@pytest.fixture(scope="module")
 def browser(chromium_executable: Path) -> Iterator[Browser]:
-    """Headless Chromium for the whole run, closed at the end."""
+    """Headless Chromium for the browser tests, closed after the last of them."""
     with sync_playwright() as playwright:
         try:
             launched = playwright.chromium.launch(
@@ -68,7 +70,7 @@ def axe_script() -> str:
     return load_axe_script()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ui_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
     """A node initialised with ``entente init``, three users, and served on loopback."""
     node = new_local_node(tmp_path_factory.mktemp("ui-node"), NODE_ORG)
