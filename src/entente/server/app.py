@@ -24,6 +24,8 @@ from entente.server.rest_routes import rest_router
 from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
+from entente.server.ui.object_pages import object_pages_router
+from entente.server.ui.search_pages import search_pages_router
 from entente.services import TaxiiService, TokenUseRecorder
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
@@ -99,6 +101,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     app.state.ui_pages = pages
     install_ui(app, pages)
     routers.append(ui_router(users, auth, pages))
+    routers.append(search_pages_router(search_service(node), secret, auth, pages))
+    routers.append(object_pages_router(node, auth, pages))
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

@@ -46,7 +46,10 @@ class NavItem:
 
 
 # The pages that exist; each page added to the UI adds its item here.
-DEFAULT_NAV: tuple[NavItem, ...] = (NavItem("Home", "/"),)
+DEFAULT_NAV: tuple[NavItem, ...] = (
+    NavItem("Home", "/"),
+    NavItem("Search", "/search"),
+)
 
 
 class Pages:
