@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from tests.unit.server.conftest import Harness, indicator
-from tests.unit.server.ui_users import Browser, sign_in
+from tests.unit.server.ui_users import Browser, assert_page_rules, sign_in
 
 from entente.stix import Tlp, marking_id_for
 
@@ -75,6 +75,8 @@ def test_versions_are_listed_and_two_chosen_ones_are_diffed(harness: Harness) ->
     assert re.search(r"<code>name</code></th><td>changed</td><td><pre>EvilBot</pre></td>"
                      r"<td><pre>EvilBot v2</pre>", diffed.text)  # fmt: skip
     assert re.search(r"<code>modified</code></th><td>changed</td>", diffed.text)
+    assert_page_rules(diffed.text)
+    assert "default-src 'self'" in diffed.headers["content-security-policy"]
     unknown = alice.client.get(
         f"/objects/{MALWARE}", params={"older": older, "newer": "2030-01-01T00:00:00.000000000Z"}
     )
@@ -98,6 +100,7 @@ def test_relationships_sightings_and_correlations_are_shown(harness: Harness) ->
     # The other indicator holds the same address.
     assert re.search(r"<code>10\.0\.0\.1</code></th>\s*<td>1</td>", page.text)
     assert f'<a href="/objects/{twin["id"]}">indicator</a>' in page.text
+    assert_page_rules(page.text)
 
 
 def test_hidden_absent_and_malformed_ids_get_the_same_404_page(harness: Harness) -> None:

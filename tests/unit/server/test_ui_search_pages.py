@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.unit.server.conftest import Harness, indicator
-from tests.unit.server.ui_users import sign_in
+from tests.unit.server.ui_users import assert_page_rules, sign_in
 
 from entente.server.ui.search_pages import BULK_MAX_VALUES, PAGE_SIZE
 from entente.stix import Tlp
@@ -41,6 +41,8 @@ def test_a_value_finds_its_indicator_and_links_to_its_page(harness: Harness) -> 
     assert page.status_code == 200
     assert _ids(page.text) == [indicator(2)["id"]]
     assert "seen in 1 source, 0 partners, 0 sightings" in page.text
+    assert_page_rules(page.text)
+    assert "default-src 'self'" in page.headers["content-security-policy"]
 
 
 def test_results_are_paged_with_a_sealed_cursor_bound_to_the_query(harness: Harness) -> None:
@@ -90,6 +92,7 @@ def test_bulk_look_up_says_found_not_found_and_not_a_value(harness: Harness) -> 
         ("not a value", "not a value"),
     ]
     assert _ids(answer.text) == [indicator(4)["id"]]
+    assert_page_rules(answer.text)
 
 
 def test_bulk_look_up_needs_the_csrf_token(harness: Harness) -> None:

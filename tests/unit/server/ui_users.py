@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -53,3 +54,21 @@ def sign_in(harness: Harness, username: str, *, org: str, role: str) -> Browser:
     assert answer.status_code == 303, answer.text
     session = accounts.session_of(client.cookies["entente_session"])
     return Browser(client, session.principal)
+
+
+def assert_page_rules(html: str) -> None:
+    """What every UI page keeps to: a label for each field, headings that do not skip a
+    level, tables with header cells that have a scope, and nothing inline that the CSP
+    forbids (no style attributes, no on* handlers, no inline script)."""
+    fields = re.findall(
+        r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html
+    )
+    controls = re.findall(r"<(?:input|select|textarea)\b(?![^>]*type=\"hidden\")", html)
+    assert len(fields) == len(controls), "a field without an id"
+    for field in fields:
+        assert f'<label for="{field}"' in html, field
+    levels = [int(level) for level in re.findall(r"<h([1-6])\b", html)]
+    assert levels and levels[0] == 1
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
+    assert all("scope=" in th for th in re.findall(r"<th\b[^>]*>", html))
+    assert not re.search(r"\sstyle=|\son[a-z]+=|<script(?![^>]*\bsrc=)", html)
