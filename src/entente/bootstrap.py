@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from entente.services.federation import FederationService
     from entente.services.graph import GraphService
     from entente.services.matching import HuntReport, MatchService
+    from entente.services.object_history import ObjectVersions
     from entente.services.search import SearchService
     from entente.services.users import UserService
     from entente.services.warninglist_store import WarninglistStore
@@ -287,6 +288,13 @@ def graph(node: Node) -> GraphService:
     from entente.services.graph import GraphService
 
     return GraphService(store=node.store, index=node.search, context=_context(node))
+
+
+def object_versions(node: Node) -> ObjectVersions:
+    """Objects' histories (versions and diffs) through a node's sharing policy."""
+    from entente.services.object_history import ObjectVersions
+
+    return ObjectVersions(store=node.store, context=_context(node))
 
 
 def attack_matrix(node: Node) -> AttackMatrixService:

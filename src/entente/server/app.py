@@ -27,6 +27,8 @@ from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, insta
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.graph_page import graph_router
+from entente.server.ui.object_pages import object_pages_router
+from entente.server.ui.search_pages import search_pages_router
 from entente.services import TaxiiService, TokenUseRecorder
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
@@ -105,6 +107,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(dashboard_router(dashboard(node), auth, pages))
     routers.append(graph_router(graph(node), auth, pages))
     routers.append(attack_router(attack_matrix(node), auth, pages))
+    routers.append(search_pages_router(search_service(node), secret, auth, pages))
+    routers.append(object_pages_router(node, auth, pages))
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

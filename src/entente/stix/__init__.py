@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from entente.stix.canonical import canonical_json
+from entente.stix.diff import Change, ChangeKind, diff_objects
 from entente.stix.documents import (
     MAX_NESTING_DEPTH,
     Unreadable,
@@ -52,6 +53,8 @@ __all__ = [
     "STIX_SCO_NAMESPACE",
     "STIX_TYPES",
     "TLP2_EXTENSION_ID",
+    "Change",
+    "ChangeKind",
     "Correction",
     "GranularMarking",
     "Judgement",
@@ -65,6 +68,7 @@ __all__ = [
     "check_version",
     "decode_document",
     "deterministic_id",
+    "diff_objects",
     "format_timestamp_us",
     "granular_markings_of",
     "is_valid_id",

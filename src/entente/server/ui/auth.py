@@ -48,11 +48,11 @@ class CsrfRejected(Exception):
     """A UI POST without the right CSRF token: answered with 403."""
 
 
-async def read_form(request: Request) -> dict[str, str]:
+async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> dict[str, str]:
     """The fields of a urlencoded form body (the first value of each), read once per request.
 
-    Another media type reads as no fields (its CSRF check then fails); a body over
-    ``MAX_FORM_BYTES`` is a 413.
+    Another media type reads as no fields (its CSRF check then fails); a body over ``limit``
+    bytes is a 413 (a form that takes a pasted list reads it first with a larger limit).
     """
     cached = getattr(request.state, "form", None)
     if isinstance(cached, dict):
@@ -61,8 +61,8 @@ async def read_form(request: Request) -> dict[str, str]:
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
-        if len(body) > MAX_FORM_BYTES:
-            raise HttpProblem(413, f"a form body has at most {MAX_FORM_BYTES} bytes")
+        if len(body) > limit:
+            raise HttpProblem(413, f"a form body has at most {limit} bytes")
     fields: dict[str, str] = {}
     if media_type == _FORM_TYPE:
         try:

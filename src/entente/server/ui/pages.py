@@ -47,7 +47,8 @@ class NavItem:
 
 # The pages that exist; each page added to the UI adds its item here.
 DEFAULT_NAV: tuple[NavItem, ...] = (
-    NavItem("Home", "/"),
+    NavItem("Dashboard", "/"),
+    NavItem("Search", "/search"),
     NavItem("ATT&CK", "/attack"),
 )
 
