@@ -6,8 +6,10 @@ where they are, so the page sends their positions back), so the page's own scrip
 zoom, click to expand) needs nothing else; the picture itself holds no script, no event
 attribute and no external reference, so it is safe under the UI's ``default-src 'self'``
 policy. Names come from partners: every one is escaped (``graph.escape``). The root is
-``role="img"`` with an ``aria-label`` (WAI-ARIA 1.2 ``img``) and a ``<title>``; each node's
-``<title>`` gives its name and type.
+``role="group"`` with an ``aria-label`` and a ``<title>``, not ``img``: an ``img``'s children
+are presentational, and these hold links (WAI-ARIA 1.2 §5.4 "Children Presentational"; axe's
+nested-interactive rule found it in a real browser); each node's ``<title>`` gives its name and
+type.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def render_graph_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" '
         f'viewBox="0 0 {_n(layout.width)} {_n(layout.height)}" '
         f'width="{_n(layout.width)}" height="{_n(layout.height)}" '
-        f'role="img" aria-label="{escape_text(title)}">',
+        f'role="group" aria-label="{escape_text(title)}">',
         f"<title>{escape_text(title)}</title>",
         f"<desc>{len(nodes)} objects, {len(edges)} links</desc>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '

@@ -95,7 +95,7 @@ def test_nodes_link_to_their_object_pages_with_their_ids() -> None:
         GraphEdge("relationship--3", MAL, "tool--absent", "uses"),  # an end not drawn
     ]
     root = ET.fromstring(_draw(nodes, edges, title="Neighbourhood of Poison Ivy"))
-    assert root.attrib["role"] == "img"
+    assert root.attrib["role"] == "group"  # it holds links: no img (WAI-ARIA 1.2)
     assert root.attrib["aria-label"] == "Neighbourhood of Poison Ivy"
     links = {a.attrib["data-object-id"]: a for a in root.iter(f"{SVG}a")}
     assert set(links) == {IND, MAL, AP}
