@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from entente.accounts import totp_at
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +66,7 @@ def test_demo_serves_taxii_to_the_reader_token_it_prints(tmp_path: Path) -> None
         assert response.json()["collections"]
         denied = httpx.get(url, headers={"Accept": TAXII}, timeout=5)
         assert denied.status_code == 401
+        _sign_in_to_the_ui(report["ui"])
     finally:
         proc.terminate()
         try:
@@ -69,3 +74,27 @@ def test_demo_serves_taxii_to_the_reader_token_it_prints(tmp_path: Path) -> None
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=20)
+
+
+def _sign_in_to_the_ui(ui: dict[str, str]) -> None:
+    """Sign in with the printed login, as a person would: the form, the password, the code."""
+    key = base64.b32decode(ui["totp_secret"] + "=" * (-len(ui["totp_secret"]) % 8))
+    with httpx.Client(base_url=ui["url"], timeout=10) as client:
+        form = client.get("/login")
+        assert form.status_code == 200
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert csrf is not None, form.text
+        signed = client.post(
+            "/login",
+            data={
+                "username": ui["username"],
+                "password": ui["password"],
+                "code": totp_at(key, int(time.time())),
+                "csrf_token": csrf.group(1),
+            },
+        )
+        assert signed.status_code == 303, signed.text
+        home = client.get("/")
+        assert home.status_code == 200
+        assert "Dashboard" in home.text
+        assert ui["username"] in home.text

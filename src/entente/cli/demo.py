@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from entente.bootstrap import operator_ingest
+from entente.bootstrap import Node, operator_ingest
 from entente.cli.context import cli_principal, new_or_existing_node
 from entente.cli.output import console, err_console, print_json, run_command
 from entente.cli.serve import load_cursor_secret, with_served_url
@@ -99,9 +99,11 @@ def demo(
                 "openapi": f"{base}/api/v1/openapi.json",
             }
             report["reader_token"] = secret
+            report["ui"] = _demo_login(opened, base)
             _print_report(report, table, counts, home, as_json)
             if not as_json:
                 console.print(_SERVING.format(base=base, token=secret), highlight=False)
+                console.print(_UI.format(**report["ui"]), highlight=False)
             # Imported here: the web stack costs most of a second that other commands need not pay.
             import uvicorn
 
@@ -113,6 +115,34 @@ def demo(
         return 0
 
     run_command(body)
+
+
+def _demo_login(opened: Node, base: str) -> dict[str, str]:
+    """An analyst of the node's org for the web UI: a fresh password and TOTP key each run
+    (shown once, like the token), whether or not an earlier run made the account."""
+    import secrets
+
+    from entente.bootstrap import users
+    from entente.errors import ObjectNotFound
+
+    service = users(opened, load_cursor_secret(opened.settings.home))
+    password = secrets.token_urlsafe(12)
+    try:
+        service.get_user(_DEMO_USER)
+    except ObjectNotFound:
+        enrolment = service.add_user(
+            _DEMO_USER, org_name=opened.settings.org_name, role="analyst", password=password
+        )
+    else:
+        service.change_password(_DEMO_USER, password)
+        enrolment = service.reset_totp(_DEMO_USER)
+    return {
+        "url": f"{base}/",
+        "username": _DEMO_USER,
+        "password": password,
+        "totp_secret": enrolment.secret,
+        "totp_uri": enrolment.uri,
+    }
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -147,6 +177,13 @@ _SERVING = """The node is serving on loopback:
   reader token (shown once): {token}
   curl -H "Authorization: Bearer {token}" \\
        -H "Accept: application/taxii+json;version=2.1" {base}/taxii2/api/collections/
+"""
+
+_DEMO_USER = "demo"
+_UI = """The web UI: {url}
+  user {username}, password {password}
+  authenticator (TOTP) key {totp_secret}
+  (or add {totp_uri} to an authenticator app; `entente user reset-totp demo` makes a new one)
 """
 
 _NEXT = """
