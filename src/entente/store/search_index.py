@@ -12,7 +12,7 @@ rowid is the version's date_added_us), a ``tsvector`` column with a GIN index on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -44,6 +44,23 @@ VALUE_TABLES = (search_values, search_values_recent)
 TEXT_TABLE = "search_text"
 
 
+def _objects_of(
+    stored: Iterable[tuple[int, str | Mapping[str, Any]]],
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(date_added_us, object) of versions given as raw JSON text or the object already
+    parsed; what is not a JSON object is skipped (it has no index entries)."""
+    for added_us, raw in stored:
+        if isinstance(raw, Mapping):
+            yield added_us, raw
+            continue
+        try:
+            obj: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            yield added_us, obj
+
+
 def _rows_of(
     stored: Iterable[tuple[int, str | Mapping[str, Any]]],
 ) -> tuple[list[tuple[str, str, int]], list[tuple[int, str]]]:
@@ -51,16 +68,7 @@ def _rows_of(
     object already parsed)."""
     values: list[tuple[str, str, int]] = []
     texts: list[tuple[int, str]] = []
-    for added_us, raw in stored:
-        if isinstance(raw, Mapping):
-            obj: Any = raw
-        else:
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                continue
-        if not isinstance(obj, dict):
-            continue
+    for added_us, obj in _objects_of(stored):
         for kind, key in index_entries(obj):
             values.append((kind, key, added_us))
         body = text_of(obj)
@@ -138,14 +146,20 @@ def delete_index(conn: Connection, gone: Sequence[int]) -> None:
                 object_versions.c.date_added_us.in_(chunk)
             )
         ).all()
-        values, _ = _rows_of((int(added), str(raw)) for added, raw in stored)
-        for table in VALUE_TABLES if values else ():
-            # The recent-rows count may then run high: it only decides when to merge.
-            conn.exec_driver_sql(
-                f"DELETE FROM {table.name} "
-                f"WHERE kind = {marker} AND key = {marker} AND date_added_us = {marker}",
-                values,
-            )
+        # Only the value rows: the full-text rows go by rowid below, so no text is worked out.
+        values = [
+            (kind, key, added)
+            for added, obj in _objects_of((int(a), str(raw)) for a, raw in stored)
+            for kind, key in index_entries(obj)
+        ]
+        if values:
+            for table in VALUE_TABLES:
+                # The recent-rows count may then run high: it only decides when to merge.
+                conn.exec_driver_sql(
+                    f"DELETE FROM {table.name} "
+                    f"WHERE kind = {marker} AND key = {marker} AND date_added_us = {marker}",
+                    values,
+                )
         column = "date_added_us" if conn.dialect.name == "postgresql" else "rowid"
         conn.execute(
             text(f"DELETE FROM {TEXT_TABLE} WHERE {column} IN :gone").bindparams(
