@@ -70,11 +70,16 @@ def _probe_conditions(table: Table, probes: Sequence[Probe]) -> list[ColumnEleme
     return conditions
 
 
-def _holding(condition: Callable[[Table], ColumnElement[bool]]) -> Any:
-    """The date_added_us of the versions whose value rows meet ``condition``, in either table
-    of the value index (the large one and its recent rows: store.search_index)."""
+def _holding(conditions: Callable[[Table], Sequence[ColumnElement[bool]]]) -> Any:
+    """The date_added_us of the versions whose value rows meet any of ``conditions``, in
+    either table of the value index (the large one and its recent rows: store.search_index);
+    one SELECT per condition, so that each is one index walk."""
     return union(
-        *(select(table.c.date_added_us).where(condition(table)) for table in VALUE_TABLES)
+        *(
+            select(table.c.date_added_us).where(condition)
+            for table in VALUE_TABLES
+            for condition in conditions(table)
+        )
     ).subquery()
 
 
@@ -99,14 +104,9 @@ class SqlSearchIndex:
         # collect every match of a common word (https://sqlite.org/fts5.html §6, rowid order).
         fts_driven: Any = None
         if where.probes:
-            hits = union(
-                *(
-                    select(table.c.date_added_us).where(condition)
-                    for table in VALUE_TABLES
-                    for condition in _probe_conditions(table, where.probes)
-                )
-            )
-            conditions.append(_V.date_added_us.in_(select(hits.subquery().c.date_added_us)))
+            probes = where.probes
+            hits = _holding(lambda t: _probe_conditions(t, probes))
+            conditions.append(_V.date_added_us.in_(select(hits.c.date_added_us)))
         # A label narrows through the full-text index (labels are its first words, and not
         # value rows: store.search_values); the service checks the exact label after.
         phrases = [*where.words, *(tuple(tokens_of(label)) for label in where.labels)]
@@ -128,7 +128,7 @@ class SqlSearchIndex:
         if where.related:
             referring = select(
                 _holding(
-                    lambda t: and_(t.c.kind == "ref", t.c.key.in_(where.related))
+                    lambda t: [and_(t.c.kind == "ref", t.c.key.in_(where.related))]
                 ).c.date_added_us
             )
             conditions.append(or_(_V.id.in_(where.related), _V.date_added_us.in_(referring)))
@@ -181,7 +181,7 @@ class SqlSearchIndex:
         """Versions in which the value ``(kind, key)`` occurs, by date_added, at most ``limit``."""
         conditions: list[ColumnElement[bool]] = [
             _V.date_added_us.in_(
-                select(_holding(lambda t: and_(t.c.kind == kind, t.c.key == key)).c.date_added_us)
+                select(_holding(lambda t: [and_(t.c.kind == kind, t.c.key == key)]).c.date_added_us)
             )
         ]
         if after_us is not None:
