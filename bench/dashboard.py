@@ -33,7 +33,7 @@ from typing import Any
 
 import orjson
 
-from workloads import CREATOR, TLP_MARKINGS, make_indicator, run_worker
+from workloads import CREATOR, TLP_MARKINGS, make_indicator, run_worker, timed_ingest
 
 NODE_ORG = "identity--00000000-0000-4000-8000-0000000000a0"
 PARTNER_ORGS = (
@@ -126,42 +126,13 @@ def write_bundle(path: Path, count: int, seed: int) -> int:
 def worker_ingest(url: str, bundle: Path, counters: str) -> dict[str, Any]:
     """Ingest ``bundle`` into a fresh store, with the dashboard counters ``on`` or ``off``."""
     import entente.store.sql as sql_store
-    from entente.clock import SystemClock
-    from entente.ingest import InputFormat, open_document
-    from entente.services import IngestService, ensure_builtin_markings
-    from entente.stix import format_timestamp_us
 
     if counters == "off":
-        # The baseline: the store's writes without the counters (before migration 0009).
+        # The baseline: the store's writes without the counters (before migration 0010).
         sql_store.apply_counts = lambda conn, added, removed=(): None  # type: ignore[attr-defined]
-    clock = SystemClock()
-    store = sql_store.open_store(url, clock)
-    ensure_builtin_markings(store, clock)
-    service = IngestService(store, clock, principal="bench")
-    document = open_document(
-        str(bundle),
-        fmt=InputFormat.STIX,
-        source_name="bench",
-        now=format_timestamp_us(clock.now_us()),
-        markings=(),
-    )
-    start, cpu_start = time.perf_counter(), time.process_time()
-    summary = service.ingest_document(document)
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
-    with store.engine.connect() as conn:
-        cells = conn.exec_driver_sql("SELECT count(*) FROM dashboard_counts").scalar_one()
-    store.close()
-    return {
-        "added": summary.added,
-        "rejected": len(summary.rejected),
-        "seconds": round(elapsed, 2),
-        # Ingest and SQLite run on this one thread: CPU seconds are its work, whatever else
-        # the machine is doing (wall seconds are not, on a shared machine).
-        "cpu_seconds": round(cpu, 2),
-        "objects_per_s": round(summary.added / elapsed),
-        "count_rows": cells,
-    }
+    result = timed_ingest(url, bundle, "SELECT count(*) FROM dashboard_counts")
+    result["count_rows"] = result.pop("count")
+    return result
 
 
 def worker_load(url: str, count: int, seed: int) -> dict[str, Any]:

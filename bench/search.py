@@ -39,7 +39,7 @@ from typing import Any
 
 import orjson
 
-from workloads import CREATOR, TLP_MARKINGS, run_worker
+from workloads import CREATOR, TLP_MARKINGS, run_worker, timed_ingest
 
 _SLDS = 20_000
 _VOCABULARY = 30_000
@@ -159,11 +159,6 @@ def write_bundle(path: Path, count: int, seed: int) -> int:
 
 def worker_ingest(url: str, bundle: Path, indexes: str) -> dict[str, Any]:
     """Ingest ``bundle`` into a fresh store with ``indexes``: none, values or all."""
-    import entente.store.sql as sql_store
-    from entente.clock import SystemClock
-    from entente.ingest import InputFormat, open_document
-    from entente.services import IngestService, ensure_builtin_markings
-    from entente.stix import format_timestamp_us
     from entente.store import search_index
 
     if indexes not in ("none", "values", "all"):
@@ -174,37 +169,13 @@ def worker_ingest(url: str, bundle: Path, indexes: str) -> dict[str, Any]:
     elif indexes == "values":
         # Correlation's share: the value index alone, no full-text rows (no text read).
         search_index.text_of = lambda obj: ""  # type: ignore[attr-defined]
-    clock = SystemClock()
-    store = sql_store.open_store(url, clock)
-    ensure_builtin_markings(store, clock)
-    service = IngestService(store, clock, principal="bench")
-    document = open_document(
-        str(bundle),
-        fmt=InputFormat.STIX,
-        source_name="bench",
-        now=format_timestamp_us(clock.now_us()),
-        markings=(),
+    result = timed_ingest(
+        url,
+        bundle,
+        "SELECT (SELECT count(*) FROM search_values) + (SELECT count(*) FROM search_values_recent)",
     )
-    start, cpu_start = time.perf_counter(), time.process_time()
-    summary = service.ingest_document(document)
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
-    with store.engine.connect() as conn:
-        values = conn.exec_driver_sql(
-            "SELECT (SELECT count(*) FROM search_values) "
-            "+ (SELECT count(*) FROM search_values_recent)"
-        ).scalar_one()
-    store.close()
-    return {
-        "added": summary.added,
-        "rejected": len(summary.rejected),
-        "seconds": round(elapsed, 2),
-        # Ingest and SQLite run on this one thread: CPU seconds are its work, whatever else
-        # the machine is doing (wall seconds are not, on a shared machine).
-        "cpu_seconds": round(cpu, 2),
-        "objects_per_s": round(summary.added / elapsed),
-        "index_values": values,
-    }
+    result["index_values"] = result.pop("count")
+    return result
 
 
 def worker_build(url: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CREATOR", "TLP_MARKINGS", "make_indicator", "run_worker"]
+__all__ = ["CREATOR", "TLP_MARKINGS", "make_indicator", "run_worker", "timed_ingest"]
 
 CREATOR = "identity--8ce3f695-d5a4-4dc8-9e93-a65af453a31a"
 TLP_MARKINGS = (
@@ -83,3 +83,45 @@ def peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def timed_ingest(url: str, bundle: Path, count_sql: str) -> dict[str, Any]:
+    """Ingest ``bundle`` into a fresh store at ``url`` as the CLI does (full validation,
+    versioning, provenance) and time it; ``count_sql`` (one number) is reported as
+    ``count``. Patch the store before calling to measure it without some part."""
+    import time
+
+    from entente.clock import SystemClock
+    from entente.ingest import InputFormat, open_document
+    from entente.services import IngestService, ensure_builtin_markings
+    from entente.stix import format_timestamp_us
+    from entente.store.sql import open_store
+
+    clock = SystemClock()
+    store = open_store(url, clock)
+    ensure_builtin_markings(store, clock)
+    service = IngestService(store, clock, principal="bench")
+    document = open_document(
+        str(bundle),
+        fmt=InputFormat.STIX,
+        source_name="bench",
+        now=format_timestamp_us(clock.now_us()),
+        markings=(),
+    )
+    start, cpu_start = time.perf_counter(), time.process_time()
+    summary = service.ingest_document(document)
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    with store.engine.connect() as conn:
+        count = conn.exec_driver_sql(count_sql).scalar_one()
+    store.close()
+    return {
+        "added": summary.added,
+        "rejected": len(summary.rejected),
+        "seconds": round(elapsed, 2),
+        # Ingest and SQLite run on this one thread: CPU seconds are its work, whatever else
+        # the machine is doing (wall seconds are not, on a shared machine).
+        "cpu_seconds": round(cpu, 2),
+        "objects_per_s": round(summary.added / elapsed),
+        "count": count,
+    }
