@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from entente.store.migrations import stored_json_batches
 from entente.store.search_index import TEXT_TABLE, write_index
 
 revision = "0007"
@@ -62,19 +63,8 @@ def upgrade() -> None:
                 "body, tokenize = 'unicode61 remove_diacritics 0')"
             )
         )
-    after = -1
-    while True:
-        rows = conn.execute(
-            sa.text(
-                "SELECT date_added_us, raw_json FROM object_versions WHERE date_added_us > :a "
-                "ORDER BY date_added_us LIMIT :n"
-            ),
-            {"a": after, "n": _BATCH},
-        ).all()
-        if not rows:
-            break
-        write_index(conn, ((int(row[0]), str(row[1])) for row in rows), direct=True)
-        after = int(rows[-1][0])
+    for rows in stored_json_batches(conn, _BATCH):
+        write_index(conn, rows, direct=True)
 
 
 def downgrade() -> None:

@@ -22,6 +22,8 @@ import orjson
 import sqlalchemy as sa
 from alembic import op
 
+from entente.store.migrations import stored_json_batches
+
 revision = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | None = None
@@ -70,29 +72,16 @@ def downgrade() -> None:
     op.drop_table("search_state")
     op.drop_table("search_values_recent")
     op.create_index("ix_search_values_date_added_us", "search_values", ["date_added_us"])
-    after = -1
-    while True:
-        rows = conn.execute(
-            sa.text(
-                "SELECT date_added_us, raw_json FROM object_versions WHERE date_added_us > :a "
-                "ORDER BY date_added_us LIMIT :n"
-            ),
-            {"a": after, "n": _BATCH},
-        ).all()
-        if not rows:
-            break
+    for rows in stored_json_batches(conn, _BATCH):
         entries: set[tuple[str, str, int]] = set()
         for added, raw in rows:
             labels = orjson.loads(raw).get("labels")
             if isinstance(labels, list):
                 entries.update(
-                    ("label", label.casefold(), int(added))
-                    for label in labels
-                    if isinstance(label, str)
+                    ("label", label.casefold(), added) for label in labels if isinstance(label, str)
                 )
         if entries:
             conn.execute(
                 sa.text("INSERT INTO search_values (kind, key, date_added_us) VALUES (:k, :v, :d)"),
                 [{"k": k, "v": v, "d": d} for k, v, d in sorted(entries)],
             )
-        after = int(rows[-1][0])

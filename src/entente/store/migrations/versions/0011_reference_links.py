@@ -17,6 +17,7 @@ import orjson
 import sqlalchemy as sa
 from alembic import op
 
+from entente.store.migrations import stored_json_batches
 from entente.store.search_values import index_entries
 
 revision = "0011"
@@ -30,17 +31,7 @@ _BATCH = 2000
 def upgrade() -> None:
     """Write the ``link`` rows of every stored version, a batch at a time."""
     conn = op.get_bind()
-    after = -1
-    while True:
-        rows = conn.execute(
-            sa.text(
-                "SELECT date_added_us, raw_json FROM object_versions WHERE date_added_us > :a "
-                "ORDER BY date_added_us LIMIT :n"
-            ),
-            {"a": after, "n": _BATCH},
-        ).all()
-        if not rows:
-            break
+    for rows in stored_json_batches(conn, _BATCH):
         entries: list[tuple[str, str, int]] = []
         for added, raw in rows:
             try:
@@ -49,14 +40,13 @@ def upgrade() -> None:
                 continue
             if isinstance(obj, dict):
                 entries.extend(
-                    (kind, key, int(added)) for kind, key in index_entries(obj) if kind == "link"
+                    (kind, key, added) for kind, key in index_entries(obj) if kind == "link"
                 )
         if entries:
             conn.execute(
                 sa.text("INSERT INTO search_values (kind, key, date_added_us) VALUES (:k, :v, :d)"),
                 [{"k": k, "v": v, "d": d} for k, v, d in sorted(entries)],
             )
-        after = int(rows[-1][0])
 
 
 def downgrade() -> None:
