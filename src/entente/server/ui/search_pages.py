@@ -10,6 +10,7 @@ else. Correlation runs only for the rows of the page shown, each capped.
 # No "from __future__ import annotations": FastAPI reads the local dependency alias at def
 # time (as in taxii_routes).
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from entente.errors import InvalidInput, ObjectNotFound
+from entente.errors import InvalidInput
 from entente.graph import display_name
 from entente.server.ui.auth import UiAuth, read_form
 from entente.server.ui.pages import Pages
@@ -92,12 +93,17 @@ class _Row:
     summary: CorrelationSummary | None
 
 
-def _row(search: SearchService, principal: Principal, version: StoredVersion) -> _Row:
-    try:
-        correlation = search.correlate(principal, version.id, cap=SUMMARY_CAP)
-        summary: CorrelationSummary | None = summarise(version, correlation)
-    except ObjectNotFound:
-        summary = None  # withdrawn between the search and its correlation
+def _rows(
+    search: SearchService, principal: Principal, versions: Sequence[StoredVersion]
+) -> list[_Row]:
+    # One node context for the page's correlations; an object withdrawn between the search
+    # and its correlation gets no summary.
+    correlations = search.correlate_each(principal, [v.id for v in versions], cap=SUMMARY_CAP)
+    return [_row(version, correlations.get(version.id)) for version in versions]
+
+
+def _row(version: StoredVersion, correlation: Correlation | None) -> _Row:
+    summary = None if correlation is None else summarise(version, correlation)
     return _Row(
         id=version.id,
         type=version.type,
@@ -151,7 +157,7 @@ def search_pages_router(
             found = search.search(principal, wanted, after_us=cursor, limit=PAGE_SIZE)
         except InvalidInput as exc:
             return page(request, signed, 400, query=q, error=str(exc))
-        rows = [_row(search, principal, item) for item in found.items]
+        rows = _rows(search, principal, found.items)
         next_href = None
         if found.next_cursor is not None:
             token = encode_cursor(found.next_cursor, digest, secret)
