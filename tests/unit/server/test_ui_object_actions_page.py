@@ -5,8 +5,8 @@ land as REST writes do."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.unit.server.conftest import Harness, indicator
 from tests.unit.server.ui_users import Browser, assert_page_rules, sign_in
