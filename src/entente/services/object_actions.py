@@ -226,6 +226,11 @@ class ObjectActions:
         obj = self._versionable(principal, object_id)
         if obj.get("revoked") is True:
             raise InvalidInput("a revoked object gets no new versions (STIX 2.1 §3.6)")
+        refs = [ref for ref in obj.get("object_marking_refs", []) if isinstance(ref, str)]
+        if any(tlp_of(ref) is Tlp.RED for ref in refs):
+            # The form offers no TLP:RED (``TLP_CHOICES``): any version it makes would widen
+            # a RED object to its recipients' whole org or more.
+            raise InvalidInput("a TLP:RED object gets no new versions from this page")
         if changes.valid_until is not None and obj.get("type") != "indicator":
             raise InvalidInput("valid_until: only indicators have it (STIX 2.1 §4.7)")
         new = dict(obj)
@@ -239,7 +244,7 @@ class ObjectActions:
             else:
                 new[name] = value
         # The TLP marking is replaced; statement and other markings stay.
-        others = [ref for ref in obj.get("object_marking_refs", []) if tlp_of(ref) is None]
+        others = [ref for ref in refs if tlp_of(ref) is None]
         new["object_marking_refs"] = [*others, marking_id_for(changes.tlp)]
         new["modified"] = self._next_modified(obj)
         return self._store_one(new, principal)
