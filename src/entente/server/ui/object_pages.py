@@ -1,8 +1,9 @@
 """The object page: one object as the signed-in user may see it, its versions, where it came
-from, what it is linked to and where its values occur elsewhere; for an indicator its score and how
-it was reached; for the node's own admins and analysts, which partners would receive it
-(``services.recipients``); and the forms of what the user may do to it
-(``services.object_actions``: revoke, new version, false positive, note, opinion).
+from, what it is linked to and where its values occur elsewhere; for an indicator its score
+and how it was reached (``ExportService.explain``, as ``entente objects show`` prints it); for
+the node's own admins and analysts, which partners would receive it (``services.recipients``);
+and the forms of what the user may do to it (``services.object_actions``: revoke, new
+version, false positive, note, opinion).
 
 Every part is read as that user through the one sharing policy: the versions
 (``services.object_history``), the neighbourhood (``services.graph``) and the correlations
