@@ -108,7 +108,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(graph_router(graph(node), auth, pages))
     routers.append(attack_router(attack_matrix(node), auth, pages))
     routers.append(search_pages_router(search_service(node), secret, auth, pages))
-    routers.append(object_pages_router(node, auth, pages))
+    routers.append(object_pages_router(node, auth, pages, service))
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

@@ -94,6 +94,16 @@ class OwnershipScreen:
         if reason is not None:
             raise VersioningError(reason, "created_by_ref", obj.id)
 
+    def version_refusal(self, versions: Sequence[StoredVersion]) -> str | None:
+        """Why the poster may not add an unsigned version of the object held as ``versions``
+        (keeping its ``created_by_ref``, STIX 2.1 §3.6); ``None`` if it may.
+
+        What a page asks before it offers forms that write one (the ingest asks again).
+        """
+        held = held_object(versions)
+        creator = None if held is None else held.creator
+        return may_store(creator, held, self._poster, self._ctx)
+
     def delete_refusal(self, versions: Sequence[StoredVersion]) -> str | None:
         """Why the poster may not delete these versions of one object; ``None`` if it may."""
         held = held_object(versions)

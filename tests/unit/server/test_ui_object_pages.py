@@ -66,7 +66,9 @@ def test_versions_are_listed_and_two_chosen_ones_are_diffed(harness: Harness) ->
     alice = analyst(harness)
     page = alice.client.get(f"/objects/{MALWARE}")
     assert "EvilBot v2" in page.text
-    keys = list(dict.fromkeys(OPTION.findall(page.text)))
+    # The diff form's versions (the action forms below it have options of their own).
+    diff_form = page.text.split('class="diff-form"')[1].split("</form>")[0]
+    keys = list(dict.fromkeys(OPTION.findall(diff_form)))
     assert len(keys) == 2
     newer, older = keys
     diffed = alice.client.get(f"/objects/{MALWARE}", params={"older": older, "newer": newer})

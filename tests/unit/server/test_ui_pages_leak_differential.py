@@ -36,6 +36,7 @@ from entente.stix import Tlp
 
 USERS = {
     "own_analyst": ("Entente node", "analyst"),
+    "own_reader": ("Entente node", "reader"),
     "reader_b": ("Org B", "reader"),
     "analyst_b": ("Org B", "analyst"),
     "analyst_c": ("Org C", "analyst"),
@@ -66,6 +67,24 @@ def objects() -> list[dict[str, Any]]:
     return made
 
 
+RECIPIENTS = re.compile(r'<section id="recipients".*?</section>', re.S)
+
+
+def assert_object_page_sections(text: str, name: str, *, whole: bool) -> None:
+    """The node's operations ("Who will receive this?") only for its own admins and analysts,
+    with partners' copies only beside a version the user sees whole; no forms for readers."""
+    section = RECIPIENTS.search(text)
+    if name != "own_analyst":
+        assert section is None and "Who will receive this?" not in text, name
+    else:
+        assert section is not None
+        assert ("Not shown" in section.group()) is not whole, name
+        if not whole:
+            assert "<pre>" not in section.group(), name
+    if USERS[name][1] == "reader":
+        assert 'method="post" action="/objects/' not in text, name
+
+
 def test_search_and_object_pages_show_what_the_oracle_allows_and_nothing_hidden(
     harness: Harness,
 ) -> None:
@@ -88,6 +107,7 @@ def test_search_and_object_pages_show_what_the_oracle_allows_and_nothing_hidden(
         allowed: set[str] = set()
         forbidden: set[str] = set()
         visible_canaries: dict[str, set[str]] = {}
+        hidden_of: dict[str, Any] = {}
         for obj in posted:
             hidden = oracle_view(facts_of(obj), browser.principal, context)
             if hidden is None or "pattern" in hidden:
@@ -96,6 +116,7 @@ def test_search_and_object_pages_show_what_the_oracle_allows_and_nothing_hidden(
                 continue
             shown.add(obj["id"])
             seen, unseen = canaries_of(obj, hidden)
+            hidden_of[obj["id"]] = hidden
             visible_canaries[obj["id"]] = seen
             allowed |= seen
             forbidden |= unseen
@@ -126,6 +147,7 @@ def test_search_and_object_pages_show_what_the_oracle_allows_and_nothing_hidden(
             if oid in shown:
                 assert page.status_code == 200, (name, oid)
                 assert visible_canaries[oid] <= found, (name, oid)
+                assert_object_page_sections(text, name, whole=not hidden_of[oid])
             else:
                 assert (page.status_code, text) == (404, absent.text), (name, oid)
             if index % 2 == 0:
