@@ -163,7 +163,10 @@ def test_a_run_leaves_out_what_the_reader_may_not_see(ui: UiNode) -> None:
                         "hits": 9,
                     }
                 ],
-                "sightings": [ident(8, "sighting"), "sighting--00000000-0000-4000-8000-0000000000ff"],
+                "sightings": [
+                    ident(8, "sighting"),
+                    "sighting--00000000-0000-4000-8000-0000000000ff",
+                ],
             },
         )
     )
