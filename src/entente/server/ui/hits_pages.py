@@ -7,7 +7,6 @@ says so); what a run names passes the sharing policy for the reader in ``service
 # No "from __future__ import annotations": FastAPI reads the local dependency aliases at def
 # time (as in ui.pages).
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -19,20 +18,14 @@ from entente.graph import object_href
 from entente.server.ui.auth import UiAuth
 from entente.server.ui.pages import Pages
 from entente.server.ui.paging import forbidden, not_found, page_number, wrong_page
+from entente.server.ui.timestamps import when
 from entente.services.hits import HitsService
 from entente.services.users import SignedIn
 
-__all__ = ["hits_pages_router", "when"]
+__all__ = ["hits_pages_router"]
 
 # Run ids are positive 64-bit integers (``store.schema.match_runs``).
 _MAX_RUN_ID = 2**63 - 1
-
-
-def when(us: int | None) -> str:
-    """A time in the node's clock as UTC text (ISO 8601 to the second), or "never"."""
-    if us is None:
-        return "never"
-    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _run_id(raw: str) -> int | None:

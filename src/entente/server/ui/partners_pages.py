@@ -20,9 +20,9 @@ from starlette.responses import Response
 from entente.charts import render_sparkline
 from entente.errors import ObjectNotFound, PermissionDenied
 from entente.server.ui.auth import UiAuth
-from entente.server.ui.hits_pages import when
 from entente.server.ui.pages import Pages
 from entente.server.ui.paging import forbidden, not_found, page_number, wrong_page
+from entente.server.ui.timestamps import when
 from entente.services.partner_overview import PartnerOverviewService, PartnerSummary
 from entente.services.users import SignedIn
 
