@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 from tests.e2e.browser.conftest import CAROL, NODE_ORG
-from tests.e2e.browser.harness import UiBrowser, UiNode, UiUser
+from tests.e2e.browser.harness import UiBrowser, UiNode, UiUser, new_local_node
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -53,6 +53,12 @@ def node_admin(ui_node: UiNode, tmp_path_factory: pytest.TempPathFactory) -> UiU
     node = ui_node.node
     node.cli("ingest", str(bundle), "--source", "browser test")
     node.cli("agreement", "add", str(agreement))
+    # A partner from a real card of another node (not started: the page shows it unsynced).
+    utility = new_local_node(folder / "utility", "Power Utility")
+    utility.init()
+    node.cli(
+        "partner", "add", "--card", str(utility.card()), "--token", "t0ken", "--name", "utility"
+    )
     node.cli("match", str(LOGS / "notice.json.gz"), str(LOGS / "x509.json.gz"), "--sightings")
     return ui_node.add_user("erin", org=NODE_ORG, role="admin", password="erin's passphrase!")
 
@@ -65,6 +71,10 @@ def test_partners_then_hits_then_a_run_then_its_indicator(
     ui.follow(nav.get_by_role("link", name="Partners"))
     assert ui.path == "/partners"
     assert "Hub and the utility" in ui.page.content()
+    ui.follow(ui.page.get_by_role("link", name="utility", exact=True))
+    assert ui.path == "/partners/utility"
+    assert ui.page.get_by_role("heading", level=1).inner_text() == "Partner utility"
+    assert "Hub and the utility" in ui.page.locator("#partner-agreements-table").inner_text()
     ui.follow(nav.get_by_role("link", name="Hits and hunts"))
     assert ui.path == "/hits"
     ui.follow(ui.page.get_by_role("link", name="Run 1"))
@@ -81,7 +91,7 @@ def test_a_user_of_another_org_is_refused_the_operations_pages(
     nav = ui.page.get_by_role("navigation", name="Main")
     assert nav.get_by_role("link", name="Partners").count() == 0
     assert nav.get_by_role("link", name="Hits and hunts").count() == 0
-    for path in ("/partners", "/hits", "/hits/1"):
+    for path in ("/partners", "/partners/utility", "/hits", "/hits/1"):
         ui.goto(path)
         assert ui.page.get_by_role("heading", level=1).inner_text() == "Not for your account"
         ui.assert_hidden(INDICATOR_NAME, "Hub and the utility", "localhost.localdomain")
