@@ -105,6 +105,12 @@ def _int(report: Mapping[str, Any], key: str) -> int:
     return value if isinstance(value, int) else 0
 
 
+def _is_a(object_id: str, object_type: str) -> bool:
+    """Whether ``object_id`` names an object of ``object_type`` (STIX 2.1 §2.9 identifiers):
+    an entry of the log is shown only as what it claims to be."""
+    return object_id.startswith(f"{object_type}--")
+
+
 def _summary(record: MatchRunRecord) -> RunSummary:
     report = record.report
     return RunSummary(
@@ -190,7 +196,7 @@ class HitsService:
             indicators=tuple(
                 IndicatorHitRow(str(item["id"]), shown[str(item["id"])], _int(item, "hits"))
                 for item in hits
-                if str(item.get("id", "")) in shown
+                if _is_a(str(item.get("id", "")), "indicator") and str(item["id"]) in shown
             ),
             suppressed=tuple(
                 SuppressedRow(
@@ -200,9 +206,12 @@ class HitsService:
                     _int(item, "hits"),
                 )
                 for item in suppressed
-                if any(str(i) in shown for i in _list(item, "indicator_ids"))
+                if any(
+                    _is_a(str(i), "indicator") and str(i) in shown
+                    for i in _list(item, "indicator_ids")
+                )
             ),
-            sightings=tuple(s for s in sightings if s in shown),
+            sightings=tuple(s for s in sightings if _is_a(s, "sighting") and s in shown),
             truncated=any(
                 _int(report, f"{key}_total") > len(_list(report, key))
                 for key in ("by_indicator", "suppressed", "sightings")
