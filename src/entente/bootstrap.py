@@ -17,6 +17,7 @@ from entente.store import (
     AgreementStore,
     CheckpointStore,
     DashboardCounts,
+    MatchRunStore,
     ObjectStore,
     PartnerRecord,
     PartnerStore,
@@ -35,6 +36,7 @@ from entente.store.sql_federation import (
     SqlPartnerStore,
     SqlSyncReportStore,
 )
+from entente.store.sql_runs import SqlMatchRunStore
 from entente.store.sql_search import SqlSearchIndex
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
@@ -48,8 +50,10 @@ if TYPE_CHECKING:
     from entente.services.export import ExportService
     from entente.services.federation import FederationService
     from entente.services.graph import GraphService
+    from entente.services.hits import HitsService
     from entente.services.matching import HuntReport, MatchService
     from entente.services.object_history import ObjectVersions
+    from entente.services.partner_overview import PartnerOverviewService
     from entente.services.search import SearchService
     from entente.services.users import UserService
     from entente.services.warninglist_store import WarninglistStore
@@ -62,9 +66,11 @@ __all__ = [
     "ensure_home",
     "exports",
     "federation",
+    "hits",
     "matching",
     "open_node",
     "operator_ingest",
+    "partner_overview",
     "scheduled_hunt",
     "taxii",
     "users",
@@ -93,6 +99,7 @@ class Node:
     users: UserStore
     ui_sessions: SessionStore
     dashboard_counts: DashboardCounts
+    match_runs: MatchRunStore
 
 
 def ensure_home(home: Path) -> None:
@@ -138,6 +145,7 @@ def open_node(
             users=SqlUserStore(engine),
             ui_sessions=SqlSessionStore(engine),
             dashboard_counts=SqlDashboardCounts(engine),
+            match_runs=SqlMatchRunStore(engine),
         )
     finally:
         store.close()
@@ -236,6 +244,7 @@ def matching(node: Node) -> MatchService:
         matcher_factory=_engine,
         hunt_state=settings.hunt_state_path,
         warninglists=warninglists(settings).current,
+        runs=node.match_runs,
     )
 
 
@@ -316,6 +325,27 @@ def dashboard(node: Node) -> DashboardService:
         counts=node.dashboard_counts,
         partners=node.partners,
         reports=node.sync_reports,
+        context=_context(node),
+        clock=node.clock,
+    )
+
+
+def hits(node: Node) -> HitsService:
+    """Recent matching runs from a node's run log, through its sharing policy."""
+    from entente.services.hits import HitsService
+
+    return HitsService(store=node.store, runs=node.match_runs, context=_context(node))
+
+
+def partner_overview(node: Node) -> PartnerOverviewService:
+    """A node's partners, their sync history and its agreements, for its own staff."""
+    from entente.services.partner_overview import PartnerOverviewService
+
+    return PartnerOverviewService(
+        partners=node.partners,
+        reports=node.sync_reports,
+        checkpoints=node.checkpoints,
+        agreements=federation(node).agreements,
         context=_context(node),
         clock=node.clock,
     )

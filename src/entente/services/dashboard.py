@@ -45,6 +45,7 @@ __all__ = [
     "TlpShare",
     "TopHit",
     "is_counted",
+    "may_see_operations",
     "months_ending",
 ]
 
@@ -163,7 +164,9 @@ def is_counted(cell: CountCell, principal: Principal | None, ctx: NodeContext) -
     )
 
 
-def _may_see_operations(principal: Principal | None, ctx: NodeContext) -> bool:
+def may_see_operations(principal: Principal | None, ctx: NodeContext) -> bool:
+    """Whether ``principal`` may see the node's own operations (sync, matching runs): the
+    admins and analysts of the node's own org (module docstring)."""
     return (
         principal is not None
         and principal.role in (Role.ADMIN, Role.ANALYST)
@@ -249,7 +252,7 @@ class DashboardService:
         tlp_mix = tuple(
             TlpShare(f"TLP:{level.label.upper()}", by_level.get(level, 0)) for level in Tlp
         )
-        operations = _may_see_operations(principal, ctx)
+        operations = may_see_operations(principal, ctx)
         return Dashboard(
             months=window,
             activity=activity,

@@ -80,11 +80,19 @@ from entente.services.hunt_state import (
     save_state,
 )
 from entente.services.ingest import IngestService
+from entente.services.match_runs import run_record
 from entente.services.tokens import org_identity_id
 from entente.services.visibility import Visibility
 from entente.sharing import NodeContext, Principal, Role
 from entente.stix import Tlp
-from entente.store import ObjectQuery, ObjectStore, Provenance, SourceKind, VersionFilter
+from entente.store import (
+    MatchRunStore,
+    ObjectQuery,
+    ObjectStore,
+    Provenance,
+    SourceKind,
+    VersionFilter,
+)
 
 __all__ = [
     "MATCHING_PRINCIPAL",
@@ -392,6 +400,7 @@ class MatchService:
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         batch_rows: int = 65_536,
         threads: int = 1,
+        runs: MatchRunStore | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -404,6 +413,9 @@ class MatchService:
         self._new_id = new_id
         self._batch_rows = batch_rows
         self._threads = threads
+        # Where each finished run's bounded report goes (``services.match_runs``); None keeps
+        # no log (tests of the matching itself).
+        self._runs = runs
 
     @property
     def org_id(self) -> str:
@@ -490,7 +502,7 @@ class MatchService:
         run.scan_started = self._clock.now_us()
         with reader:
             run.consume(reader)
-        return self._finish(
+        report = self._finish(
             run,
             started=started,
             principal=principal,
@@ -498,6 +510,8 @@ class MatchService:
             source=_MATCH_SOURCE,
             warninglists=warninglists,
         )
+        self._record("match", report.to_json(), started)
+        return report
 
     def hunt(
         self,
@@ -568,7 +582,7 @@ class MatchService:
         state.digest_sets[planner.current_set] = current
         forget_gone(state, set(files))
         save_state(self._hunt_state, state)
-        return HuntReport(
+        hunted = HuntReport(
             run=report,
             new_files=planner.counts["new"],
             grown_files=planner.counts["grown"],
@@ -578,6 +592,14 @@ class MatchService:
             state=str(self._hunt_state),
             forgotten_files=forgotten,
         )
+        self._record("hunt", hunted.to_json(), started)
+        return hunted
+
+    def _record(self, kind: str, report: dict[str, Any], started_us: int) -> None:
+        """Keep the finished run in the run log, once its sightings and state are stored."""
+        if self._runs is not None:
+            finished = self._clock.now_us()
+            self._runs.add(run_record(kind, report, started_us=started_us, finished_us=finished))
 
     def _finish(
         self,

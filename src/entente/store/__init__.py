@@ -27,12 +27,14 @@ from entente.store.records import (
     StoreStats,
     VersionFilter,
 )
+from entente.store.run_port import RUN_KINDS, MatchRunRecord, MatchRunStore
 from entente.store.search_port import Probe, SearchFilter, SearchIndex
 from entente.store.status_port import StatusEntry, StatusRecord, StatusStore
 from entente.store.token_port import ApiToken, TokenStatus, TokenStore
 from entente.store.user_port import SessionStore, UiSession, UserAccount, UserStore
 
 __all__ = [
+    "RUN_KINDS",
     "AgreementRecord",
     "AgreementStore",
     "ApiToken",
@@ -40,6 +42,8 @@ __all__ = [
     "CheckpointStore",
     "CountCell",
     "DashboardCounts",
+    "MatchRunRecord",
+    "MatchRunStore",
     "MonthCount",
     "NewVersion",
     "ObjectQuery",

@@ -24,6 +24,7 @@ __all__ = [
     "dashboard_counts",
     "dashboard_hit_totals",
     "dashboard_hits",
+    "match_runs",
     "metadata",
     "node_state",
     "object_corrections",
@@ -257,6 +258,21 @@ sync_reports = Table(
     Column("corrected", BigInteger, nullable=False, server_default="0"),
     Column("equivocations", Text, nullable=False, server_default="[]"),
     Index(None, "partner", "report_id"),
+)
+
+# Migration 0012: the reports of recent matching runs (``entente match``, ``entente hunt``),
+# kept bounded (``services.match_runs``) and pruned to the newest runs on every write.
+match_runs = Table(
+    "match_runs",
+    metadata,
+    # Assigned by the database in insertion order, as ``sync_reports.report_id``.
+    Column("run_id", ReportIdType, primary_key=True, autoincrement=True),
+    # "match" or "hunt".
+    Column("kind", Text, nullable=False),
+    Column("started_us", BigInteger, nullable=False),
+    Column("finished_us", BigInteger, nullable=False),
+    # The bounded report, one JSON object.
+    Column("report", Text, nullable=False),
 )
 
 # Migration 0007: the search indexes, written in the insert transaction (store.sql_search).

@@ -1,4 +1,4 @@
-"""Leak differential for the dashboard, graph and ATT&CK pages.
+"""Leak differential for the dashboard, graph, ATT&CK, hits and partners pages.
 
 Objects of every TLP marking (and none: the node's default) from two creators, some with a
 name under a granular marking, each name a unique canary, are stored on a real node. For
@@ -7,7 +7,10 @@ the community, each page must show exactly what the policy oracle (tests/unit/sh
 oracle.py) lets that user see: the dashboard's figures count only objects seen whole, the
 graph lists exactly the visible neighbours and answers 404 for a hidden object, the matrix
 holds the visible techniques with their visible users, and no page holds the name or id of a
-hidden object or a hidden name anywhere (text, attributes, SVG titles).
+hidden object or a hidden name anywhere (text, attributes, SVG titles). A matching run that
+names every indicator and sighting lists, for the node org's admins and analysts, exactly the
+visible ones (and the suppressed values of visible indicators only); everyone else is refused
+the hits and partners pages.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
 from tests.unit.sharing.oracle import level_of, oracle_view
 
 from entente.services import node_org_id
-from entente.sharing import NodeContext, Principal, VersionFacts
+from entente.sharing import NodeContext, Principal, Role, VersionFacts
 from entente.stix import granular_markings_of
+from entente.store import MatchRunRecord
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 MARKINGS = [None, CLEAR, GREEN, AMBER, AMBER_STRICT, RED]
@@ -328,3 +332,75 @@ def test_the_users_differ_in_what_they_may_see(ui: tuple[UiNode, dict[str, str]]
     for who in ("analyst_b", "reader_c"):
         assert any(parts and "name" in parts for parts in views[who].hidden_parts.values())
     assert views["analyst_b"].top_hits() != views["admin"].top_hits()
+
+
+def _suppressed_value(oid: str) -> str:
+    # Zero-padded, so that no value is a substring of another.
+    return f"CANARY-value-{int(oid[-12:]):02d}x"
+
+
+@pytest.fixture(scope="module")
+def run_page(ui: tuple[UiNode, dict[str, str]]) -> str:
+    """The page of a matching run that names every indicator and sighting."""
+    node, _ = ui
+    indicators = sorted(oid for oid, o in OBJECTS.items() if o["type"] == "indicator")
+    sightings = sorted(oid for oid, o in OBJECTS.items() if o["type"] == "sighting")
+    run_id = node.node.match_runs.add(
+        MatchRunRecord(
+            None,
+            "match",
+            1,
+            2,
+            {
+                "hits": len(indicators),
+                "by_indicator": [{"id": oid, "hits": 1} for oid in indicators],
+                "suppressed": [
+                    {
+                        "kind": "ip",
+                        "value": _suppressed_value(oid),
+                        "lists": ["a list"],
+                        "indicator_ids": [oid],
+                        "hits": 1,
+                    }
+                    for oid in indicators
+                ],
+                "sightings": sightings,
+            },
+        )
+    )
+    return f"/hits/{run_id}"
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_a_run_lists_exactly_the_visible_indicators_and_sightings_to_the_node_staff(
+    ui: tuple[UiNode, dict[str, str]], run_page: str, who: str
+) -> None:
+    node, _ = ui
+    principal = node.principals[who]
+    view = View(principal, node.context())
+    indicators = {oid for oid, o in OBJECTS.items() if o["type"] == "indicator"}
+    forbidden = view.forbidden() | {
+        _suppressed_value(oid) for oid in indicators if not view.visible(oid)
+    }
+    staff = principal.org == node_org_id("CERT-X") and principal.role in (
+        Role.ADMIN,
+        Role.ANALYST,
+    )
+    for path in (run_page, "/hits", "/partners"):
+        page = node.get(path, who)
+        assert page.status_code == (200 if staff else 403), (who, path)
+        _clean(page.text, forbidden, f"{who}: {path}")
+    if not staff:
+        return
+    html = node.get(run_page, who).text
+    listed = _table(html, "indicators-table")
+    assert set(listed) == {oid for oid in indicators if view.visible(oid)}, who
+    for oid in listed:
+        if "name" in (view.hidden_parts[oid] or set()):
+            assert f'<a href="/objects/{oid}">{oid}</a>' in html
+    values = set(re.findall(r"<code>(CANARY-value-\d+x)</code>", html))
+    assert values == {_suppressed_value(oid) for oid in indicators if view.visible(oid)}, who
+    shown = set(re.findall(r'<li><a href="/objects/(sighting--[^"]+)">', html))
+    assert shown == {
+        oid for oid, o in OBJECTS.items() if o["type"] == "sighting" and view.visible(oid)
+    }, who

@@ -12,7 +12,6 @@ anyone who cannot tell colours apart.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -30,6 +29,7 @@ from entente.charts import (
 from entente.graph import object_href
 from entente.server.ui.auth import UiAuth
 from entente.server.ui.pages import Pages
+from entente.server.ui.timestamps import when
 from entente.services.dashboard import Dashboard, DashboardService, MonthlyFigure, TopHit
 from entente.services.users import SignedIn
 
@@ -102,13 +102,6 @@ def render_charts(dashboard: Dashboard) -> Charts:
     )
 
 
-def _when(us: int | None) -> str:
-    """A time in the node's clock as UTC text (ISO 8601 to the second), or "never"."""
-    if us is None:
-        return "never"
-    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def dashboard_router(service: DashboardService, auth: UiAuth, pages: Pages) -> APIRouter:
     """GET / (``dashboard.html``): the dashboard of the signed-in user."""
     router = APIRouter(include_in_schema=False)
@@ -124,7 +117,7 @@ def dashboard_router(service: DashboardService, auth: UiAuth, pages: Pages) -> A
             dashboard=figures,
             charts=render_charts(figures),
             object_href=object_href,
-            when=_when,
+            when=when,
         )
 
     return router

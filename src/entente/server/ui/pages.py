@@ -26,6 +26,7 @@ from entente.server.ui.auth import (
 )
 from entente.server.ui.templates import Templates
 from entente.services.users import LOGIN_FAILED, SignedIn, UserService
+from entente.sharing import Role
 
 __all__ = ["DEFAULT_NAV", "LOGIN_COOKIE", "NavItem", "Pages", "install_ui", "ui_router"]
 
@@ -43,6 +44,10 @@ class NavItem:
 
     label: str
     href: str
+    # A page of the node's own operations (partners, matching runs): linked only for the
+    # admins and analysts of the node's own org, the only users it answers (with 403 to
+    # anyone else; ``services.dashboard.may_see_operations``).
+    operations: bool = False
 
 
 # The pages that exist; each page added to the UI adds its item here.
@@ -50,6 +55,8 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/"),
     NavItem("Search", "/search"),
     NavItem("ATT&CK", "/attack"),
+    NavItem("Partners", "/partners", operations=True),
+    NavItem("Hits and hunts", "/hits", operations=True),
 )
 
 
@@ -62,17 +69,37 @@ class Pages:
     """
 
     def __init__(
-        self, templates: Templates, *, node_name: str, nav: Sequence[NavItem] = DEFAULT_NAV
+        self,
+        templates: Templates,
+        *,
+        node_name: str,
+        node_org: str | None = None,
+        nav: Sequence[NavItem] = DEFAULT_NAV,
     ) -> None:
         self.templates = templates
         self.node_name = node_name
+        # The node org's identity id: who the operations items are linked for (None: nobody).
+        self.node_org = node_org
         self.nav = tuple(nav)
+
+    def nav_for(self, signed: SignedIn | None) -> tuple[NavItem, ...]:
+        """The items linked for ``signed``: none signed out, operations pages for the node
+        org's admins and analysts only."""
+        if signed is None:
+            return ()
+        principal = signed.principal
+        staff = (
+            self.node_org is not None
+            and principal.org == self.node_org
+            and principal.role in (Role.ADMIN, Role.ANALYST)
+        )
+        return tuple(item for item in self.nav if staff or not item.operations)
 
     def context(self, request: Request, signed: SignedIn | None, **extra: Any) -> dict[str, Any]:
         """The values ``base.html`` needs, and ``extra``."""
         return {
             "node_name": self.node_name,
-            "nav": self.nav if signed is not None else (),
+            "nav": self.nav_for(signed),
             "path": request.url.path,
             "user": None if signed is None else signed.user,
             "principal": None if signed is None else signed.principal,
