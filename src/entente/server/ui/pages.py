@@ -50,6 +50,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/"),
     NavItem("Search", "/search"),
     NavItem("ATT&CK", "/attack"),
+    NavItem("Exports", "/exports"),
 )
 
 
