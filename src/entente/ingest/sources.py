@@ -141,8 +141,12 @@ def open_document(
     stdin: IO[bytes] | None = None,
     recognise_log: LogRecogniser | None = None,
     review: Reviewer | None = None,
+    stdin_name: str = "<stdin>",
 ) -> Document:
     """Open ``path`` (or stdin for ``-``), recognise its format and start its reader.
+
+    ``stdin_name`` is what stdin is called in messages and provenance (the web UI passes an
+    upload's file name; a name ending in ``.json`` is held to being JSON, as a file's is).
 
     ``review`` judges each value of a document read as free text (``FeedKind.FREETEXT``);
     other documents are not reviewed (module docstring).
@@ -155,7 +159,7 @@ def open_document(
             raise InvalidInput("reading from stdin, but no stdin was given")
         stream: IO[bytes] = stdin if isinstance(stdin, io.BufferedReader) else _buffered(stdin)
         size: int | None = None
-        display = "<stdin>"
+        display = stdin_name
     else:
         stream = Path(path).open("rb", buffering=2 * _SNIFF)  # noqa: SIM115 - closed by _closing
         size = Path(path).stat().st_size

@@ -28,6 +28,7 @@ from entente.server.ui.attack_page import attack_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.exports_page import exports_router
 from entente.server.ui.graph_page import graph_router
+from entente.server.ui.ingest_page import ingest_router
 from entente.server.ui.object_pages import object_pages_router
 from entente.server.ui.search_pages import search_pages_router
 from entente.services import TaxiiService, TokenUseRecorder
@@ -110,6 +111,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(attack_router(attack_matrix(node), auth, pages))
     routers.append(search_pages_router(search_service(node), secret, auth, pages))
     routers.append(object_pages_router(node, auth, pages))
+    routers.append(ingest_router(node, secret, auth, pages))
     routers.append(exports_router(exports(node), node.settings.org_name, auth, pages))
     for router in routers:
         app.include_router(router)

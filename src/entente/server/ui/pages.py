@@ -51,6 +51,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Search", "/search"),
     NavItem("ATT&CK", "/attack"),
     NavItem("Exports", "/exports"),
+    NavItem("Ingest", "/ingest"),
 )
 
 
