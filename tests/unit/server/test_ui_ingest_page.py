@@ -4,13 +4,21 @@ warninglist review of free text, and a confirmation that stores what the search 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
-from tests.unit.server.conftest import Harness
+import pytest
+from starlette.testclient import TestClient
+from tests.unit.server.conftest import SECRET, Harness
 from tests.unit.server.ui_users import Browser, assert_page_rules, sign_in
 
+from entente.bootstrap import open_node
+from entente.clock import FixedClock
+from entente.config import Settings
+from entente.ingest import OwnAddresses
+from entente.server import create_app
 from entente.server.ui.ingest_page import MAX_UPLOAD_BYTES
 
 ZEEK = Path(__file__).parents[2] / "data" / "logs" / "zeek" / "zeekparse-tsv" / "simple_http.log"
@@ -213,3 +221,31 @@ def test_a_stix_bundle_and_a_misp_event_take_the_clis_paths(harness: Harness) ->
     stored = _confirm(alice, misp)
     added = re.search(r"(\d+) added", stored.text)
     assert added is not None and int(added.group(1)) > 0
+
+
+@pytest.fixture
+def own_harness(tmp_path: Path) -> Iterator[Harness]:
+    """A node whose settings name its org's own network and mail domain."""
+    settings = Settings(
+        home=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'node.db'}",
+        own_addresses=OwnAddresses.parse(["192.0.2.0/24"], ["cert-x.example"]),
+    )
+    with (
+        open_node(settings, FixedClock()) as node,
+        TestClient(create_app(node, secret=SECRET), raise_server_exceptions=False) as client,
+    ):
+        yield Harness(node, client, {})
+
+
+def test_the_nodes_own_network_and_domain_are_left_out_as_such(own_harness: Harness) -> None:
+    alice = _analyst(own_harness)
+    text = f"Seen from 192.0.2.10 and mail.cert-x.example talking to {ADDRESS}.\n"
+    preview = _preview(alice, text=text)
+    assert preview.status_code == 200, preview.text
+    assert "left out: own network 192.0.2.0/24" in preview.text
+    assert "left out: own domain cert-x.example" in preview.text
+    stored = _confirm(alice, preview)
+    assert "2 values left out" in stored.text
+    assert _found(alice, ADDRESS)
+    assert not _found(alice, "192.0.2.10")

@@ -6,7 +6,7 @@ CLI's messages; values of free text are reviewed against the node's warninglists
 networks and domains (``ingest.review``) and left out when one names them. The preview is a
 dry run of the operator's ingest (``IngestService.ingest_document(dry_run=True)``): every
 value with its decision and the counts it would store. The confirmation carries the document
-sealed to the session (``ui.drafts``) and reads it again from the start, so the values stored
+sealed to the session (``accounts.drafts``) and reads it again from the start, so the values stored
 are those the node extracts then, never a list the client sends.
 
 Ingest is the node operator's path (as the CLI is, ``bootstrap.operator_ingest``): the page
@@ -30,6 +30,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import Response
 
+from entente.accounts import Draft, DraftSealer
 from entente.bootstrap import Node, operator_ingest
 from entente.bootstrap import warninglists as node_warninglists
 from entente.errors import InvalidInput, UnsupportedFormat
@@ -44,7 +45,6 @@ from entente.ingest import (
     value_label,
 )
 from entente.server.ui.auth import UiAuth, read_form
-from entente.server.ui.drafts import Draft, DraftSealer
 from entente.server.ui.pages import Pages
 from entente.services import IngestSummary, node_org_id
 from entente.services.users import SignedIn

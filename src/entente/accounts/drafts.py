@@ -1,4 +1,5 @@
-"""Sealed ingest drafts: what a user reviewed on the ingest page, carried to its confirmation.
+"""Sealed ingest drafts: what a user reviewed on the ingest page, carried to its confirmation
+and bound to that user's session.
 
 The preview shows what a document would store; the confirmation must store that same
 document, and only for the user who reviewed it. Rather than keep drafts on the node (state
