@@ -249,3 +249,13 @@ def test_the_nodes_own_network_and_domain_are_left_out_as_such(own_harness: Harn
     assert "2 values left out" in stored.text
     assert _found(alice, ADDRESS)
     assert not _found(alice, "192.0.2.10")
+
+
+def test_a_pasted_list_is_reviewed_as_prose_is(harness: Harness) -> None:
+    alice = _analyst(harness)
+    preview = _preview(alice, text=f"{ADDRESS}\ngoogle.com\n")
+    assert preview.status_code == 200, preview.text
+    assert "left out: warninglist " in preview.text
+    stored = _confirm(alice, preview)
+    assert "1 values left out" in stored.text
+    assert _found(alice, ADDRESS) and not _found(alice, "google.com")

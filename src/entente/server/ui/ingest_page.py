@@ -190,6 +190,8 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
             recognise_log=recognise_log,
             review=review,
             stdin_name=draft.name,
+            # A pasted list is the analyst's own, not a publisher's: reviewed as prose is.
+            review_lists=draft.name == _PASTED,
         )
         noted: list[ReviewedValue] = []
         document = replace(document, candidates=_noting(document.candidates, noted))
@@ -242,8 +244,8 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
         except _TooLarge:
             # The CSRF token is not read from a body that was not read: the answer says no
             # more than the size, and stores nothing.
-            await run_in_threadpool(auth.signed_in, request)
-            return refused(request, None, 413, _TOO_LARGE)
+            signed = await run_in_threadpool(auth.signed_in, request)
+            return refused(request, signed, 413, _TOO_LARGE)
         except InvalidInput as exc:
             signed = await run_in_threadpool(auth.signed_in, request)
             return refused(request, signed, 400, f"{exc}.")
@@ -262,7 +264,11 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
             draft = Draft(_upload_name(name or ""), content, source_name)
         if len(draft.content) > MAX_UPLOAD_BYTES:
             return refused(request, signed, 413, _TOO_LARGE)
-        shown = {"text": text, "source_name": source_name or "", "document_name": draft.name}
+        shown: dict[str, Any] = {
+            "text": text,
+            "source_name": source_name or "",
+            "document_name": draft.name,
+        }
         try:
             outcome = await run_in_threadpool(run, signed, draft, dry_run=True)
         except UnsupportedFormat as exc:
@@ -284,7 +290,10 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
             )
         except InvalidInput as exc:
             return page(request, signed, 400, error=f"Not stored: {exc}. Preview it again.")
-        shown = {"source_name": draft.source_name or "", "document_name": draft.name}
+        shown: dict[str, Any] = {
+            "source_name": draft.source_name or "",
+            "document_name": draft.name,
+        }
         if draft.name == _PASTED:
             shown["text"] = draft.content.decode("utf-8", errors="replace")
         try:
