@@ -42,11 +42,13 @@ _EXPIRED = "the reviewed document has expired or does not belong to this session
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """A document as reviewed: its name, its bytes and the source name the user gave."""
+    """A document as reviewed: its name, its bytes, and the source name and TLP level (its
+    label, ``green``) the user gave for what is built from it."""
 
     name: str
     content: bytes
     source_name: str | None
+    marking: str | None = None
 
 
 class DraftSealer:
@@ -60,7 +62,9 @@ class DraftSealer:
 
     def seal(self, draft: Draft, session_binding: str, now_us: int) -> str:
         """``draft`` as URL-safe text that opens only with ``session_binding`` until expiry."""
-        meta = orjson.dumps({"name": draft.name, "source_name": draft.source_name})
+        meta = orjson.dumps(
+            {"name": draft.name, "source_name": draft.source_name, "marking": draft.marking}
+        )
         plain = struct.pack(">I", len(meta)) + meta + draft.content
         header = _HEADER.pack(_VERSION, now_us)
         nonce = os.urandom(_NONCE_BYTES)
@@ -92,4 +96,4 @@ class DraftSealer:
         plain = zlib.decompress(packed)
         (size,) = struct.unpack(">I", plain[:4])
         meta = orjson.loads(plain[4 : 4 + size])
-        return Draft(meta["name"], plain[4 + size :], meta["source_name"])
+        return Draft(meta["name"], plain[4 + size :], meta["source_name"], meta["marking"])

@@ -184,7 +184,8 @@ def open_document(
     if fmt is InputFormat.STIX:
         if markings:
             raise InvalidInput(
-                "--marking applies to objects Entente builds (feeds, MISP events); "
+                "a TLP marking (--marking) applies to objects Entente builds (feeds, MISP "
+                "events); "
                 "STIX objects keep the markings their creator gave them"
             )
         return Document(

@@ -8,7 +8,7 @@ from entente.accounts import DRAFT_TTL_US, Draft, DraftSealer
 from entente.errors import InvalidInput
 
 SECRET = b"0123456789abcdef0123456789abcdef"
-DRAFT = Draft("report.txt", b"beacon to 185.220.101.47\n" * 100, "analyst notes")
+DRAFT = Draft("report.txt", b"beacon to 185.220.101.47\n" * 100, "analyst notes", "green")
 NOW = 1_700_000_000_000_000
 
 

@@ -259,3 +259,45 @@ def test_a_pasted_list_is_reviewed_as_prose_is(harness: Harness) -> None:
     stored = _confirm(alice, preview)
     assert "1 values left out" in stored.text
     assert _found(alice, ADDRESS) and not _found(alice, "google.com")
+
+
+def test_a_chosen_tlp_level_marks_what_is_built_and_only_known_levels_are_taken(
+    harness: Harness,
+) -> None:
+    alice = _analyst(harness)
+    token = alice.csrf()
+    preview = alice.client.post(
+        "/ingest/preview",
+        data={"csrf_token": token, "text": REPORT, "marking": "green"},
+        files={"file": ("", b"")},
+    )
+    assert preview.status_code == 200, preview.text
+    assert '<option value="green" selected>' in preview.text
+    _confirm(alice, preview)
+    # GREEN reaches Org B (it holds a token: the community); the default AMBER+STRICT would not.
+    bob = sign_in(harness, "bob", org="Org B", role="reader")
+    assert _found(bob, ADDRESS)
+    wrong = alice.client.post(
+        "/ingest/preview",
+        data={"csrf_token": token, "text": REPORT, "marking": "purple"},
+        files={"file": ("", b"")},
+    )
+    assert wrong.status_code == 400
+    assert "Choose a TLP level" in wrong.text
+    bundle = (
+        b'{"type": "bundle", "id": "bundle--c0ffee00-0000-4000-8000-000000000002", "objects": []}'
+    )
+    stix = alice.client.post(
+        "/ingest/preview",
+        data={"csrf_token": token, "text": "", "marking": "green"},
+        files={"file": ("b.json", bundle)},
+    )
+    assert stix.status_code == 400
+    assert "STIX objects keep the markings their creator gave them" in stix.text
+
+
+def test_without_a_level_the_built_indicator_reads_as_the_nodes_default(harness: Harness) -> None:
+    alice = _analyst(harness)
+    _confirm(alice, _preview(alice, text=REPORT))
+    bob = sign_in(harness, "bob", org="Org B", role="reader")
+    assert not _found(bob, ADDRESS)

@@ -49,7 +49,7 @@ from entente.server.ui.pages import Pages
 from entente.services import IngestSummary, node_org_id
 from entente.services.users import SignedIn
 from entente.sharing import Role
-from entente.stix import format_timestamp_us
+from entente.stix import Tlp, format_timestamp_us, marking_id_for, parse_tlp
 
 __all__ = ["MAX_UPLOAD_BYTES", "ReviewedValue", "ingest_router", "may_ingest"]
 
@@ -64,6 +64,11 @@ _TOO_LARGE = (
     f"The document is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB, the most this page "
     "takes. Split it, or ingest it with entente ingest on the node."
 )
+
+
+# The TLP levels an analyst may give what is built from a feed, text or a MISP event (the CLI's
+# --marking), by label; none: the node's default marking applies when the objects are read.
+_LEVELS = tuple(level.label for level in Tlp)
 
 
 def may_ingest(signed: SignedIn, node_org: str) -> bool:
@@ -180,12 +185,13 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
         # Ingest and matching are separate layers: the log detection is handed to the reader.
         from entente.matching.detect import recognise_log
 
+        marking = () if draft.marking is None else (marking_id_for(parse_tlp(draft.marking)),)
         document = open_document(
             STDIN,
             fmt=InputFormat.AUTO,
             source_name=draft.source_name,
             now=format_timestamp_us(node.clock.now_us()),
-            markings=(),
+            markings=marking,
             stdin=io.BytesIO(draft.content),
             recognise_log=recognise_log,
             review=review,
@@ -206,6 +212,9 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
             "error": None,
             "text": "",
             "source_name": "",
+            "marking": "",
+            "levels": _LEVELS,
+            "default_marking": f"TLP:{node.settings.default_marking.label.upper()}",
             "draft": None,
             "preview": None,
             "stored": None,
@@ -254,19 +263,23 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
             return forbidden(request, signed)
         text = fields.get("text", "")
         source_name = fields.get("source_name", "").strip()[:200] or None
+        marking = fields.get("marking", "") or None
+        if marking is not None and marking not in _LEVELS:
+            return page(request, signed, 400, error="Choose a TLP level from the list.", text=text)
         if content is None:
             if not text.strip():
                 return page(
                     request, signed, 400, error="Choose a file or paste some text to ingest."
                 )
-            draft = Draft(_PASTED, text.encode("utf-8"), source_name)
+            draft = Draft(_PASTED, text.encode("utf-8"), source_name, marking)
         else:
-            draft = Draft(_upload_name(name or ""), content, source_name)
+            draft = Draft(_upload_name(name or ""), content, source_name, marking)
         if len(draft.content) > MAX_UPLOAD_BYTES:
             return refused(request, signed, 413, _TOO_LARGE)
         shown: dict[str, Any] = {
             "text": text,
             "source_name": source_name or "",
+            "marking": marking or "",
             "document_name": draft.name,
         }
         try:
@@ -292,6 +305,7 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
             return page(request, signed, 400, error=f"Not stored: {exc}. Preview it again.")
         shown: dict[str, Any] = {
             "source_name": draft.source_name or "",
+            "marking": draft.marking or "",
             "document_name": draft.name,
         }
         if draft.name == _PASTED:
