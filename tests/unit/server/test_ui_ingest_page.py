@@ -19,7 +19,7 @@ from entente.clock import FixedClock
 from entente.config import Settings
 from entente.ingest import OwnAddresses
 from entente.server import create_app
-from entente.server.ui.ingest_page import MAX_UPLOAD_BYTES
+from entente.server.ui.ingest_page import MAX_UPLOAD_BYTES, ROWS_SHOWN
 
 ZEEK = Path(__file__).parents[2] / "data" / "logs" / "zeek" / "zeekparse-tsv" / "simple_http.log"
 DEMO = Path(__file__).parents[3] / "src" / "entente" / "demo_data"
@@ -301,3 +301,13 @@ def test_without_a_level_the_built_indicator_reads_as_the_nodes_default(harness:
     _confirm(alice, _preview(alice, text=REPORT))
     bob = sign_in(harness, "bob", org="Org B", role="reader")
     assert not _found(bob, ADDRESS)
+
+
+def test_a_long_list_shows_its_first_values_and_counts_them_all(harness: Harness) -> None:
+    alice = _analyst(harness)
+    values = "\n".join(f"c2-{n}.canary-list.net" for n in range(ROWS_SHOWN + 20))
+    preview = _preview(alice, text=values + "\n")
+    assert preview.status_code == 200
+    assert preview.text.count("<tr><td>") == ROWS_SHOWN
+    assert f"The first {ROWS_SHOWN} of {ROWS_SHOWN + 20} values are listed." in preview.text
+    assert f"would add {ROWS_SHOWN + 21}" in preview.text  # and the source identity

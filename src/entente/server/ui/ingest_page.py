@@ -51,10 +51,12 @@ from entente.services.users import SignedIn
 from entente.sharing import Role
 from entente.stix import Tlp, format_timestamp_us, marking_id_for, parse_tlp
 
-__all__ = ["MAX_UPLOAD_BYTES", "ReviewedValue", "ingest_router", "may_ingest"]
+__all__ = ["MAX_UPLOAD_BYTES", "ROWS_SHOWN", "ReviewedValue", "ingest_router", "may_ingest"]
 
 # The largest document the page takes (a report, an event, a day's feed); the CLI takes more.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# Values listed on the page at most (a day's feed holds thousands; the counts cover them all).
+ROWS_SHOWN = 500
 # The form around it: the other fields and the multipart boundaries.
 _FORM_OVERHEAD = 64 * 1024
 # A sealed draft is at most the document compressed, in base64: the confirmation's limit.
@@ -209,6 +211,7 @@ def ingest_router(node: Node, secret: bytes, auth: UiAuth, pages: Pages) -> APIR
         values: dict[str, Any] = {
             "may_ingest": may_ingest(signed, node_org),
             "max_mib": MAX_UPLOAD_BYTES // (1024 * 1024),
+            "rows_shown": ROWS_SHOWN,
             "error": None,
             "text": "",
             "source_name": "",
