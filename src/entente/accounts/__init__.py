@@ -1,5 +1,7 @@
 """Local user accounts, the sans-IO part: TOTP, password hashing, sealing, lock-out, sessions.
 
+Sealing covers the TOTP keys at rest and the ingest page's drafts in a form.
+
 Values in, values out: nothing here reads the clock, the disk or the database; the users
 service (``entente.services.users``) passes the time and the stored records in.
 """
@@ -11,6 +13,7 @@ from entente.accounts.credentials import (
     parse_username,
     username_key,
 )
+from entente.accounts.drafts import DRAFT_TTL_US, Draft, DraftSealer
 from entente.accounts.lockout import LOCKOUT_US, MAX_FAILURES, is_locked
 from entente.accounts.passwords import PasswordHasher, argon2id_hasher
 from entente.accounts.sealing import TotpSealer
@@ -39,6 +42,7 @@ from entente.accounts.totp import (
 __all__ = [
     "ABSOLUTE_LIFETIME_US",
     "DIGITS",
+    "DRAFT_TTL_US",
     "IDLE_TIMEOUT_US",
     "LOCKOUT_US",
     "MAX_FAILURES",
@@ -47,6 +51,8 @@ __all__ = [
     "PERIOD_S",
     "TOUCH_INTERVAL_US",
     "WINDOW_STEPS",
+    "Draft",
+    "DraftSealer",
     "PasswordHasher",
     "SessionState",
     "TotpSealer",

@@ -141,8 +141,16 @@ def open_document(
     stdin: IO[bytes] | None = None,
     recognise_log: LogRecogniser | None = None,
     review: Reviewer | None = None,
+    stdin_name: str = "<stdin>",
+    review_lists: bool = False,
 ) -> Document:
     """Open ``path`` (or stdin for ``-``), recognise its format and start its reader.
+
+    ``stdin_name`` is what stdin is called in messages and provenance (the web UI passes an
+    upload's file name; a name ending in ``.json`` is held to being JSON, as a file's is).
+    ``review_lists`` reviews the values of a one-value-a-line list as well: a list an analyst
+    pastes into the web UI is no publisher's choice (module docstring), so its values are
+    reviewed as free text's are.
 
     ``review`` judges each value of a document read as free text (``FeedKind.FREETEXT``);
     other documents are not reviewed (module docstring).
@@ -155,7 +163,7 @@ def open_document(
             raise InvalidInput("reading from stdin, but no stdin was given")
         stream: IO[bytes] = stdin if isinstance(stdin, io.BufferedReader) else _buffered(stdin)
         size: int | None = None
-        display = "<stdin>"
+        display = stdin_name
     else:
         stream = Path(path).open("rb", buffering=2 * _SNIFF)  # noqa: SIM115 - closed by _closing
         size = Path(path).stat().st_size
@@ -176,7 +184,8 @@ def open_document(
     if fmt is InputFormat.STIX:
         if markings:
             raise InvalidInput(
-                "--marking applies to objects Entente builds (feeds, MISP events); "
+                "a TLP marking (--marking) applies to objects Entente builds (feeds, MISP "
+                "events); "
                 "STIX objects keep the markings their creator gave them"
             )
         return Document(
@@ -223,13 +232,18 @@ def open_document(
                     source_name=name,
                     now=now,
                     markings=markings,
-                    review=review if kind is FeedKind.FREETEXT else None,
+                    review=review if _reviewed(kind, review_lists=review_lists) else None,
                 ),
                 display,
             ),
             stream,
         ),
     )
+
+
+def _reviewed(kind: FeedKind, *, review_lists: bool) -> bool:
+    """Whether the values of a feed of ``kind`` are reviewed (module docstring)."""
+    return kind is FeedKind.FREETEXT or (review_lists and kind is FeedKind.LINES)
 
 
 def _refuse_non_documents(

@@ -34,8 +34,10 @@ from entente.server.taxii_routes import taxii_router
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.dashboard_page import dashboard_router
+from entente.server.ui.exports_page import exports_router
 from entente.server.ui.graph_page import graph_router
 from entente.server.ui.hits_pages import hits_pages_router
+from entente.server.ui.ingest_page import ingest_router
 from entente.server.ui.object_pages import object_pages_router
 from entente.server.ui.partners_pages import partners_pages_router
 from entente.server.ui.search_pages import search_pages_router
@@ -123,6 +125,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(object_pages_router(node, auth, pages, service))
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
+    routers.append(ingest_router(node, secret, auth, pages))
+    routers.append(exports_router(exports(node), node.settings.org_name, auth, pages))
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import io
 import re
 from pathlib import Path
 
@@ -198,3 +199,38 @@ def test_a_value_list_is_not_reviewed(tmp_path: Path) -> None:
     candidates = list(document.candidates)
     assert [c.verdict for c in candidates] == [None, None, None]
     assert all(c.data is not None for c in candidates)
+
+
+def test_a_value_list_read_from_stdin_with_review_lists_is_reviewed() -> None:
+    # The web UI's pasted list: the analyst's own, reviewed as free text is; stdin takes the
+    # name it is given in messages and as its source.
+    document = open_document(
+        "-",
+        fmt=InputFormat.AUTO,
+        source_name=None,
+        now=NOW,
+        markings=(),
+        stdin=io.BytesIO(b"8.8.8.8\n185.220.101.4\n"),
+        review=functools.partial(review_value, warninglists=SHIPPED, own=OWN),
+        stdin_name="pasted text",
+        review_lists=True,
+    )
+    assert (document.detail, document.source) == ("lines", "pasted text")
+    candidates = list(document.candidates)
+    left_out = [c.value.value for c in candidates if c.left_out and c.value is not None]
+    kept = [c.value.value for c in candidates if c.data is not None and c.value is not None]
+    assert (left_out, kept) == (["8.8.8.8"], ["185.220.101.4"])
+
+
+def test_stdin_is_named_as_given_in_a_refusal() -> None:
+    with pytest.raises(UnsupportedFormat, match=r"^upload\.log: this is a Zeek log"):
+        open_document(
+            "-",
+            fmt=InputFormat.AUTO,
+            source_name=None,
+            now=NOW,
+            markings=(),
+            stdin=io.BytesIO((LOGS / "zeek" / "zeekparse-tsv" / "simple_http.log").read_bytes()),
+            recognise_log=recognise_log,
+            stdin_name="upload.log",
+        )

@@ -404,3 +404,27 @@ def test_a_run_lists_exactly_the_visible_indicators_and_sightings_to_the_node_st
     assert shown == {
         oid for oid, o in OBJECTS.items() if o["type"] == "sighting" and view.visible(oid)
     }, who
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_the_exports_and_ingest_pages_show_nothing_hidden(
+    ui: tuple[UiNode, dict[str, str]], who: str
+) -> None:
+    # The downloads are compared with the oracle in test_ui_exports_leak; here every page and
+    # file a user reaches from the exports page, and the ingest page, name nothing hidden.
+    node, _ = ui
+    view = View(node.principals[who], node.context())
+    forbidden = view.forbidden()
+    page = node.get("/exports", who)
+    assert page.status_code == 200
+    _clean(page.text, forbidden, f"{who}: exports")
+    # The page gives counts only: no id, name or value of any indicator, shown or not.
+    assert not CANARY.search(page.text) and "indicator--" not in page.text
+    for href in sorted(set(re.findall(r'href="(/exports/[^"]+)"', page.text))):
+        download = node.get(href, who)
+        assert download.status_code == 200, (who, href)
+        _clean(download.text, forbidden, f"{who}: {href}")
+    ingest = node.get("/ingest", who)
+    _clean(ingest.text, forbidden, f"{who}: ingest")
+    offered = 'action="/ingest/preview"' in ingest.text
+    assert offered is (who in ("admin", "analyst")), who

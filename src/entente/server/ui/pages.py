@@ -57,6 +57,8 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("ATT&CK", "/attack"),
     NavItem("Partners", "/partners", operations=True),
     NavItem("Hits and hunts", "/hits", operations=True),
+    NavItem("Exports", "/exports"),
+    NavItem("Ingest", "/ingest"),
 )
 
 

@@ -1,0 +1,177 @@
+"""The exports page over the real app and a SQLite node: sizes, left-out counts, downloads."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.unit.server.conftest import Harness
+from tests.unit.server.ui_users import assert_page_rules, sign_in
+
+from entente.bootstrap import exports
+from entente.export import RENDERERS
+from entente.ingest import Candidate
+from entente.server.ui.exports_page import FeedSummaries
+from entente.services import IngestService
+from entente.stix import Tlp, marking_id_for
+from entente.store import Provenance, SourceKind
+
+GREEN_ID = "indicator--e0000000-0000-4000-8000-000000000001"
+AMBER_ID = "indicator--e0000000-0000-4000-8000-000000000002"
+LISTED_ID = "indicator--e0000000-0000-4000-8000-000000000003"
+SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+ROW = re.compile(
+    r'<tr><th scope="row">([a-z-]+)</th>\s*<td>(\d+)</td>\s*<td>.*?\((\d+) bytes\)</td>'
+)
+
+
+def _indicator(indicator_id: str, pattern: str, tlp: Tlp) -> dict[str, Any]:
+    # The harness clock stands at 2023-11-14T22:13:20Z: a day after valid_from.
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": indicator_id,
+        "created": "2023-11-13T22:00:00.000Z",
+        "modified": "2023-11-13T22:00:00.000Z",
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "valid_from": "2023-11-13T22:00:00Z",
+        "confidence": 90,
+        "object_marking_refs": [marking_id_for(tlp)],
+    }
+
+
+def _ingest(harness: Harness, *objects: dict[str, Any]) -> None:
+    node = harness.node
+    service = IngestService(node.store, node.clock, principal="local:test")
+    summary = service.ingest_candidates(
+        [Candidate("test", f"[{i}]", o) for i, o in enumerate(objects)],
+        Provenance(SourceKind.FILE, "test", "local:test"),
+        source="test",
+    )
+    assert not summary.rejected
+
+
+def _stored(harness: Harness) -> Harness:
+    _ingest(
+        harness,
+        _indicator(GREEN_ID, "[domain-name:value = 'green.example']", Tlp.GREEN),
+        _indicator(AMBER_ID, "[domain-name:value = 'amber.example']", Tlp.AMBER),
+        # google.com is on the MISP warninglists the node ships.
+        _indicator(LISTED_ID, "[domain-name:value = 'google.com']", Tlp.GREEN),
+    )
+    return harness
+
+
+def test_the_exports_page_needs_a_session(harness: Harness) -> None:
+    answer = harness.client.get("/exports", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].endswith("/login")
+    assert harness.client.get("/exports/csv", follow_redirects=False).status_code == 303
+
+
+def test_each_format_is_listed_with_its_entries_bytes_and_left_out_reasons(
+    harness: Harness,
+) -> None:
+    _stored(harness)
+    alice = sign_in(harness, "alice", org="Entente node", role="reader")
+    page = alice.client.get("/exports")
+    assert page.status_code == 200
+    assert_page_rules(page.text)
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    rows = {fmt: (int(n), int(size)) for fmt, n, size in ROW.findall(page.text)}
+    assert set(rows) == set(RENDERERS)
+    service = exports(harness.node)
+    for fmt, (entries, size) in rows.items():
+        rendered = service.export(fmt, alice.principal)
+        assert (entries, size) == (rendered.count, len(rendered.body)), fmt
+    # Two domains go out; google.com is left out for its warninglist, in every format.
+    assert rows["edl-domains"][0] == 2
+    assert page.text.count("1 on a warninglist") == len(RENDERERS)
+    # Addresses-only lists cannot express domains: said as such.
+    edl = page.text.split('<th scope="row">edl-addresses</th>', 1)[1].split("</tr>", 1)[0]
+    assert "3 not expressible in this format" not in edl  # google.com is counted once
+    assert "2 not expressible in this format" in edl
+    assert 'href="/exports/csv"' in page.text
+    assert 'aria-current="page"' in page.text
+
+
+def test_a_user_of_another_org_sees_the_counts_of_its_own_export(harness: Harness) -> None:
+    _stored(harness)
+    bob = sign_in(harness, "bob", org="Org B", role="analyst")
+    page = bob.client.get("/exports")
+    rows = {fmt: int(n) for fmt, n, _ in ROW.findall(page.text)}
+    # Org B is in the community (it holds a token): GREEN reaches it, AMBER does not, and no
+    # count says that something was withheld.
+    assert rows["edl-domains"] == 1
+    assert "withheld by the sharing policy" not in page.text
+    assert AMBER_ID not in page.text and "amber.example" not in page.text
+
+
+def test_a_download_is_the_users_own_export_with_its_name_and_media_type(
+    harness: Harness,
+) -> None:
+    _stored(harness)
+    alice = sign_in(harness, "alice", org="Entente node", role="analyst")
+    service = exports(harness.node)
+    for fmt in RENDERERS:
+        answer = alice.client.get(f"/exports/{fmt}")
+        assert answer.status_code == 200, fmt
+        rendered = service.export(fmt, alice.principal)
+        assert answer.content == rendered.body, fmt
+        assert answer.headers["content-type"] == rendered.media_type
+        assert answer.headers["content-disposition"] == (
+            f'attachment; filename="{rendered.filename}"'
+        )
+        assert "no-store" in answer.headers["cache-control"]
+    domains = alice.client.get("/exports/edl-domains").text.split()
+    assert domains == ["amber.example", "green.example"]
+    bob = sign_in(harness, "bob", org="Org B", role="reader")
+    assert bob.client.get("/exports/edl-domains").text.split() == ["green.example"]
+
+
+def test_an_unknown_format_or_file_is_a_404_page(harness: Harness) -> None:
+    alice = sign_in(harness, "alice", org="Entente node", role="analyst")
+    for path in ("/exports/pf", "/exports/suricata/entente-md5.lst", "/exports/pf/x.lst"):
+        answer = alice.client.get(path)
+        assert answer.status_code == 404, path
+        assert "No such export" in answer.text
+
+
+def test_a_companion_file_is_listed_and_downloaded_beside_its_format(harness: Harness) -> None:
+    _ingest(
+        harness,
+        _indicator(
+            "indicator--e0000000-0000-4000-8000-000000000008",
+            f"[file:hashes.'SHA-256' = '{SHA256}']",
+            Tlp.GREEN,
+        ),
+    )
+    alice = sign_in(harness, "alice", org="Entente node", role="analyst")
+    page = alice.client.get("/exports")
+    assert 'href="/exports/suricata/entente-sha256.lst"' in page.text
+    listed = alice.client.get("/exports/suricata/entente-sha256.lst")
+    assert listed.status_code == 200
+    assert listed.text == f"{SHA256}\n"
+    assert listed.headers["content-type"] == "text/plain; charset=utf-8"
+    assert 'filename="entente-sha256.lst"' in listed.headers["content-disposition"]
+
+
+def test_summaries_are_rendered_once_per_selection_and_again_when_the_data_changes(
+    harness: Harness,
+) -> None:
+    _stored(harness)
+    service = exports(harness.node)
+    alice = sign_in(harness, "alice", org="Entente node", role="analyst")
+    summaries = FeedSummaries(service, size=len(RENDERERS))
+    first = summaries.summaries(service.select(alice.principal), "Entente node")
+    again = summaries.summaries(service.select(alice.principal), "Entente node")
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    _ingest(
+        harness,
+        _indicator(LISTED_ID.replace("3", "4"), "[ipv4-addr:value = '45.1.2.3']", Tlp.GREEN),
+    )
+    changed = summaries.summaries(service.select(alice.principal), "Entente node")
+    by_format = {s.format: s for s in changed}
+    assert by_format["edl-addresses"].entries == 1
+    assert all(a is not b for a, b in zip(first, changed, strict=True))
