@@ -70,8 +70,7 @@ _FCP_SCRIPT = """() => {
   return e ? e.startTime : null;
 }"""
 _HAS_FCP = (
-    "() => performance.getEntriesByType('paint')"
-    ".some(p => p.name === 'first-contentful-paint')"
+    "() => performance.getEntriesByType('paint').some(p => p.name === 'first-contentful-paint')"
 )
 
 
@@ -449,9 +448,7 @@ def run(store_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
                 if not page.fragment:
                     paths[page.name] = path
         if args.fcp_rounds:
-            for name, fcp in measure_paints(
-                node.base_url, cookie, paths, args.fcp_rounds
-            ).items():
+            for name, fcp in measure_paints(node.base_url, cookie, paths, args.fcp_rounds).items():
                 rows[name]["fcp_ms"] = fcp
         curls = {name: curl_timings(node.base_url, cookie, row["path"]) for name, row in
                  rows.items() if "skipped" not in row}  # fmt: skip
