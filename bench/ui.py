@@ -22,8 +22,8 @@ As an analyst of the node's org, signed in through the login form (a user added 
 A page that answers 404 (one not built yet: ``/partners``, ``/hits``, ``/exports``,
 ``/ingest``, ``/admin``) is skipped with a note. The last line of output is one JSON object.
 
-    python bench/ui.py --store-dir /work/bench-ui-store            # 1,000,000 objects
-    python bench/ui.py --objects 20000 --store-dir /tmp/ui-small   # a quick run
+    python bench/ui.py --store-dir ~/bench-ui-store    # 1,000,000 objects (minutes to build)
+    python bench/ui.py --objects 20000                 # a quick run (about 20 s)
 """
 
 from __future__ import annotations
