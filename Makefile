@@ -34,8 +34,8 @@ federation-demo: setup
 	$(VENV)/bin/entente federation-demo
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench docs
+	$(VENV)/bin/ruff format --check src tests bench docs
 
 typecheck: setup
 	$(VENV)/bin/mypy

@@ -31,6 +31,7 @@ from entente.server.public_url import PublicUrlRedirects
 from entente.server.rest_routes import rest_router
 from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
+from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.dashboard_page import dashboard_router
@@ -96,6 +97,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     install_openapi(app, public=lambda _path: False)
     app.add_middleware(UiSecurityHeaders)
     app.add_middleware(PublicUrlRedirects, public_url=node.settings.public_url)
+    # Outermost: the time it stamps counts the other middleware too.
+    app.add_middleware(ServerTiming)
     resolve = principal_resolver(node, uses)
     # One gate for every route that takes a body: parallel POSTs share its slots.
     gate = BodyGate()
