@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
@@ -30,6 +31,8 @@ __all__ = [
     "Settings",
     "load_settings",
     "parse_collections",
+    "render_settings",
+    "without_password",
 ]
 
 CONFIG_FILE = "entente.toml"
@@ -332,3 +335,47 @@ def parse_collections(value: object) -> tuple[CollectionDef, ...]:
     if len({c.id for c in parsed}) != len(parsed):
         raise ConfigurationError("two [[collections]] share an id")
     return tuple(parsed)
+
+
+def without_password(url: str) -> str:
+    """``url`` with any password in its userinfo replaced by ``***`` (RFC 3986 §3.2.1 calls a
+    password there deprecated, but database URLs still carry one)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    name = user.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{name}:***@{host}"))
+
+
+def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The node's effective settings as ``(name, text)`` for the Admin page, read-only.
+
+    Secrets are never in the text: a database password shows as ``***`` and the signing key
+    and the cursor secret only by where they live. Every setting added to ``Settings`` that
+    holds a secret must be left out or masked here (the Admin page's test looks for them).
+    """
+    scoring = settings.scoring
+    sources = ", ".join(f"{name}={letter}" for name, letter in sorted(scoring.sources.items()))
+    collections = ", ".join(c.title for c in settings.collections) or "the defaults"
+    networks = ", ".join(str(n) for n in settings.own_addresses.networks)
+    return (
+        ("org_name", settings.org_name),
+        ("home", str(settings.home)),
+        ("database_url", without_password(settings.database_url)),
+        ("public_url", settings.public_url),
+        ("default_marking", f"TLP:{settings.default_marking.label.upper()}"),
+        ("max_content_length", f"{settings.max_content_length} bytes"),
+        ("collections", collections),
+        ("sync_interval", f"{settings.sync_interval:g} s"),
+        ("hunt_archive", ", ".join(settings.hunt_archive) or "none"),
+        ("hunt_interval", f"{settings.hunt_interval:g} s"),
+        ("export_min_score", str(settings.export_min_score)),
+        ("default_warninglists", "on" if settings.default_warninglists else "off"),
+        ("scoring.default_reliability", scoring.default_reliability),
+        ("scoring.default_confidence", str(scoring.default_confidence)),
+        ("scoring.sources", sources or "none"),
+        ("own_networks", networks or "none"),
+        ("own_domains", ", ".join(settings.own_addresses.domains) or "none"),
+        ("signing key", f"{settings.key_path} (not shown)"),
+    )

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from entente.bootstrap import Node, attack_matrix, dashboard, exports, graph
+from entente.bootstrap import Node, attack_matrix, dashboard, exports, graph, warninglists
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
@@ -24,12 +24,13 @@ from entente.server.rest_routes import rest_router
 from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
+from entente.server.ui.admin_page import admin_router
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.graph_page import graph_router
 from entente.server.ui.object_pages import object_pages_router
 from entente.server.ui.search_pages import search_pages_router
-from entente.services import TaxiiService, TokenUseRecorder
+from entente.services import TaxiiService, TokenUseRecorder, node_org_id
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
 
@@ -99,7 +100,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     # and its sessions do not reach the API (ADR 0009).
     users = users_service(node, secret)
     auth = UiAuth(users, secure_cookies=node.settings.public_url.startswith("https://"))
-    pages = Pages(Templates(), node_name=node.settings.org_name)
+    node_org = node_org_id(node.settings.org_name)
+    pages = Pages(Templates(), node_name=node.settings.org_name, node_org=node_org)
     app.state.ui_auth = auth
     app.state.ui_pages = pages
     install_ui(app, pages)
@@ -109,6 +111,19 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(attack_router(attack_matrix(node), auth, pages))
     routers.append(search_pages_router(search_service(node), secret, auth, pages))
     routers.append(object_pages_router(node, auth, pages))
+    routers.append(
+        admin_router(
+            users=users,
+            tokens=node.tokens,
+            # Read again for each request: `entente warninglist` may change them meanwhile.
+            warninglists=lambda: warninglists(node.settings),
+            settings=node.settings,
+            node_org=node_org,
+            clock=node.clock,
+            auth=auth,
+            pages=pages,
+        )
+    )
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

@@ -48,6 +48,7 @@ __all__ = [
     "SignedIn",
     "UserService",
     "is_csrf_token",
+    "may_administer",
     "principal_of_user",
 ]
 
@@ -97,6 +98,15 @@ def principal_of_user(user: UserAccount) -> Principal:
         role=Role(user.role),
         is_individual=True,
     )
+
+
+def may_administer(principal: Principal, node_org: str) -> bool:
+    """Whether ``principal`` may run this node: an admin of the node's own org.
+
+    An admin of a partner org holds that role for its own org's work, never for this node's
+    accounts, tokens and settings (architecture §2; the dashboard's operations rule alike).
+    """
+    return principal.role is Role.ADMIN and principal.org == node_org
 
 
 class UserService:

@@ -25,7 +25,7 @@ from entente.server.ui.auth import (
     read_form,
 )
 from entente.server.ui.templates import Templates
-from entente.services.users import LOGIN_FAILED, SignedIn, UserService
+from entente.services.users import LOGIN_FAILED, SignedIn, UserService, may_administer
 
 __all__ = ["DEFAULT_NAV", "LOGIN_COOKIE", "NavItem", "Pages", "install_ui", "ui_router"]
 
@@ -39,10 +39,11 @@ _LOGIN_PATH = "/login"
 
 @dataclass(frozen=True, slots=True)
 class NavItem:
-    """A link of the header's navigation."""
+    """A link of the header's navigation; ``admin_only``: shown to the node's admins only."""
 
     label: str
     href: str
+    admin_only: bool = False
 
 
 # The pages that exist; each page added to the UI adds its item here.
@@ -50,6 +51,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/"),
     NavItem("Search", "/search"),
     NavItem("ATT&CK", "/attack"),
+    NavItem("Admin", "/admin", admin_only=True),
 )
 
 
@@ -62,17 +64,31 @@ class Pages:
     """
 
     def __init__(
-        self, templates: Templates, *, node_name: str, nav: Sequence[NavItem] = DEFAULT_NAV
+        self,
+        templates: Templates,
+        *,
+        node_name: str,
+        node_org: str | None = None,
+        nav: Sequence[NavItem] = DEFAULT_NAV,
     ) -> None:
         self.templates = templates
         self.node_name = node_name
+        # The node org's identity id: its admins see the ``admin_only`` items (none without).
+        self.node_org = node_org
         self.nav = tuple(nav)
+
+    def nav_for(self, signed: SignedIn | None) -> tuple[NavItem, ...]:
+        """The items ``signed`` is shown: none signed out, the admin ones to node admins."""
+        if signed is None:
+            return ()
+        admin = self.node_org is not None and may_administer(signed.principal, self.node_org)
+        return tuple(item for item in self.nav if admin or not item.admin_only)
 
     def context(self, request: Request, signed: SignedIn | None, **extra: Any) -> dict[str, Any]:
         """The values ``base.html`` needs, and ``extra``."""
         return {
             "node_name": self.node_name,
-            "nav": self.nav if signed is not None else (),
+            "nav": self.nav_for(signed),
             "path": request.url.path,
             "user": None if signed is None else signed.user,
             "principal": None if signed is None else signed.principal,
