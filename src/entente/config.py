@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from entente.accounts.oidc import OidcConfig
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
@@ -85,6 +86,8 @@ class Settings:
     # The reporting CERT's own networks and domains (``own_networks``, ``own_domains``): the
     # review of free text leaves them out (``entente.ingest.review``).
     own_addresses: OwnAddresses = field(default_factory=OwnAddresses)
+    # The ``[oidc]`` table: single sign-on with one OpenID Connect provider; None: none.
+    oidc: OidcConfig | None = None
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -162,6 +165,63 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         default_warninglists=_default_warninglists(env, file_values),
         scoring=_scoring(env, file_values),
         own_addresses=_own_addresses(env, file_values),
+        oidc=_oidc(env, file_values, home),
+    )
+
+
+def _text_table(table: Mapping[str, object], key: str) -> dict[str, str]:
+    value = table.get(key, {})
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigurationError(f"oidc.{key} must be a table of strings ([oidc.{key}])")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _oidc(
+    env: Mapping[str, str], file_values: Mapping[str, object], home: Path
+) -> OidcConfig | None:
+    """The ``[oidc]`` table; its client secret from ``ENTENTE_OIDC_CLIENT_SECRET`` or the
+    first line of ``client_secret_file`` (relative to the home), never from the file itself:
+    ``entente.toml`` is not a place for secrets."""
+    table = file_values.get("oidc")
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise ConfigurationError("oidc must be a table ([oidc])")
+    if "client_secret" in table:
+        raise ConfigurationError(
+            "oidc.client_secret may not be written in entente.toml: use client_secret_file "
+            "or ENTENTE_OIDC_CLIENT_SECRET"
+        )
+    secret = env.get("ENTENTE_OIDC_CLIENT_SECRET") or ""
+    secret_file = table.get("client_secret_file")
+    if not secret and isinstance(secret_file, str):
+        path = home / Path(secret_file).expanduser()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigurationError(
+                f"oidc.client_secret_file: cannot read {path}: {exc}"
+            ) from None
+        secret = lines[0].strip() if lines else ""
+    strings = {}
+    for key in ("issuer", "client_id", "org_claim", "role_claim", "provider_name"):
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            raise ConfigurationError(f"oidc.{key} must be a string")
+        strings[key] = value.strip()
+    scopes = table.get("scopes", ["openid", "profile", "email"])
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise ConfigurationError("oidc.scopes must be a list of strings")
+    return OidcConfig(
+        issuer=strings["issuer"].rstrip("/"),
+        client_id=strings["client_id"],
+        client_secret=secret,
+        org_claim=strings["org_claim"],
+        role_claim=strings["role_claim"],
+        orgs=_text_table(table, "orgs"),
+        roles=_text_table(table, "roles"),
+        scopes=tuple(str(s) for s in scopes),
+        provider_name=strings["provider_name"] or "single sign-on",
     )
 
 
@@ -378,4 +438,21 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("own_networks", networks or "none"),
         ("own_domains", ", ".join(settings.own_addresses.domains) or "none"),
         ("signing key", f"{settings.key_path} (not shown)"),
+        *_render_oidc(settings.oidc),
+    )
+
+
+def _render_oidc(oidc: OidcConfig | None) -> tuple[tuple[str, str], ...]:
+    if oidc is None:
+        return (("oidc", "off"),)
+    return (
+        ("oidc.provider_name", oidc.provider_name),
+        ("oidc.issuer", oidc.issuer),
+        ("oidc.client_id", oidc.client_id),
+        ("oidc.client_secret", "set (not shown)"),
+        ("oidc.scopes", " ".join(oidc.scopes)),
+        ("oidc.org_claim", oidc.org_claim),
+        ("oidc.orgs", ", ".join(f"{k} -> {v}" for k, v in sorted(oidc.orgs.items()))),
+        ("oidc.role_claim", oidc.role_claim),
+        ("oidc.roles", ", ".join(f"{k} -> {v}" for k, v in sorted(oidc.roles.items()))),
     )

@@ -17,6 +17,7 @@ from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
+from entente.server.oidc_client import OidcClient
 from entente.server.openapi import install_openapi
 from entente.server.problems import install_error_handlers, register_route_methods
 from entente.server.public_url import PublicUrlRedirects
@@ -29,6 +30,7 @@ from entente.server.ui.attack_page import attack_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.graph_page import graph_router
 from entente.server.ui.object_pages import object_pages_router
+from entente.server.ui.oidc_login import oidc_router
 from entente.server.ui.search_pages import search_pages_router
 from entente.services import TaxiiService, TokenUseRecorder, node_org_id
 from entente.services.federation import NodeSigner
@@ -105,7 +107,23 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     app.state.ui_auth = auth
     app.state.ui_pages = pages
     install_ui(app, pages)
-    routers.append(ui_router(users, auth, pages))
+    oidc = node.settings.oidc
+    routers.append(
+        ui_router(users, auth, pages, sso_name=None if oidc is None else oidc.provider_name)
+    )
+    if oidc is not None:
+        routers.append(
+            oidc_router(
+                config=oidc,
+                client=OidcClient(oidc),
+                users=users,
+                auth=auth,
+                pages=pages,
+                public_url=node.settings.public_url,
+                secret=secret,
+                clock=node.clock,
+            )
+        )
     routers.append(dashboard_router(dashboard(node), auth, pages))
     routers.append(graph_router(graph(node), auth, pages))
     routers.append(attack_router(attack_matrix(node), auth, pages))

@@ -121,8 +121,10 @@ def ui_router(
     pages: Pages,
     *,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    sso_name: str | None = None,
 ) -> APIRouter:
-    """GET/POST /login and POST /logout (the home page, ``/``, is ``ui.dashboard_page``)."""
+    """GET/POST /login and POST /logout; ``sso_name``: the single sign-on provider the login
+    page offers (``ui.oidc_login``), if any. The home page, ``/``, is ``ui.dashboard_page``."""
     router = APIRouter(include_in_schema=False)
     CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
 
@@ -137,6 +139,7 @@ def ui_router(
             login_token=token,
             error=error,
             username=username,
+            sso_name=sso_name,
         )
         auth.set_cookie(response, LOGIN_COOKIE, token, _LOGIN_PATH)
         return response
