@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 from tests.unit.server.conftest import SECRET
 from tests.unit.server.ui_sessions import NODE_ORG_NAME, PASSWORD, UiNode, ui_node
 from tests.unit.server.ui_users import assert_page_rules
 
 from entente.accounts import totp_at
-from entente.bootstrap import users, warninglists
+from entente.bootstrap import open_node, users, warninglists
+from entente.clock import FixedClock
 from entente.config import Settings, render_settings, without_password
+from entente.server import create_app
 from entente.services import authenticate, list_tokens
 from entente.store import TokenStatus
 
@@ -266,6 +269,44 @@ def test_a_non_admin_post_with_its_own_csrf_token_is_refused(ui: UiNode) -> None
     answer = _post(ui, "analyst", "/admin/warninglists/allow", value="8.8.8.8")
     assert answer.status_code == 403
     assert warninglists(ui.node.settings).allowed() == frozenset()
+
+
+def test_the_actions_work_alike_on_each_backend(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url, schema = f"sqlite:///{tmp_path / 'node.db'}", None
+    if backend == "postgresql":
+        url, schema = request.getfixturevalue("postgres_schema")
+    settings = Settings(
+        home=tmp_path, database_url=url, public_url="http://127.0.0.1:8080", org_name="CERT-X"
+    )
+    with open_node(settings, FixedClock(), schema=schema) as node:
+        accounts = users(node, SECRET)
+        enrolment = accounts.add_user("root", org_name="CERT-X", role="admin", password=PASSWORD)
+        key = base64.b32decode(enrolment.secret + "=" * (-len(enrolment.secret) % 8))
+        code = totp_at(key, node.clock.now_us() // 1_000_000)
+        token = accounts.sign_in("root", PASSWORD, code).token
+        with TestClient(
+            create_app(node, secret=SECRET),
+            base_url="http://127.0.0.1:8080",
+            raise_server_exceptions=False,
+            follow_redirects=False,
+        ) as client:
+            client.cookies.set("entente_session", token)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin").text)
+            assert csrf is not None
+            form = {"csrf_token": csrf.group(1)}
+            added = client.post(
+                "/admin/users/add",
+                data={**form, "username": "erin", "org": "Org E", "role": "reader",
+                      "password": "erin's passphrase!"},
+            )  # fmt: skip
+            assert added.status_code == 200
+            assert client.post("/admin/users/disable", data={**form, "username": "erin"}).is_success
+            assert accounts.get_user("erin").disabled
+            made = client.post("/admin/tokens/create", data={**form, "org": "B", "role": "reader"})
+            assert made.status_code == 200
+            assert [t.org_name for t in list_tokens(node.tokens)] == ["B"]
 
 
 def test_settings_never_show_a_database_password(tmp_path: Path) -> None:

@@ -69,17 +69,21 @@ def _config(issuer: str) -> OidcConfig:
 
 
 @pytest.fixture
-def sso(tmp_path: Path) -> Iterator[Sso]:
+def sso(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sso]:
+    """A node on SQLite and on PostgreSQL, with single sign-on at a running provider."""
+    url, schema = f"sqlite:///{tmp_path / 'node.db'}", None
+    if backend == "postgresql":
+        url, schema = request.getfixturevalue("postgres_schema")
     with running_provider(PUBLIC_URL + CALLBACK_PATH) as provider:
         settings = Settings(
             home=tmp_path,
-            database_url=f"sqlite:///{tmp_path / 'node.db'}",
+            database_url=url,
             public_url=PUBLIC_URL,
             org_name="Coalition Hub",
             oidc=_config(provider.issuer),
         )
         # The provider stamps its tokens with the real time, so the node reads it too.
-        with open_node(settings, SystemClock()) as node:
+        with open_node(settings, SystemClock(), schema=schema) as node:
             app = create_app(node, secret=SECRET)
             with TestClient(
                 app, base_url=PUBLIC_URL, raise_server_exceptions=False, follow_redirects=False
@@ -128,7 +132,11 @@ def test_a_provider_user_gets_a_session_with_the_mapped_org_and_role(sso: Sso) -
 def test_an_admin_claim_of_the_node_org_reaches_the_admin_page(sso: Sso) -> None:
     sso.provider.user = {"sub": "lead", "org": "hub", "groups": "soc-lead"}
     assert sso.sign_in().status_code == 200
-    assert sso.browser.get("/admin").status_code == 200
+    page = sso.browser.get("/admin")
+    assert page.status_code == 200
+    username = oidc_username(sso.provider.issuer, "lead")
+    assert f'<th scope="row">{username}</th>' in page.text
+    assert "<td>active, single sign-on</td>" in page.text
 
 
 def test_a_wrong_state_is_refused(sso: Sso) -> None:

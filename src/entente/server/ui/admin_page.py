@@ -32,7 +32,12 @@ from entente.server.ui.auth import UiAuth, read_form
 from entente.server.ui.pages import Pages
 from entente.services.collections import DEFAULT_COLLECTIONS, CollectionDef
 from entente.services.tokens import ROLES, create_token, list_tokens, revoke_token
-from entente.services.users import SignedIn, UserService, may_administer
+from entente.services.users import (
+    EXTERNAL_PASSWORD_HASH,
+    SignedIn,
+    UserService,
+    may_administer,
+)
 from entente.services.warninglist_store import WarninglistStore
 from entente.services.warninglist_values import Kind, classify
 from entente.store import TokenStore, UserAccount
@@ -66,11 +71,13 @@ def _when(us: int | None) -> str:
 
 
 def _status(user: UserAccount, now_us: int) -> str:
+    # An account single sign-on made signs in only through the provider (services.users).
+    how = ", single sign-on" if user.password_hash == EXTERNAL_PASSWORD_HASH else ""
     if user.disabled:
-        return "disabled"
+        return "disabled" + how
     if user.locked_until_us is not None and now_us < user.locked_until_us:
-        return "locked"
-    return "active"
+        return "locked" + how
+    return "active" + how
 
 
 def _holds(collection: CollectionDef) -> str:
