@@ -8,7 +8,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+from entente.accounts.oidc import OidcConfig
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
@@ -30,6 +32,8 @@ __all__ = [
     "Settings",
     "load_settings",
     "parse_collections",
+    "render_settings",
+    "without_password",
 ]
 
 CONFIG_FILE = "entente.toml"
@@ -82,6 +86,8 @@ class Settings:
     # The reporting CERT's own networks and domains (``own_networks``, ``own_domains``): the
     # review of free text leaves them out (``entente.ingest.review``).
     own_addresses: OwnAddresses = field(default_factory=OwnAddresses)
+    # The ``[oidc]`` table: single sign-on with one OpenID Connect provider; None: none.
+    oidc: OidcConfig | None = None
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -159,6 +165,63 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         default_warninglists=_default_warninglists(env, file_values),
         scoring=_scoring(env, file_values),
         own_addresses=_own_addresses(env, file_values),
+        oidc=_oidc(env, file_values, home),
+    )
+
+
+def _text_table(table: Mapping[str, object], key: str) -> dict[str, str]:
+    value = table.get(key, {})
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigurationError(f"oidc.{key} must be a table of strings ([oidc.{key}])")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _oidc(
+    env: Mapping[str, str], file_values: Mapping[str, object], home: Path
+) -> OidcConfig | None:
+    """The ``[oidc]`` table; its client secret from ``ENTENTE_OIDC_CLIENT_SECRET`` or the
+    first line of ``client_secret_file`` (relative to the home), never from the file itself:
+    ``entente.toml`` is not a place for secrets."""
+    table = file_values.get("oidc")
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise ConfigurationError("oidc must be a table ([oidc])")
+    if "client_secret" in table:
+        raise ConfigurationError(
+            "oidc.client_secret may not be written in entente.toml: use client_secret_file "
+            "or ENTENTE_OIDC_CLIENT_SECRET"
+        )
+    secret = env.get("ENTENTE_OIDC_CLIENT_SECRET") or ""
+    secret_file = table.get("client_secret_file")
+    if not secret and isinstance(secret_file, str):
+        path = home / Path(secret_file).expanduser()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigurationError(
+                f"oidc.client_secret_file: cannot read {path}: {exc}"
+            ) from None
+        secret = lines[0].strip() if lines else ""
+    strings = {}
+    for key in ("issuer", "client_id", "org_claim", "role_claim", "provider_name"):
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            raise ConfigurationError(f"oidc.{key} must be a string")
+        strings[key] = value.strip()
+    scopes = table.get("scopes", ["openid", "profile", "email"])
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise ConfigurationError("oidc.scopes must be a list of strings")
+    return OidcConfig(
+        issuer=strings["issuer"].rstrip("/"),
+        client_id=strings["client_id"],
+        client_secret=secret,
+        org_claim=strings["org_claim"],
+        role_claim=strings["role_claim"],
+        orgs=_text_table(table, "orgs"),
+        roles=_text_table(table, "roles"),
+        scopes=tuple(str(s) for s in scopes),
+        provider_name=strings["provider_name"] or "single sign-on",
     )
 
 
@@ -332,3 +395,64 @@ def parse_collections(value: object) -> tuple[CollectionDef, ...]:
     if len({c.id for c in parsed}) != len(parsed):
         raise ConfigurationError("two [[collections]] share an id")
     return tuple(parsed)
+
+
+def without_password(url: str) -> str:
+    """``url`` with any password in its userinfo replaced by ``***`` (RFC 3986 §3.2.1 calls a
+    password there deprecated, but database URLs still carry one)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    name = user.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{name}:***@{host}"))
+
+
+def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The node's effective settings as ``(name, text)`` for the Admin page, read-only.
+
+    Secrets are never in the text: a database password shows as ``***`` and the signing key
+    and the cursor secret only by where they live. Every setting added to ``Settings`` that
+    holds a secret must be left out or masked here (the Admin page's test looks for them).
+    """
+    scoring = settings.scoring
+    sources = ", ".join(f"{name}={letter}" for name, letter in sorted(scoring.sources.items()))
+    collections = ", ".join(c.title for c in settings.collections) or "the defaults"
+    networks = ", ".join(str(n) for n in settings.own_addresses.networks)
+    return (
+        ("org_name", settings.org_name),
+        ("home", str(settings.home)),
+        ("database_url", without_password(settings.database_url)),
+        ("public_url", settings.public_url),
+        ("default_marking", f"TLP:{settings.default_marking.label.upper()}"),
+        ("max_content_length", f"{settings.max_content_length} bytes"),
+        ("collections", collections),
+        ("sync_interval", f"{settings.sync_interval:g} s"),
+        ("hunt_archive", ", ".join(settings.hunt_archive) or "none"),
+        ("hunt_interval", f"{settings.hunt_interval:g} s"),
+        ("export_min_score", str(settings.export_min_score)),
+        ("default_warninglists", "on" if settings.default_warninglists else "off"),
+        ("scoring.default_reliability", scoring.default_reliability),
+        ("scoring.default_confidence", str(scoring.default_confidence)),
+        ("scoring.sources", sources or "none"),
+        ("own_networks", networks or "none"),
+        ("own_domains", ", ".join(settings.own_addresses.domains) or "none"),
+        ("signing key", f"{settings.key_path} (not shown)"),
+        *_render_oidc(settings.oidc),
+    )
+
+
+def _render_oidc(oidc: OidcConfig | None) -> tuple[tuple[str, str], ...]:
+    if oidc is None:
+        return (("oidc", "off"),)
+    return (
+        ("oidc.provider_name", oidc.provider_name),
+        ("oidc.issuer", oidc.issuer),
+        ("oidc.client_id", oidc.client_id),
+        ("oidc.client_secret", "set (not shown)"),
+        ("oidc.scopes", " ".join(oidc.scopes)),
+        ("oidc.org_claim", oidc.org_claim),
+        ("oidc.orgs", ", ".join(f"{k} -> {v}" for k, v in sorted(oidc.orgs.items()))),
+        ("oidc.role_claim", oidc.role_claim),
+        ("oidc.roles", ", ".join(f"{k} -> {v}" for k, v in sorted(oidc.roles.items()))),
+    )

@@ -17,6 +17,7 @@ from entente.bootstrap import (
     graph,
     hits,
     partner_overview,
+    warninglists,
 )
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
@@ -25,6 +26,7 @@ from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
+from entente.server.oidc_client import OidcClient
 from entente.server.openapi import install_openapi
 from entente.server.problems import install_error_handlers, register_route_methods
 from entente.server.public_url import PublicUrlRedirects
@@ -33,6 +35,7 @@ from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
 from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
+from entente.server.ui.admin_page import admin_router
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.exports_page import exports_router
@@ -40,6 +43,7 @@ from entente.server.ui.graph_page import graph_router
 from entente.server.ui.hits_pages import hits_pages_router
 from entente.server.ui.ingest_page import ingest_router
 from entente.server.ui.object_pages import object_pages_router
+from entente.server.ui.oidc_login import oidc_router
 from entente.server.ui.partners_pages import partners_pages_router
 from entente.server.ui.search_pages import search_pages_router
 from entente.services import TaxiiService, TokenUseRecorder, node_org_id
@@ -114,13 +118,28 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     # and its sessions do not reach the API (ADR 0009).
     users = users_service(node, secret)
     auth = UiAuth(users, secure_cookies=node.settings.public_url.startswith("https://"))
-    pages = Pages(
-        Templates(), node_name=node.settings.org_name, node_org=node_org_id(node.settings.org_name)
-    )
+    node_org = node_org_id(node.settings.org_name)
+    pages = Pages(Templates(), node_name=node.settings.org_name, node_org=node_org)
     app.state.ui_auth = auth
     app.state.ui_pages = pages
     install_ui(app, pages)
-    routers.append(ui_router(users, auth, pages))
+    oidc = node.settings.oidc
+    routers.append(
+        ui_router(users, auth, pages, sso_name=None if oidc is None else oidc.provider_name)
+    )
+    if oidc is not None:
+        routers.append(
+            oidc_router(
+                config=oidc,
+                client=OidcClient(oidc),
+                users=users,
+                auth=auth,
+                pages=pages,
+                public_url=node.settings.public_url,
+                secret=secret,
+                clock=node.clock,
+            )
+        )
     routers.append(dashboard_router(dashboard(node), auth, pages))
     routers.append(graph_router(graph(node), auth, pages))
     routers.append(attack_router(attack_matrix(node), auth, pages))
@@ -130,6 +149,19 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(hits_pages_router(hits(node), auth, pages))
     routers.append(ingest_router(node, secret, auth, pages))
     routers.append(exports_router(exports(node), node.settings.org_name, auth, pages))
+    routers.append(
+        admin_router(
+            users=users,
+            tokens=node.tokens,
+            # Read again for each request: `entente warninglist` may change them meanwhile.
+            warninglists=lambda: warninglists(node.settings),
+            settings=node.settings,
+            node_org=node_org,
+            clock=node.clock,
+            auth=auth,
+            pages=pages,
+        )
+    )
     for router in routers:
         app.include_router(router)
     register_route_methods(app, routers)

@@ -6,6 +6,11 @@ header: a client that sends ``Host: evil.example`` would get the node to point a
 it names, and a cache or proxy in front would hand that link on (host-header injection,
 OWASP WSTG-INPV-17). Turning those redirects off would break clients that leave the slash
 out; rewriting ``Location`` here keeps them, for every redirect the app makes, now or later.
+
+The one redirect that leaves the node on purpose, single sign-on's to the identity provider
+(``ui.oidc_login``, built from the provider's discovery document and never from the Host
+header), carries ``EXTERNAL_REDIRECT_HEADER``: its ``Location`` is kept and the marker header
+is dropped before the response leaves.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["PublicUrlRedirects", "public_location"]
+__all__ = ["EXTERNAL_REDIRECT_HEADER", "PublicUrlRedirects", "public_location"]
+
+EXTERNAL_REDIRECT_HEADER = "x-entente-external-redirect"
+_MARKER = EXTERNAL_REDIRECT_HEADER.encode("latin-1")
 
 
 def public_location(location: str, public_url: str) -> str:
@@ -46,11 +54,19 @@ class PublicUrlRedirects:
 
         async def send_public(message: Message) -> None:
             if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                headers = message.get("headers", [])
+                external = any(name.lower() == _MARKER for name, _ in headers)
                 message = {
                     **message,
                     "headers": [
-                        (name, self._rewrite(value) if name.lower() == b"location" else value)
-                        for name, value in message.get("headers", [])
+                        (
+                            name,
+                            self._rewrite(value)
+                            if name.lower() == b"location" and not external
+                            else value,
+                        )
+                        for name, value in headers
+                        if name.lower() != _MARKER
                     ],
                 }
             await send(message)

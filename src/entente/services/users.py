@@ -42,16 +42,21 @@ from entente.sharing import Principal, Role
 from entente.store import SessionStore, UiSession, UserAccount, UserStore
 
 __all__ = [
+    "EXTERNAL_PASSWORD_HASH",
     "LOGIN_FAILED",
     "Enrolment",
     "NewSession",
     "SignedIn",
     "UserService",
     "is_csrf_token",
+    "may_administer",
     "principal_of_user",
 ]
 
 LOGIN_FAILED = "invalid username, password or code"
+# The password hash of an account made by single sign-on: not a PHC string, so that no
+# password verifies against it (``PasswordHasher.verify`` reads a malformed hash as False).
+EXTERNAL_PASSWORD_HASH = "!external"
 # A session cookie is the base64url of 32 bytes (accounts.sessions): anything else is not one
 # of ours and costs no database read.
 _TOKEN_CHARS = 43
@@ -97,6 +102,15 @@ def principal_of_user(user: UserAccount) -> Principal:
         role=Role(user.role),
         is_individual=True,
     )
+
+
+def may_administer(principal: Principal, node_org: str) -> bool:
+    """Whether ``principal`` may run this node: an admin of the node's own org.
+
+    An admin of a partner org holds that role for its own org's work, never for this node's
+    accounts, tokens and settings (architecture §2; the dashboard's operations rule alike).
+    """
+    return principal.role is Role.ADMIN and principal.org == node_org
 
 
 class UserService:
@@ -252,7 +266,46 @@ class UserService:
 
     def sign_in(self, username: str, password: str, code: str) -> NewSession:
         """Verify a login and start a session for it (ended sessions are swept first)."""
-        user = self.verify_login(username, password, code)
+        return self._start_session(self.verify_login(username, password, code))
+
+    def sign_in_external(self, username: str, *, org_name: str, role: str) -> NewSession:
+        """Start a session for a user an identity provider vouched for (``accounts.oidc``).
+
+        The local account is made on first sign-in, with no usable password and a TOTP key
+        nobody holds, so it signs in only through the provider. A disabled account, a local
+        account of that name, or an org or role other than the account's is refused: an
+        account's org and role change only by an admin here, never silently.
+        """
+        user = self._users.get_by_username(username)
+        if user is None:
+            user_id = "usr_" + self._random(6).hex()
+            now = self._clock.now_us()
+            self._users.add(
+                UserAccount(
+                    user_id=user_id,
+                    username=parse_username(username),
+                    org=org_identity_id(org_name),
+                    org_name=org_name,
+                    role=Role(role).value,
+                    password_hash=EXTERNAL_PASSWORD_HASH,
+                    totp_sealed=self._sealer.seal(new_totp_key(self._random), user_id),
+                    created_us=now,
+                    updated_us=now,
+                )
+            )
+            user = self.get_user(username)
+        if user.password_hash != EXTERNAL_PASSWORD_HASH:
+            raise AuthenticationFailed(f"{username} is a local account")
+        if user.disabled:
+            raise AuthenticationFailed(f"{username} is disabled")
+        if (user.org_name, user.role) != (org_name, role):
+            raise AuthenticationFailed(
+                f"{username} is {user.role} of {user.org_name} here, but the provider now says "
+                f"{role} of {org_name}: an admin must remove or change the account first"
+            )
+        return self._start_session(user)
+
+    def _start_session(self, user: UserAccount) -> NewSession:
         now = self._clock.now_us()
         self._sessions.delete_ended(now_us=now, idle_us=IDLE_TIMEOUT_US)
         token = new_session_token(self._random)

@@ -1,7 +1,8 @@
 """The analyst's pages in a real browser, over real STIX data nobody here wrote (the Poison Ivy
 report bundle of the STIX 2.1 examples): search, follow a result to its object page, open its
 graph, the dashboard and the ATT&CK page, each with no CSP violation, no request beyond the
-node and no serious axe finding; a user of another org finds none of it.
+node and no serious axe finding; a user of another org finds none of it. The Admin page, with
+the result of an action on it, is audited alike, and refused to anyone but a node admin.
 """
 
 from __future__ import annotations
@@ -64,3 +65,31 @@ def test_a_user_of_another_org_finds_none_of_it(
     ui.assert_hidden(INDICATOR_NAME, "Poison Ivy")
     ui.goto("/")
     ui.assert_hidden(INDICATOR_NAME, "Poison Ivy")
+
+
+@pytest.fixture(scope="module")
+def node_admin(ui_node: UiNode) -> UiUser:
+    """An admin of the node's own org (the one who may open the Admin page)."""
+    return ui_node.add_user("ada", org=NODE_ORG, role="admin", password="ada's admin passphrase")
+
+
+def test_the_admin_page_and_an_action_on_it(ui: UiBrowser, node_admin: UiUser) -> None:
+    ui.sign_in(node_admin)
+    ui.follow(ui.page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin"))
+    assert ui.path == "/admin"
+    for section in ("Users", "API tokens", "Collections", "Warninglists", "Settings"):
+        assert ui.page.get_by_role("heading", level=2, name=section).count() == 1
+    form = ui.page.locator("form[action='/admin/tokens/create']")
+    form.get_by_label("Organization").fill("Grid <b>ops</b>")
+    form.get_by_label("Role").select_option("reader")
+    ui.follow(form.get_by_role("button", name="Create token"))
+    assert "created for Grid <b>ops</b>" in ui.page.locator("#result-message").inner_text()
+    assert ui.page.locator("code.secret").inner_text().startswith("ent_tok_")
+
+
+def test_the_admin_page_is_refused_to_an_analyst(ui: UiBrowser, node_analyst: UiUser) -> None:
+    ui.sign_in(node_analyst)
+    nav = ui.page.get_by_role("navigation", name="Main")
+    assert nav.get_by_role("link", name="Admin").count() == 0
+    ui.goto("/admin")
+    assert ui.page.get_by_role("heading", level=1).inner_text() == "Not allowed"

@@ -1,4 +1,4 @@
-"""Leak differential for the dashboard, graph, ATT&CK, hits and partners pages.
+"""Leak differential for the dashboard, graph, ATT&CK, hits, partners and Admin pages.
 
 Objects of every TLP marking (and none: the node's default) from two creators, some with a
 name under a granular marking, each name a unique canary, are stored on a real node. For
@@ -10,7 +10,8 @@ holds the visible techniques with their visible users, and no page holds the nam
 hidden object or a hidden name anywhere (text, attributes, SVG titles). A matching run that
 names every indicator and sighting lists, for the node org's admins and analysts, exactly the
 visible ones (and the suppressed values of visible indicators only); everyone else is refused
-the hits and partners pages.
+the hits and partners pages. The Admin page reads no stored object at all: it holds none, and
+it is a 403 without the node's accounts for anyone but an admin of the node's org.
 """
 
 from __future__ import annotations
@@ -320,6 +321,27 @@ def test_the_matrix_holds_the_visible_techniques_and_their_visible_users(
         )
     }
     assert counts == view.techniques(), who
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_the_admin_page_holds_no_object_and_only_node_admins_get_its_lists(
+    ui: tuple[UiNode, dict[str, str]], who: str
+) -> None:
+    node, _ = ui
+    page = node.get("/admin", who)
+    assert CANARY.search(page.text) is None, who
+    assert not [oid for oid in OBJECTS if oid in page.text], who
+    if who == "admin":
+        assert page.status_code == 200
+        assert all(f'<th scope="row">{name}</th>' in page.text for name in USERS)
+        return
+    assert page.status_code == 403, who
+    # Neither the node's accounts nor its tokens, nor a way to them.
+    assert "users-table" not in page.text and "tokens-table" not in page.text, who
+    others = [name for name in USERS if name != who]
+    assert not [name for name in others if f'class="username">{name}<' in page.text], who
+    assert not [name for name in others if f'"row">{name}<' in page.text], who
+    assert "tok_" not in page.text and 'href="/admin"' not in page.text, who
 
 
 def test_the_users_differ_in_what_they_may_see(ui: tuple[UiNode, dict[str, str]]) -> None:

@@ -25,7 +25,7 @@ from entente.server.ui.auth import (
     read_form,
 )
 from entente.server.ui.templates import Templates
-from entente.services.users import LOGIN_FAILED, SignedIn, UserService
+from entente.services.users import LOGIN_FAILED, SignedIn, UserService, may_administer
 from entente.sharing import Role
 
 __all__ = ["DEFAULT_NAV", "LOGIN_COOKIE", "NavItem", "Pages", "install_ui", "ui_router"]
@@ -40,7 +40,7 @@ _LOGIN_PATH = "/login"
 
 @dataclass(frozen=True, slots=True)
 class NavItem:
-    """A link of the header's navigation."""
+    """A link of the header's navigation; ``admin_only``: shown to the node's admins only."""
 
     label: str
     href: str
@@ -48,6 +48,8 @@ class NavItem:
     # admins and analysts of the node's own org, the only users it answers (with 403 to
     # anyone else; ``services.dashboard.may_see_operations``).
     operations: bool = False
+    # Linked for the node org's admins only (``services.users.may_administer``).
+    admin_only: bool = False
 
 
 # The pages that exist; each page added to the UI adds its item here.
@@ -59,6 +61,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Hits and hunts", "/hits", operations=True),
     NavItem("Exports", "/exports"),
     NavItem("Ingest", "/ingest"),
+    NavItem("Admin", "/admin", admin_only=True),
 )
 
 
@@ -80,13 +83,14 @@ class Pages:
     ) -> None:
         self.templates = templates
         self.node_name = node_name
-        # The node org's identity id: who the operations items are linked for (None: nobody).
+        # The node org's identity id: who the operations and admin items are linked for
+        # (None: nobody).
         self.node_org = node_org
         self.nav = tuple(nav)
 
     def nav_for(self, signed: SignedIn | None) -> tuple[NavItem, ...]:
         """The items linked for ``signed``: none signed out, operations pages for the node
-        org's admins and analysts only."""
+        org's admins and analysts only, admin pages for its admins only."""
         if signed is None:
             return ()
         principal = signed.principal
@@ -95,7 +99,12 @@ class Pages:
             and principal.org == self.node_org
             and principal.role in (Role.ADMIN, Role.ANALYST)
         )
-        return tuple(item for item in self.nav if staff or not item.operations)
+        admin = self.node_org is not None and may_administer(principal, self.node_org)
+        return tuple(
+            item
+            for item in self.nav
+            if (staff or not item.operations) and (admin or not item.admin_only)
+        )
 
     def context(self, request: Request, signed: SignedIn | None, **extra: Any) -> dict[str, Any]:
         """The values ``base.html`` needs, and ``extra``."""
@@ -134,8 +143,10 @@ def ui_router(
     pages: Pages,
     *,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    sso_name: str | None = None,
 ) -> APIRouter:
-    """GET/POST /login and POST /logout (the home page, ``/``, is ``ui.dashboard_page``)."""
+    """GET/POST /login and POST /logout; ``sso_name``: the single sign-on provider the login
+    page offers (``ui.oidc_login``), if any. The home page, ``/``, is ``ui.dashboard_page``."""
     router = APIRouter(include_in_schema=False)
     CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
 
@@ -150,6 +161,7 @@ def ui_router(
             login_token=token,
             error=error,
             username=username,
+            sso_name=sso_name,
         )
         auth.set_cookie(response, LOGIN_COOKIE, token, _LOGIN_PATH)
         return response
