@@ -3,9 +3,10 @@
 It starts ``entente demo`` (the shipped sample data and a demo login, as ``make demo`` does) in
 a fresh home on a free loopback port, signs in through the login form in headless Chromium
 (``/usr/bin/chromium`` or ``ENTENTE_TEST_CHROMIUM``, driven by Playwright, as the browser
-tests do), and saves 1280 px wide PNGs of the dashboard, an indicator's page (at its "who will
-receive this?" section when the page has one, ``id="recipients"``), its graph, the ATT&CK
-matrix and search results into ``docs/screenshots/``. The demo data has no ATT&CK matrix, so
+tests do), and saves 1280 px wide PNGs of the dashboard, an IPsum indicator's page at its "who
+will receive this?" section (``id="recipients"``), the graph of the Poison Ivy indicator with
+the most links, the ATT&CK matrix, search results, the partners page and the exports page
+into ``docs/screenshots/``. The demo data has no ATT&CK matrix, so
 ICS ATT&CK from the repository's test corpus is ingested first (``--attack``), as the README's
 walkthrough does. The demo node is stopped at the end.
 
@@ -47,6 +48,8 @@ _STOP_S = 15.0
 SEARCH = "Poison Ivy"
 # MITRE's ICS ATT&CK release that the tests use (tests/data/corpus/mitre-attack/LICENSE.txt).
 ATTACK = Path(__file__).parents[1] / "tests/data/corpus/mitre-attack/ics-attack.json"
+# Suricata alerts of a 2018 honeypot (tests/data/logs/SOURCES.md).
+HONEYPOT = Path(__file__).parents[1] / "tests/data/logs/suricata/honeypot-2018/alerts-only.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +149,13 @@ def demo_node(home: Path) -> Iterator[DemoNode]:
 
 def ingest(node: DemoNode, path: Path) -> None:
     """``entente ingest PATH`` into the served node (SQLite in WAL mode: it keeps serving)."""
+    entente(node, "ingest", str(path), "--json")
+
+
+def entente(node: DemoNode, *args: str) -> None:
+    """One ``entente`` command on the served node's home; exits if it fails."""
     done = subprocess.run(
-        [_entente(), "ingest", str(path), "--json"],
+        [_entente(), *args],
         env=_environment(node.home),
         capture_output=True,
         text=True,
@@ -155,7 +163,8 @@ def ingest(node: DemoNode, path: Path) -> None:
         timeout=600,
     )
     if done.returncode != 0:
-        raise SystemExit(f"entente ingest {path} exited {done.returncode}: {done.stderr[-500:]}")
+        command = " ".join(args)
+        raise SystemExit(f"entente {command} exited {done.returncode}: {done.stderr[-500:]}")
 
 
 def linked_indicator() -> str:
@@ -192,16 +201,29 @@ def shoot(page: Page, path: Path, *, anchor: str | None = None) -> int:
     return size
 
 
+def ipsum_address() -> str:
+    """The first address of the shipped IPsum sample (the demo marks its indicators
+    TLP:GREEN: one example partner receives them, the other's agreement stops at CLEAR)."""
+    sample = resources.files("entente") / "demo_data" / "ipsum.txt"
+    for line in sample.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            return line.split()[0]
+    raise SystemExit("the IPsum sample holds no address")
+
+
+def indicator_holding(page: Page, node: DemoNode, value: str) -> str:
+    """The page path of the first indicator the search page finds for ``value``."""
+    page.goto(f"{node.base_url}/search?q={value}", wait_until="networkidle")
+    link = page.locator('a[href^="/objects/indicator--"]').first
+    href = link.get_attribute("href")
+    if href is None:
+        raise SystemExit(f"no indicator holds {value}")
+    return href
+
+
 def take(node: DemoNode, out: Path) -> dict[str, int]:
     """Every screenshot; their sizes in bytes by file name."""
     indicator = linked_indicator()
-    shots = (
-        ("dashboard.png", "/", None),
-        ("object.png", f"/objects/{indicator}", "recipients"),
-        ("graph.png", f"/graph/{indicator}", None),
-        ("attack.png", "/attack", None),
-        ("search.png", "/search?q=" + SEARCH.replace(" ", "+"), None),
-    )
     sizes: dict[str, int] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
@@ -209,6 +231,16 @@ def take(node: DemoNode, out: Path) -> dict[str, int]:
             context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
             page = context.new_page()
             sign_in(page, node)
+            shots = (
+                ("dashboard.png", "/", None),
+                ("object.png", indicator_holding(page, node, ipsum_address()), "recipients"),
+                ("graph.png", f"/graph/{indicator}", None),
+                ("attack.png", "/attack", None),
+                ("search.png", "/search?q=" + SEARCH.replace(" ", "+"), None),
+                ("partners.png", "/partners", None),
+                ("exports.png", "/exports", None),
+                ("hits.png", "/hits/1", None),
+            )
             for name, path, anchor in shots:
                 answer = page.goto(node.base_url + path, wait_until="networkidle")
                 if answer is None or answer.status != 200:
@@ -234,6 +266,9 @@ def main() -> None:
         demo_node(Path(tmp) / "home") as node,
     ):
         ingest(node, Path(args.attack))
+        # A real match: the honeypot's Suricata alerts name three addresses of the IPsum
+        # sample, so the dashboard and the hits page have sightings to show.
+        entente(node, "match", str(HONEYPOT), "--sightings")
         sizes = take(node, out)
     for name, size in sizes.items():
         print(f"{out / name}: {size // 1024} KB")

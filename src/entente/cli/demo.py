@@ -10,26 +10,54 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from entente.bootstrap import Node, operator_ingest
+from entente.bootstrap import Node, federation, operator_ingest
 from entente.cli.context import cli_principal, new_or_existing_node
 from entente.cli.output import console, err_console, print_json, run_command
 from entente.cli.serve import load_cursor_secret, with_served_url
 from entente.errors import InvalidInput
 from entente.ingest import InputFormat, open_document
 from entente.services import IngestSummary, create_token
-from entente.stix import format_timestamp_us
+from entente.stix import Tlp, format_timestamp_us, marking_id_for
 from entente.store import StoreStats
 
 __all__ = ["demo"]
 
-# (file, source name): the shipped samples, see demo_data/SOURCES.md for their origin.
-_SAMPLES = (
-    ("poisonivy.json", "OASIS CTI documentation: Poison Ivy"),
-    ("apt1.json", "OASIS CTI documentation: APT1"),
-    ("misp-event-galaxy.json", "PyMISP sample event"),
-    ("urlhaus-recent.csv", "abuse.ch URLhaus"),
-    ("ipsum.txt", "IPsum"),
+# (file, source name, TLP of the objects Entente builds from it): the shipped samples, see
+# demo_data/SOURCES.md for their origin. STIX bundles keep their own markings (none here: the
+# node's default, TLP:AMBER+STRICT); the public feeds are marked as a CERT would share them.
+_SAMPLES: tuple[tuple[str, str, Tlp | None], ...] = (
+    ("poisonivy.json", "OASIS CTI documentation: Poison Ivy", None),
+    ("apt1.json", "OASIS CTI documentation: APT1", None),
+    ("misp-event-galaxy.json", "PyMISP sample event", None),
+    ("urlhaus-recent.csv", "abuse.ch URLhaus", Tlp.CLEAR),
+    ("ipsum.txt", "IPsum", Tlp.GREEN),
 )
+
+# Agreements with two example partners, so that an object page's "Who will receive this?"
+# has answers (sharing/agreement.schema.json): an allied CERT up to TLP:AMBER with indicator
+# descriptions redacted, and a grid operator that takes TLP:CLEAR only.
+_ALLIED_CERT = "Allied CERT (demo)"
+_GRID_OPERATOR = "Grid Operator (demo)"
+
+
+def _sample_agreements(org_name: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": "demo-allied-cert",
+            "name": f"{org_name} and {_ALLIED_CERT}",
+            "parties": [org_name, _ALLIED_CERT],
+            "max_tlp": "amber",
+            "onward_sharing": "none",
+            "redact": {"indicator": ["description"]},
+        },
+        {
+            "id": "demo-grid-operator",
+            "name": f"{org_name} and {_GRID_OPERATOR}",
+            "parties": [org_name, _GRID_OPERATOR],
+            "max_tlp": "clear",
+            "onward_sharing": "none",
+        },
+    ]
 
 
 def demo(
@@ -52,14 +80,14 @@ def demo(
                 table.add_column(column)
             total = IngestSummary()
             data_dir = resources.files("entente") / "demo_data"
-            for name, source in _SAMPLES:
+            for name, source, level in _SAMPLES:
                 with resources.as_file(data_dir / name) as path:
                     document = open_document(
                         str(path),
                         fmt=InputFormat.AUTO,
                         source_name=source,
                         now=format_timestamp_us(opened.clock.now_us()),
-                        markings=(),
+                        markings=() if level is None else (marking_id_for(level),),
                     )
                     summary = service.ingest_document(document)
                 total.merge(summary)
@@ -71,6 +99,10 @@ def demo(
                     str(summary.new_versions),
                     str(len(summary.rejected)),
                 )
+            sharing = federation(opened)
+            agreements = _sample_agreements(opened.settings.org_name)
+            for agreement in agreements:
+                sharing.add_agreement(agreement)
             counts = opened.store.stats()
             home = opened.settings.home
             report: dict[str, Any] = {
@@ -79,6 +111,7 @@ def demo(
                 "objects": counts.objects,
                 "versions": counts.versions,
                 "by_type": counts.by_type,
+                "agreements": [agreement["name"] for agreement in agreements],
             }
             if not serve:
                 _print_report(report, table, counts, home, as_json)
@@ -168,6 +201,7 @@ def _print_report(
     )
     top = sorted(counts.by_type.items(), key=lambda kv: (-kv[1], kv[0]))
     console.print("  " + ", ".join(f"{t} {n}" for t, n in top))
+    console.print("Example sharing agreements: " + "; ".join(report["agreements"]))
     console.print(_NEXT.format(home=home))
 
 

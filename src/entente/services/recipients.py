@@ -18,7 +18,7 @@ whatever is hidden, so that it tells nothing about a newer version it may not se
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from entente.errors import ObjectNotFound, PermissionDenied
@@ -51,6 +51,9 @@ class Recipient:
     reason: str
     # The copy it would be sent (``None`` when denied).
     copy: dict[str, Any] | None = None
+    # The names of the agreements between this node's org and it (none: no agreement), so
+    # that an org known only as a party to one is recognisable by more than its id.
+    agreements: tuple[str, ...] = ()
 
 
 def is_node_operator(principal: Principal, node_org: str) -> bool:
@@ -120,10 +123,14 @@ class RecipientsService:
             return None
         obj = current.to_json()
         facts = version_facts(current, ctx.node_org)
-        return tuple(
-            self._recipient(name, org, current, obj, decide(facts, partner_audience(org), ctx))
-            for org, name in sorted(self._partner_orgs(ctx).items(), key=lambda item: item[1])
-        )
+        found = []
+        for org, name in sorted(self._partner_orgs(ctx).items(), key=lambda item: item[1]):
+            recipient = self._recipient(
+                name, org, current, obj, decide(facts, partner_audience(org), ctx)
+            )
+            names = tuple(a.name for a in ctx.agreements if a.binds(ctx.node_org, org))
+            found.append(replace(recipient, agreements=names))
+        return tuple(found)
 
     @staticmethod
     def _recipient(

@@ -101,7 +101,8 @@ def test_each_partner_gets_the_policy_answer_and_the_copy_it_would_be_sent(
     assert set(found) == {"org-b", ORG_C}
     b, c = found["org-b"], found[ORG_C]
     assert (b.allowed, b.copy) == (False, None)
-    assert "no agreement" in b.reason
+    assert "no agreement" in b.reason and b.agreements == ()
+    assert c.agreements == ("node and Org C",)
     assert c.allowed and "node-c" in c.reason and "description" in c.reason
     assert c.copy == {k: v for k, v in obj.items() if k != "description"}
     # The same answers the policy gives a partner principal itself.
