@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from typing import Any
 
 from tests.unit.server.conftest import Harness
 from tests.unit.server.ui_users import assert_page_rules, sign_in
 
 from entente.bootstrap import exports
+from entente.errors import InvalidInput
 from entente.export import RENDERERS
 from entente.ingest import Candidate
-from entente.server.ui.exports_page import FeedSummaries
+from entente.server.ui.exports_page import FeedSummaries, FeedSummary, FigureBoard
+from entente.server.ui.templates import Templates
 from entente.services import IngestService
+from entente.sharing import Principal, Role
 from entente.stix import Tlp, marking_id_for
 from entente.store import Provenance, SourceKind
 
@@ -175,3 +180,101 @@ def test_summaries_are_rendered_once_per_selection_and_again_when_the_data_chang
     by_format = {s.format: s for s in changed}
     assert by_format["edl-addresses"].entries == 1
     assert all(a is not b for a, b in zip(first, changed, strict=True))
+
+
+ALICE = Principal("user:alice", "identity--a", Role.ANALYST, is_individual=True)
+BOB = Principal("user:bob", "identity--b", Role.ANALYST, is_individual=True)
+
+
+def _summary(fmt: str) -> FeedSummary:
+    return FeedSummary(fmt, f"{fmt}.txt", "text/plain", 1, 10, (), ())
+
+
+class _Work:
+    """A selection that takes as long as the test says: ``release`` lets the next one end."""
+
+    def __init__(self) -> None:
+        self.asked: list[Principal] = []
+        self.release = threading.Event()
+        self.fail: str | None = None
+
+    def __call__(self, principal: Principal) -> list[FeedSummary]:
+        self.asked.append(principal)
+        assert self.release.wait(10)
+        if self.fail is not None:
+            raise InvalidInput(self.fail)
+        return [_summary(principal.id)]
+
+
+def test_a_slow_selection_answers_at_once_then_shows_its_figures_when_ready() -> None:
+    work = _Work()
+    board = FigureBoard(work, wait_s=0.05)
+    figures, started = board.view(ALICE)
+    assert figures is None and started is not None
+    # A second view while it runs starts nothing more.
+    assert board.view(ALICE) == (None, started)
+    work.release.set()
+    deadline = time.monotonic() + 10
+    while figures is None and time.monotonic() < deadline:
+        figures, started = board.view(ALICE)
+    assert figures is not None and started is None
+    assert [f.format for f in figures.feeds] == ["user:alice"]
+    assert work.asked == [ALICE]
+
+
+def test_figures_are_kept_while_fresh_then_worked_out_again_beside_the_old_ones() -> None:
+    work = _Work()
+    work.release.set()
+    clock = [1000.0]
+    board = FigureBoard(work, wait_s=5, fresh_s=60, now=lambda: clock[0])
+    first, _ = board.view(ALICE)
+    assert first is not None and first.made_at == 1000.0
+    clock[0] += 59
+    assert board.view(ALICE) == (first, None) and len(work.asked) == 1
+    clock[0] += 2
+    work.release.clear()
+    shown, started = board.view(ALICE)
+    # Stale: the old figures are shown while new ones are worked out.
+    assert shown == first and started == 1061.0 and len(work.asked) == 2
+    work.release.set()
+
+
+def test_each_user_has_figures_of_its_own_and_a_failure_is_reported() -> None:
+    work = _Work()
+    work.release.set()
+    board = FigureBoard(work, wait_s=5)
+    alice, _ = board.view(ALICE)
+    bob, _ = board.view(BOB)
+    assert alice is not None and bob is not None
+    assert [f.format for f in alice.feeds] == ["user:alice"]
+    assert [f.format for f in bob.feeds] == ["user:bob"]
+    work.fail = "the store is unreachable"
+    failed = FigureBoard(work, wait_s=5)
+    figures, _ = failed.view(ALICE)
+    assert figures is not None and figures.feeds == ()
+    assert figures.error == "the store is unreachable"
+
+
+def test_the_page_while_figures_are_worked_out_lists_the_downloads_and_reloads() -> None:
+    html = Templates().render(
+        "exports.html",
+        {
+            "node_name": "node",
+            "nav": (),
+            "path": "/exports",
+            "user": None,
+            "principal": None,
+            "csrf_token": None,
+            "feeds": None,
+            "figures_error": None,
+            "made_at": None,
+            "started_at": "2026-12-05 21:00:00 UTC",
+            "formats": ("csv", "stix"),
+            "size_text": str,
+            "min_score": 0,
+        },
+    )
+    assert '<meta http-equiv="refresh" content="10">' in html
+    assert "being worked out (since 2026-12-05 21:00:00 UTC)" in html
+    for fmt in ("csv", "stix"):
+        assert f'<a href="/exports/{fmt}" download>' in html
