@@ -364,6 +364,7 @@ def exports(node: Node) -> ExportService:
         warninglists=warninglists(settings).current,
         scoring=settings.scoring,
         min_score=settings.export_min_score,
+        referrers=lambda oid: graph(node).referrers(oid, bound=None)[0],
     )
 
 

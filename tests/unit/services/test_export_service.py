@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from entente.bootstrap import Node, federation, open_node
+from entente.bootstrap import Node, federation, graph, open_node
 from entente.clock import FixedClock
 from entente.config import Settings
 from entente.errors import InvalidInput, ObjectNotFound
@@ -141,6 +141,7 @@ def _service(
     agreements: Sequence[Agreement] = (),
     scoring: ScoringConfig | None = None,
     min_score: int = 1,
+    referrers: Callable[[str], Sequence[str]] | None = None,
 ) -> ExportService:
     chosen = _test_lists() if lists is None else lists
     built = WarninglistSet(chosen, allowed)
@@ -158,6 +159,7 @@ def _service(
         warninglists=lambda: built,
         scoring=scoring or ScoringConfig(),
         min_score=min_score,
+        referrers=referrers,
     )
 
 
@@ -403,3 +405,39 @@ def test_a_partner_gets_the_agreements_redacted_copy(node: Node) -> None:
     assert (good.name, good.created_by_ref) == (None, None)
     body = _service(node, agreements=[agreement]).export("csv", PARTNER_NODE).body
     assert b"indicator 01" not in body and NODE_ORG.encode() not in body
+
+
+def test_explain_finds_the_same_sightings_through_the_reverse_references(node: Node) -> None:
+    # The fast path (the ids that reference the indicator, from the value index) against the
+    # naive one (every sighting read): the same sightings, so the same explanation.
+    def sighting(n: int, of: str, marking: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "type": "sighting",
+            "spec_version": "2.1",
+            "id": f"sighting--b0000000-0000-4000-8000-0000000001{n:02d}",
+            "created": f"2026-11-2{n}T00:00:00.000Z",
+            "modified": f"2026-11-2{n}T00:00:00.000Z",
+            "sighting_of_ref": of,
+            "count": n,
+            "last_seen": f"2026-11-2{n}T00:00:00Z",
+            "object_marking_refs": [marking],
+            **extra,
+        }
+
+    _ingest(
+        node,
+        [
+            sighting(1, GOOD, GREEN),
+            sighting(2, GOOD, GREEN, x_entente_false_positive=True),
+            sighting(3, LOW, GREEN),
+            sighting(4, GOOD, marking_id_for(Tlp.RED)),
+        ],
+    )
+    fast = _service(node, referrers=lambda oid: graph(node).referrers(oid, bound=None)[0])
+    for oid in (GOOD, LOW):
+        [version] = node.store.get_versions(oid, ("last",))
+        for reader in (OPERATOR, export_principal("Org B")):
+            naive = _service(node).explain(version, reader)
+            assert fast.explain(version, reader) == naive, (oid, reader)
+    [good] = node.store.get_versions(GOOD, ("last",))
+    assert _service(node).explain(good, OPERATOR).false_positive_sightings == 1
