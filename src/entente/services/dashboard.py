@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from entente.clock import Clock
+from entente.errors import PermissionDenied
 from entente.services.visibility import Visibility, facts_of
 from entente.sharing import Allow, NodeContext, Principal, Role, decide, effective_tlp
 from entente.stix import Tlp
@@ -47,6 +48,7 @@ __all__ = [
     "is_counted",
     "may_see_operations",
     "months_ending",
+    "operations_context",
 ]
 
 # The object types of the activity figure: what happened (incidents) and what was seen.
@@ -172,6 +174,17 @@ def may_see_operations(principal: Principal | None, ctx: NodeContext) -> bool:
         and principal.role in (Role.ADMIN, Role.ANALYST)
         and principal.org == ctx.node_org
     )
+
+
+def operations_context(
+    context: Callable[[], NodeContext], principal: Principal | None, refusal: str
+) -> NodeContext:
+    """The node context, for one who ``may_see_operations``; else ``PermissionDenied(refusal)``
+    (the pages of the node's own operations: partners, matching runs)."""
+    ctx = context()
+    if not may_see_operations(principal, ctx):
+        raise PermissionDenied(refusal)
+    return ctx
 
 
 class DashboardService:

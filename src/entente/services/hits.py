@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from entente.errors import PermissionDenied
-from entente.services.dashboard import may_see_operations
+from entente.services.dashboard import operations_context
 from entente.services.visibility import Visibility
 from entente.sharing import NodeContext, Principal
 from entente.store import MatchRunRecord, MatchRunStore, ObjectQuery, ObjectStore
@@ -157,10 +156,7 @@ class HitsService:
         self._page_size = page_size
 
     def _check(self, principal: Principal | None) -> NodeContext:
-        ctx = self._context()
-        if not may_see_operations(principal, ctx):
-            raise PermissionDenied(_OPERATIONS_ONLY)
-        return ctx
+        return operations_context(self._context, principal, _OPERATIONS_ONLY)
 
     def runs(self, principal: Principal | None, page: int = 1) -> RunsPage:
         """Page ``page`` of the runs, newest first (a page past the last one is empty)."""

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from entente.clock import Clock
-from entente.errors import ObjectNotFound, PermissionDenied
-from entente.services.dashboard import may_see_operations
+from entente.errors import ObjectNotFound
+from entente.services.dashboard import operations_context
 from entente.sharing import Agreement, NodeContext, Principal
 from entente.store import (
     Checkpoint,
@@ -175,10 +175,7 @@ class PartnerOverviewService:
         self._page_size = page_size
 
     def _check(self, principal: Principal | None) -> NodeContext:
-        ctx = self._context()
-        if not may_see_operations(principal, ctx):
-            raise PermissionDenied(_OPERATIONS_ONLY)
-        return ctx
+        return operations_context(self._context, principal, _OPERATIONS_ONLY)
 
     def _summary(
         self, partner: PartnerRecord, agreements: Sequence[Agreement], node_org: str, now: int
