@@ -66,8 +66,9 @@ def test_who_will_receive_it_then_revoke(ui: UiBrowser, node_analyst: UiUser) ->
     rows = section.locator("tbody tr")
     answers = {text_of(rows.nth(i).locator("th")): text_of(rows.nth(i).locator("td").first)
                for i in range(rows.count())}  # fmt: skip
-    assert answers == {org_identity_id(PARTNER_ORG): "allowed", "Water-Board "
-                       + org_identity_id(UNBOUND_ORG): "denied"}  # fmt: skip
+    # A party to an agreement is named with the agreements that bind it to this node.
+    assert answers == {org_identity_id(PARTNER_ORG) + " party to hub and grid": "allowed",
+                       "Water-Board " + org_identity_id(UNBOUND_ORG): "denied"}  # fmt: skip
     assert "no agreement" in text_of(section)
     # The allowed partner's copy is the indicator as it would be sent.
     assert "198.51.100.7" in text_of(section.locator("pre"))
