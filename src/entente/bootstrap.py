@@ -324,9 +324,7 @@ def attribution(node: Node) -> AttributionService:
 
     context = _context(node)
     neighbours = GraphService(store=node.store, index=node.search, context=context)
-    return AttributionService(
-        store=node.store, graph=neighbours, context=context, clock=node.clock
-    )
+    return AttributionService(store=node.store, graph=neighbours, context=context, clock=node.clock)
 
 
 def dashboard(node: Node) -> DashboardService:

@@ -133,9 +133,7 @@ class OverlapIndex:
         )
 
 
-def _candidate(
-    profiles: Profiles, candidate: str, score: float, asked: Iterable[str]
-) -> Candidate:
+def _candidate(profiles: Profiles, candidate: str, score: float, asked: Iterable[str]) -> Candidate:
     uses: Mapping[str, float] = profiles.uses[candidate]
     shared = [t for t in asked if t in uses]
     return Candidate(

@@ -83,7 +83,11 @@ def build_profiles(objects: Iterable[Mapping[str, Any]]) -> Profiles:
     for rel in live:
         if rel.get("type") != "relationship":
             continue
-        source, target, kind = rel.get("source_ref"), rel.get("target_ref"), rel.get("relationship_type")
+        source, target, kind = (
+            rel.get("source_ref"),
+            rel.get("target_ref"),
+            rel.get("relationship_type"),
+        )
         if not isinstance(source, str) or not isinstance(target, str):
             continue
         if source not in by_id or target not in by_id:

@@ -72,9 +72,7 @@ class AttributionService:
         shown = latest_released(self._store.iter_all(query), visibility, {})
         return [release.version.to_json() for release in shown.values()]
 
-    def _relationships(
-        self, ids: Iterable[str], visibility: Visibility
-    ) -> list[dict[str, Any]]:
+    def _relationships(self, ids: Iterable[str], visibility: Visibility) -> list[dict[str, Any]]:
         referrers: dict[str, None] = {}
         for oid in ids:
             # Every referring version: a profile is exact, not bounded as a neighbourhood is.
@@ -84,17 +82,14 @@ class AttributionService:
         return [
             obj
             for release in shown.values()
-            if (obj := release.version.to_json()).get("relationship_type")
-            in _RELATIONSHIP_TYPES
+            if (obj := release.version.to_json()).get("relationship_type") in _RELATIONSHIP_TYPES
         ]
 
     def overlap_index(self, principal: Principal | None) -> OverlapIndex:
         """The overlap index of the ATT&CK data ``principal`` may see."""
         visibility = Visibility(principal, self._context())
         objects = self._visible_of_types(visibility)
-        linked = sorted(
-            str(o["id"]) for o in objects if str(o.get("type")) in _LINKED_TYPES
-        )
+        linked = sorted(str(o["id"]) for o in objects if str(o.get("type")) in _LINKED_TYPES)
         return OverlapIndex(build_profiles([*objects, *self._relationships(linked, visibility)]))
 
     def rank(self, principal: Principal | None, techniques: Iterable[str]) -> Ranking:

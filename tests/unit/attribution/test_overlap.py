@@ -130,7 +130,11 @@ def test_the_index_agrees_with_the_reference_twin(profiles: Profiles, case: list
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
-    raw = lzma.open(path).read() if path.suffix == ".xz" else path.read_bytes()
+    if path.suffix == ".xz":
+        with lzma.open(path) as packed:
+            raw = packed.read()
+    else:
+        raw = path.read_bytes()
     objects: list[dict[str, Any]] = json.loads(raw)["objects"]
     return objects
 

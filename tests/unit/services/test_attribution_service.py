@@ -100,7 +100,9 @@ def test_a_set_the_reader_may_not_see_is_neither_offered_nor_counted(node: Node)
 def test_a_reader_of_another_org_is_offered_nothing(node: Node) -> None:
     # ATT&CK carries only its copyright statement: it reads as the node's default,
     # TLP:AMBER+STRICT. The hand-made CLEAR set is visible, but its technique is not.
-    outsider = Principal(id="guest", org=node_org_id("Org B"), role=Role.ANALYST, is_individual=True)
+    outsider = Principal(
+        id="guest", org=node_org_id("Org B"), role=Role.ANALYST, is_individual=True
+    )
     ranking = attribution(node).rank(outsider, ["T0817"])
     assert ranking.candidates == () and ranking.unknown == ("T0817",)
 
@@ -132,7 +134,9 @@ def test_evidence_the_reader_may_not_see_answers_as_absent(node: Node) -> None:
     token = _principal(node, individual=False)
     with pytest.raises(ObjectNotFound, match=SECRET_NOTE):
         attribution(node).assess(token, INCIDENT, _matrix(SECRET_NOTE))
-    outsider = Principal(id="guest", org=node_org_id("Org B"), role=Role.ANALYST, is_individual=True)
+    outsider = Principal(
+        id="guest", org=node_org_id("Org B"), role=Role.ANALYST, is_individual=True
+    )
     with pytest.raises(ObjectNotFound, match=SANDWORM):
         attribution(node).assess(outsider, INCIDENT, _matrix(SIGHTING))
 
