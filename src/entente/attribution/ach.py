@@ -21,7 +21,8 @@ evidence's credibility and relevance ("weighted inconsistency score"); we do the
 * the **confidence** in the leading hypothesis, as a STIX ``confidence`` (0–100):
   ``round(100 × (I(second) − I(first)) / W)`` where ``W`` is the total weight of the
   diagnostic items (those whose cells are not all alike, Heuer step 3); with one hypothesis,
-  ``round(100 × (W − I(first)) / W)``; 0 when nothing is diagnostic. It measures how far the
+  ``round(100 × (W − I(first)) / W)``, ``W`` then the weight of the items that bear on it
+  (not neutral); 0 when nothing is diagnostic. It measures how far the
   evidence separates the leader from its nearest rival, not a probability.
 """
 
@@ -100,7 +101,10 @@ class Evidence:
         return Cell.NEUTRAL
 
     def is_diagnostic(self, hypotheses: Sequence[str]) -> bool:
-        """Whether the item tells the hypotheses apart (not all its cells alike)."""
+        """Whether the item tells the hypotheses apart (not all its cells alike); against a
+        lone hypothesis, whether it bears on it at all (not neutral)."""
+        if len(hypotheses) == 1:
+            return self.cell(hypotheses[0]) is not Cell.NEUTRAL
         return len({self.cell(h) for h in hypotheses}) > 1
 
 
@@ -283,8 +287,8 @@ def _explain(
     lines = [
         f"ACH (Heuer, ch. 8): {leader.hypothesis} has the least weighted inconsistent "
         f"evidence ({leader.inconsistency:.2f} of {weight:.2f} diagnostic weight).",
-        f"Confidence {confidence} ({words}, STIX 2.1 Appendix A.5) from its margin over the "
-        "nearest rival.",
+        f"Confidence {confidence} ({words}, STIX 2.1 Appendix A.5) from "
+        + ("its margin over the nearest rival." if len(ranking) > 1 else "its share of it."),
     ]
     for rank, score in enumerate(ranking, start=1):
         against = ", ".join(score.inconsistent) or "none"

@@ -13,10 +13,13 @@ retrieval ranks documents for a query:
 * ``score(c) = (q · v_c) / (|q| |v_c|)``: dividing by ``|v_c|`` keeps a group that uses
   hundreds of techniques from matching every case, and the score lies in (0, 1].
 
-Only candidates sharing a technique are returned, best first (ties by id), each with the
-techniques it matched: **hypotheses to weigh** (an ACH matrix's rows), never an attribution.
-``OverlapIndex`` is the fast path (an inverted index from technique to its users, norms
-computed once); ``attribution.reference.reference_rank`` is its readable twin.
+A technique matches only itself: ATT&CK models a sub-technique (T1059.001) as its own
+attack-pattern, and a case that names the parent (T1059) does not match the sub-technique's
+users; the analyst names what was observed. Only candidates sharing a technique are
+returned, best first (ties by id), each with the techniques it matched: **hypotheses to
+weigh** (an ACH matrix's rows), never an attribution. ``OverlapIndex`` is the fast path (an
+inverted index from technique to its users, norms computed once);
+``attribution.reference.reference_rank`` is its readable twin.
 """
 
 from __future__ import annotations

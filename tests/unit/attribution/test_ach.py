@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.factories import ident
 
 from entente.attribution import Cell, parse_matrix, score_matrix
@@ -70,16 +73,20 @@ def test_equal_inconsistency_is_broken_by_consistency_then_by_id() -> None:
     assert result.confidence == 0  # H1 and H2 have the same inconsistency
 
 
-def test_a_lone_hypothesis_scores_the_share_of_diagnostic_weight_not_against_it() -> None:
+def test_a_lone_hypothesis_scores_the_share_of_bearing_weight_not_against_it() -> None:
     matrix = parse_matrix(
         _doc(
             {"text": "a", "cells": {H1: "consistent"}},
-            {"text": "b", "cells": {H1: "consistent"}},
+            {"text": "b", "weight": 3, "cells": {H1: "inconsistent"}},
+            {"text": "c"},
             hypotheses=[H1],
         )
     )
-    # With one hypothesis nothing is diagnostic by Heuer's test: nothing separates.
-    assert score_matrix(matrix).confidence == 0
+    result = score_matrix(matrix)
+    # Weights 0.25 and 0.75 bear on it, 0.75 against: 100 × (1.0 − 0.75) / 1.0.
+    assert result.confidence == 25
+    assert result.non_diagnostic == ("E3",)
+    assert "its share of it" in result.explanation
 
 
 def test_unmarked_cells_are_neutral() -> None:
@@ -111,3 +118,45 @@ def test_a_bad_matrix_is_refused_naming_what_is_wrong(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         parse_matrix(document)
+
+
+_CELLS = st.sampled_from([c.value for c in Cell])
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> dict[str, Any]:
+    hypotheses = draw(st.lists(st.sampled_from([H1, H2, H3]), min_size=1, unique=True))
+    evidence = [
+        {
+            "text": f"item {i}",
+            "weight": draw(st.sampled_from([0.5, 1, 2, 5])),
+            "reliability": draw(st.sampled_from("ABCDEF")),
+            "credibility": draw(st.sampled_from("123456")),
+            "cells": {h: draw(_CELLS) for h in hypotheses},
+        }
+        for i in range(draw(st.integers(min_value=0, max_value=6)))
+    ]
+    return {"hypotheses": hypotheses, "evidence": evidence}
+
+
+@given(_documents())
+def test_the_leader_has_the_least_inconsistency_and_confidence_is_0_to_100(
+    document: dict[str, Any],
+) -> None:
+    result = score_matrix(parse_matrix(document))
+    assert 0 <= result.confidence <= 100
+    assert result.leader.inconsistency <= min(s.inconsistency for s in result.ranking) + 1e-9
+    assert sorted(s.hypothesis for s in result.ranking) == sorted(document["hypotheses"])
+
+
+@given(_documents(), st.randoms(use_true_random=False))
+def test_the_result_does_not_depend_on_the_order_of_the_evidence(
+    document: dict[str, Any], shuffler: random.Random
+) -> None:
+    evidence = list(document["evidence"])
+    shuffler.shuffle(evidence)
+    # Keys of free-text items follow their position; compare by hypothesis and score.
+    first = score_matrix(parse_matrix(document))
+    second = score_matrix(parse_matrix({**document, "evidence": evidence}))
+    assert [s.hypothesis for s in first.ranking] == [s.hypothesis for s in second.ranking]
+    assert first.confidence == second.confidence
