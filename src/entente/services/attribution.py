@@ -2,12 +2,15 @@
 and ACH results written as ``attributed-to`` relationships.
 
 Everything is read through the one sharing policy (``services.visibility``). The candidates
-(intrusion sets, threat actors), their software, their campaigns and the techniques are read
-by type, each as its latest version the reader is released; the ``uses`` and
-``attributed-to`` relationships between them are found through the value index's reverse
-references (``GraphService.referrers``), as ``services.attack_matrix`` counts users, so a
-relationship, a group or a technique the reader may not see neither appears nor links. The
-overlap index is then the sans-IO ``attribution.OverlapIndex`` over what was read.
+(intrusion sets, threat actors) and the techniques are read by type, each as its latest
+version the reader is released; the ``uses`` and ``attributed-to`` relationships are found
+through the value index's reverse references (``GraphService.referrers``), as
+``services.attack_matrix`` counts users: first those of the candidates, which name the
+software they use and the campaigns attributed to them, then those of that software and
+those campaigns. So the cost follows ATT&CK's groups and what they use, not every malware
+object a feed brought; and a relationship, group, software or technique the reader may not
+see neither appears nor links. The overlap index is then the sans-IO
+``attribution.OverlapIndex`` over what was read.
 
 An ACH result names only objects the reader may see: the incident, every hypothesis and every
 item of evidence cited by id are checked, and one not visible answers as absent
@@ -41,9 +44,10 @@ from entente.store import ObjectQuery, ObjectStore
 
 __all__ = ["AttributionService"]
 
-# The objects a profile is made of; relationships are found from the first three kinds.
-_LINKED_TYPES = (*CANDIDATE_TYPES, "malware", "tool", "campaign")
-_PROFILE_TYPES = (*_LINKED_TYPES, "attack-pattern")
+# Read by type: the candidates and the techniques. Software and campaigns are reached from
+# the candidates' relationships.
+_TYPED = (*CANDIDATE_TYPES, "attack-pattern")
+_SECOND_HOP = ("malware", "tool", "campaign")
 _RELATIONSHIP_TYPES = ("uses", "attributed-to")
 
 
@@ -66,9 +70,7 @@ class AttributionService:
         self._new_id = new_id
 
     def _visible_of_types(self, visibility: Visibility) -> list[dict[str, Any]]:
-        query = ObjectQuery(
-            types=_PROFILE_TYPES, versions=("last",), policy_variants=True, limit=1000
-        )
+        query = ObjectQuery(types=_TYPED, versions=("last",), policy_variants=True, limit=1000)
         shown = latest_released(self._store.iter_all(query), visibility, {})
         return [release.version.to_json() for release in shown.values()]
 
@@ -89,8 +91,19 @@ class AttributionService:
         """The overlap index of the ATT&CK data ``principal`` may see."""
         visibility = Visibility(principal, self._context())
         objects = self._visible_of_types(visibility)
-        linked = sorted(str(o["id"]) for o in objects if str(o.get("type")) in _LINKED_TYPES)
-        return OverlapIndex(build_profiles([*objects, *self._relationships(linked, visibility)]))
+        candidates = {str(o["id"]) for o in objects if o.get("type") in CANDIDATE_TYPES}
+        first = self._relationships(sorted(candidates), visibility)
+        second_hop: set[str] = set()
+        for rel in first:
+            source, target = str(rel.get("source_ref")), str(rel.get("target_ref"))
+            if source in candidates and target.partition("--")[0] in _SECOND_HOP:
+                second_hop.add(target)  # software the candidate uses
+            if target in candidates and source.partition("--")[0] in _SECOND_HOP:
+                second_hop.add(source)  # a campaign attributed to the candidate
+        ids = sorted(second_hop)
+        hop = [r.version.to_json() for r in self._graph.latest_visible(ids, visibility).values()]
+        second = self._relationships(ids, visibility)
+        return OverlapIndex(build_profiles([*objects, *hop, *first, *second]))
 
     def rank(self, principal: Principal | None, techniques: Iterable[str]) -> Ranking:
         """Candidate intrusion sets for a case's techniques (ATT&CK ids such as ``T0800`` or

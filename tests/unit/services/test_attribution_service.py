@@ -25,6 +25,8 @@ DRIVE_BY = "attack-pattern--7830cfcf-b268-4ac0-a69e-73c6affbae9a"  # T0817
 SANDWORM = "intrusion-set--381fcf73-60f6-4ab2-9991-6af3cbc35192"
 CREW, SECRET_SET = ident(2, "intrusion-set"), ident(3, "intrusion-set")
 INCIDENT, SIGHTING, SECRET_NOTE = ident(1, "incident"), ident(4, "note"), ident(5, "note")
+SECRET_TOOL = ident(6, "malware")
+EXPLOIT = "attack-pattern--32632a95-6856-47b9-9ab7-fea5cd7dce00"  # T0819
 
 
 def _ingest(node: Node, path: Path) -> None:
@@ -50,6 +52,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
                 stix("intrusion-set", 3, RED, name="SECRET SET"),
                 relationship(10, CREW, "uses", DRIVE_BY),
                 relationship(11, SECRET_SET, "uses", DRIVE_BY),
+                stix("malware", 6, RED, name="SECRET TOOL", is_family=True),
+                relationship(12, CREW, "uses", SECRET_TOOL),
+                relationship(13, SECRET_TOOL, "uses", EXPLOIT),
                 stix("note", 4, CLEAR, content="Beacon to a known C2", object_refs=[INCIDENT]),
                 stix("note", 5, RED, content="SECRET SOURCE", object_refs=[INCIDENT]),
             ],
@@ -89,6 +94,8 @@ def test_a_set_the_reader_may_not_see_is_neither_offered_nor_counted(node: Node)
     # test_attack_matrix_service; the CLEAR one is offered.
     index = attribution(node).overlap_index(_principal(node))
     assert SECRET_SET not in index.profiles.uses and SECRET_SET not in index.profiles.names
+    # Nor does software it may not see lend the crew a technique.
+    assert index.profiles.uses[CREW] == {DRIVE_BY: 1.0}
     offered = {c.id for c in index.rank(["T0817"]).candidates}
     assert CREW in offered and SECRET_SET not in offered
     # Nor does it count as a user of T0817 in the IDF: the release's users plus the crew.
