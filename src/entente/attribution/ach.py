@@ -10,10 +10,11 @@ evidence's credibility and relevance ("weighted inconsistency score"); we do the
 
 * an item's **weight** ``w(e) = relevance(e) × R(reliability) × C(credibility)``, where
   ``relevance`` is the analyst's weight (> 0, default 1), ``C`` is the item's Admiralty
-  information credibility read as STIX 2.1 Appendix A.3 reads it (1 → 0.9, 2 → 0.7,
-  3 → 0.5, 4 → 0.3, 5 → 0.1; 6 "cannot be judged" → 0.5, an even chance) and ``R`` puts the
-  source-reliability letters on the same ladder (A 0.9, B 0.7, C 0.5, D 0.3, E 0.1; F
-  "cannot be judged" 0.5) — no STIX table exists for the letters, so the ladder is ours;
+  information credibility as STIX 2.1 Appendix A's Admiralty Credibility table writes it,
+  divided by 100 (1 → 0.9, 2 → 0.7, 3 → 0.5, 4 → 0.3, 5 → 0.1; 6 "cannot be judged", which
+  has no STIX value, → 0.5, an even chance) and ``R`` puts the source-reliability letters on
+  the same ladder (A 0.9, B 0.7, C 0.5, D 0.3, E 0.1; F "cannot be judged" 0.5) — no STIX
+  table exists for the letters, so that ladder is ours;
 * a hypothesis's **inconsistency** ``I(h) = Σ w(e)`` over the items marked inconsistent with
   it, and its **consistency** ``K(h)`` likewise;
 * the ranking: least ``I`` first; ties broken by more ``K`` (consistent evidence has little
@@ -50,7 +51,7 @@ __all__ = [
     "score_matrix",
 ]
 
-# What a hypothesis names: an intrusion set or a threat actor (STIX 2.1 §4.5, §4.16).
+# What a hypothesis names: an intrusion set or a threat actor (STIX 2.1 §4.9, §4.17).
 HYPOTHESIS_TYPES = ("intrusion-set", "threat-actor")
 
 # Admiralty source reliability (A–F) and information credibility (1–6) as factors (above).
@@ -287,7 +288,7 @@ def _explain(
     lines = [
         f"ACH (Heuer, ch. 8): {leader.hypothesis} has the least weighted inconsistent "
         f"evidence ({leader.inconsistency:.2f} of {weight:.2f} diagnostic weight).",
-        f"Confidence {confidence} ({words}, STIX 2.1 Appendix A.5) from "
+        f"Confidence {confidence} ({words}, STIX 2.1 Appendix A, DNI scale) from "
         + ("its margin over the nearest rival." if len(ranking) > 1 else "its share of it."),
     ]
     for rank, score in enumerate(ranking, start=1):

@@ -1,20 +1,21 @@
 """STIX ``confidence`` (0–100) and the five scales of STIX 2.1 Appendix A, both ways.
 
 STIX 2.1 (OASIS Standard, 10 June 2021) §3.2 defines ``confidence`` as an integer 0–100 and
-Appendix A "Confidence Scales" gives, for each of five common scales, the STIX value a scale
-value is written as and the range of STIX values read back as each scale value:
+Appendix A "Confidence Scales" gives five tables, one per common scale: the STIX value a
+scale value is written as, and the range of STIX values read back as each scale value. "Not
+Specified" there "means that the confidence property is not present".
 
-* A.1 None / Low / Med / High: None 0, Low 15, Med 50, High 85; read back 0 None, 1–29 Low,
+* None / Low / Med / High: None 0, Low 15, Med 50, High 85; read back 0 None, 1–29 Low,
   30–69 Med, 70–100 High.
-* A.2 0–10: n is written 10·n; read back 0–4 → 0, 5–14 → 1, … 85–94 → 9, 95–100 → 10.
-* A.3 Admiralty Credibility: 5 Improbable 10, 4 Doubtful 30, 3 Possibly True 50,
+* 0–10: n is written 10·n; read back 0–4 → 0, 5–14 → 1, … 85–94 → 9, 95–100 → 10.
+* Admiralty Credibility: 5 Improbable 10, 4 Doubtful 30, 3 Possibly True 50,
   2 Probably True 70, 1 Confirmed by other sources 90; read back 0–19 → 5, 20–39 → 4,
   40–59 → 3, 60–79 → 2, 80–100 → 1. "6 – Truth cannot be judged" has no STIX value: the
   ``confidence`` property is left out ("Not Specified"), and a missing one reads back as 6.
-* A.4 WEP (Words of Estimative Probability): Impossible 0, Highly Unlikely/Almost Certainly
+* WEP (Words of Estimative Probability): Impossible 0, Highly Unlikely/Almost Certainly
   Not 10, Unlikely/Probably Not 30, Even Chance 50, Likely/Probable 70, Highly likely/Almost
   Certain 90, Certain 100; read back 0, 1–19, 20–39, 40–59, 60–79, 80–99, 100.
-* A.5 DNI (ICD 203): Almost No Chance / Remote 5, Very Unlikely / Highly Improbable 15,
+* DNI (ICD 203): Almost No Chance / Remote 5, Very Unlikely / Highly Improbable 15,
   Unlikely / Improbable 30, Roughly Even Chance / Roughly Even Odds 50, Likely / Probable 70,
   Very Likely / Highly Probable 85, Almost Certain / Nearly Certain 95; read back 0–9, 10–19,
   20–39, 40–59, 60–79, 80–89, 90–100.
@@ -38,7 +39,7 @@ __all__ = [
     "to_confidence",
 ]
 
-# Admiralty information credibility 6: "Truth cannot be judged" (Appendix A.3: no STIX value).
+# Admiralty information credibility 6: "Truth cannot be judged" (Appendix A: no STIX value).
 ADMIRALTY_CANNOT_BE_JUDGED = "6"
 
 
@@ -64,7 +65,7 @@ class _Row:
 
 
 def _zero_ten() -> tuple[_Row, ...]:
-    # A.2: n → 10n; read back by rounding half up to the nearest ten (0–4 → 0, 95–100 → 10).
+    # 0–10 table: n → 10n; read back by rounding half up to the nearest ten (0–4 → 0, 95–100 → 10).
     rows = [_Row("0", 0, 0, 4)]
     rows += [_Row(str(n), 10 * n, 10 * n - 5, 10 * n + 4) for n in range(1, 10)]
     rows.append(_Row("10", 100, 95, 100))

@@ -1,16 +1,18 @@
 """An ACH result written as STIX: an ``attributed-to`` relationship that cites its evidence.
 
-The relationship runs from the incident (STIX 2.1 §4.8) to the leading hypothesis, an
-intrusion set or threat actor. STIX 2.1 §4.8 lists no ``attributed-to`` from an incident
-(it defines it from campaigns and intrusion sets, §4.2, §4.5), but §5.1 says
-``relationship_type`` "SHOULD be an exact value listed in the relationships for the source
-and target SDO, but MAY be any string"; the spec's own name for "who is behind this" is the
-one a reader expects, so it is used rather than ``related-to``.
+The relationship runs from the incident (STIX 2.1 §4.6) to the leading hypothesis, an
+intrusion set (§4.9) or threat actor (§4.17). STIX 2.1 lists no ``attributed-to`` from an
+incident (Appendix B has it from campaigns to intrusion sets and threat actors, §4.2, and
+from intrusion sets to threat actors), but §5.1.2 says ``relationship_type`` "SHOULD be an
+exact value listed in the relationships for the source and target SDO, but MAY be any
+string"; the spec's own name for "who is behind this" is the one a reader expects, so it is
+used rather than ``related-to``.
 
 The relationship carries the result's STIX ``confidence`` (§3.2, Appendix A), a description
 with the ACH explanation and every item of evidence (free text included), and
 ``x_entente_evidence_refs``: the STIX ids of the items cited, so that the evidence is found
-from the relationship by reference (a custom property, §11.1, named ``*_refs`` so that
+from the relationship by reference (a custom property, §11.1 — deprecated in favour of
+extensions, but read by every STIX 2.1 consumer without one — named ``*_refs`` so that
 reference indexes follow it).
 """
 
@@ -58,7 +60,7 @@ def render_attributed_to(
     separate the leader from its nearest rival (confidence 0 with more than one
     hypothesis): that result attributes nothing."""
     if not is_valid_id(incident_id) or not incident_id.startswith("incident--"):
-        raise InvalidInput(f"{incident_id!r} is not an incident id (STIX 2.1 §4.8)")
+        raise InvalidInput(f"{incident_id!r} is not an incident id (STIX 2.1 §4.6)")
     leader = result.leader.hypothesis
     if len(result.ranking) > 1 and result.confidence == 0:
         rival = result.ranking[1].hypothesis

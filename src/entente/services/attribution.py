@@ -119,7 +119,7 @@ class AttributionService:
         if principal.role not in (Role.ADMIN, Role.ANALYST):
             raise PermissionDenied("only admins and analysts attribute incidents")
         if not is_valid_id(incident_id) or not incident_id.startswith("incident--"):
-            raise InvalidInput(f"{incident_id!r} is not an incident id (STIX 2.1 §4.8)")
+            raise InvalidInput(f"{incident_id!r} is not an incident id (STIX 2.1 §4.6)")
         matrix = parse_matrix(document)
         result = score_matrix(matrix)
         visibility = Visibility(principal, self._context())

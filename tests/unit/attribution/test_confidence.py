@@ -16,7 +16,7 @@ from entente.attribution import (
 from entente.errors import InvalidInput
 
 # (scale value, STIX value written, lowest and highest STIX value read back as it): the
-# rows of Appendix A.1–A.5 typed out from the spec, not from the module.
+# rows of Appendix A's five tables typed out from the spec, not from the module.
 TABLES: dict[ConfidenceScale, list[tuple[str, int, int, int]]] = {
     ConfidenceScale.NONE_LOW_MED_HIGH: [
         ("None", 0, 0, 0), ("Low", 15, 1, 29), ("Med", 50, 30, 69), ("High", 85, 70, 100),
