@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import lzma
 import math
+import random
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,23 @@ def test_a_case_of_one_mobile_intrusion_sets_techniques_ranks_that_set_first() -
     first, total, ties = ranked_first(index, "Mobile ATT&CK 17.1")
     assert total >= 5
     assert first / total >= 0.9 and not ties
+
+
+@pytest.mark.parametrize("path", [ICS, MOBILE], ids=["ics", "mobile"])
+def test_half_of_a_sets_techniques_still_offers_it_among_the_first_three(path: Path) -> None:
+    # A real case sees only part of what a group does: 20 seeded draws of half of each
+    # set's techniques (at least 2).
+    index = OverlapIndex(build_profiles(_load(path)))
+    draws = random.Random(7)
+    top1 = top3 = total = 0
+    for candidate, uses in sorted(index.profiles.uses.items()):
+        if len(uses) < 5:
+            continue
+        for _ in range(20):
+            case = draws.sample(sorted(uses), max(2, len(uses) // 2))
+            ranked = [c.id for c in index.rank(case).candidates]
+            total += 1
+            top1 += ranked[0] == candidate
+            top3 += candidate in ranked[:3]
+    print(f"{path.name} half cases: first {top1}/{total}, in the first three {top3}/{total}")
+    assert top3 / total >= 0.9
