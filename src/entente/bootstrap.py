@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from entente.matching import Engine, IndicatorSet
     from entente.services import IngestService, TaxiiService
     from entente.services.attack_matrix import AttackMatrixService
+    from entente.services.attribution import AttributionService
     from entente.services.dashboard import DashboardService
     from entente.services.export import ExportService
     from entente.services.federation import FederationService
@@ -314,6 +315,16 @@ def attack_matrix(node: Node) -> AttackMatrixService:
     context = _context(node)
     neighbours = GraphService(store=node.store, index=node.search, context=context)
     return AttackMatrixService(store=node.store, graph=neighbours, context=context)
+
+
+def attribution(node: Node) -> AttributionService:
+    """ATT&CK-overlap hypotheses and ACH attributions over a node, through its sharing policy."""
+    from entente.services.attribution import AttributionService
+    from entente.services.graph import GraphService
+
+    context = _context(node)
+    neighbours = GraphService(store=node.store, index=node.search, context=context)
+    return AttributionService(store=node.store, graph=neighbours, context=context, clock=node.clock)
 
 
 def dashboard(node: Node) -> DashboardService:

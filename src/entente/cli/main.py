@@ -116,6 +116,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Warninglists: values never to export (MISP format).",
     ),
     CommandSpec(
+        "attribution",
+        "entente.cli.attribution:app",
+        "ATT&CK-overlap hypotheses and ACH attributions with evidence.",
+    ),
+    CommandSpec(
         "federation-demo",
         "entente.cli.federation_demo:federation_demo",
         "Start three nodes on loopback, apply agreements, share, sync, and show who got what.",
