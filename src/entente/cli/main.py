@@ -116,6 +116,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Warninglists: values never to export (MISP format).",
     ),
     CommandSpec(
+        "evidence",
+        "entente.cli.evidence:app",
+        "Verify evidence packages offline.",
+    ),
+    CommandSpec(
         "federation-demo",
         "entente.cli.federation_demo:federation_demo",
         "Start three nodes on loopback, apply agreements, share, sync, and show who got what.",
