@@ -316,7 +316,7 @@ def test_an_invalid_stix_object_fails_the_stix_check(
     tsa: LocalTsa, keys: tuple[NodeKey, NodeKey, NodeKey]
 ) -> None:
     node = keys[0]
-    broken = {
+    broken: dict[str, object] = {
         "type": "indicator",
         "spec_version": "2.1",
         "id": "indicator--00000000-0000-4000-8000-000000000099",
