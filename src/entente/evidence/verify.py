@@ -28,7 +28,7 @@ from entente.evidence.writer import seal_payload
 from entente.federation.keys import PublicKey
 from entente.stix.objects import parse_object
 
-__all__ = ["Check", "Report", "verify_package"]
+__all__ = ["CaseValidator", "Check", "Report", "verify_package"]
 
 # A JSON-LD document in -> None when it conforms, else what case_validate said.
 CaseValidator = Callable[[bytes], "str | None"]

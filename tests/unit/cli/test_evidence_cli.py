@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -94,3 +97,28 @@ def test_a_file_that_is_no_tar_fails_as_a_package(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["evidence", "verify", str(path)])
     assert result.exit_code == 1
     assert "FAILED package:" in said(result)
+
+
+def _no_network_prefix() -> list[str] | None:
+    """``unshare -n``: a process in a network namespace of its own (only a down loopback)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    probe = subprocess.run([unshare, "-n", "true"], capture_output=True, check=False)
+    return [unshare, "-n"] if probe.returncode == 0 else None
+
+
+def test_verify_passes_in_a_process_that_has_no_network(package: Path) -> None:
+    prefix = _no_network_prefix()
+    if prefix is None:
+        pytest.skip("unshare -n is not permitted here (needs root or user namespaces)")
+    entente = Path(sys.executable).with_name("entente")
+    done = subprocess.run(
+        [*prefix, str(entente), "evidence", "verify", str(package)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "case.tar: verified" in done.stdout
