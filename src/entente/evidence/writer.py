@@ -18,19 +18,24 @@ import orjson
 from entente.errors import InvalidInput
 from entente.evidence import dsse, layout
 from entente.evidence.case_graph import case_document
+from entente.evidence.custody import chain_problems
 from entente.evidence.model import EvidenceInput, TrustRoot, key_id
 from entente.evidence.pdf import render_pdf
 from entente.evidence.tarball import read_tar, write_tar
 from entente.evidence.timestamp import timestamp_request
 from entente.federation.keys import NodeKey
+from entente.stix.objects import parse_object
 
 __all__ = [
     "Timestamper",
     "build_package",
+    "check_input",
     "cosign",
     "package_files",
+    "predicate",
     "seal",
     "seal_payload",
+    "sign_package",
 ]
 
 Timestamper = Callable[[bytes], bytes]
@@ -82,7 +87,21 @@ def package_files(evidence: EvidenceInput, trust: TrustRoot) -> dict[str, bytes]
     return files
 
 
-def _predicate(evidence: EvidenceInput) -> dict[str, Any]:
+def check_input(evidence: EvidenceInput) -> None:
+    """Refuse, before anything is signed, an input whose package could not verify.
+
+    A broken custody chain or an invalid STIX object would be signed and then fail every
+    recipient's check: the caller learns it now, and nothing is made (InvalidInput).
+    """
+    problems = chain_problems(list(evidence.custody))
+    if problems:
+        raise InvalidInput("custody log: " + "; ".join(problems))
+    for obj in evidence.stix_objects:
+        parse_object(dict(obj))
+
+
+def predicate(evidence: EvidenceInput) -> dict[str, Any]:
+    """The Statement's predicate: what the package is of, for whom, and its custody head."""
     head = evidence.custody[-1].get("hash") if evidence.custody else None
     return {
         "case_id": evidence.case_id,
@@ -107,10 +126,33 @@ def build_package(
     cosigners: Iterable[NodeKey] = (),
 ) -> bytes:
     """The package's tar bytes: signed by the node (and ``cosigners``) and timestamped."""
+    check_input(evidence)
+    return sign_package(
+        package_files(evidence, trust),
+        predicate(evidence),
+        node_key=node_key,
+        trust=trust,
+        timestamper=timestamper,
+        tsa_chain_pem=tsa_chain_pem,
+        cosigners=cosigners,
+    )
+
+
+def sign_package(
+    files: dict[str, bytes],
+    about: dict[str, Any],
+    *,
+    node_key: NodeKey,
+    trust: TrustRoot,
+    timestamper: Timestamper,
+    tsa_chain_pem: bytes,
+    cosigners: Iterable[NodeKey] = (),
+) -> bytes:
+    """``files`` listed in a signed Statement (predicate ``about``), timestamped, sealed, tarred."""
     if key_id(node_key.public_key) != trust.node_keyid:
         raise InvalidInput("the node's key is not the trust root's node key")
-    files = package_files(evidence, trust)
-    payload = dsse.statement(files, _predicate(evidence))
+    files = dict(files)
+    payload = dsse.statement(files, about)
     node_signature = dsse.sign(node_key, payload)
     signatures = [node_signature] + [dsse.sign(key, payload) for key in cosigners]
     files[layout.ENVELOPE] = dsse.envelope(payload, signatures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import tarfile
@@ -12,12 +13,20 @@ import pytest
 from tests.unit.evidence.local_tsa import LocalTsa, make_tsa_certificates
 from tests.unit.evidence.sample import custody_entries, sample_input, trust_root
 
+from entente.errors import InvalidInput
 from entente.evidence import layout
 from entente.evidence.case_validation import run_case_validate
 from entente.evidence.tarball import read_tar, write_tar
 from entente.evidence.tsa_client import HttpTimestamper
 from entente.evidence.verify import Report, verify_package
-from entente.evidence.writer import build_package, cosign
+from entente.evidence.writer import (
+    build_package,
+    check_input,
+    cosign,
+    package_files,
+    predicate,
+    sign_package,
+)
 from entente.federation.keys import NodeKey, generate_key
 
 pytestmark = pytest.mark.integration
@@ -217,10 +226,15 @@ def test_a_package_signed_over_a_custody_log_missing_an_entry_fails_the_chain(
     del entries[dropped]
     if dropped == 3:  # dropping the last leaves a sound chain: the Statement's head names it
         entries = entries[:3]
-    built = build_package(
-        sample_input(custody=entries),
+    evidence, trust = sample_input(custody=entries), trust_root(node)
+    if dropped != 3:
+        with pytest.raises(InvalidInput, match=f"entry {dropped + 1}: prev does not match"):
+            check_input(evidence)
+    built = sign_package(  # what a node that skipped the check would sign
+        package_files(evidence, trust),
+        predicate(evidence),
         node_key=node,
-        trust=trust_root(node),
+        trust=trust,
         timestamper=HttpTimestamper(tsa.url),
         tsa_chain_pem=tsa.chain_pem,
     )
@@ -325,10 +339,20 @@ def test_an_invalid_stix_object_fails_the_stix_check(
         "pattern": "[domain-name:value = 'x.example']",
         "pattern_type": "stix",
     }  # valid_from is required (STIX 2.1 §4.7)
-    built = build_package(
-        sample_input(extra_objects=(broken,)),
+    evidence, trust = sample_input(extra_objects=(broken,)), trust_root(node)
+    with pytest.raises(InvalidInput, match="valid_from"):
+        build_package(
+            evidence,
+            node_key=node,
+            trust=trust,
+            timestamper=HttpTimestamper(tsa.url),
+            tsa_chain_pem=tsa.chain_pem,
+        )
+    built = sign_package(  # what a node that skipped the check would sign
+        package_files(evidence, trust),
+        predicate(evidence),
         node_key=node,
-        trust=trust_root(node),
+        trust=trust,
         timestamper=HttpTimestamper(tsa.url),
         tsa_chain_pem=tsa.chain_pem,
     )
@@ -371,3 +395,48 @@ def test_flipping_any_bit_pattern_of_any_byte_of_the_unsigned_files_fails(
         if report.passed or not any(name in s for s in failed_subjects(report)):
             passed_at.append(position)
     assert passed_at == []
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            {"artifacts": {"mail.eml": b"m", "page.html": b"p", "../up.txt": b"x"}},
+            "plain file name",
+        ),
+        ({"exhibits": ()}, "no exhibit 'A-1'"),
+        ({"artifacts": {"mail.eml": b"x"}}, "no artifact 'page.html'"),
+        ({"custody": tuple(custody_entries()[1:])}, "entry 1: prev does not match"),
+    ],
+)
+def test_a_bad_input_is_refused_before_the_tsa_is_asked(
+    tsa: LocalTsa,
+    keys: tuple[NodeKey, NodeKey, NodeKey],
+    change: dict[str, object],
+    reason: str,
+) -> None:
+    node = keys[0]
+    evidence = dataclasses.replace(sample_input(), **change)  # type: ignore[arg-type]
+    asked = tsa.requests
+    with pytest.raises(InvalidInput, match=reason):
+        build_package(
+            evidence,
+            node_key=node,
+            trust=trust_root(node),
+            timestamper=HttpTimestamper(tsa.url),
+            tsa_chain_pem=tsa.chain_pem,
+        )
+    assert tsa.requests == asked
+
+
+def test_a_node_key_that_is_not_the_trust_roots_is_refused(
+    tsa: LocalTsa, keys: tuple[NodeKey, NodeKey, NodeKey]
+) -> None:
+    with pytest.raises(InvalidInput, match="node's key"):
+        build_package(
+            sample_input(),
+            node_key=keys[1],
+            trust=trust_root(keys[0]),
+            timestamper=HttpTimestamper(tsa.url),
+            tsa_chain_pem=tsa.chain_pem,
+        )
