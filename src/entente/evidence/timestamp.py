@@ -14,6 +14,7 @@ import warnings
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 from rfc3161_client import (
+    PKIStatus,
     TimestampRequestBuilder,
     VerificationError,
     VerifierBuilder,
@@ -54,6 +55,9 @@ def check_token(response: bytes, message: bytes, chain_pem: bytes) -> str:
     # The library parses lazily: a damaged certificate or token can raise ValueError at any
     # step below, and each is the input's fault.
     try:
+        if token.status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
+            # RFC 3161 §2.4.2: any other status carries no token.
+            raise InvalidInput(f"the TSA did not grant a timestamp (PKIStatus {token.status})")
         builder = VerifierBuilder()
         roots = [cert for cert in certificates if cert.issuer == cert.subject]
         if not roots:

@@ -51,7 +51,10 @@ def _name(common_name: str) -> x509.Name:
 
 
 def make_tsa_certificates(folder: Path, label: str = "Entente test") -> bytes:
-    """Write ca.pem, tsa.pem and tsa.key under ``folder``; return the CA + TSA PEM chain."""
+    """Write ca.pem, tsa.pem and tsa.key under ``folder``; return the CA + TSA PEM chain.
+
+    (OpenSSL's ``ts -reply`` itself refuses a signer without the timeStamping usage.)
+    """
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
@@ -137,10 +140,17 @@ class LocalTsa:
             def do_POST(self) -> None:
                 size = int(self.headers.get("Content-Length", "0"))
                 query = self.rfile.read(size)
+                if self.path != "/":
+                    self.send_error(404)
+                    return
                 if self.headers.get("Content-Type") != "application/timestamp-query":
                     self.send_error(415)
                     return
-                reply = tsa._reply(query)
+                try:
+                    reply = tsa._reply(query)
+                except subprocess.CalledProcessError:
+                    self.send_error(400, "OpenSSL could not answer this query")
+                    return
                 tsa.requests += 1
                 self.send_response(200)
                 self.send_header("Content-Type", "application/timestamp-reply")
