@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from entente.errors import InvalidInput
@@ -71,7 +71,6 @@ class EvidenceInput:
     report_markdown: str
     created: str  # RFC 3339 UTC: the package's one timestamp, so the same input gives same bytes
     recipient: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 def key_id(public_key: PublicKey) -> str:
@@ -142,9 +141,11 @@ class TrustRoot:
             raise InvalidInput("trust.json: keys must be a list")
         trusted = []
         for entry in keys:
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            if not isinstance(entry, dict) or not all(
+                isinstance(entry.get(name), str) for name in ("name", "public_key")
+            ):
                 raise InvalidInput("trust.json: each key needs a name and a public_key")
-            key = TrustedKey(entry["name"], parse_public_key(entry.get("public_key")))  # type: ignore[arg-type]
+            key = TrustedKey(entry["name"], parse_public_key(entry["public_key"]))
             if entry.get("keyid") != key.keyid:
                 raise InvalidInput(f"trust.json: keyid of {key.name!r} is not its key's")
             trusted.append(key)

@@ -25,6 +25,7 @@ from entente.evidence.tarball import read_tar, write_tar
 from entente.evidence.timestamp import timestamp_request
 from entente.federation.keys import NodeKey
 from entente.stix.objects import parse_object
+from entente.stix.timestamps import parse_timestamp
 
 __all__ = [
     "Timestamper",
@@ -93,6 +94,11 @@ def check_input(evidence: EvidenceInput) -> None:
     A broken custody chain or an invalid STIX object would be signed and then fail every
     recipient's check: the caller learns it now, and nothing is made (InvalidInput).
     """
+    # STIX 2.1 §3.2 timestamps (RFC 3339, UTC, "Z"): what xsd:dateTime in case.jsonld accepts.
+    parse_timestamp(evidence.created, "created")
+    for action in evidence.actions:
+        parse_timestamp(action.start_time, f"action {action.name!r} start_time")
+        parse_timestamp(action.end_time, f"action {action.name!r} end_time")
     problems = chain_problems(list(evidence.custody))
     if problems:
         raise InvalidInput("custody log: " + "; ".join(problems))

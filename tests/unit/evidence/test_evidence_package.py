@@ -407,6 +407,7 @@ def test_flipping_any_bit_pattern_of_any_byte_of_the_unsigned_files_fails(
         ({"exhibits": ()}, "no exhibit 'A-1'"),
         ({"artifacts": {"mail.eml": b"x"}}, "no artifact 'page.html'"),
         ({"custody": tuple(custody_entries()[1:])}, "entry 1: prev does not match"),
+        ({"created": "yesterday"}, "created"),
     ],
 )
 def test_a_bad_input_is_refused_before_the_tsa_is_asked(
