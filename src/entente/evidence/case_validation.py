@@ -33,13 +33,16 @@ def case_validator(command: str | None) -> Callable[[bytes], str | None]:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "case.jsonld"
             path.write_bytes(document)
-            done = subprocess.run(
-                [command, "--allow-info", str(path)],
-                capture_output=True,
-                text=True,
-                timeout=_TIMEOUT_S,
-                check=False,
-            )
+            try:
+                done = subprocess.run(
+                    [command, "--allow-info", str(path)],
+                    capture_output=True,
+                    text=True,
+                    timeout=_TIMEOUT_S,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                return f"case_validate could not run: {exc}"
         if done.returncode == 0:
             return None
         lines = [line.strip() for line in done.stdout.splitlines() if "Message:" in line]
