@@ -441,3 +441,15 @@ def test_a_node_key_that_is_not_the_trust_roots_is_refused(
             timestamper=HttpTimestamper(tsa.url),
             tsa_chain_pem=tsa.chain_pem,
         )
+
+
+def test_a_flipped_byte_in_any_tar_header_fails(package: bytes) -> None:
+    # A damaged header of a later member ends Python's reading of the archive there: the
+    # files after it go missing, and the check names them.
+    with tarfile.open(fileobj=io.BytesIO(package)) as archive:
+        headers = [member.offset for member in archive.getmembers()]
+    assert len(headers) == 12
+    for offset in headers:
+        damaged = bytearray(package)
+        damaged[offset + 136] ^= 0x01  # inside the mtime field (ustar: offset 136, 12 octets)
+        assert not verify(bytes(damaged)).passed, offset
