@@ -59,13 +59,12 @@ def verify(
                 }
             )
         else:
+            # Names come from the package: printed as text, never as Rich markup, one per line.
             for check in report.checks:
-                if check.passed:
-                    console.print(f"ok      {check.subject}: {check.detail}", highlight=False)
-                else:
-                    err_console.print(
-                        f"FAILED  {check.subject}: {check.detail}", highlight=False, markup=False
-                    )
+                line = f"{'ok    ' if check.passed else 'FAILED'}  {check.subject}: {check.detail}"
+                (console if check.passed else err_console).print(
+                    line, highlight=False, markup=False, soft_wrap=True
+                )
             verdict = "verified" if report.passed else f"{len(report.failures)} check(s) failed"
             console.print(f"{package.name}: {verdict}", highlight=False, markup=False)
         return int(ExitCode.OK if report.passed else ExitCode.PARTIAL)

@@ -122,3 +122,16 @@ def test_verify_passes_in_a_process_that_has_no_network(package: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "case.tar: verified" in done.stdout
+
+
+def test_file_names_from_the_package_are_printed_as_text(package: Path, tmp_path: Path) -> None:
+    files = read_tar(package.read_bytes())
+    files["artifacts/[bold]extra[/bold].txt"] = b"slipped in"
+    tampered = tmp_path / "extra.tar"
+    tampered.write_bytes(write_tar(files))
+    result = CliRunner().invoke(app, ["evidence", "verify", str(tampered)])
+    assert result.exit_code == 1
+    assert (
+        "FAILED  artifacts/[bold]extra[/bold].txt: in the package but not listed in the Statement"
+        in result.stderr
+    )
