@@ -21,6 +21,7 @@ PACKAGES = [
     "entente.charts",
     "entente.graph",
     "entente.attribution",
+    "entente.evidence",
 ]
 
 

@@ -121,6 +121,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "ATT&CK-overlap hypotheses and ACH attributions with evidence.",
     ),
     CommandSpec(
+        "evidence",
+        "entente.cli.evidence:app",
+        "Verify evidence packages offline.",
+    ),
+    CommandSpec(
         "federation-demo",
         "entente.cli.federation_demo:federation_demo",
         "Start three nodes on loopback, apply agreements, share, sync, and show who got what.",
