@@ -1,0 +1,371 @@
+"""Case use cases: create, list, show, change and merge cases, all through the node's write
+path and the one sharing policy.
+
+A case is STIX (``entente.cases.extension``): creating or changing one posts new versions of
+its objects through ``TaxiiService.add`` as the acting principal, exactly as REST POST does,
+so versioning (STIX 2.1 §3.6), provenance, the ownership rules, search, dashboard counters
+and federation apply unchanged. Every read is ``TaxiiService.read``/``read_object`` as the
+reader, so a case shows only what the policy releases to that reader (the copy it is shown);
+a case that exists and one the reader may not see answer alike (``ObjectNotFound``).
+
+Only the org that created a case changes it (the ownership rules would refuse a new version
+from anyone else; the check here comes first so that nothing is half-written), and changes
+are read from the full version, never from a redacted copy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from entente.cases import (
+    Case,
+    CaseEvent,
+    CaseType,
+    Resolution,
+    Stage,
+    StatusScheme,
+    add_note,
+    add_task,
+    attach,
+    close,
+    complete_task,
+    extension_definition,
+    is_case,
+    merge,
+    new_case,
+    parse_case,
+    render_case,
+    render_incident,
+    set_status,
+    shareable_copy,
+    timeline,
+)
+from entente.clock import Clock
+from entente.errors import InvalidInput, InvalidObject, ObjectNotFound, PermissionDenied
+from entente.ingest import Candidate
+from entente.services.ingest import IngestService
+from entente.services.taxii import TaxiiService
+from entente.sharing import Principal
+from entente.stix import Tlp, is_valid_id, marking_id_for, parse_object
+from entente.store import ObjectQuery, ObjectStore, Provenance, SourceKind, StoredVersion
+
+__all__ = ["CaseService", "CaseView", "ShownCase", "ensure_case_extension"]
+
+_SOURCE = "cases"
+_EXTENSION_SOURCE = "entente built-in case extension-definition"
+_PAGE = 1000
+_MAX_VERSIONS = 10_000
+
+
+def ensure_case_extension(store: ObjectStore, clock: Clock) -> None:
+    """Store Entente's case ``extension-definition`` if it is missing (idempotent), as the
+    node stores its built-in TLP markings: a reader of a case can look the extension up."""
+    candidate = Candidate(source=_EXTENSION_SOURCE, position="[0]", data=extension_definition())
+    service = IngestService(store, clock, principal="system")
+    provenance = Provenance(SourceKind.BUILTIN, _EXTENSION_SOURCE, "system")
+    service.ingest_candidates([candidate], provenance, source=_EXTENSION_SOURCE)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownCase:
+    """A case as one reader is shown it: the case, its creator and its markings."""
+
+    case: Case
+    created_by_ref: str | None
+    marking_refs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """One case for its page: the latest version shown, every version shown, the timeline."""
+
+    shown: ShownCase
+    versions: tuple[Case, ...]
+    events: tuple[CaseEvent, ...]
+
+
+def _shown(version: StoredVersion) -> ShownCase | None:
+    """The case a released version states, or ``None`` when it is not (or no longer, after
+    a redaction) a readable case."""
+    obj = version.to_json()
+    if not is_case(obj):
+        return None
+    try:
+        case = parse_case(obj)
+    except InvalidObject:
+        return None
+    return ShownCase(case, version.created_by_ref, version.marking_refs)
+
+
+class CaseService:
+    """Cases over the node's TAXII service (its one write path and its policy-bound reads)."""
+
+    def __init__(
+        self,
+        *,
+        taxii: TaxiiService,
+        store: ObjectStore,
+        clock: Clock,
+        scheme: StatusScheme | None = None,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self._taxii = taxii
+        self._store = store
+        self._clock = clock
+        self._scheme = scheme or StatusScheme()
+        self._new_id = new_id
+
+    @property
+    def scheme(self) -> StatusScheme:
+        """The statuses allowed in each stage on this node."""
+        return self._scheme
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def list(self, principal: Principal) -> list[ShownCase]:
+        """The latest version of every case ``principal`` may see, newest change first."""
+        query = ObjectQuery(types=("grouping",), versions=("last",), limit=_PAGE)
+        found: list[ShownCase] = []
+        while True:
+            page = self._taxii.read(None, principal, query)
+            found.extend(s for v in page.items if (s := _shown(v)) is not None)
+            if page.next_cursor is None:
+                break
+            query = replace(query, after_cursor=page.next_cursor)
+        return sorted(found, key=lambda s: (-s.case.modified_us, s.case.id))
+
+    def show(self, principal: Principal, case_id: str) -> CaseView:
+        """One case as ``principal`` is shown it, with its timeline over the versions shown."""
+        _check_case_id(case_id)
+        query = ObjectQuery(versions=("all",), limit=_MAX_VERSIONS)
+        page = self._taxii.read_object(None, principal, case_id, query)
+        shown = sorted(
+            (s for v in page.items if (s := _shown(v)) is not None),
+            key=lambda s: s.case.modified_us,
+        )
+        if not shown:
+            raise ObjectNotFound(f"no case {case_id}")
+        versions = tuple(s.case for s in shown)
+        return CaseView(shown[-1], versions, timeline(versions))
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def create(
+        self,
+        principal: Principal,
+        *,
+        name: str,
+        case_type: CaseType,
+        description: str = "",
+        tlp: Tlp | None = None,
+        with_template: bool = True,
+    ) -> ShownCase:
+        """A new case owned by ``principal``'s org, with its type's template of tasks."""
+        self._taxii.check_write(None, principal)
+        case = new_case(
+            case_id=f"grouping--{self._new_id()}",
+            incident_id=f"incident--{self._new_id()}",
+            name=name,
+            case_type=case_type,
+            description=description,
+            now_us=self._clock.now_us(),
+            scheme=self._scheme,
+            with_template=with_template,
+        )
+        markings = () if tlp is None else (marking_id_for(tlp),)
+        ensure_case_extension(self._store, self._clock)
+        incident = render_incident(case, created_by_ref=principal.org, marking_refs=markings)
+        self._write(
+            principal,
+            [incident, render_case(case, created_by_ref=principal.org, marking_refs=markings)],
+        )
+        return ShownCase(case, principal.org, markings)
+
+    def set_status(
+        self, principal: Principal, case_id: str, stage: Stage, status: str
+    ) -> ShownCase:
+        """Move the case to ``stage``/``status`` (validated by ``entente.cases``)."""
+        return self._change(
+            principal, case_id, lambda c, now: set_status(c, stage, status, now, self._scheme)
+        )
+
+    def close(self, principal: Principal, case_id: str, resolution: Resolution | None) -> ShownCase:
+        """Close the case with ``resolution`` (required)."""
+        return self._change(
+            principal, case_id, lambda c, now: close(c, resolution, now, self._scheme)
+        )
+
+    def add_task(
+        self,
+        principal: Principal,
+        case_id: str,
+        title: str,
+        *,
+        owner: str | None = None,
+        due_us: int | None = None,
+    ) -> ShownCase:
+        """Add an open task."""
+        return self._change(
+            principal, case_id, lambda c, now: add_task(c, title, now, owner=owner, due_us=due_us)
+        )
+
+    def complete_task(
+        self, principal: Principal, case_id: str, task_id: str, *, result: str | None = None
+    ) -> ShownCase:
+        """Mark a task done, with an optional result."""
+        return self._change(
+            principal, case_id, lambda c, now: complete_task(c, task_id, now, result=result)
+        )
+
+    def add_note(self, principal: Principal, case_id: str, text: str) -> ShownCase:
+        """Write a note on the case (its author is the principal)."""
+        return self._change(principal, case_id, lambda c, now: add_note(c, text, principal.id, now))
+
+    def attach(
+        self,
+        principal: Principal,
+        case_id: str,
+        object_ids: Sequence[str],
+        *,
+        as_evidence: bool = False,
+    ) -> ShownCase:
+        """Reference stored objects (``as_evidence``: attach sightings / matching hits).
+
+        Each must be an object ``principal`` may see: a case never names what its author
+        could not read (hidden and absent are refused alike).
+        """
+        for object_id in object_ids:
+            if not is_valid_id(object_id):
+                raise InvalidInput(f"{object_id!r} is not a STIX id (type--uuid, STIX 2.1 §2.9)")
+            self._visible(principal, object_id)
+        return self._change(
+            principal,
+            case_id,
+            lambda c, now: attach(c, object_ids, now, as_evidence=as_evidence),
+        )
+
+    def merge(
+        self, principal: Principal, case_ids: Sequence[str], name: str
+    ) -> tuple[ShownCase, tuple[ShownCase, ...]]:
+        """A new case made from ``case_ids``; the originals become read-only and point to it.
+
+        Every original is read and checked first (visible, owned by the principal's org,
+        not merged before), so a refusal writes nothing.
+        """
+        self._taxii.check_write(None, principal)
+        originals = [self._owned(principal, case_id) for case_id in case_ids]
+        merged, closed = merge(
+            [o.case for o in originals],
+            case_id=f"grouping--{self._new_id()}",
+            incident_id=f"incident--{self._new_id()}",
+            name=name,
+            now_us=self._clock.now_us(),
+            scheme=self._scheme,
+        )
+        # The merged case carries the strictest-looking markings of its first original.
+        markings = originals[0].marking_refs
+        objects = [
+            render_incident(merged, created_by_ref=principal.org, marking_refs=markings),
+            render_case(merged, created_by_ref=principal.org, marking_refs=markings),
+        ]
+        objects.extend(
+            render_case(c, created_by_ref=principal.org, marking_refs=o.marking_refs)
+            for c, o in zip(closed, originals, strict=True)
+        )
+        self._write(principal, objects)
+        return (
+            ShownCase(merged, principal.org, markings),
+            tuple(
+                ShownCase(c, principal.org, o.marking_refs)
+                for c, o in zip(closed, originals, strict=True)
+            ),
+        )
+
+    def share(
+        self,
+        principal: Principal,
+        case_id: str,
+        *,
+        tasks: Collection[str],
+        notes: Collection[str],
+        tlp: Tlp,
+    ) -> ShownCase:
+        """Store the shareable copy of a case: only the chosen tasks and notes, under ``tlp``
+        (partners then receive it over TAXII as their agreements allow, redacted as agreed).
+        Sharing again makes a new version of the same copy."""
+        self._taxii.check_write(None, principal)
+        owned = self._owned(principal, case_id)
+        copy = shareable_copy(owned.case, tasks=tasks, notes=notes, now_us=self._clock.now_us())
+        markings = (marking_id_for(tlp),)
+        try:
+            previous = self._store.get_versions(copy.id, ("last",))
+        except ObjectNotFound:
+            previous = []
+        objects = [render_case(copy, created_by_ref=principal.org, marking_refs=markings)]
+        if previous:
+            last = parse_case(previous[-1].to_json())
+            copy = replace(copy, modified_us=max(copy.modified_us, last.modified_us + 1))
+            objects = [render_case(copy, created_by_ref=principal.org, marking_refs=markings)]
+        else:
+            objects.insert(
+                0, render_incident(copy, created_by_ref=principal.org, marking_refs=markings)
+            )
+        self._write(principal, objects)
+        return ShownCase(copy, principal.org, markings)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _visible(self, principal: Principal, object_id: str) -> None:
+        query = ObjectQuery(versions=("last",), limit=1)
+        try:
+            self._taxii.read_object(None, principal, object_id, query)
+        except ObjectNotFound:
+            raise InvalidInput(f"no object {object_id} is visible to attach") from None
+
+    def _owned(self, principal: Principal, case_id: str) -> ShownCase:
+        """The latest full version of a case the principal's org owns (and may see)."""
+        _check_case_id(case_id)
+        page = self._taxii.read_object(
+            None, principal, case_id, ObjectQuery(versions=("last",), limit=1)
+        )
+        shown = [s for v in page.items if (s := _shown(v)) is not None]
+        if not shown:
+            raise ObjectNotFound(f"no case {case_id}")
+        if shown[0].created_by_ref != principal.org:
+            raise PermissionDenied(f"only the org that created case {case_id} may change it")
+        # The stored version itself, never a copy with something left out.
+        stored = self._store.get_versions(case_id, ("last",))
+        return replace(shown[0], case=parse_case(stored[-1].to_json()))
+
+    def _change(
+        self, principal: Principal, case_id: str, change: Callable[[Case, int], Case]
+    ) -> ShownCase:
+        self._taxii.check_write(None, principal)
+        owned = self._owned(principal, case_id)
+        case = change(owned.case, self._clock.now_us())
+        self._write(
+            principal,
+            [render_case(case, created_by_ref=principal.org, marking_refs=owned.marking_refs)],
+        )
+        return replace(owned, case=case)
+
+    def _write(self, principal: Principal, objects: list[dict[str, Any]]) -> None:
+        """Post ``objects`` as ``principal`` through the node's write path, after checking
+        each is valid STIX (so that nothing is half-written over a bad one)."""
+        for obj in objects:
+            parse_object(obj)
+        entries = self._taxii.add(
+            objects, principal, collection=None, source=_SOURCE, source_name=_SOURCE
+        )
+        failed = [e for e in entries if e.outcome == "failed"]
+        if failed:
+            reasons = "; ".join(f"{e.id}: {e.message}" for e in failed)
+            raise InvalidInput(f"the case was not stored: {reasons}")
+
+
+def _check_case_id(case_id: str) -> None:
+    if not is_valid_id(case_id, "grouping"):
+        raise InvalidInput(f"{case_id!r} is not a case id (grouping--uuid, STIX 2.1 §2.9)")
