@@ -49,10 +49,17 @@ from entente.ingest import Candidate
 from entente.services.ingest import IngestService
 from entente.services.taxii import TaxiiService
 from entente.sharing import Principal
-from entente.stix import Tlp, is_valid_id, marking_id_for, parse_object
+from entente.stix import Tlp, format_timestamp_us, is_valid_id, marking_id_for, parse_object
 from entente.store import ObjectQuery, ObjectStore, Provenance, SourceKind, StoredVersion
 
-__all__ = ["CaseService", "CaseView", "ShownCase", "ensure_case_extension"]
+__all__ = [
+    "CaseService",
+    "CaseView",
+    "ShownCase",
+    "case_document",
+    "ensure_case_extension",
+    "view_document",
+]
 
 _SOURCE = "cases"
 _EXTENSION_SOURCE = "entente built-in case extension-definition"
@@ -122,6 +129,10 @@ class CaseService:
     def scheme(self) -> StatusScheme:
         """The statuses allowed in each stage on this node."""
         return self._scheme
+
+    def check_write(self, principal: Principal) -> None:
+        """``PermissionDenied`` unless ``principal``'s role may write (admins and analysts)."""
+        self._taxii.check_write(None, principal)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -369,3 +380,64 @@ class CaseService:
 def _check_case_id(case_id: str) -> None:
     if not is_valid_id(case_id, "grouping"):
         raise InvalidInput(f"{case_id!r} is not a case id (grouping--uuid, STIX 2.1 §2.9)")
+
+
+def _ts_or_none(micros: int | None) -> str | None:
+    return None if micros is None else format_timestamp_us(micros)
+
+
+def case_document(shown: ShownCase, at_us: int) -> dict[str, Any]:
+    """A case as JSON for the REST API and the command line; ``overdue`` as of ``at_us``."""
+    case = shown.case
+    return {
+        "id": case.id,
+        "incident_id": case.incident_id,
+        "name": case.name,
+        "description": case.description,
+        "case_type": case.case_type.value,
+        "stage": case.stage.value,
+        "status": case.status,
+        "resolution": None if case.resolution is None else case.resolution.value,
+        "created": format_timestamp_us(case.created_us),
+        "modified": format_timestamp_us(case.modified_us),
+        "created_by_ref": shown.created_by_ref,
+        "object_marking_refs": list(shown.marking_refs),
+        "read_only": case.read_only,
+        "merged_into": case.merged_into,
+        "merged_from": list(case.merged_from),
+        "refs": list(case.refs),
+        "attached": list(case.attached),
+        "tasks": [
+            {
+                "id": t.id,
+                "title": t.title,
+                "owner": t.owner,
+                "due": _ts_or_none(t.due_us),
+                "done": _ts_or_none(t.done_us),
+                "result": t.result,
+                "overdue": t.is_overdue(at_us),
+            }
+            for t in case.tasks
+        ],
+        "notes": [
+            {
+                "id": n.id,
+                "text": n.text,
+                "author": n.author,
+                "created": format_timestamp_us(n.created_us),
+            }
+            for n in case.notes
+        ],
+    }
+
+
+def view_document(view: CaseView, at_us: int) -> dict[str, Any]:
+    """One case with its timeline as JSON."""
+    return {
+        **case_document(view.shown, at_us),
+        "versions": len(view.versions),
+        "timeline": [
+            {"at": format_timestamp_us(e.at_us), "event": e.kind.value, "detail": e.detail}
+            for e in view.events
+        ],
+    }
