@@ -122,7 +122,7 @@ def test_merge_makes_a_new_case_and_the_originals_refuse_changes(harness: Harnes
             "not a case id",
         ),
         ("/merge", {"cases": ["{cid}"], "name": "x"}, 400, "at least two"),
-    ],  # fmt: skip
+    ],
 )
 def test_client_mistakes_get_a_clear_4xx_and_change_nothing(
     harness: Harness, path: str, body: Any, status: int, says: str
