@@ -117,7 +117,7 @@ def list_cases(as_json: JsonOption = False) -> None:
 
     def body() -> int:
         with _service() as (service, principal, now):
-            found = service.list(principal)
+            found = service.list_cases(principal)
             at = now()
         if as_json:
             print_json({"cases": [case_document(s, at) for s in found]})

@@ -113,7 +113,7 @@ def case_router(
     @router.get("", responses=responses(400))
     def list_cases(principal: Caller) -> dict[str, Any]:
         """Every case the caller may see (its latest version shown to it)."""
-        return {"cases": [doc(s) for s in service.list(principal)]}
+        return {"cases": [doc(s) for s in service.list_cases(principal)]}
 
     @router.post("", status_code=201, responses=responses(400, 403, 413, 415))
     async def create(request: Request, principal: Caller) -> dict[str, Any]:

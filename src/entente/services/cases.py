@@ -136,7 +136,7 @@ class CaseService:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def list(self, principal: Principal) -> list[ShownCase]:
+    def list_cases(self, principal: Principal) -> list[ShownCase]:
         """The latest version of every case ``principal`` may see, newest change first."""
         query = ObjectQuery(types=("grouping",), versions=("last",), limit=_PAGE)
         found: list[ShownCase] = []

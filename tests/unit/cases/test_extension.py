@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # jsonschema ships no type information
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from entente.cases import (
@@ -101,12 +103,13 @@ def test_closing_needs_a_resolution_and_a_closed_case_takes_no_change() -> None:
         close(case(), None, T0, SCHEME)
     closed = close(case(), Resolution.FALSE_POSITIVE, T0, SCHEME)
     assert (closed.stage, closed.resolution) == (Stage.CLOSED, Resolution.FALSE_POSITIVE)
-    for change in (
+    changes: list[Callable[[], object]] = [
         lambda: close(closed, Resolution.TRUE_POSITIVE, T0, SCHEME),
         lambda: add_task(closed, "more", T0),
         lambda: set_status(closed, Stage.IN_PROGRESS, "in progress", T0, SCHEME),
         lambda: attach(closed, [INDICATOR], T0, as_evidence=False),
-    ):
+    ]
+    for change in changes:
         with pytest.raises(InvalidInput, match="is closed"):
             change()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,8 +84,8 @@ def test_readers_see_cases_as_the_policy_allows(node: Node) -> None:
     ours, guest = principal(node, "Entente node"), principal(node, "Org B", "reader")
     green = service.create(ours, name="green", case_type=CaseType.INCIDENT, tlp=Tlp.GREEN)
     strict = service.create(ours, name="strict", case_type=CaseType.INCIDENT)
-    assert {s.case.id for s in service.list(ours)} == {green.case.id, strict.case.id}
-    assert [s.case.id for s in service.list(guest)] == [green.case.id]
+    assert {s.case.id for s in service.list_cases(ours)} == {green.case.id, strict.case.id}
+    assert [s.case.id for s in service.list_cases(guest)] == [green.case.id]
     with pytest.raises(ObjectNotFound):
         service.show(guest, strict.case.id)
     with pytest.raises(PermissionDenied):
@@ -96,7 +97,7 @@ def test_a_case_cannot_reference_what_its_author_may_not_see(node: Node) -> None
     ours, theirs = principal(node, "Entente node"), principal(node, "Org B")
     hidden = service.create(ours, name="strict", case_type=CaseType.INCIDENT).case
     own = service.create(theirs, name="theirs", case_type=CaseType.INCIDENT, tlp=Tlp.GREEN).case
-    note = {
+    note: dict[str, Any] = {
         "type": "note",
         "spec_version": "2.1",
         "id": "note--00000000-0000-4000-8000-000000000001",
