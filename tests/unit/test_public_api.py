@@ -20,6 +20,7 @@ PACKAGES = [
     "entente.accounts",
     "entente.charts",
     "entente.graph",
+    "entente.cases",
 ]
 
 
