@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.unit.server.conftest import Harness, indicator
+from tests.unit.server.conftest import ALL, ROOT, Harness, indicator
 
-from entente.cases import EXTENSION_ID
+from entente.bootstrap import federation
+from entente.cases import EXTENSION_ID, is_case, parse_case
 
 CASES = "/api/v1/cases"
 SIGHTING_ID = "sighting--00000000-0000-4000-8000-0000000000aa"
@@ -200,3 +201,35 @@ def test_a_shared_copy_carries_only_the_chosen_tasks_and_notes(harness: Harness)
     again = post(harness, f"{CASES}/{cid}/share", {"notes": ["note-1"], "tlp": "green"})
     assert again.status_code == 200
     assert get(harness, f"{CASES}/{copy['id']}").json()["versions"] == 2
+
+
+def test_a_case_federates_over_taxii_under_an_agreement_redacted_as_agreed(
+    harness: Harness,
+) -> None:
+    federation(harness.node).add_agreement(
+        {
+            "id": "node-c",
+            "name": "node and Org C",
+            "parties": ["Entente node", "Org C"],
+            "max_tlp": "amber",
+            "onward_sharing": "none",
+            "redact": {"grouping": ["description"]},
+        }
+    )
+    shared = opened(harness, tlp="amber", description="internal: the insider's name")
+    post(harness, f"{CASES}/{shared['id']}/tasks", {"title": "Ask partner C"})
+    kept = opened(harness, tlp="amber+strict")
+    listed = harness.get(
+        f"{ROOT}collections/{ALL}/objects/", who="partner_c", **{"match[type]": "grouping"}
+    )
+    assert listed.status_code == 200, listed.text
+    groupings = [o for o in listed.json()["objects"] if is_case(o)]
+    assert [g["id"] for g in groupings] == [shared["id"]]
+    case = parse_case(groupings[0])
+    assert case.tasks[-1].title == "Ask partner C"
+    assert "description" not in groupings[0]
+    assert "insider" not in listed.text
+    # The partner's REST view of the same case is the same redacted copy.
+    seen = get(harness, f"{CASES}/{shared['id']}", who="partner_c").json()
+    assert (seen["description"], len(seen["tasks"])) == ("", 4)
+    assert get(harness, f"{CASES}/{kept['id']}", who="partner_c").status_code == 404
