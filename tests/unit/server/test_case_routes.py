@@ -8,7 +8,7 @@ import pytest
 from tests.unit.server.conftest import ALL, ROOT, Harness, indicator
 
 from entente.bootstrap import federation
-from entente.cases import EXTENSION_ID, is_case, parse_case
+from entente.cases import EXTENSION_ID, CaseType, is_case, parse_case
 
 CASES = "/api/v1/cases"
 SIGHTING_ID = "sighting--00000000-0000-4000-8000-0000000000aa"
@@ -233,3 +233,14 @@ def test_a_case_federates_over_taxii_under_an_agreement_redacted_as_agreed(
     seen = get(harness, f"{CASES}/{shared['id']}", who="partner_c").json()
     assert (seen["description"], len(seen["tasks"])) == ("", 4)
     assert get(harness, f"{CASES}/{kept['id']}", who="partner_c").status_code == 404
+
+
+def test_the_openapi_documents_every_case_route_and_its_body(harness: Harness) -> None:
+    paths = harness.client.get("/api/v1/openapi.json").json()["paths"]
+    assert set(paths[CASES]) == {"get", "post"}
+    for action in ("status", "close", "tasks", "notes", "attach", "share"):
+        operation = paths[f"{CASES}/{{case_id}}/{action}"]["post"]
+        assert "application/json" in operation["requestBody"]["content"]
+        assert {"400", "403", "404"} <= set(operation["responses"])
+    create = paths[CASES]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert create["properties"]["case_type"]["enum"] == [t.value for t in CaseType]
