@@ -170,17 +170,19 @@ def case_router(
         return doc(shown)
 
     @router.post(
-        "/merge",
+        "/{case_id}/merge",
         status_code=201,
         responses=responses(400, 403, 404, 413, 415),
-        openapi_extra=_body({"cases": _STRS, "name": _STR}, "cases", "name"),
+        openapi_extra=_body({"with": _STRS, "name": _STR}, "with", "name"),
     )
-    async def merge(request: Request, principal: Caller) -> dict[str, Any]:
-        """Merge ``cases`` (ids) into a new case named ``name``; the originals become
-        read-only."""
+    async def merge(case_id: str, request: Request, principal: Caller) -> dict[str, Any]:
+        """Merge this case and the cases ``with`` names into a new case named ``name``; the
+        originals become read-only. (An action of a case, not ``/cases/merge``: that path
+        would also be ``/cases/{case_id}``.)"""
         body = await read_body(request, principal)
+        others, name = _strings(body, "with"), _required(body, "name")
         merged, originals = await run_in_threadpool(
-            service.merge, principal, _strings(body, "cases"), _required(body, "name")
+            service.merge, principal, [case_id, *others], name
         )
         return {"case": doc(merged), "originals": [doc(o) for o in originals]}
 

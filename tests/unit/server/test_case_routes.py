@@ -78,7 +78,7 @@ def test_a_case_goes_from_new_to_closed_through_the_api(backend_harness: Harness
 
 def test_merge_makes_a_new_case_and_the_originals_refuse_changes(harness: Harness) -> None:
     one, two = opened(harness), opened(harness)
-    response = post(harness, f"{CASES}/merge", {"cases": [one["id"], two["id"]], "name": "Both"})
+    response = post(harness, f"{CASES}/{one['id']}/merge", {"with": [two["id"]], "name": "Both"})
     assert response.status_code == 201, response.text
     merged = response.json()
     assert merged["case"]["merged_from"] == [one["id"], two["id"]]
@@ -87,7 +87,7 @@ def test_merge_makes_a_new_case_and_the_originals_refuse_changes(harness: Harnes
     assert refused.status_code == 400
     assert "read-only" in refused.json()["description"]
     again = post(
-        harness, f"{CASES}/merge", {"cases": [one["id"], merged["case"]["id"]], "name": "x"}
+        harness, f"{CASES}/{merged['case']['id']}/merge", {"with": [one["id"]], "name": "x"}
     )
     assert again.status_code == 400
     assert "already merged" in again.json()["description"]
@@ -122,7 +122,8 @@ def test_merge_makes_a_new_case_and_the_originals_refuse_changes(harness: Harnes
             400,
             "not a case id",
         ),
-        ("/merge", {"cases": ["{cid}"], "name": "x"}, 400, "at least two"),
+        ("/{cid}/merge", {"with": [], "name": "x"}, 400, "at least two"),
+        ("/{cid}/merge", {"with": ["{cid}"], "name": "x"}, 400, "with itself"),
     ],
 )
 def test_client_mistakes_get_a_clear_4xx_and_change_nothing(
@@ -130,8 +131,8 @@ def test_client_mistakes_get_a_clear_4xx_and_change_nothing(
 ) -> None:
     cid = opened(harness)["id"]
     before = get(harness, f"{CASES}/{cid}").json()
-    if isinstance(body, dict) and body.get("cases") == ["{cid}"]:
-        body = {**body, "cases": [cid]}
+    if isinstance(body, dict) and body.get("with") == ["{cid}"]:
+        body = {**body, "with": [cid]}
     response = post(harness, CASES + path.replace("{cid}", cid), body)
     assert response.status_code == status, response.text
     assert says in response.json()["description"]
@@ -238,7 +239,7 @@ def test_a_case_federates_over_taxii_under_an_agreement_redacted_as_agreed(
 def test_the_openapi_documents_every_case_route_and_its_body(harness: Harness) -> None:
     paths = harness.client.get("/api/v1/openapi.json").json()["paths"]
     assert set(paths[CASES]) == {"get", "post"}
-    for action in ("status", "close", "tasks", "notes", "attach", "share"):
+    for action in ("status", "close", "tasks", "notes", "attach", "share", "merge"):
         operation = paths[f"{CASES}/{{case_id}}/{action}"]["post"]
         assert "application/json" in operation["requestBody"]["content"]
         assert {"400", "403", "404"} <= set(operation["responses"])
