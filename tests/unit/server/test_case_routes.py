@@ -245,3 +245,12 @@ def test_the_openapi_documents_every_case_route_and_its_body(harness: Harness) -
         assert {"400", "403", "404"} <= set(operation["responses"])
     create = paths[CASES]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert create["properties"]["case_type"]["enum"] == [t.value for t in CaseType]
+
+
+def test_a_case_is_found_by_search_like_any_stored_object(harness: Harness) -> None:
+    cid = opened(harness, tlp="green")["id"]
+    found = harness.client.get(
+        "/api/v1/search", params={"text": "Phishing wave"}, headers=harness.headers["reader_b"]
+    )
+    assert found.status_code == 200, found.text
+    assert cid in {o["object"]["id"] for o in found.json()["objects"]}
