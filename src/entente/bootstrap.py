@@ -395,7 +395,7 @@ def cases(node: Node) -> CaseService:
     """Cases over a node: written through its TAXII/REST write path, read through the policy."""
     from entente.services.cases import CaseService
 
-    return CaseService(taxii=taxii(node), store=node.store, clock=node.clock)
+    return CaseService(taxii=taxii(node), search=search(node), store=node.store, clock=node.clock)
 
 
 def users(node: Node, node_secret: bytes) -> UserService:

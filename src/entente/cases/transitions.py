@@ -6,6 +6,7 @@ not moved, because STIX 2.1 §3.6 orders versions by ``modified`` and a repeat i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -27,6 +28,7 @@ __all__ = [
     "add_note",
     "add_task",
     "attach",
+    "check_file_hash",
     "close",
     "complete_task",
     "merge",
@@ -34,8 +36,19 @@ __all__ = [
     "set_status",
 ]
 
+# MD5, SHA-1, SHA-256 and SHA-512 in hex (STIX 2.1 §10.7 hash-algorithm-ov, the ones a
+# file is referenced by in practice).
+_FILE_HASH = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}|[0-9a-fA-F]{128}")
 _MAX_TEXT = 10_000
 _MAX_TASKS = 500
+
+
+def check_file_hash(value: str) -> str:
+    """``value`` (a file's hash a case references the file by), lower-cased; ``InvalidInput``
+    unless it is an MD5, SHA-1, SHA-256 or SHA-512 digest in hex."""
+    if not _FILE_HASH.fullmatch(value):
+        raise InvalidInput(f"{value!r} is not an MD5, SHA-1, SHA-256 or SHA-512 digest in hex")
+    return value.lower()
 
 
 def _text(value: str, what: str, *, required: bool = True) -> str:

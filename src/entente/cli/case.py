@@ -247,17 +247,31 @@ def close(
 @app.command("attach")
 def attach(
     case_id: Annotated[str, typer.Argument(help="The case's id.")],
-    object_ids: Annotated[list[str], typer.Argument(help="STIX ids of stored objects.")],
+    object_ids: Annotated[
+        list[str] | None, typer.Argument(help="STIX ids of stored objects.")
+    ] = None,
+    *,
+    file_hash: Annotated[
+        list[str] | None,
+        typer.Option("--hash", help="Reference the files with this hash (repeatable)."),
+    ] = None,
     evidence: Annotated[
         bool, typer.Option("--evidence", help="Attach sightings (matching hits) as evidence.")
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Reference stored objects from a case (or attach sightings with --evidence)."""
+    """Reference stored objects (by id, or files by --hash) from a case; --evidence attaches
+    sightings (matching hits)."""
 
     def body() -> int:
         with _service() as (service, principal, now):
-            shown = service.attach(principal, case_id, object_ids, as_evidence=evidence)
+            shown = service.attach(
+                principal,
+                case_id,
+                object_ids or [],
+                file_hashes=file_hash or [],
+                as_evidence=evidence,
+            )
             return _print_case(shown, now(), as_json)
 
     _run(body)

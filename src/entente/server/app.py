@@ -113,7 +113,9 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
         case_router(
-            CaseService(taxii=service, store=node.store, clock=node.clock),
+            CaseService(
+                taxii=service, search=search_service(node), store=node.store, clock=node.clock
+            ),
             node.clock,
             resolve,
             gate,

@@ -264,16 +264,20 @@ def case_router(
     @router.post(
         "/{case_id}/attach",
         responses=responses(400, 403, 404, 413, 415),
-        openapi_extra=_body({"objects": _STRS, "evidence": {"type": "boolean"}}, "objects"),
+        openapi_extra=_body({"objects": _STRS, "hashes": _STRS, "evidence": {"type": "boolean"}}),
     )
     async def attach(case_id: str, request: Request, principal: Caller) -> dict[str, Any]:
-        """Reference ``objects`` (STIX ids); ``evidence: true`` attaches sightings / hits."""
+        """Reference ``objects`` (STIX ids) and the files with ``hashes``; ``evidence: true``
+        attaches sightings / matching hits."""
         body = await read_body(request, principal)
-        ids, evidence = _strings(body, "objects"), body.get("evidence", False)
+        ids, hashes = _strings(body, "objects"), _strings(body, "hashes")
+        evidence = body.get("evidence", False)
         if not isinstance(evidence, bool):
             raise InvalidInput("'evidence' must be true or false")
         shown = await run_in_threadpool(
-            lambda: service.attach(principal, case_id, ids, as_evidence=evidence)
+            lambda: service.attach(
+                principal, case_id, ids, file_hashes=hashes, as_evidence=evidence
+            )
         )
         return doc(shown)
 

@@ -30,6 +30,7 @@ from entente.cases import (
     add_note,
     add_task,
     attach,
+    check_file_hash,
     close,
     complete_task,
     extension_definition,
@@ -47,6 +48,7 @@ from entente.clock import Clock
 from entente.errors import InvalidInput, InvalidObject, ObjectNotFound, PermissionDenied
 from entente.ingest import Candidate
 from entente.services.ingest import IngestService
+from entente.services.search import SearchRequest, SearchService
 from entente.services.taxii import TaxiiService
 from entente.sharing import Principal
 from entente.stix import Tlp, format_timestamp_us, is_valid_id, marking_id_for, parse_object
@@ -65,6 +67,8 @@ _SOURCE = "cases"
 _EXTENSION_SOURCE = "entente built-in case extension-definition"
 _PAGE = 1000
 _MAX_VERSIONS = 10_000
+# A hash names one file; a few objects may describe it (a file per feed that reported it).
+_MAX_FILES_PER_HASH = 20
 
 
 def ensure_case_extension(store: ObjectStore, clock: Clock) -> None:
@@ -114,12 +118,14 @@ class CaseService:
         self,
         *,
         taxii: TaxiiService,
+        search: SearchService,
         store: ObjectStore,
         clock: Clock,
         scheme: StatusScheme | None = None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
         self._taxii = taxii
+        self._search = search
         self._store = store
         self._clock = clock
         self._scheme = scheme or StatusScheme()
@@ -241,13 +247,16 @@ class CaseService:
         case_id: str,
         object_ids: Sequence[str],
         *,
+        file_hashes: Sequence[str] = (),
         as_evidence: bool = False,
     ) -> ShownCase:
-        """Reference stored objects (``as_evidence``: attach sightings / matching hits).
+        """Reference stored objects (``as_evidence``: attach sightings / matching hits), and
+        the files with each of ``file_hashes`` (MD5, SHA-1, SHA-256, SHA-512 in hex).
 
         Each must be an object ``principal`` may see: a case never names what its author
         could not read (hidden and absent are refused alike).
         """
+        object_ids = [*object_ids, *(f for h in file_hashes for f in self._files(principal, h))]
         for object_id in object_ids:
             if not is_valid_id(object_id):
                 raise InvalidInput(f"{object_id!r} is not a STIX id (type--uuid, STIX 2.1 §2.9)")
@@ -328,6 +337,16 @@ class CaseService:
         return ShownCase(copy, principal.org, markings)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _files(self, principal: Principal, value: str) -> list[str]:
+        """The ids of the files with hash ``value`` that ``principal`` may see (search's
+        value index, through the policy); ``InvalidInput`` when there is none."""
+        request = SearchRequest(value=check_file_hash(value), types=("file",))
+        page = self._search.search(principal, request, limit=_MAX_FILES_PER_HASH)
+        found = list(dict.fromkeys(v.id for v in page.items))
+        if not found:
+            raise InvalidInput(f"no file with hash {value} is visible to attach")
+        return found
 
     def _visible(self, principal: Principal, object_id: str) -> None:
         query = ObjectQuery(versions=("last",), limit=1)

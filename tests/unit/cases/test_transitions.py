@@ -16,6 +16,7 @@ from entente.cases import (
     add_note,
     add_task,
     attach,
+    check_file_hash,
     close,
     complete_task,
     merge,
@@ -203,3 +204,11 @@ def test_merge_makes_a_new_case_and_the_originals_read_only_and_unmergeable() ->
             now_us=T0,
             scheme=SCHEME,
         )
+
+
+def test_files_are_referenced_by_md5_sha1_sha256_or_sha512_digests_in_hex() -> None:
+    for size in (32, 40, 64, 128):
+        assert check_file_hash("AB" * (size // 2)) == "ab" * (size // 2)
+    for bad in ("", "ab" * 15, "zz" * 16, "ab" * 16 + "\n", "sha256:" + "ab" * 32):
+        with pytest.raises(InvalidInput, match="not an MD5"):
+            check_file_hash(bad)

@@ -17,6 +17,13 @@ SIGHTING = {
     "sighting_of_ref": "indicator--00000000-0000-4000-8000-0000000000bb",
 }
 
+FILE = {
+    "type": "file",
+    "spec_version": "2.1",
+    "id": "file--00000000-0000-4000-8000-0000000000cc",
+    "hashes": {"SHA-256": "cd" * 32},
+}
+
 
 def ok(result: Any) -> Any:
     assert result.exit_code == 0, (result.output, result.stderr)
@@ -26,7 +33,7 @@ def ok(result: Any) -> Any:
 def test_a_case_is_opened_worked_merged_and_closed(tmp_path: Path) -> None:
     cli = cli_for(tmp_path / "home")
     bundle = tmp_path / "sighting.json"
-    bundle.write_bytes(orjson.dumps(SIGHTING))
+    bundle.write_bytes(orjson.dumps({"type": "bundle", "objects": [SIGHTING, FILE]}))
     assert cli("ingest", str(bundle)).exit_code == 0
     first = ok(cli("case", "new", "Phishing wave", "--type", "takedown", "--json"))
     cid = first["id"]
@@ -36,13 +43,15 @@ def test_a_case_is_opened_worked_merged_and_closed(tmp_path: Path) -> None:
            "--due", "2020-01-01T00:00:00Z"))  # fmt: skip
     ok(cli("case", "task", "done", cid, "task-1", "--result", "confirmed"))
     ok(cli("case", "attach", cid, SIGHTING["id"], "--evidence"))
+    ok(cli("case", "attach", cid, "--hash", "CD" * 32))
     ok(cli("case", "note", cid, "registrar contacted"))
     shown = ok(cli("case", "show", cid, "--json"))
     assert (shown["stage"], shown["status"]) == ("in-progress", "waiting on partner")
     assert shown["attached"] == [SIGHTING["id"]]
+    assert shown["refs"] == [SIGHTING["id"], FILE["id"]]
     assert shown["tasks"][-1]["overdue"] is True
     assert [e["event"] for e in shown["timeline"]] == [
-        "opened", "status", "task-added", "task-done", "attached", "note-added",
+        "opened", "status", "task-added", "task-done", "attached", "referenced", "note-added",
     ]  # fmt: skip
     text = ok(cli("case", "show", cid))
     assert "OVERDUE" in text and "Call the registrar" in text

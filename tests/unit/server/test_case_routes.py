@@ -108,6 +108,9 @@ def test_merge_makes_a_new_case_and_the_originals_refuse_changes(harness: Harnes
         ("/{cid}/attach", {"objects": ["nope"]}, 400, "not a STIX id"),
         ("/{cid}/attach", {"objects": [indicator(7)["id"]]}, 400, "no object"),
         ("/{cid}/attach", {"objects": "x"}, 400, "list of strings"),
+        ("/{cid}/attach", {"hashes": ["xyz"]}, 400, "not an MD5"),
+        ("/{cid}/attach", {"hashes": ["ab" * 32]}, 400, "no file with hash"),
+        ("/{cid}/attach", {}, 400, "at least one object"),
         ("/{cid}/share", {"tasks": []}, 400, "'tlp' is required"),
         ("/{cid}/share", {"tasks": ["task-9"], "tlp": "green"}, 400, "no task or note task-9"),
         (

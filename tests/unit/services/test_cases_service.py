@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from entente.bootstrap import Node, cases, open_node, taxii
+from entente.bootstrap import Node, cases, open_node, search, taxii
 from entente.cases import EXTENSION_ID, CaseType, Resolution, Stage, StatusScheme
 from entente.clock import FixedClock
 from entente.config import Settings
@@ -119,9 +119,35 @@ def test_a_case_cannot_reference_what_its_author_may_not_see(node: Node) -> None
 
 def test_a_case_service_with_its_own_status_scheme(node: Node) -> None:
     scheme = StatusScheme({Stage.NEW: ("queued",), Stage.IN_PROGRESS: ("with legal",)})
-    service = CaseService(taxii=taxii(node), store=node.store, clock=node.clock, scheme=scheme)
+    service = CaseService(
+        taxii=taxii(node), search=search(node), store=node.store, clock=node.clock, scheme=scheme
+    )
     analyst = principal(node, "Entente node")
     cid = service.create(analyst, name="x", case_type=CaseType.LAW_ENFORCEMENT_REFERRAL).case.id
     assert service.show(analyst, cid).shown.case.status == "queued"
     with pytest.raises(InvalidInput, match="one of: with legal"):
         service.set_status(analyst, cid, Stage.IN_PROGRESS, "in progress")
+
+
+def test_files_are_referenced_by_their_hashes_as_the_author_may_see_them(node: Node) -> None:
+    service = cases(node)
+    ours, theirs = principal(node, "Entente node"), principal(node, "Org B")
+    digest = "ab" * 32
+    evil = {
+        "type": "file",
+        "spec_version": "2.1",
+        "id": "file--00000000-0000-4000-8000-000000000001",
+        "hashes": {"SHA-256": digest},
+        "name": "evil.exe",
+    }
+    stored = taxii(node).add([evil], ours, collection=None, source="t", source_name="t")
+    assert stored[0].outcome == "added", stored
+    mine = service.create(ours, name="ours", case_type=CaseType.INCIDENT).case
+    attached = service.attach(ours, mine.id, [], file_hashes=[digest.upper()])
+    assert attached.case.refs == (evil["id"],)
+    # The file is the node's (AMBER+STRICT by default): Org B's case cannot name it.
+    own = service.create(theirs, name="theirs", case_type=CaseType.INCIDENT, tlp=Tlp.GREEN).case
+    with pytest.raises(InvalidInput, match=f"no file with hash {digest}"):
+        service.attach(theirs, own.id, [], file_hashes=[digest])
+    with pytest.raises(InvalidInput, match="not an MD5, SHA-1, SHA-256 or SHA-512"):
+        service.attach(ours, mine.id, [], file_hashes=["not-a-hash"])
