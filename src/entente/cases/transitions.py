@@ -172,7 +172,8 @@ def complete_task(case: Case, task_id: str, now_us: int, *, result: str | None =
 
 
 def add_note(case: Case, text: str, author: str, now_us: int) -> Case:
-    """The case with one more note (ids ``note-N``)."""
+    """The case with one more note (ids ``note-N``); a closed case still takes notes (a
+    closing remark), a merged one does not."""
     _writable(case)
     number = 1 + max((int(n.id.removeprefix("note-")) for n in case.notes), default=0)
     note = Note(f"note-{number}", _text(text, "the note"), _text(author, "the author"), now_us)
