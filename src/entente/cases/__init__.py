@@ -13,6 +13,7 @@ from entente.cases.extension import (
     render_case,
     render_incident,
 )
+from entente.cases.markings import merged_markings
 from entente.cases.model import (
     DEFAULT_STATUSES,
     REFERABLE_TYPES,
@@ -65,6 +66,7 @@ __all__ = [
     "extension_definition",
     "is_case",
     "merge",
+    "merged_markings",
     "new_case",
     "parse_case",
     "render_case",

@@ -36,6 +36,7 @@ from entente.cases import (
     extension_definition,
     is_case,
     merge,
+    merged_markings,
     new_case,
     parse_case,
     render_case,
@@ -285,8 +286,9 @@ class CaseService:
             now_us=self._clock.now_us(),
             scheme=self._scheme,
         )
-        # The merged case carries the strictest-looking markings of its first original.
-        markings = originals[0].marking_refs
+        # Never less restrictive than any original: it holds all their tasks and references.
+        default = self._taxii.context().default_marking
+        markings = merged_markings([o.marking_refs for o in originals], default)
         objects = [
             render_incident(merged, created_by_ref=principal.org, marking_refs=markings),
             render_case(merged, created_by_ref=principal.org, marking_refs=markings),

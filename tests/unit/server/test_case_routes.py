@@ -9,6 +9,7 @@ from tests.unit.server.conftest import ALL, ROOT, Harness, indicator
 
 from entente.bootstrap import federation
 from entente.cases import EXTENSION_ID, CaseType, is_case, parse_case
+from entente.stix import Tlp, marking_id_for
 
 CASES = "/api/v1/cases"
 SIGHTING_ID = "sighting--00000000-0000-4000-8000-0000000000aa"
@@ -257,3 +258,14 @@ def test_a_case_is_found_by_search_like_any_stored_object(harness: Harness) -> N
     )
     assert found.status_code == 200, found.text
     assert cid in {o["object"]["id"] for o in found.json()["objects"]}
+
+
+def test_a_merged_case_is_as_restricted_as_its_strictest_original(harness: Harness) -> None:
+    green, strict = opened(harness, tlp="green"), opened(harness, tlp="amber+strict")
+    merged = post(harness, f"{CASES}/{green['id']}/merge", {"with": [strict["id"]], "name": "m"})
+    assert merged.status_code == 201, merged.text
+    assert merged.json()["case"]["object_marking_refs"] == [marking_id_for(Tlp.AMBER_STRICT)]
+    # Org B read the green original; it may not read what the merge took from the other.
+    assert get(harness, f"{CASES}/{green['id']}", who="reader_b").status_code == 200
+    mid = merged.json()["case"]["id"]
+    assert get(harness, f"{CASES}/{mid}", who="reader_b").status_code == 404
