@@ -112,6 +112,37 @@ def _shown(version: StoredVersion) -> ShownCase | None:
     return ShownCase(case, version.created_by_ref, version.marking_refs)
 
 
+class _Screen:
+    """What one reader is shown of the ids a case names: only those it may see itself.
+
+    A case the reader may see can reference objects (and name cases) it may not; their ids
+    are left out of what it is shown (and so out of the timeline built from it), as every
+    page names only what passes the policy for its reader. One look-up per id per read.
+    """
+
+    def __init__(self, principal: Principal, visible: Callable[[Principal, str], bool]) -> None:
+        self._principal = principal
+        self._visible = visible
+        self._memo: dict[str, bool] = {}
+
+    def _sees(self, object_id: str) -> bool:
+        if object_id not in self._memo:
+            self._memo[object_id] = self._visible(self._principal, object_id)
+        return self._memo[object_id]
+
+    def shown(self, shown: ShownCase) -> ShownCase:
+        case = shown.case
+        merged_into = case.merged_into
+        screened = replace(
+            case,
+            refs=tuple(r for r in case.refs if self._sees(r)),
+            attached=tuple(r for r in case.attached if self._sees(r)),
+            merged_from=tuple(r for r in case.merged_from if self._sees(r)),
+            merged_into=merged_into if merged_into is None or self._sees(merged_into) else None,
+        )
+        return replace(shown, case=screened)
+
+
 class CaseService:
     """Cases over the node's TAXII service (its one write path and its policy-bound reads)."""
 
@@ -147,9 +178,10 @@ class CaseService:
         """The latest version of every case ``principal`` may see, newest change first."""
         query = ObjectQuery(types=("grouping",), versions=("last",), limit=_PAGE)
         found: list[ShownCase] = []
+        screen = _Screen(principal, self._is_visible)
         while True:
             page = self._taxii.read(None, principal, query)
-            found.extend(s for v in page.items if (s := _shown(v)) is not None)
+            found.extend(screen.shown(s) for v in page.items if (s := _shown(v)) is not None)
             if page.next_cursor is None:
                 break
             query = replace(query, after_cursor=page.next_cursor)
@@ -160,8 +192,9 @@ class CaseService:
         _check_case_id(case_id)
         query = ObjectQuery(versions=("all",), limit=_MAX_VERSIONS)
         page = self._taxii.read_object(None, principal, case_id, query)
+        screen = _Screen(principal, self._is_visible)
         shown = sorted(
-            (s for v in page.items if (s := _shown(v)) is not None),
+            (screen.shown(s) for v in page.items if (s := _shown(v)) is not None),
             key=lambda s: s.case.modified_us,
         )
         if not shown:
@@ -350,12 +383,17 @@ class CaseService:
             raise InvalidInput(f"no file with hash {value} is visible to attach")
         return found
 
-    def _visible(self, principal: Principal, object_id: str) -> None:
+    def _is_visible(self, principal: Principal, object_id: str) -> bool:
         query = ObjectQuery(versions=("last",), limit=1)
         try:
             self._taxii.read_object(None, principal, object_id, query)
         except ObjectNotFound:
-            raise InvalidInput(f"no object {object_id} is visible to attach") from None
+            return False
+        return True
+
+    def _visible(self, principal: Principal, object_id: str) -> None:
+        if not self._is_visible(principal, object_id):
+            raise InvalidInput(f"no object {object_id} is visible to attach")
 
     def _owned(self, principal: Principal, case_id: str) -> ShownCase:
         """The latest full version of a case the principal's org owns (and may see)."""

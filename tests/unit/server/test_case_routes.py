@@ -269,3 +269,17 @@ def test_a_merged_case_is_as_restricted_as_its_strictest_original(harness: Harne
     assert get(harness, f"{CASES}/{green['id']}", who="reader_b").status_code == 200
     mid = merged.json()["case"]["id"]
     assert get(harness, f"{CASES}/{mid}", who="reader_b").status_code == 404
+
+
+def test_a_reader_is_shown_only_the_references_it_may_see_itself(harness: Harness) -> None:
+    visible, hidden = indicator(21, tlp=Tlp.GREEN), indicator(22, tlp=Tlp.AMBER_STRICT)
+    assert post(harness, "/api/v1/objects", [visible, hidden]).json()["failure_count"] == 0
+    cid = opened(harness, tlp="green")["id"]
+    attached = post(harness, f"{CASES}/{cid}/attach", {"objects": [visible["id"], hidden["id"]]})
+    assert attached.status_code == 200, attached.text
+    assert get(harness, f"{CASES}/{cid}").json()["refs"] == [visible["id"], hidden["id"]]
+    for path in (f"{CASES}/{cid}", CASES):
+        seen = get(harness, path, who="reader_b")
+        assert seen.status_code == 200
+        assert visible["id"] in seen.text
+        assert hidden["id"] not in seen.text
