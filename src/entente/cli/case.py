@@ -1,5 +1,5 @@
-"""``entente case new|list|show|task add|task done|status|close|attach|note|merge``: cases
-as the node's operator (an admin of the node's org), through the same service as REST."""
+"""``entente case new|list|show|task add|task done|status|close|attach|note|merge|share``:
+cases as the node's operator (an admin of the node's org), through the service REST uses."""
 
 from __future__ import annotations
 
@@ -304,5 +304,34 @@ def merge(
         with _service() as (service, principal, now):
             merged, _ = service.merge(principal, case_ids, name)
             return _print_case(merged, now(), as_json)
+
+    _run(body)
+
+
+@app.command("share")
+def share(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    tlp: Annotated[str, typer.Option(help="The TLP marking the shared copy carries.")],
+    *,
+    task: Annotated[
+        list[str] | None, typer.Option("--task", help="A task to share (repeatable).")
+    ] = None,
+    note_id: Annotated[
+        list[str] | None, typer.Option("--note", help="A note to share (repeatable).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Store the copy of a case partners may receive: only the tasks and notes named."""
+
+    def body() -> int:
+        try:
+            level = parse_tlp(tlp)
+        except ValueError as exc:
+            raise InvalidInput(f"--tlp: {exc}") from None
+        with _service() as (service, principal, now):
+            shown = service.share(
+                principal, case_id, tasks=task or [], notes=note_id or [], tlp=level
+            )
+            return _print_case(shown, now(), as_json)
 
     _run(body)

@@ -60,9 +60,12 @@ def test_a_case_is_opened_worked_merged_and_closed(tmp_path: Path) -> None:
     merged = ok(cli("case", "merge", cid, second["id"], "--name", "Both", "--json"))
     assert merged["merged_from"] == [cid, second["id"]]
     ok(cli("case", "close", merged["id"], "duplicate"))
+    copy = ok(cli("case", "share", cid, "--tlp", "green", "--task", "task-2", "--json"))
+    assert [t["id"] for t in copy["tasks"]] == ["task-2"]
+    assert copy["notes"] == []
     listed = ok(cli("case", "list", "--json"))["cases"]
-    assert {c["id"] for c in listed} == {cid, second["id"], merged["id"]}
-    assert "3 cases" in ok(cli("case", "list"))
+    assert {c["id"] for c in listed} == {cid, second["id"], merged["id"], copy["id"]}
+    assert "4 cases" in ok(cli("case", "list"))
 
 
 def test_mistakes_exit_2_with_the_reason(tmp_path: Path) -> None:
