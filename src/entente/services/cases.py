@@ -15,6 +15,7 @@ are read from the full version, never from a redacted copy.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
@@ -162,6 +163,9 @@ class CaseService:
         self._clock = clock
         self._scheme = scheme or StatusScheme()
         self._new_id = new_id
+        # One change of a case at a time: each reads the latest version and writes the next,
+        # and two at once would both write "the next" and one change would be lost.
+        self._changing = threading.Lock()
 
     @property
     def scheme(self) -> StatusScheme:
@@ -310,6 +314,12 @@ class CaseService:
         not merged before), so a refusal writes nothing.
         """
         self._taxii.check_write(None, principal)
+        with self._changing:
+            return self._merge_now(principal, case_ids, name)
+
+    def _merge_now(
+        self, principal: Principal, case_ids: Sequence[str], name: str
+    ) -> tuple[ShownCase, tuple[ShownCase, ...]]:
         originals = [self._owned(principal, case_id) for case_id in case_ids]
         merged, closed = merge(
             [o.case for o in originals],
@@ -352,6 +362,18 @@ class CaseService:
         (partners then receive it over TAXII as their agreements allow, redacted as agreed).
         Sharing again makes a new version of the same copy."""
         self._taxii.check_write(None, principal)
+        with self._changing:
+            return self._share_now(principal, case_id, tasks=tasks, notes=notes, tlp=tlp)
+
+    def _share_now(
+        self,
+        principal: Principal,
+        case_id: str,
+        *,
+        tasks: Collection[str],
+        notes: Collection[str],
+        tlp: Tlp,
+    ) -> ShownCase:
         owned = self._owned(principal, case_id)
         copy = shareable_copy(owned.case, tasks=tasks, notes=notes, now_us=self._clock.now_us())
         markings = (marking_id_for(tlp),)
@@ -414,6 +436,12 @@ class CaseService:
         self, principal: Principal, case_id: str, change: Callable[[Case, int], Case]
     ) -> ShownCase:
         self._taxii.check_write(None, principal)
+        with self._changing:
+            return self._change_now(principal, case_id, change)
+
+    def _change_now(
+        self, principal: Principal, case_id: str, change: Callable[[Case, int], Case]
+    ) -> ShownCase:
         owned = self._owned(principal, case_id)
         case = change(owned.case, self._clock.now_us())
         self._write(

@@ -4,6 +4,7 @@ provenance and versioning, read through the policy, and refusals that write noth
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,14 @@ def test_files_are_referenced_by_their_hashes_as_the_author_may_see_them(node: N
         service.attach(theirs, own.id, [], file_hashes=[digest])
     with pytest.raises(InvalidInput, match="not an MD5, SHA-1, SHA-256 or SHA-512"):
         service.attach(ours, mine.id, [], file_hashes=["not-a-hash"])
+
+
+def test_changes_made_at_once_are_all_kept(node: Node) -> None:
+    service = cases(node)
+    analyst = principal(node, "Entente node")
+    cid = service.create(analyst, name="busy", case_type=CaseType.INCIDENT).case.id
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        done = list(pool.map(lambda n: service.add_task(analyst, cid, f"t{n}"), range(12)))
+    assert len(done) == 12
+    titles = {t.title for t in service.show(analyst, cid).shown.case.tasks}
+    assert {f"t{n}" for n in range(12)} <= titles
