@@ -109,13 +109,16 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     # One gate for every route that takes a body: parallel POSTs share its slots.
     gate = BodyGate()
     app.state.body_gate = gate
+    # One case service for every route that changes cases (REST and the UI pages): it
+    # serialises the changes of cases (services.cases).
+    case_service = CaseService(
+        taxii=service, search=search_service(node), store=node.store, clock=node.clock
+    )
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
         case_router(
-            CaseService(
-                taxii=service, search=search_service(node), store=node.store, clock=node.clock
-            ),
+            case_service,
             node.clock,
             resolve,
             gate,
