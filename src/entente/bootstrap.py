@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from entente.services import IngestService, TaxiiService
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
+    from entente.services.cases import CaseService
     from entente.services.dashboard import DashboardService
     from entente.services.export import ExportService
     from entente.services.federation import FederationService
@@ -399,6 +400,13 @@ def taxii(node: Node) -> TaxiiService:
         signer=NodeSigner(service.org_id, node.key),
         partner_keys=service.partner_keys,
     )
+
+
+def cases(node: Node) -> CaseService:
+    """Cases over a node: written through its TAXII/REST write path, read through the policy."""
+    from entente.services.cases import CaseService
+
+    return CaseService(taxii=taxii(node), search=search(node), store=node.store, clock=node.clock)
 
 
 def users(node: Node, node_secret: bytes) -> UserService:

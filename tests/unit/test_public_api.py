@@ -22,6 +22,7 @@ PACKAGES = [
     "entente.graph",
     "entente.attribution",
     "entente.evidence",
+    "entente.cases",
 ]
 
 

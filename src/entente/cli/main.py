@@ -71,6 +71,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Search the node's objects by value, id, words and filters, or correlate one object.",
     ),
     CommandSpec(
+        "case",
+        "entente.cli.case:app",
+        "Open, work and close cases.",
+    ),
+    CommandSpec(
         "token",
         "entente.cli.token:app",
         "Issue, list and revoke API tokens.",

@@ -24,6 +24,7 @@ from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
 from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
+from entente.server.case_routes import case_router
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
 from entente.server.oidc_client import OidcClient
@@ -47,6 +48,7 @@ from entente.server.ui.oidc_login import oidc_router
 from entente.server.ui.partners_pages import partners_pages_router
 from entente.server.ui.search_pages import search_pages_router
 from entente.services import TaxiiService, TokenUseRecorder, node_org_id
+from entente.services.cases import CaseService
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
 
@@ -107,9 +109,20 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     # One gate for every route that takes a body: parallel POSTs share its slots.
     gate = BodyGate()
     app.state.body_gate = gate
+    # One case service for every route that changes cases (REST and the UI pages): it
+    # serialises the changes of cases (services.cases).
+    case_service = CaseService(
+        taxii=service, search=search_service(node), store=node.store, clock=node.clock
+    )
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
+        case_router(
+            case_service,
+            node.clock,
+            resolve,
+            gate,
+        ),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),

@@ -1,0 +1,86 @@
+"""A case's timeline: the events that turn each version of it into the next, oldest first."""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from entente.cases.model import Case
+
+__all__ = ["CaseEvent", "EventKind", "timeline"]
+
+
+class EventKind(enum.Enum):
+    """What happened to a case between two of its versions."""
+
+    OPENED = "opened"
+    STATUS = "status"
+    CLOSED = "closed"
+    TASK_ADDED = "task-added"
+    TASK_DONE = "task-done"
+    NOTE_ADDED = "note-added"
+    REFERENCED = "referenced"
+    ATTACHED = "attached"
+    MERGED_INTO = "merged-into"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One event: when (the version's ``modified``), what, and about what."""
+
+    at_us: int
+    kind: EventKind
+    detail: str
+
+
+def _changes(before: Case, after: Case) -> list[CaseEvent]:
+    at = after.modified_us
+    events: list[CaseEvent] = []
+    if after.stage != before.stage or after.status != before.status:
+        if after.resolution is not None and before.resolution is None:
+            events.append(CaseEvent(at, EventKind.CLOSED, after.resolution.value))
+        else:
+            events.append(CaseEvent(at, EventKind.STATUS, f"{after.stage.value}: {after.status}"))
+    old_tasks = {t.id: t for t in before.tasks}
+    for task in after.tasks:
+        known = old_tasks.get(task.id)
+        if known is None:
+            events.append(CaseEvent(at, EventKind.TASK_ADDED, f"{task.id}: {task.title}"))
+        if task.done and (known is None or not known.done):
+            events.append(CaseEvent(at, EventKind.TASK_DONE, f"{task.id}: {task.title}"))
+    old_notes = {n.id for n in before.notes}
+    events.extend(
+        CaseEvent(at, EventKind.NOTE_ADDED, f"{n.id} by {n.author}")
+        for n in after.notes
+        if n.id not in old_notes
+    )
+    attached = set(after.attached) - set(before.attached)
+    for ref in after.refs:
+        if ref in attached:
+            events.append(CaseEvent(at, EventKind.ATTACHED, ref))
+        elif ref not in before.refs:
+            events.append(CaseEvent(at, EventKind.REFERENCED, ref))
+    if after.merged_into is not None and before.merged_into is None:
+        events.append(CaseEvent(at, EventKind.MERGED_INTO, after.merged_into))
+    return events
+
+
+def timeline(versions: Sequence[Case]) -> tuple[CaseEvent, ...]:
+    """The events of ``versions`` (one case's versions, oldest first).
+
+    The first version shown opens the timeline; each later version adds what changed since
+    the one before it. A reader shown only some versions sees the changes between those.
+    """
+    if not versions:
+        return ()
+    first = versions[0]
+    events = [CaseEvent(first.modified_us, EventKind.OPENED, first.case_type.value)]
+    if first.merged_from:
+        events.append(
+            CaseEvent(first.modified_us, EventKind.REFERENCED, ", ".join(first.merged_from))
+        )
+    for before, after in itertools.pairwise(versions):
+        events.extend(_changes(before, after))
+    return tuple(events)
