@@ -72,6 +72,8 @@ class EntryDraft:
     tlp: str | None = None
     agreements: tuple[str, ...] = ()
     details: Mapping[str, DetailValue] = field(default_factory=dict)
+    # Ids beyond those listed that the caller already left out (kept bounded as it noted them).
+    omitted: int = 0
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:
@@ -108,7 +110,7 @@ def render_body(
     """The canonical JSON of an entry, the object ids it lists and how many it left out."""
     unique = tuple(dict.fromkeys(draft.object_ids))
     listed = unique[:MAX_OBJECT_IDS]
-    omitted = len(unique) - len(listed)
+    omitted = len(unique) - len(listed) + draft.omitted
     document: dict[str, Any] = {
         "chain": chain,
         "seq": seq,

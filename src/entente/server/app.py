@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from entente.bootstrap import (
     Node,
     attack_matrix,
+    audit_log,
     dashboard,
     exports,
     graph,
@@ -22,6 +23,7 @@ from entente.bootstrap import (
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
+from entente.server.audit import AuditedRequests
 from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.federation_routes import federation_router
@@ -99,6 +101,9 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     install_error_handlers(app)
     # Every route needs a token: none is public.
     install_openapi(app, public=lambda _path: False)
+    if node.settings.audit_log:
+        # Innermost: it records what the routes released, before the last chunk goes out.
+        app.add_middleware(AuditedRequests, log=audit_log(node))
     app.add_middleware(UiSecurityHeaders)
     app.add_middleware(PublicUrlRedirects, public_url=node.settings.public_url)
     # Outermost: the time it stamps counts the other middleware too.

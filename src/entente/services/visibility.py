@@ -5,6 +5,10 @@ each stored version: the one sharing policy (``entente.sharing.decide``) says wh
 be shown and what must be left out of it (an agreement's redactions, an anonymised sighting,
 content under a granular marking the reader may not see); ``release`` makes that copy and
 withholds the version whole when the copy would no longer be a valid STIX object.
+
+``release`` is also where reads are audited (issue 14, item 3): each release of content above
+TLP:CLEAR is noted in the request's ``ReadNotes`` (``services.audit_reads``), when the request
+keeps any; the request's edge writes them as one audit entry.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ from typing import Any
 
 import orjson
 
+from entente.services.audit_reads import ReadNotes, current_notes
 from entente.sharing import (
     Allow,
     NodeContext,
     Principal,
     VersionFacts,
     decide,
+    effective_tlp,
     is_shareable,
     redacted_copy,
 )
 from entente.stix import GranularMarking
+from entente.stix.markings import Tlp
 from entente.store import Provenance, SourceKind, StoredVersion
 
 __all__ = ["Release", "Visibility", "facts_of", "is_third_party", "version_facts"]
@@ -113,22 +120,27 @@ class Visibility:
     property tests of every read surface against the policy oracle cover this memo.
     """
 
-    __slots__ = ("_ctx", "_memo", "_principal")
+    __slots__ = ("_ctx", "_levels", "_memo", "_notes", "_principal")
 
     def __init__(self, principal: Principal | None, ctx: NodeContext) -> None:
         self._principal = principal
         self._ctx = ctx
         self._memo: dict[tuple[Any, ...], Allow | None] = {}
+        # The TLP level of each memo key, worked out only when a request audits its reads.
+        self._levels: dict[tuple[Any, ...], Tlp] = {}
+        # The request's audit notes, read once here (a context variable lookup per release
+        # would cost a page of a thousand versions a thousand lookups).
+        self._notes: ReadNotes | None = current_notes() if principal is not None else None
 
     @property
     def principal(self) -> Principal | None:
         """Whom this visibility is for (``None``: the public)."""
         return self._principal
 
-    def decision(self, version: StoredVersion) -> Allow | None:
-        """The policy's Allow for ``version`` and this principal, or None if it is denied."""
+    @staticmethod
+    def _key(version: StoredVersion) -> tuple[Any, ...]:
         provenance = version.provenance
-        key = (
+        return (
             version.type,
             version.created_by_ref,
             version.marking_refs,
@@ -138,6 +150,10 @@ class Visibility:
             provenance.agreement,
             provenance.org,
         )
+
+    def decision(self, version: StoredVersion) -> Allow | None:
+        """The policy's Allow for ``version`` and this principal, or None if it is denied."""
+        key = self._key(version)
         if key in self._memo:
             return self._memo[key]
         decision = decide(version_facts(version, self._ctx.node_org), self._principal, self._ctx)
@@ -152,6 +168,13 @@ class Visibility:
         copy without it, or ``None`` when that copy would not be valid STIX 2.1 (a property
         its type requires is under a granular marking the reader may not see): withheld.
         """
+        released = self._release(version)
+        if released is not None and self._notes is not None:
+            self._note(self._notes, version, released.allow)
+        return released
+
+    def _release(self, version: StoredVersion) -> Release | None:
+        """``release`` without noting the read."""
         allow = self.decision(version)
         if allow is None:
             return None
@@ -165,6 +188,26 @@ class Visibility:
             return None
         return Release(replace(version, raw_json=orjson.dumps(copy)), allow, obj)
 
+    def _note(self, notes: ReadNotes, version: StoredVersion, allow: Allow) -> None:
+        """Note a release above TLP:CLEAR in the request's audit notes."""
+        if version.type == "marking-definition":
+            # The markings themselves (STIX 2.1 §7.2) say how to share, not what is shared.
+            return
+        key = self._key(version)
+        level = self._levels.get(key)
+        if level is None:
+            ctx = self._ctx
+            # Allowed, so no marking is unknown: effective_tlp gives a level, never None.
+            found = effective_tlp(
+                version.marking_refs,
+                ctx.default_marking,
+                known_statement_markings=ctx.known_statement_markings,
+            )
+            level = self._levels[key] = Tlp.RED if found is None else found
+        if level is not Tlp.CLEAR and self._principal is not None:
+            notes.note(self._principal, version.id, level, allow.agreements)
+
     def allows(self, version: StoredVersion) -> bool:
-        """Whether this principal may see ``version`` (some copy of it)."""
-        return self.release(version) is not None
+        """Whether this principal may see ``version`` (some copy of it); a question, not a
+        read: it is not audited."""
+        return self._release(version) is not None

@@ -1,0 +1,129 @@
+"""What one request released of non-CLEAR content, noted where the policy releases it.
+
+``Visibility.release`` is the one place every read path (TAXII, REST, UI pages, exports, sync
+serving) asks whether a stored version may be shown; it notes each release of content above
+TLP:CLEAR here, and the request's edge (``server.audit``) writes the notes as one audit entry
+per reader before the response ends. The notes travel in a context variable that the edge sets
+for the request only: the same request scope starlette's threadpool copies into each
+synchronous route, not a node-wide global; outside a request (background jobs, counts worked
+out for the dashboard) there are no notes and nothing is noted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Final
+
+from entente.audit import MAX_OBJECT_IDS, Actor, EntryDraft
+from entente.sharing import Principal, Role
+from entente.stix.markings import Tlp
+
+__all__ = ["READ_ACTION", "ReadNotes", "current_notes", "noting"]
+
+READ_ACTION: Final = "read"
+
+_NOTES: ContextVar[ReadNotes | None] = ContextVar("entente_audit_notes", default=None)
+
+
+@dataclass(slots=True)
+class _Reads:
+    """One reader's releases in one request."""
+
+    ids: dict[str, None] = field(default_factory=dict)
+    more: int = 0
+    tlp: Tlp = Tlp.CLEAR
+    agreements: set[str] = field(default_factory=set)
+
+
+class ReadNotes:
+    """The releases of one request, per reader, and the admin actions it took.
+
+    ``channel`` is where the request came in (``taxii``, ``rest``, ``ui``, ``export``); a
+    partner node reading over TAXII is sync serving (``sync``). The ids kept per reader are
+    bounded (``MAX_OBJECT_IDS``); more are counted, so a request costs one bounded entry.
+    """
+
+    __slots__ = ("_actions", "_reads", "channel", "details")
+
+    def __init__(self, channel: str, details: dict[str, str | int | bool | None]) -> None:
+        self.channel = channel
+        self.details = details
+        self._reads: dict[Principal, _Reads] = {}
+        self._actions: list[EntryDraft] = []
+
+    def note(
+        self, reader: Principal, object_id: str, tlp: Tlp, agreements: tuple[str, ...]
+    ) -> None:
+        """``reader`` was shown (a copy of) ``object_id`` at ``tlp`` under ``agreements``."""
+        reads = self._reads.get(reader)
+        if reads is None:
+            reads = self._reads[reader] = _Reads()
+        if object_id not in reads.ids:
+            if len(reads.ids) < MAX_OBJECT_IDS:
+                reads.ids[object_id] = None
+            else:
+                reads.more += 1
+        reads.tlp = max(reads.tlp, tlp)
+        reads.agreements.update(agreements)
+
+    def note_action(
+        self,
+        actor: Principal,
+        action: str,
+        object_ids: tuple[str, ...] = (),
+        details: dict[str, str | int | bool | None] | None = None,
+    ) -> None:
+        """``actor`` took an admin ``action`` (``user.add``, ``token.revoke``...)."""
+        self._actions.append(
+            EntryDraft(
+                actor=_actor(actor),
+                action=action,
+                channel=self.channel,
+                object_ids=object_ids,
+                details={**self.details, **(details or {})},
+            )
+        )
+
+    def drafts(self) -> list[EntryDraft]:
+        """One read entry per reader, then the actions, in the order they were taken."""
+        drafts = [
+            EntryDraft(
+                actor=_actor(reader),
+                action=READ_ACTION,
+                channel=_channel(self.channel, reader),
+                object_ids=tuple(reads.ids),
+                tlp=reads.tlp.label,
+                agreements=tuple(sorted(reads.agreements)),
+                details=self.details,
+                omitted=reads.more,
+            )
+            for reader, reads in self._reads.items()
+        ]
+        return [*drafts, *self._actions]
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(principal.id, principal.org, principal.role.value)
+
+
+def _channel(channel: str, reader: Principal) -> str:
+    # A partner node pulling our TAXII collections is sync serving (services.federation).
+    return "sync" if channel == "taxii" and reader.role is Role.PARTNER else channel
+
+
+def current_notes() -> ReadNotes | None:
+    """The notes of the request being served, or None outside one."""
+    return _NOTES.get()
+
+
+@contextmanager
+def noting(notes: ReadNotes) -> Iterator[ReadNotes]:
+    """Note the releases and actions of the block (one request) in ``notes``."""
+    token = _NOTES.set(notes)
+    try:
+        yield notes
+    finally:
+        _NOTES.reset(token)
