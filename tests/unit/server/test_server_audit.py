@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from tests.unit.server.conftest import ALL, ROOT, SECRET, Harness, indicator
 from tests.unit.server.ui_users import sign_in
 
-from entente.audit import NODE_CHAIN, Entry
+from entente.audit import Entry
 from entente.bootstrap import audit_log, open_node
 from entente.clock import FixedClock
 from entente.config import Settings
