@@ -116,6 +116,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Warninglists: values never to export (MISP format).",
     ),
     CommandSpec(
+        "audit",
+        "entente.cli.audit:app",
+        "Verify the hash-chained audit and custody logs; query who saw an object.",
+    ),
+    CommandSpec(
         "federation-demo",
         "entente.cli.federation_demo:federation_demo",
         "Start three nodes on loopback, apply agreements, share, sync, and show who got what.",
