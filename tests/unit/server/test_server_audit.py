@@ -146,3 +146,46 @@ def test_with_the_audit_log_off_nothing_is_recorded(
     assert posted.status_code == 202
     page = client.get(f"{ROOT}collections/{ALL}/objects/", headers={**headers, "Accept": taxii})
     assert AMBER["id"] in {o["id"] for o in page.json()["objects"]}
+
+
+def test_admin_actions_are_recorded_without_secrets_and_refusals_are_not(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    from tests.unit.server.ui_sessions import ui_node
+
+    with ui_node(tmp_path) as ui:
+        page = ui.get("/", "admin")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf is not None
+        token = csrf.group(1)
+        done = ui.client.post(
+            "/admin/users/add",
+            data={
+                "csrf_token": token,
+                "username": "bob",
+                "org": "Entente node",
+                "role": "reader",
+                "password": "a long enough password",
+            },
+        )
+        assert done.status_code == 200, done.text
+        refused = ui.client.post(
+            "/admin/tokens/create", data={"csrf_token": token, "org": "", "role": "reader"}
+        )
+        assert refused.status_code == 400
+        allowed = ui.client.post(
+            "/admin/warninglists/allow", data={"csrf_token": token, "value": "8.8.8.8"}
+        )
+        assert allowed.status_code == 200
+        actions = [e for e in audit_log(ui.node).who_saw(limit=100) if e.action != "read"]
+        assert [e.action for e in actions] == [
+            "admin.warninglists.allow",
+            "admin.users.add",
+        ]
+        allow, add = actions
+        assert allow.details["value"] == "8.8.8.8" and allow.channel == "ui"
+        assert add.details["username"] == "bob"
+        assert add.actor.role == "admin"
+        assert all("password" not in e.body.decode() for e in actions)
