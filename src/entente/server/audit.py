@@ -1,20 +1,18 @@
-"""The request edge of the audit log: one entry per reader per request, written before the
-response ends (issue 14, item 3).
+"""The request edge of the audit log: one entry per reader per request (issue 14, item 3).
 
 Each HTTP request gets its own ``ReadNotes``; ``Visibility.release`` notes in them what the
 policy released above TLP:CLEAR, and admin routes the actions they took. When the response's
-last body chunk is about to go out, the notes are appended to the audit log (one transaction)
-and only then is the chunk sent: a client never holds all of a response whose reads were not
-recorded. Should the append fail, the exception ends the response unfinished.
+last body chunk is about to go out, the notes become entries submitted to the node's
+``AuditRecorder``, which appends them off the request path (``services.audit_recorder`` says
+why and what that guarantees).
 """
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entente.services.audit_log import AuditLog
 from entente.services.audit_reads import ReadNotes, noting
+from entente.services.audit_recorder import AuditRecorder
 
 __all__ = ["AuditedRequests", "channel_of"]
 
@@ -33,12 +31,12 @@ def channel_of(path: str) -> str:
 class AuditedRequests:
     """ASGI middleware: note each request's releases and actions, record them at its end."""
 
-    def __init__(self, app: ASGIApp, *, log: AuditLog) -> None:
+    def __init__(self, app: ASGIApp, *, recorder: AuditRecorder) -> None:
         self._app = app
-        self._log = log
+        self._recorder = recorder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request with notes; append them before its last body chunk goes out."""
+        """Serve the request with notes; submit them before its last body chunk goes out."""
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
@@ -49,9 +47,7 @@ class AuditedRequests:
             if message["type"] == "http.response.start":
                 notes.details["status"] = int(message["status"])
             elif message["type"] == "http.response.body" and not message.get("more_body"):
-                drafts = notes.drafts()
-                if drafts:
-                    await run_in_threadpool(self._log.record, drafts)
+                self._recorder.submit(notes.drafts())
             await send(message)
 
         with noting(notes):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -18,6 +19,7 @@ from entente.clock import FixedClock
 from entente.config import Settings
 from entente.server import create_app
 from entente.services import node_org_id, org_identity_id
+from entente.services.audit_recorder import AuditRecorder
 from entente.stix import Tlp
 
 CLEAR = indicator(1, tlp=Tlp.CLEAR)
@@ -32,8 +34,15 @@ def stocked(harness: Harness) -> Harness:
     return harness
 
 
+def flushed(app: Any) -> None:
+    """Append what the app's requests submitted (its recorder does so every 0.2 s)."""
+    recorder: AuditRecorder = app.state.audit_recorder
+    recorder.flush()
+
+
 def entries(harness: Harness) -> list[Entry]:
-    """The node's audit entries, oldest first."""
+    """The node's audit entries, oldest first, once every request's entries are appended."""
+    flushed(harness.client.app)
     return list(reversed(audit_log(harness.node).who_saw(limit=1000)))
 
 
@@ -111,6 +120,7 @@ def test_a_ui_object_page_is_recorded_and_a_clear_one_is_not(stocked: Harness) -
 def test_the_recorded_chain_verifies(stocked: Harness) -> None:
     for who in ("admin", "analyst", "reader_b"):
         stocked.get(f"{ROOT}collections/{ALL}/objects/", who=who)
+    flushed(stocked.client.app)
     log = audit_log(stocked.node)
     assert log.checkpoint() is not None
     verdict = log.verify()
@@ -179,6 +189,7 @@ def test_admin_actions_are_recorded_without_secrets_and_refusals_are_not(
             "/admin/warninglists/allow", data={"csrf_token": token, "value": "8.8.8.8"}
         )
         assert allowed.status_code == 200
+        flushed(ui.client.app)
         actions = [e for e in audit_log(ui.node).who_saw(limit=100) if e.action != "read"]
         assert [e.action for e in actions] == [
             "admin.warninglists.allow",
