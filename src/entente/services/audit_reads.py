@@ -14,28 +14,42 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Final
 
 from entente.audit import MAX_OBJECT_IDS, Actor, EntryDraft
 from entente.sharing import Principal, Role
 from entente.stix.markings import Tlp
 
-__all__ = ["READ_ACTION", "ReadNotes", "current_notes", "noting"]
+__all__ = ["READ_ACTION", "ReadNotes", "ReaderReads", "current_notes", "noting"]
 
 READ_ACTION: Final = "read"
 
 _NOTES: ContextVar[ReadNotes | None] = ContextVar("entente_audit_notes", default=None)
 
 
-@dataclass(slots=True)
-class _Reads:
-    """One reader's releases in one request."""
+class ReaderReads:
+    """One reader's releases in one request: the ids (bounded), their highest TLP level and
+    the agreements they went out under."""
 
-    ids: dict[str, None] = field(default_factory=dict)
-    more: int = 0
-    tlp: Tlp = Tlp.CLEAR
-    agreements: set[str] = field(default_factory=set)
+    __slots__ = ("agreements", "ids", "more", "tlp")
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.more = 0
+        self.tlp = Tlp.CLEAR
+        self.agreements: set[str] = set()
+
+    def add(self, object_id: str) -> None:
+        """``object_id`` was released (the ids past ``MAX_OBJECT_IDS`` are only counted)."""
+        if len(self.ids) < MAX_OBJECT_IDS:
+            self.ids.append(object_id)
+        else:
+            self.more += 1
+
+    def raise_level(self, tlp: Tlp, agreements: tuple[str, ...]) -> None:
+        """Releases at ``tlp`` under ``agreements`` were (or are about to be) added."""
+        self.tlp = max(self.tlp, tlp)
+        self.agreements.update(agreements)
 
 
 class ReadNotes:
@@ -51,23 +65,15 @@ class ReadNotes:
     def __init__(self, channel: str, details: dict[str, str | int | bool | None]) -> None:
         self.channel = channel
         self.details = details
-        self._reads: dict[Principal, _Reads] = {}
+        self._reads: dict[Principal, ReaderReads] = {}
         self._actions: list[EntryDraft] = []
 
-    def note(
-        self, reader: Principal, object_id: str, tlp: Tlp, agreements: tuple[str, ...]
-    ) -> None:
-        """``reader`` was shown (a copy of) ``object_id`` at ``tlp`` under ``agreements``."""
+    def reads_of(self, reader: Principal) -> ReaderReads:
+        """Where the releases to ``reader`` in this request are kept."""
         reads = self._reads.get(reader)
         if reads is None:
-            reads = self._reads[reader] = _Reads()
-        if object_id not in reads.ids:
-            if len(reads.ids) < MAX_OBJECT_IDS:
-                reads.ids[object_id] = None
-            else:
-                reads.more += 1
-        reads.tlp = max(reads.tlp, tlp)
-        reads.agreements.update(agreements)
+            reads = self._reads[reader] = ReaderReads()
+        return reads
 
     def note_action(
         self,
@@ -94,13 +100,14 @@ class ReadNotes:
                 actor=_actor(reader),
                 action=READ_ACTION,
                 channel=_channel(self.channel, reader),
-                object_ids=tuple(reads.ids),
+                object_ids=tuple(dict.fromkeys(reads.ids)),
                 tlp=reads.tlp.label,
                 agreements=tuple(sorted(reads.agreements)),
                 details=self.details,
                 omitted=reads.more,
             )
             for reader, reads in self._reads.items()
+            if reads.ids or reads.more
         ]
         return [*drafts, *self._actions]
 

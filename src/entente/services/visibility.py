@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from entente.services.audit_reads import ReadNotes, current_notes
+from entente.services.audit_reads import ReaderReads, current_notes
 from entente.sharing import (
     Allow,
     NodeContext,
@@ -120,17 +120,20 @@ class Visibility:
     property tests of every read surface against the policy oracle cover this memo.
     """
 
-    __slots__ = ("_ctx", "_levels", "_memo", "_notes", "_principal")
+    __slots__ = ("_audited", "_ctx", "_memo", "_principal", "_reads")
 
     def __init__(self, principal: Principal | None, ctx: NodeContext) -> None:
         self._principal = principal
         self._ctx = ctx
         self._memo: dict[tuple[Any, ...], Allow | None] = {}
-        # The TLP level of each memo key, worked out only when a request audits its reads.
-        self._levels: dict[tuple[Any, ...], Tlp] = {}
-        # The request's audit notes, read once here (a context variable lookup per release
-        # would cost a page of a thousand versions a thousand lookups).
-        self._notes: ReadNotes | None = current_notes() if principal is not None else None
+        # Per memo key: whether a release is audited (content above TLP:CLEAR).
+        self._audited: dict[tuple[Any, ...], bool] = {}
+        # Where the request's audit notes keep this reader's releases, found once here: a
+        # page of a thousand versions then costs a list append per audited version.
+        notes = current_notes() if principal is not None else None
+        self._reads: ReaderReads | None = (
+            None if notes is None or principal is None else notes.reads_of(principal)
+        )
 
     @property
     def principal(self) -> Principal | None:
@@ -151,15 +154,17 @@ class Visibility:
             provenance.org,
         )
 
-    def decision(self, version: StoredVersion) -> Allow | None:
-        """The policy's Allow for ``version`` and this principal, or None if it is denied."""
-        key = self._key(version)
+    def _decide(self, key: tuple[Any, ...], version: StoredVersion) -> Allow | None:
         if key in self._memo:
             return self._memo[key]
         decision = decide(version_facts(version, self._ctx.node_org), self._principal, self._ctx)
         allow = decision if isinstance(decision, Allow) else None
         self._memo[key] = allow
         return allow
+
+    def decision(self, version: StoredVersion) -> Allow | None:
+        """The policy's Allow for ``version`` and this principal, or None if it is denied."""
+        return self._decide(self._key(version), version)
 
     def release(self, version: StoredVersion) -> Release | None:
         """``version`` as this principal may see it, or ``None`` when it may not see it.
@@ -168,14 +173,20 @@ class Visibility:
         copy without it, or ``None`` when that copy would not be valid STIX 2.1 (a property
         its type requires is under a granular marking the reader may not see): withheld.
         """
-        released = self._release(version)
-        if released is not None and self._notes is not None:
-            self._note(self._notes, version, released.allow)
+        key = self._key(version)
+        released = self._release(key, version)
+        reads = self._reads
+        if released is not None and reads is not None:
+            audited = self._audited.get(key)
+            if audited is None:
+                audited = self._audited[key] = self._audit(reads, version, released.allow)
+            if audited:
+                reads.add(version.id)
         return released
 
-    def _release(self, version: StoredVersion) -> Release | None:
+    def _release(self, key: tuple[Any, ...], version: StoredVersion) -> Release | None:
         """``release`` without noting the read."""
-        allow = self.decision(version)
+        allow = self._decide(key, version)
         if allow is None:
             return None
         if not (allow.redact or allow.anonymise or allow.strip):
@@ -188,26 +199,25 @@ class Visibility:
             return None
         return Release(replace(version, raw_json=orjson.dumps(copy)), allow, obj)
 
-    def _note(self, notes: ReadNotes, version: StoredVersion, allow: Allow) -> None:
-        """Note a release above TLP:CLEAR in the request's audit notes."""
+    def _audit(self, reads: ReaderReads, version: StoredVersion, allow: Allow) -> bool:
+        """Whether releases with ``version``'s facts are audited; if so, note their level and
+        agreements once (every version with the same memo key shares them)."""
         if version.type == "marking-definition":
             # The markings themselves (STIX 2.1 §7.2) say how to share, not what is shared.
-            return
-        key = self._key(version)
-        level = self._levels.get(key)
-        if level is None:
-            ctx = self._ctx
-            # Allowed, so no marking is unknown: effective_tlp gives a level, never None.
-            found = effective_tlp(
-                version.marking_refs,
-                ctx.default_marking,
-                known_statement_markings=ctx.known_statement_markings,
-            )
-            level = self._levels[key] = Tlp.RED if found is None else found
-        if level is not Tlp.CLEAR and self._principal is not None:
-            notes.note(self._principal, version.id, level, allow.agreements)
+            return False
+        ctx = self._ctx
+        level = effective_tlp(
+            version.marking_refs,
+            ctx.default_marking,
+            known_statement_markings=ctx.known_statement_markings,
+        )
+        # Allowed, so no marking is unknown and there is a level; fail closed all the same.
+        if level is Tlp.CLEAR:
+            return False
+        reads.raise_level(Tlp.RED if level is None else level, allow.agreements)
+        return True
 
     def allows(self, version: StoredVersion) -> bool:
         """Whether this principal may see ``version`` (some copy of it); a question, not a
         read: it is not audited."""
-        return self._release(version) is not None
+        return self._release(self._key(version), version) is not None

@@ -42,6 +42,8 @@ def upgrade() -> None:
         sa.Column("chain", sa.Text(), nullable=False),
         sa.Column("seq", _SEQ, nullable=False, autoincrement=False),
         sa.PrimaryKeyConstraint("object_id", "chain", "seq", name="pk_audit_objects"),
+        # SQLite: the key is the whole row, one B-tree (schema.audit_objects says why).
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "audit_checkpoints",
