@@ -97,3 +97,24 @@ def test_parse_since_reads_times_and_dates_as_utc() -> None:
     assert parse_since("1970-01-01T01:00:00+01:00") == 0
     with pytest.raises(InvalidInput):
         parse_since("soon")
+
+
+def test_admin_commands_are_recorded_with_channel_cli(home: Path) -> None:
+    cli = cli_for(home)
+    created = cli("token", "create", "--org", "Org D", "--role", "reader", "--json")
+    assert created.exit_code == 0, created.output
+    token_id = orjson.loads(created.stdout)["token_id"]
+    assert cli("token", "revoke", token_id).exit_code == 0
+    assert cli("warninglist", "allow", "8.8.8.8").exit_code == 0
+    assert cli("warninglist", "allow", "8.8.8.8").exit_code == 0  # already allowed: no change
+    found = orjson.loads(cli("audit", "query", "--json").stdout)["entries"]
+    assert [e["action"] for e in found] == [
+        "admin.warninglists.allow",
+        "admin.tokens.revoke",
+        "admin.tokens.create",
+    ]
+    assert {e["channel"] for e in found} == {"cli"}
+    assert all(e["actor"]["id"].startswith("local:") for e in found)
+    assert found[2]["details"] == {"token_id": token_id, "org": "Org D", "role": "reader"}
+    assert "secret" not in str(found)
+    assert cli("audit", "verify").exit_code == 0
