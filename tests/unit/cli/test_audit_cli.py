@@ -118,3 +118,48 @@ def test_admin_commands_are_recorded_with_channel_cli(home: Path) -> None:
     assert found[2]["details"] == {"token_id": token_id, "org": "Org D", "role": "reader"}
     assert "secret" not in str(found)
     assert cli("audit", "verify").exit_code == 0
+
+
+def test_an_export_records_what_it_released_above_clear(home: Path, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    cli = cli_for(home, "US CERT")
+    day_ago = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    unmarked = "indicator--c0000000-0000-4000-8000-000000000001"
+    clear = "indicator--c0000000-0000-4000-8000-000000000002"
+
+    def indicator(object_id: str, domain: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": object_id,
+            "created": day_ago,
+            "modified": day_ago,
+            "pattern": f"[domain-name:value = '{domain}']",
+            "pattern_type": "stix",
+            "valid_from": day_ago,
+            "confidence": 80,
+            **extra,
+        }
+
+    clear_marking = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(
+        orjson.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--c0000000-0000-4000-8000-000000000009",
+                "objects": [
+                    indicator(unmarked, "evil.example"),
+                    indicator(clear, "bad.example", object_marking_refs=[clear_marking]),
+                ],
+            }
+        )
+    )
+    assert cli("ingest", str(bundle)).exit_code == 0
+    assert cli("export", "edl-domains").exit_code == 0
+    [entry] = orjson.loads(cli("audit", "query", "--json").stdout)["entries"]
+    assert (entry["action"], entry["channel"]) == ("read", "export")
+    assert entry["objects"] == [unmarked]
+    assert entry["tlp"] == "amber+strict"
+    assert entry["details"]["format"] == "edl-domains"
