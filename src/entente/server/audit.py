@@ -43,12 +43,25 @@ class AuditedRequests:
         path: str = scope["path"]
         notes = ReadNotes(channel_of(path), {"method": scope["method"], "path": path})
 
+        submitted = False
+
+        def submit() -> None:
+            nonlocal submitted
+            if not submitted:
+                submitted = True
+                self._recorder.submit(notes.drafts())
+
         async def send_audited(message: Message) -> None:
             if message["type"] == "http.response.start":
                 notes.details["status"] = int(message["status"])
             elif message["type"] == "http.response.body" and not message.get("more_body"):
-                self._recorder.submit(notes.drafts())
+                submit()
             await send(message)
 
-        with noting(notes):
-            await self._app(scope, receive, send_audited)
+        try:
+            with noting(notes):
+                await self._app(scope, receive, send_audited)
+        finally:
+            # A response cut short (the client went away, a stream failed) may still have
+            # carried some of what was released: it is recorded all the same.
+            submit()

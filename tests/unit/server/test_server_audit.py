@@ -200,3 +200,13 @@ def test_admin_actions_are_recorded_without_secrets_and_refusals_are_not(
         assert add.details["username"] == "bob"
         assert add.actor.role == "admin"
         assert all("password" not in e.body.decode() for e in actions)
+
+
+def test_each_path_has_its_channel() -> None:
+    from entente.server.audit import channel_of
+
+    assert channel_of("/taxii2/api/collections/x/objects/") == "taxii"
+    assert channel_of("/api/v1/objects/indicator--1") == "rest"
+    assert channel_of("/feeds/edl-domains") == "export"
+    assert channel_of("/exports/csv") == "export"
+    assert channel_of("/objects/indicator--1") == "ui"
