@@ -29,12 +29,14 @@ from entente.clock import Clock
 from entente.services.audit_reads import ReadNotes
 from entente.store import AuditQuery, AuditStore
 
-__all__ = ["CHECKPOINT_EVERY", "AuditLog"]
+__all__ = ["CHECKPOINT_EVERY", "INDEX_BATCH", "AuditLog"]
 
 # Entries of the node's audit log between two signed checkpoints: an Ed25519 signature costs
 # ~50 µs, so signing each request's entry would be cheap too, but a checkpoint row per entry
 # doubles the writes; entries after the last checkpoint are linked, though not yet signed.
 CHECKPOINT_EVERY: Final = 256
+# Entries whose object ids are indexed per step when the recorder is idle (a few ms each).
+INDEX_BATCH: Final = 200
 
 
 class AuditLog:
@@ -95,6 +97,10 @@ class AuditLog:
     def checkpoint(self, chain: str = NODE_CHAIN) -> Checkpoint | None:
         """Sign the head of ``chain`` now; None when it is empty or already signed there."""
         return self._append(chain, (), self._every, force=True).checkpoint
+
+    def index(self, chain: str = NODE_CHAIN, limit: int = INDEX_BATCH) -> int:
+        """Bring the object index of ``chain`` up to ``limit`` entries closer; how many."""
+        return self._store.index(chain, limit)
 
     def chains(self) -> Sequence[str]:
         """The chains that hold entries: the audit log and every case's custody log."""

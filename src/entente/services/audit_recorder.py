@@ -9,7 +9,8 @@ in one transaction (the entries of many requests share one commit), keeps what i
 write for the next try, and ``stop`` appends the rest when the server shuts down. An entry is
 acknowledged once its append committed and is never lost after that; what a crash can lose is
 at most the last interval's entries, never a committed one, and never silently in a clean
-shutdown.
+shutdown. When nothing was submitted since the last append, the thread indexes the object
+ids of the entries appended before, a step at a time (``store.sql_audit``).
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ class AuditRecorder:
         # A busy or unreachable database only delays the entries: they stay queued. Nothing
         # raises from here: neither the thread nor the server's shutdown may die of it.
         try:
-            self.flush()
+            if self.flush() == 0:
+                # Idle: index the object ids of what was appended (``store.sql_audit``).
+                self._log.index()
         except EntenteError as exc:
             _log.warning("audit entries not appended yet (%d queued): %s", self.pending(), exc)
         except Exception:

@@ -51,5 +51,15 @@ class AuditStore(Protocol):
         ...
 
     def find(self, query: AuditQuery) -> Sequence[Entry]:
-        """The newest entries of ``query.chain`` matching it, newest first, up to its limit."""
+        """The newest entries of ``query.chain`` matching it, newest first, up to its limit
+        (the object index is brought up to date first)."""
+        ...
+
+    def index(self, chain: str, limit: int) -> int:
+        """Add the object ids of up to ``limit`` more entries of ``chain`` to the object index;
+        how many entries it indexed (0: the index is up to date).
+
+        The index is derived from the entries' bodies and filled behind the appends, so that
+        an append writes one row per request rather than one per object read.
+        """
         ...

@@ -22,6 +22,7 @@ __all__ = [
     "api_tokens",
     "audit_checkpoints",
     "audit_entries",
+    "audit_indexed",
     "audit_objects",
     "dashboard_cells",
     "dashboard_counts",
@@ -440,7 +441,8 @@ audit_entries = Table(
     Index("ix_audit_entries_time", "chain", "time_us"),
 )
 
-# The object ids each entry lists, for "who saw this object?" (an index of the bodies).
+# The object ids each entry lists, for "who saw this object?": an index derived from the
+# bodies, filled behind the appends (store.sql_audit) up to audit_indexed.seq of each chain.
 audit_objects = Table(
     "audit_objects",
     metadata,
@@ -451,6 +453,14 @@ audit_objects = Table(
     # The key is the whole row: one B-tree instead of a table and its index, which halves
     # the cost of the rows a page of 1,000 reads adds (bench/audit.py).
     sqlite_with_rowid=False,
+)
+
+audit_indexed = Table(
+    "audit_indexed",
+    metadata,
+    Column("chain", Text, primary_key=True),
+    # The last entry of the chain whose object ids are in audit_objects.
+    Column("seq", AuditSeqType, nullable=False, autoincrement=False),
 )
 
 audit_checkpoints = Table(

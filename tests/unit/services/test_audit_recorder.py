@@ -60,7 +60,7 @@ def test_a_failed_append_keeps_the_entries_for_the_next_try(node: Node) -> None:
     # The store fails for real: the table the entries go into is gone.
     engine = create_engine(node.settings.database_url)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE audit_objects"))
+        conn.execute(text("DROP TABLE audit_entries"))
     engine.dispose()
     with pytest.raises(StorageError):
         recorder.flush()
@@ -70,3 +70,11 @@ def test_a_failed_append_keeps_the_entries_for_the_next_try(node: Node) -> None:
 def test_a_non_positive_interval_is_refused(node: Node) -> None:
     with pytest.raises(ValueError):
         AuditRecorder(audit_log(node), interval=0)
+
+
+def test_when_idle_the_recorder_indexes_what_was_appended(node: Node) -> None:
+    recorder = AuditRecorder(audit_log(node), interval=3600)
+    recorder.submit([read(1), read(2)])
+    recorder.start()  # the first run appends
+    recorder.stop()  # the last run, with nothing queued, indexes
+    assert audit_log(node).index() == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, update
+from sqlalchemy import func, inspect, select, update
 
 from entente.audit import (
     NODE_CHAIN,
@@ -25,7 +25,13 @@ from entente.audit import (
 from entente.clock import FixedClock
 from entente.federation import NodeKey, generate_key
 from entente.store import AuditQuery
-from entente.store.schema import audit_checkpoints, audit_entries, audit_objects, metadata
+from entente.store.schema import (
+    audit_checkpoints,
+    audit_entries,
+    audit_indexed,
+    audit_objects,
+    metadata,
+)
 from entente.store.sql import SqlStore, open_store
 from entente.store.sql_audit import SqlAuditStore
 
@@ -163,7 +169,7 @@ def test_migration_creates_exactly_the_declared_audit_tables(store: SqlStore) ->
     with store.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     assert [d for d in diffs if "audit_" in repr(d)] == []
-    for table in (audit_entries, audit_objects, audit_checkpoints):
+    for table in (audit_entries, audit_objects, audit_indexed, audit_checkpoints):
         columns = [c["name"] for c in inspect(store.engine).get_columns(table.name)]
         assert columns == [c.name for c in table.columns]
 
@@ -183,3 +189,26 @@ def test_migration_0013_downgrades_to_0012_and_upgrades_again(store: SqlStore) -
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
     assert SqlAuditStore(store.engine).head(NODE_CHAIN).seq == 0
+
+
+def test_the_object_index_fills_behind_the_appends(store: SqlStore) -> None:
+    audit, key = SqlAuditStore(store.engine), generate_key()
+    for i in range(5):
+        audit.append(NODE_CHAIN, appender(key, [read(ORG_A, (OBJECT, f"note--{i}"))], i))
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(audit_objects)).scalar_one() == 0
+    assert audit.index(NODE_CHAIN, 2) == 2
+    assert audit.index(NODE_CHAIN, 0) == 0
+    assert [e.seq for e in audit.find(AuditQuery(NODE_CHAIN, object_id="note--4"))] == [5]
+    assert audit.index(NODE_CHAIN, 100) == 0
+    audit.append(NODE_CHAIN, appender(key, [read(ORG_B, (OBJECT,))], 9))
+    assert [e.seq for e in audit.find(AuditQuery(NODE_CHAIN, object_id=OBJECT))] == [
+        6,
+        5,
+        4,
+        3,
+        2,
+        1,
+    ]
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(audit_objects)).scalar_one() == 11

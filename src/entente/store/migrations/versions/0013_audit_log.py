@@ -1,4 +1,4 @@
-"""The audit log and the custody logs: ``audit_entries``, ``audit_objects``, ``audit_checkpoints``.
+"""The audit log and the custody logs: ``audit_entries``, their object index, checkpoints.
 
 Revision ID: 0013
 Revises: 0012
@@ -46,6 +46,12 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
+        "audit_indexed",
+        sa.Column("chain", sa.Text(), nullable=False),
+        sa.Column("seq", _SEQ, nullable=False, autoincrement=False),
+        sa.PrimaryKeyConstraint("chain"),
+    )
+    op.create_table(
         "audit_checkpoints",
         sa.Column("chain", sa.Text(), nullable=False),
         sa.Column("seq", _SEQ, nullable=False, autoincrement=False),
@@ -60,6 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the audit tables."""
     op.drop_table("audit_checkpoints")
+    op.drop_table("audit_indexed")
     op.drop_table("audit_objects")
     op.drop_index("ix_audit_entries_time", table_name="audit_entries")
     op.drop_index("ix_audit_entries_org_time", table_name="audit_entries")
