@@ -19,7 +19,10 @@ from entente.stix import format_timestamp_us
 
 __all__ = ["app", "parse_since"]
 
-app = typer.Typer(help="Verify and query the node's audit and custody logs.", no_args_is_help=True)
+app = typer.Typer(
+    help="Verify the hash-chained audit and custody logs; query who saw an object.",
+    no_args_is_help=True,
+)
 
 _JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
