@@ -210,3 +210,12 @@ def test_each_path_has_its_channel() -> None:
     assert channel_of("/feeds/edl-domains") == "export"
     assert channel_of("/exports/csv") == "export"
     assert channel_of("/objects/indicator--1") == "ui"
+
+
+def test_a_feed_read_is_recorded_as_an_export(stocked: Harness) -> None:
+    before = len(entries(stocked))
+    answer = stocked.client.get("/feeds/csv", headers=stocked.headers["analyst"])
+    assert answer.status_code == 200
+    [entry] = entries(stocked)[before:]
+    assert entry.channel == "export"
+    assert AMBER["id"] in entry.object_ids and CLEAR["id"] not in entry.object_ids
