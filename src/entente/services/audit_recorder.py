@@ -85,11 +85,16 @@ class AuditRecorder:
         self._flusher.start()
 
     def stop(self) -> None:
-        """Stop the thread (an append in progress finishes first), then append the rest."""
+        """Stop the thread (an append in progress finishes first), append the rest, and sign
+        the head: after a clean shutdown no entry is left unsigned at the end of the log."""
         flusher, self._flusher = self._flusher, None
         if flusher is not None:
             flusher.stop()
         self._flush_quietly()
+        try:
+            self._log.checkpoint()
+        except EntenteError as exc:
+            _log.warning("the audit log's head was not signed at shutdown: %s", exc)
 
     def _flush_quietly(self) -> None:
         # A busy or unreachable database only delays the entries: they stay queued. Nothing

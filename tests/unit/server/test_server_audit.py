@@ -219,3 +219,17 @@ def test_a_feed_read_is_recorded_as_an_export(stocked: Harness) -> None:
     [entry] = entries(stocked)[before:]
     assert entry.channel == "export"
     assert AMBER["id"] in entry.object_ids and CLEAR["id"] not in entry.object_ids
+
+
+def test_reads_are_recorded_and_verify_on_each_backend(backend_harness: Harness) -> None:
+    harness = backend_harness
+    assert harness.post_objects([CLEAR, AMBER]).status_code == 202
+    for who in ("analyst", "admin"):
+        page = harness.get(f"{ROOT}collections/{ALL}/objects/", who=who)
+        assert page.status_code == 200
+    reads_done = reads(harness)
+    assert [e.actor.role for e in reads_done] == ["analyst", "admin"]
+    assert all(e.object_ids == (AMBER["id"],) for e in reads_done)
+    found = audit_log(harness.node).who_saw(object_id=AMBER["id"])
+    assert len(found) == 2
+    assert audit_log(harness.node).verify().ok
