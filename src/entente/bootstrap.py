@@ -15,6 +15,7 @@ from entente.federation import NodeKey, load_or_create_key
 from entente.services.node import ensure_builtin_markings
 from entente.store import (
     AgreementStore,
+    AuditStore,
     CheckpointStore,
     DashboardCounts,
     MatchRunStore,
@@ -29,6 +30,7 @@ from entente.store import (
     UserStore,
 )
 from entente.store.sql import open_store
+from entente.store.sql_audit import SqlAuditStore
 from entente.store.sql_dashboard import SqlDashboardCounts
 from entente.store.sql_federation import (
     SqlAgreementStore,
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from entente.services import IngestService, TaxiiService
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
+    from entente.services.audit_log import AuditLog
     from entente.services.cases import CaseService
     from entente.services.dashboard import DashboardService
     from entente.services.export import ExportService
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Node",
+    "audit_log",
     "dashboard",
     "ensure_home",
     "exports",
@@ -102,6 +106,7 @@ class Node:
     ui_sessions: SessionStore
     dashboard_counts: DashboardCounts
     match_runs: MatchRunStore
+    audit: AuditStore
 
 
 def ensure_home(home: Path) -> None:
@@ -148,9 +153,18 @@ def open_node(
             ui_sessions=SqlSessionStore(engine),
             dashboard_counts=SqlDashboardCounts(engine),
             match_runs=SqlMatchRunStore(engine),
+            audit=SqlAuditStore(engine),
         )
     finally:
         store.close()
+
+
+def audit_log(node: Node) -> AuditLog:
+    """The node's audit and custody logs, signed by and checked against the node's key."""
+    from entente.services.audit_log import AuditLog
+
+    trusted = {node.key.public_key_text: node.key.public_key}
+    return AuditLog(node.audit, node.key, node.clock, trusted=trusted)
 
 
 def _connect(partner: PartnerRecord) -> TaxiiClient:

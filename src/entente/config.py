@@ -88,6 +88,9 @@ class Settings:
     own_addresses: OwnAddresses = field(default_factory=OwnAddresses)
     # The ``[oidc]`` table: single sign-on with one OpenID Connect provider; None: none.
     oidc: OidcConfig | None = None
+    # Whether reads of non-CLEAR content and admin actions go into the audit log (issue 14);
+    # off only to measure its cost (bench/audit.py).
+    audit_log: bool = True
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -166,6 +169,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         scoring=_scoring(env, file_values),
         own_addresses=_own_addresses(env, file_values),
         oidc=_oidc(env, file_values, home),
+        audit_log=_flag("audit_log", True, env, file_values),
     )
 
 
@@ -262,6 +266,25 @@ def _export_min_score(env: Mapping[str, str], file_values: Mapping[str, object])
     if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or int(text) > 100:
         raise ConfigurationError(f"export_min_score {value!r} must be an integer from 0 to 100")
     return int(text)
+
+
+def _flag(
+    key: str, default: bool, env: Mapping[str, str], file_values: Mapping[str, object]
+) -> bool:
+    """A true/false setting: ``ENTENTE_<KEY>`` first, else ``key`` in the file."""
+    variable = f"ENTENTE_{key.upper()}"
+    text = (env.get(variable) or "").strip().lower()
+    if text:
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise ConfigurationError(
+            f"{variable} {text!r} must be one of {', '.join(sorted(_TRUE))} "
+            f"or {', '.join(sorted(_FALSE))}"
+        )
+    value = file_values.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{key} {value!r} must be true or false")
+    return value
 
 
 def _default_warninglists(env: Mapping[str, str], file_values: Mapping[str, object]) -> bool:

@@ -10,6 +10,7 @@ import yaml
 from rich.table import Table
 
 from entente.bootstrap import federation
+from entente.cli.admin_actions import record_admin_action
 from entente.cli.context import node
 from entente.cli.output import console, print_json, run_command
 from entente.errors import InvalidInput
@@ -64,6 +65,8 @@ def add(
         data = load_document(file)
         with node() as opened:
             agreement, new = federation(opened).add_agreement(data)
+            verb = "add" if new else "replace"
+            record_admin_action(opened, f"agreements.{verb}", {"agreement": agreement.id})
         if as_json:
             print_json({"agreement": agreement.to_json(), "created": new})
         else:
@@ -114,6 +117,7 @@ def remove(agreement_id: Annotated[str, typer.Argument(help="The agreement's id.
     def body() -> int:
         with node() as opened:
             federation(opened).remove_agreement(agreement_id)
+            record_admin_action(opened, "agreements.remove", {"agreement": agreement_id})
         console.print(f"Agreement {agreement_id} removed", highlight=False)
         return 0
 

@@ -17,11 +17,12 @@ from typing import Annotated, Any, Final
 
 import typer
 
-from entente.bootstrap import exports
+from entente.bootstrap import audit_log, exports
 from entente.cli.context import node
 from entente.cli.output import ExitCode, err_console, print_json, run_command
 from entente.errors import InvalidInput
 from entente.export import RENDERERS, LeftOut, Rendered
+from entente.services.audit_reads import ReadNotes, noting
 from entente.services.export import export_principal
 
 __all__ = ["export", "left_out_json"]
@@ -79,9 +80,13 @@ def export(
             raise InvalidInput("--json prints the report on stdout: write the export to --out FILE")
         with node() as opened:
             service = exports(opened)
-            selection = service.select(
-                export_principal(opened.settings.org_name), min_score=min_score
-            )
+            # What the export releases above TLP:CLEAR goes into the audit log (issue 14).
+            notes = ReadNotes("export", {"command": "entente export", "format": fmt})
+            with noting(notes):
+                selection = service.select(
+                    export_principal(opened.settings.org_name), min_score=min_score
+                )
+            audit_log(opened).record(notes.drafts())
             rendered = service.render(fmt, selection)
             companions = service.companions(fmt, selection)
             etag = selection.etag(fmt, opened.settings.org_name)

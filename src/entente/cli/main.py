@@ -131,6 +131,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Verify evidence packages offline.",
     ),
     CommandSpec(
+        "audit",
+        "entente.cli.audit:app",
+        "Verify the hash-chained audit and custody logs; query who saw an object.",
+    ),
+    CommandSpec(
         "federation-demo",
         "entente.cli.federation_demo:federation_demo",
         "Start three nodes on loopback, apply agreements, share, sync, and show who got what.",

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from entente.bootstrap import federation
+from entente.cli.admin_actions import record_admin_action
 from entente.cli.context import node
 from entente.cli.output import console, print_json, run_command
 from entente.errors import InvalidInput
@@ -66,6 +67,7 @@ def add(
             raise InvalidInput(f"{card_file}: the card is not JSON: {exc}") from exc
         with node() as opened:
             record = federation(opened).add_partner(data, token=token, name=name, api_root=url)
+            record_admin_action(opened, "partners.add", {"name": record.name, "org": record.org_id})
         if as_json:
             print_json(partner_status(record))
         else:
@@ -114,6 +116,7 @@ def remove(name: Annotated[str, typer.Argument(help="The partner's local name.")
     def body() -> int:
         with node() as opened:
             federation(opened).remove_partner(name)
+            record_admin_action(opened, "partners.remove", {"name": name})
         console.print(f"Partner {name} removed", highlight=False)
         return 0
 

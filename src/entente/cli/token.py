@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from entente.cli.admin_actions import record_admin_action
 from entente.cli.context import node
 from entente.cli.output import console, err_console, print_json, run_command
 from entente.services import ROLES, create_token, list_tokens, revoke_token
@@ -60,6 +61,11 @@ def create(
                 role=role,
                 name=name,
                 expires_days=expires,
+            )
+            record_admin_action(
+                opened,
+                "tokens.create",
+                {"token_id": token.token_id, "org": token.org_name, "role": token.role},
             )
         if as_json:
             print_json(
@@ -132,6 +138,7 @@ def revoke(
     def body() -> int:
         with node() as opened:
             token = revoke_token(opened.tokens, token_id)
+            record_admin_action(opened, "tokens.revoke", {"token_id": token.token_id})
             now = opened.clock.now_us()
         if as_json:
             print_json(_describe(token, now))

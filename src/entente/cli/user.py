@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from entente.bootstrap import users
+from entente.cli.admin_actions import record_admin_action
 from entente.cli.context import node
 from entente.cli.output import console, err_console, print_json, run_command
 from entente.cli.serve import load_cursor_secret
@@ -105,6 +106,9 @@ def add(
             enrolment = users(opened, load_cursor_secret(opened.settings.home)).add_user(
                 username, org_name=org, role=role, password=password
             )
+            record_admin_action(
+                opened, "users.add", {"username": enrolment.user.username, "org": org, "role": role}
+            )
             described = _describe(enrolment.user, opened.clock.now_us())
         if not as_json:
             console.print(
@@ -159,6 +163,7 @@ def _change(action: str, username: str, as_json: bool) -> None:
         with node() as opened:
             service = users(opened, load_cursor_secret(opened.settings.home))
             user = service.disable(username) if action == "disable" else service.enable(username)
+            record_admin_action(opened, f"users.{action}", {"username": user.username})
             described = _describe(user, opened.clock.now_us())
         if as_json:
             print_json(described)
@@ -196,6 +201,7 @@ def reset_totp(
     def body() -> int:
         with node() as opened:
             enrolment = users(opened, load_cursor_secret(opened.settings.home)).reset_totp(username)
+            record_admin_action(opened, "users.reset-totp", {"username": enrolment.user.username})
             described = _describe(enrolment.user, opened.clock.now_us())
         _show_enrolment(
             enrolment.user.username, enrolment.secret, enrolment.uri, as_json, described
@@ -219,6 +225,7 @@ def passwd(
             user = users(opened, load_cursor_secret(opened.settings.home)).change_password(
                 username, password
             )
+            record_admin_action(opened, "users.passwd", {"username": user.username})
             described = _describe(user, opened.clock.now_us())
         if as_json:
             print_json(described)

@@ -16,7 +16,8 @@ import typer
 from rich.table import Table
 
 from entente.bootstrap import warninglists
-from entente.cli.context import node_settings
+from entente.cli.admin_actions import record_admin_action
+from entente.cli.context import node, node_settings
 from entente.cli.output import ExitCode, console, err_console, print_json, run_command
 from entente.errors import InvalidInput
 from entente.services.warninglist_store import ImportReport
@@ -176,7 +177,10 @@ def allow(
 
     def body() -> int:
         _, _, normal = classify(value, kind)
-        added = warninglists(node_settings()).allow(normal)
+        with node() as opened:
+            added = warninglists(opened.settings).allow(normal)
+            if added:
+                record_admin_action(opened, "warninglists.allow", {"value": normal})
         console.print(f"{normal}: {'allowed' if added else 'already allowed'}", highlight=False)
         return 0
 
@@ -192,7 +196,10 @@ def disallow(
 
     def body() -> int:
         _, _, normal = classify(value, kind)
-        removed = warninglists(node_settings()).disallow(normal)
+        with node() as opened:
+            removed = warninglists(opened.settings).disallow(normal)
+            if removed:
+                record_admin_action(opened, "warninglists.disallow", {"value": normal})
         console.print(f"{normal}: {'no longer allowed' if removed else 'was not allowed'}")
         return 0
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from entente.bootstrap import (
     Node,
     attack_matrix,
+    audit_log,
     dashboard,
     exports,
     graph,
@@ -22,6 +23,7 @@ from entente.bootstrap import (
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
+from entente.server.audit import AuditedRequests
 from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.case_routes import case_router
@@ -48,6 +50,7 @@ from entente.server.ui.oidc_login import oidc_router
 from entente.server.ui.partners_pages import partners_pages_router
 from entente.server.ui.search_pages import search_pages_router
 from entente.services import TaxiiService, TokenUseRecorder, node_org_id
+from entente.services.audit_recorder import AuditRecorder
 from entente.services.cases import CaseService
 from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
@@ -81,15 +84,21 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         partner_keys=federation.partner_keys,
     )
     uses = TokenUseRecorder(node.tokens)
+    # Reads and admin actions are appended to the audit log off the request path, as uses are.
+    recorder = AuditRecorder(audit_log(node)) if node.settings.audit_log else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         uses.start()
+        if recorder is not None:
+            recorder.start()
         try:
             yield
         finally:
-            # stop() waits for a write in progress and then writes the last uses.
+            # stop() waits for a write in progress and then writes the last uses (entries).
             await run_in_threadpool(uses.stop)
+            if recorder is not None:
+                await run_in_threadpool(recorder.stop)
 
     app = FastAPI(
         title="Entente",
@@ -101,6 +110,10 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     install_error_handlers(app)
     # Every route needs a token: none is public.
     install_openapi(app, public=lambda _path: False)
+    app.state.audit_recorder = recorder
+    if recorder is not None:
+        # Innermost: it notes what the routes released and submits it as the response ends.
+        app.add_middleware(AuditedRequests, recorder=recorder)
     app.add_middleware(UiSecurityHeaders)
     app.add_middleware(PublicUrlRedirects, public_url=node.settings.public_url)
     # Outermost: the time it stamps counts the other middleware too.

@@ -5,6 +5,10 @@ each stored version: the one sharing policy (``entente.sharing.decide``) says wh
 be shown and what must be left out of it (an agreement's redactions, an anonymised sighting,
 content under a granular marking the reader may not see); ``release`` makes that copy and
 withholds the version whole when the copy would no longer be a valid STIX object.
+
+``release`` is also where reads are audited (issue 14, item 3): each release of content above
+TLP:CLEAR is noted in the request's ``ReadNotes`` (``services.audit_reads``), when the request
+keeps any; the request's edge writes them as one audit entry.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ from typing import Any
 
 import orjson
 
+from entente.services.audit_reads import ReaderReads, current_notes
 from entente.sharing import (
     Allow,
     NodeContext,
     Principal,
     VersionFacts,
     decide,
+    effective_tlp,
     is_shareable,
     redacted_copy,
 )
 from entente.stix import GranularMarking
+from entente.stix.markings import Tlp
 from entente.store import Provenance, SourceKind, StoredVersion
 
 __all__ = ["Release", "Visibility", "facts_of", "is_third_party", "version_facts"]
@@ -113,22 +120,30 @@ class Visibility:
     property tests of every read surface against the policy oracle cover this memo.
     """
 
-    __slots__ = ("_ctx", "_memo", "_principal")
+    __slots__ = ("_audited", "_ctx", "_memo", "_principal", "_reads")
 
     def __init__(self, principal: Principal | None, ctx: NodeContext) -> None:
         self._principal = principal
         self._ctx = ctx
         self._memo: dict[tuple[Any, ...], Allow | None] = {}
+        # Per memo key: whether a release is audited (content above TLP:CLEAR).
+        self._audited: dict[tuple[Any, ...], bool] = {}
+        # Where the request's audit notes keep this reader's releases, found once here: a
+        # page of a thousand versions then costs a list append per audited version.
+        notes = current_notes() if principal is not None else None
+        self._reads: ReaderReads | None = (
+            None if notes is None or principal is None else notes.reads_of(principal)
+        )
 
     @property
     def principal(self) -> Principal | None:
         """Whom this visibility is for (``None``: the public)."""
         return self._principal
 
-    def decision(self, version: StoredVersion) -> Allow | None:
-        """The policy's Allow for ``version`` and this principal, or None if it is denied."""
+    @staticmethod
+    def _key(version: StoredVersion) -> tuple[Any, ...]:
         provenance = version.provenance
-        key = (
+        return (
             version.type,
             version.created_by_ref,
             version.marking_refs,
@@ -138,12 +153,18 @@ class Visibility:
             provenance.agreement,
             provenance.org,
         )
+
+    def _decide(self, key: tuple[Any, ...], version: StoredVersion) -> Allow | None:
         if key in self._memo:
             return self._memo[key]
         decision = decide(version_facts(version, self._ctx.node_org), self._principal, self._ctx)
         allow = decision if isinstance(decision, Allow) else None
         self._memo[key] = allow
         return allow
+
+    def decision(self, version: StoredVersion) -> Allow | None:
+        """The policy's Allow for ``version`` and this principal, or None if it is denied."""
+        return self._decide(self._key(version), version)
 
     def release(self, version: StoredVersion) -> Release | None:
         """``version`` as this principal may see it, or ``None`` when it may not see it.
@@ -152,7 +173,20 @@ class Visibility:
         copy without it, or ``None`` when that copy would not be valid STIX 2.1 (a property
         its type requires is under a granular marking the reader may not see): withheld.
         """
-        allow = self.decision(version)
+        key = self._key(version)
+        released = self._release(key, version)
+        reads = self._reads
+        if released is not None and reads is not None:
+            audited = self._audited.get(key)
+            if audited is None:
+                audited = self._audited[key] = self._audit(reads, version, released.allow)
+            if audited:
+                reads.add(version.id)
+        return released
+
+    def _release(self, key: tuple[Any, ...], version: StoredVersion) -> Release | None:
+        """``release`` without noting the read."""
+        allow = self._decide(key, version)
         if allow is None:
             return None
         if not (allow.redact or allow.anonymise or allow.strip):
@@ -165,6 +199,25 @@ class Visibility:
             return None
         return Release(replace(version, raw_json=orjson.dumps(copy)), allow, obj)
 
+    def _audit(self, reads: ReaderReads, version: StoredVersion, allow: Allow) -> bool:
+        """Whether releases with ``version``'s facts are audited; if so, note their level and
+        agreements once (every version with the same memo key shares them)."""
+        if version.type == "marking-definition":
+            # The markings themselves (STIX 2.1 §7.2) say how to share, not what is shared.
+            return False
+        ctx = self._ctx
+        level = effective_tlp(
+            version.marking_refs,
+            ctx.default_marking,
+            known_statement_markings=ctx.known_statement_markings,
+        )
+        # Allowed, so no marking is unknown and there is a level; fail closed all the same.
+        if level is Tlp.CLEAR:
+            return False
+        reads.raise_level(Tlp.RED if level is None else level, allow.agreements)
+        return True
+
     def allows(self, version: StoredVersion) -> bool:
-        """Whether this principal may see ``version`` (some copy of it)."""
-        return self.release(version) is not None
+        """Whether this principal may see ``version`` (some copy of it); a question, not a
+        read: it is not audited."""
+        return self._release(self._key(version), version) is not None

@@ -3,6 +3,7 @@
 The SQL adapter is imported by module path (``entente.store.sql``), as every adapter.
 """
 
+from entente.store.audit_port import AuditQuery, AuditStore
 from entente.store.dashboard_port import CountCell, DashboardCounts, MonthCount, TargetHits
 from entente.store.federation_port import (
     AgreementRecord,
@@ -38,6 +39,8 @@ __all__ = [
     "AgreementRecord",
     "AgreementStore",
     "ApiToken",
+    "AuditQuery",
+    "AuditStore",
     "Checkpoint",
     "CheckpointStore",
     "CountCell",

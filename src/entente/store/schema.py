@@ -20,6 +20,10 @@ from sqlalchemy import (
 __all__ = [
     "agreements",
     "api_tokens",
+    "audit_checkpoints",
+    "audit_entries",
+    "audit_indexed",
+    "audit_objects",
     "dashboard_cells",
     "dashboard_counts",
     "dashboard_hit_totals",
@@ -414,4 +418,60 @@ dashboard_hit_totals = Table(
     Column("sightings", BigInteger, nullable=False),
     Column("hits", BigInteger, nullable=False),
     Index(None, "hits", "target_ref"),
+)
+
+# Migration 0013: the audit log and the custody logs, append-only hash chains (entente.audit).
+# An entry's body is its canonical JSON, exactly the bytes its hash covers; the other columns
+# repeat what queries filter on.
+AuditSeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    # "node" or "case:<case id>".
+    Column("chain", Text, nullable=False),
+    Column("seq", AuditSeqType, nullable=False, autoincrement=False),
+    Column("time_us", BigInteger, nullable=False),
+    Column("actor_org", Text, nullable=False),
+    # The SHA-256 of body, lowercase hex.
+    Column("hash", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("chain", "seq", name="pk_audit_entries"),
+    Index("ix_audit_entries_org_time", "chain", "actor_org", "time_us"),
+    Index("ix_audit_entries_time", "chain", "time_us"),
+)
+
+# The object ids each entry lists, for "who saw this object?": an index derived from the
+# bodies, filled behind the appends (store.sql_audit) up to audit_indexed.seq of each chain.
+audit_objects = Table(
+    "audit_objects",
+    metadata,
+    Column("object_id", Text, nullable=False),
+    Column("chain", Text, nullable=False),
+    Column("seq", AuditSeqType, nullable=False, autoincrement=False),
+    PrimaryKeyConstraint("object_id", "chain", "seq", name="pk_audit_objects"),
+    # The key is the whole row: one B-tree instead of a table and its index, which halves
+    # the cost of the rows a page of 1,000 reads adds (bench/audit.py).
+    sqlite_with_rowid=False,
+)
+
+audit_indexed = Table(
+    "audit_indexed",
+    metadata,
+    Column("chain", Text, primary_key=True),
+    # The last entry of the chain whose object ids are in audit_objects.
+    Column("seq", AuditSeqType, nullable=False, autoincrement=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("chain", Text, nullable=False),
+    Column("seq", AuditSeqType, nullable=False, autoincrement=False),
+    Column("head", Text, nullable=False),
+    Column("time_us", BigInteger, nullable=False),
+    # The signer's public key, ``ed25519:<base64url>``, and the signature in base64url.
+    Column("key", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+    PrimaryKeyConstraint("chain", "seq", name="pk_audit_checkpoints"),
 )

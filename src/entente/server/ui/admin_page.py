@@ -16,7 +16,7 @@ configuration, so no sharing-policy decision is involved.
 # No "from __future__ import annotations": FastAPI reads the local dependency aliases at def
 # time (as in ui.pages).
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -30,6 +30,7 @@ from entente.config import Settings, render_settings
 from entente.errors import InvalidInput, ObjectNotFound
 from entente.server.ui.auth import UiAuth, read_form
 from entente.server.ui.pages import Pages
+from entente.services.audit_reads import current_notes
 from entente.services.collections import DEFAULT_COLLECTIONS, CollectionDef
 from entente.services.tokens import ROLES, create_token, list_tokens, revoke_token
 from entente.services.users import (
@@ -40,9 +41,10 @@ from entente.services.users import (
 )
 from entente.services.warninglist_store import WarninglistStore
 from entente.services.warninglist_values import Kind, classify
+from entente.sharing import Principal
 from entente.store import TokenStore, UserAccount
 
-__all__ = ["Result", "admin_router"]
+__all__ = ["Result", "admin_router", "note_admin_action"]
 
 _PATH = "/admin"
 _DAY_US = 86_400 * 1_000_000
@@ -68,6 +70,22 @@ def _when(us: int | None) -> str:
     if us is None:
         return "never"
     return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# The form fields that name what an admin action changed; never a password or a secret.
+_TARGET_FIELDS = ("username", "token_id", "org", "role", "name", "value")
+
+
+def note_admin_action(path: str, actor: Principal, form: Mapping[str, str]) -> None:
+    """Note a done admin action (``admin.users.add``...) in the request's audit notes."""
+    notes = current_notes()
+    if notes is None:
+        return
+    action = "admin." + ".".join(path.strip("/").split("/")[1:])
+    details: dict[str, str | int | bool | None] = {
+        name: form[name] for name in _TARGET_FIELDS if form.get(name)
+    }
+    notes.note_action(actor, action, details=details)
 
 
 def _status(user: UserAccount, now_us: int) -> str:
@@ -171,6 +189,7 @@ def admin_router(
             return await run_in_threadpool(page, request, signed, Result(str(exc), True), 400)
         except ObjectNotFound as exc:
             return await run_in_threadpool(page, request, signed, Result(str(exc), True), 404)
+        note_admin_action(request.url.path, signed.principal, form)
         return await run_in_threadpool(page, request, signed, result, 200)
 
     @router.get(_PATH)
