@@ -97,8 +97,11 @@ def test_an_analyst_opens_a_case_and_works_it_to_closed(harness: Harness) -> Non
     assert "partner B informed" in page.text
     kinds = re.findall(r'<span class="kind">([a-z-]+)</span>', page.text.split("Timeline", 1)[1])
     assert kinds == ["closed", "note-added", "task-done", "task-added", "status", "opened"]
-    # Closed: no more forms to change it.
-    assert f'action="/cases/{case_id}/close"' not in page.text
+    # Closed: no more stage, task or object changes (cases.transitions); notes still go.
+    for action in ("status", "close", "task", "task-done"):
+        assert f'action="/cases/{case_id}/{action}"' not in page.text, action
+    assert f'action="/cases/{case_id}/note"' in page.text
+    assert "is closed" in _post(alice, f"/cases/{case_id}/task", title="late").text
     assert "Resolution</dt><dd>true-positive" in page.text
 
 
