@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +34,7 @@ from entente.server.ui.auth import UiAuth, read_form
 from entente.server.ui.pages import Pages
 from entente.server.ui.paging import page_number, wrong_page
 from entente.services.cases import CaseService, ShownCase
+from entente.services.object_actions import TLP_CHOICES
 from entente.services.users import SignedIn
 from entente.sharing import Principal, Role
 from entente.stix import Tlp, format_timestamp_us, is_valid_id, parse_tlp, tlp_of
@@ -64,9 +65,11 @@ CASE_MESSAGES = {
 }
 _ACTIONS = frozenset({"status", "close", "task", "task-done", "note"})
 _WRITERS = (Role.ADMIN, Role.ANALYST)
-# New cases are offered at the levels a person chooses on the other forms (AMBER+STRICT and
-# RED are not offered: such a case could not be shown to the rest of the user's own team).
-_TLP_CHOICES = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER)
+# A new case is marked at the levels the object page's forms offer; not TLP:RED, which is
+# for named individuals only: a case marked so from this form would name none, and nobody
+# (its author included) could read it again (``services.object_actions``).
+_TLP_CHOICES = TLP_CHOICES
+_E = TypeVar("_E", Stage, CaseType, Resolution)
 
 
 def parse_due(value: str) -> int | None:
@@ -152,7 +155,8 @@ def _row(shown: ShownCase, now_us: int) -> _Row:
     )
 
 
-def _choice(kind: Callable[[str], Any], value: str | None, what: str) -> Any:
+def _choice(kind: type[_E], value: str | None, what: str) -> _E | None:
+    """The member of ``kind`` the form names; None when it names none."""
     if value is None or value == "":
         return None
     try:
