@@ -322,3 +322,26 @@ def test_due_times_are_read_as_utc() -> None:
     assert parse_due("1970-01-01T00:00:01Z") == 1_000_000
     with pytest.raises(InvalidInput):
         parse_due("tomorrow")
+
+
+def test_a_merged_case_links_both_ways_and_offers_no_forms(harness: Harness) -> None:
+    alice = sign_in(harness, "alice", org=NODE, role="analyst")
+    first, second = _open(alice, "First"), _open(alice, "Second")
+    merged = harness.client.post(
+        f"/api/v1/cases/{first}/merge",
+        json={"with": [second], "name": "Both"},
+        headers=harness.headers["analyst"],
+    )
+    assert merged.status_code == 201, merged.text
+    merged_id = merged.json()["case"]["id"]
+    page = alice.client.get(f"/cases/{first}").text
+    assert_page_rules(page)
+    assert "Read-only:" in page and f'href="/cases/{merged_id}"' in page
+    assert 'method="post" action="/cases/' not in page
+    combined = alice.client.get(f"/cases/{merged_id}").text
+    assert f'href="/cases/{first}"' in combined and f'href="/cases/{second}"' in combined
+    assert f'action="/cases/{merged_id}/note"' in combined
+    # The originals refuse changes, and the list marks them merged.
+    assert _post(alice, f"/cases/{first}/note", text="late").status_code == 400
+    listing = alice.client.get("/cases").text
+    assert listing.count('<span class="kind">merged</span>') == 2
