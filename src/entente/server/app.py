@@ -40,6 +40,7 @@ from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.admin_page import admin_router
 from entente.server.ui.attack_page import attack_router
+from entente.server.ui.case_pages import case_pages_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.exports_page import exports_router
 from entente.server.ui.graph_page import graph_router
@@ -170,7 +171,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(graph_router(graph(node), auth, pages))
     routers.append(attack_router(attack_matrix(node), auth, pages))
     routers.append(search_pages_router(search_service(node), secret, auth, pages))
-    routers.append(object_pages_router(node, auth, pages, service))
+    routers.append(object_pages_router(node, auth, pages, service, case_service))
+    routers.append(case_pages_router(case_service, node.clock, auth, pages))
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
     routers.append(ingest_router(node, secret, auth, pages))

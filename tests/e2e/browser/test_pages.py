@@ -51,6 +51,8 @@ def test_search_then_object_page_then_graph(ui: UiBrowser, node_analyst: UiUser)
     ui.goto(href.replace("/objects/", "/graph/"))
     assert ui.page.locator("svg[role=group]").count() >= 1
     ui.goto("/attack")
+    ui.goto("/cases")
+    ui.goto("/cases/board")
     ui.goto("/exports")
     ui.goto("/ingest")
     ui.goto("/")

@@ -31,11 +31,14 @@ from starlette.responses import RedirectResponse, Response
 
 from entente import bootstrap
 from entente.bootstrap import Node
+from entente.cases import REFERABLE_TYPES
 from entente.errors import InvalidInput, ObjectNotFound, PermissionDenied
 from entente.graph import GraphNode
 from entente.scoring import ScoreExplanation
 from entente.server.ui.auth import UiAuth, read_form
+from entente.server.ui.case_pages import changeable_cases
 from entente.server.ui.pages import Pages
+from entente.services.cases import CaseService
 from entente.services.graph import GraphService
 from entente.services.object_actions import (
     OPINIONS,
@@ -48,7 +51,7 @@ from entente.services.recipients import RecipientsService
 from entente.services.search import Correlation, SearchService
 from entente.services.taxii import TaxiiService
 from entente.services.users import SignedIn
-from entente.sharing import Principal
+from entente.sharing import Principal, Role
 from entente.stix import Change, Tlp, format_timestamp_us, is_valid_id, tlp_of
 from entente.store import SourceKind, StoredVersion
 from entente.store.search_values import render_key
@@ -92,6 +95,9 @@ class ObjectPageServices:
     actions: ObjectActions
     # How an indicator's version scores now for a reader (``ExportService.explain``).
     explain: Callable[[StoredVersion, Principal], ScoreExplanation]
+    # The node's one case service (``app.create_app``), for the "Add to a case" form; None:
+    # the page offers no such form.
+    cases: CaseService | None = None
 
 
 def render_json(value: object) -> str:
@@ -196,9 +202,16 @@ def _correlation_rows(correlation: Correlation) -> list[dict[str, Any]]:
     ]
 
 
-def object_pages_router(node: Node, auth: UiAuth, pages: Pages, writer: TaxiiService) -> APIRouter:
+def object_pages_router(
+    node: Node,
+    auth: UiAuth,
+    pages: Pages,
+    writer: TaxiiService,
+    cases: CaseService | None = None,
+) -> APIRouter:
     """The object page's routes over ``node``'s services (``bootstrap``); ``writer`` is the
-    service REST writes through (``app.create_app``)."""
+    service REST writes through and ``cases`` the node's one case service
+    (``app.create_app``)."""
     federation = bootstrap.federation(node)
     services = ObjectPageServices(
         versions=bootstrap.object_versions(node),
@@ -211,6 +224,7 @@ def object_pages_router(node: Node, auth: UiAuth, pages: Pages, writer: TaxiiSer
             store=node.store, writer=writer, clock=node.clock, new_id=lambda: str(uuid.uuid4())
         ),
         explain=bootstrap.exports(node).explain,
+        cases=cases,
     )
     return object_router(services, auth, pages)
 
@@ -258,6 +272,7 @@ def object_router(services: ObjectPageServices, auth: UiAuth, pages: Pages) -> A
             return not_found(request, signed)
         shown = history.latest
         obj = shown.version.to_json()
+        case_choices = _case_choices(services.cases, pages, principal, shown.version.type)
         provenance = shown.version.provenance
         nodes = {node.id: node for node in neighbourhood.nodes}
         links = []
@@ -320,6 +335,7 @@ def object_router(services: ObjectPageServices, auth: UiAuth, pages: Pages) -> A
             tlp_choices=[level.label for level in TLP_CHOICES],
             opinions=OPINIONS,
             done=ACTION_MESSAGES.get(done or ""),
+            case_choices=case_choices,
         )
 
     def refused(request: Request, signed: SignedIn, status: int, title: str, why: str) -> Response:
@@ -359,6 +375,24 @@ def object_router(services: ObjectPageServices, auth: UiAuth, pages: Pages) -> A
         return RedirectResponse(f"/objects/{object_id}?done={action}", status_code=303)
 
     return router
+
+
+def _case_choices(
+    cases: CaseService | None, pages: Pages, principal: Principal, object_type: str
+) -> list[tuple[str, str]] | None:
+    """(case id, name) of the open cases the user may add this object to, for the admins and
+    analysts of the node's own org (their cases are the node's own operations); None: the
+    page offers no "Add to a case" form (an empty list: it says there is no open case). The case
+    service checks everything again when the form is sent."""
+    if (
+        cases is None
+        or object_type not in REFERABLE_TYPES
+        or pages.node_org is None
+        or principal.org != pages.node_org
+        or principal.role not in (Role.ADMIN, Role.ANALYST)
+    ):
+        return None
+    return [(s.case.id, s.case.name) for s in changeable_cases(cases, principal)]
 
 
 def _edit_values(obj: dict[str, Any], default: Tlp) -> dict[str, str]:

@@ -57,6 +57,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/"),
     NavItem("Search", "/search"),
     NavItem("ATT&CK", "/attack"),
+    NavItem("Cases", "/cases"),
     NavItem("Partners", "/partners", operations=True),
     NavItem("Hits and hunts", "/hits", operations=True),
     NavItem("Exports", "/exports"),

@@ -1,0 +1,228 @@
+"""Leak differential for the case pages: the list, the board and each case page.
+
+Cases of every TLP marking (and none: the node's default) from two creators (the node's org
+and Org B), each named by a unique canary and holding a canary note, reference indicators of
+every marking and name another case they were merged from; all arrive from a feed as two
+versions each (opened, then noted and referenced), so the timeline has events to show. For
+users of the node's org (admin, analyst, reader), of a community org and of an org outside
+the community, the list and the board hold exactly the cases the policy oracle
+(tests/unit/sharing/oracle.py) lets that user see; a case page is a 200 for those and the
+same 404 as an absent case for every other; and no page holds the name, note or id of a
+hidden case, nor the id of a hidden referenced object, anywhere (text, attributes, links,
+the timeline).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from tests.factories import AMBER, CLEAR, GREEN, RED, new_version
+from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
+from tests.unit.sharing.oracle import oracle_view
+
+from entente.cases import (
+    CaseType,
+    StatusScheme,
+    add_note,
+    attach,
+    new_case,
+    render_case,
+    render_incident,
+)
+from entente.services import node_org_id
+from entente.sharing import NodeContext, Principal, VersionFacts
+
+AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+MARKINGS = [None, CLEAR, GREEN, AMBER, AMBER_STRICT, RED]
+CREATORS = [node_org_id("CERT-X"), node_org_id("Org B")]
+COMBOS = [(m, c) for m in MARKINGS for c in CREATORS]
+N = len(COMBOS)
+OPENED_US = 1_700_000_000_000_000
+CANARY = re.compile(r"CANARY-[a-z]+-\d+")
+
+
+def _case_id(k: int) -> str:
+    return f"grouping--c0000000-0000-4000-8000-{k:012d}"
+
+
+def _incident_id(k: int) -> str:
+    return f"incident--c0000000-0000-4000-8000-{k:012d}"
+
+
+def _indicator_id(k: int) -> str:
+    return f"indicator--c1000000-0000-4000-8000-{k:012d}"
+
+
+def _marked(obj: dict[str, Any], combo: int) -> dict[str, Any]:
+    mark, creator = COMBOS[combo % N]
+    obj["object_marking_refs"] = [] if mark is None else [mark]
+    if not obj["object_marking_refs"]:
+        del obj["object_marking_refs"]
+    obj["created_by_ref"] = creator
+    return obj
+
+
+def _indicator(k: int) -> dict[str, Any]:
+    return _marked(
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": _indicator_id(k),
+            "created": "2024-01-01T00:00:00.000Z",
+            "modified": "2024-01-01T00:00:00.000Z",
+            "name": f"CANARY-indicator-{k}",
+            "pattern": f"[ipv4-addr:value = '10.8.0.{k}']",
+            "pattern_type": "stix",
+            "valid_from": "2024-01-01T00:00:00Z",
+        },
+        k + 3,
+    )
+
+
+def build() -> list[dict[str, Any]]:
+    """Every object, each case as two versions (oldest first)."""
+    objects = [_indicator(k) for k in range(N)]
+    scheme = StatusScheme()
+    for k in range(N):
+        mark, creator = COMBOS[k]
+        markings = () if mark is None else (mark,)
+        opened = new_case(
+            case_id=_case_id(k),
+            incident_id=_incident_id(k),
+            name=f"CANARY-case-{k}",
+            case_type=list(CaseType)[k % len(CaseType)],
+            now_us=OPENED_US + k,
+            scheme=scheme,
+            description=f"CANARY-description-{k}",
+        )
+        # Merged from another case (of another marking): its id is shown only where visible.
+        opened = replace(opened, merged_from=(_case_id((k + 5) % N),))
+        later = add_note(opened, f"CANARY-note-{k}", f"CANARY-author-{k}", OPENED_US + 1000 + k)
+        later = attach(
+            later,
+            [_indicator_id(k), _indicator_id((k + 7) % N)],
+            later.modified_us + 1,
+            as_evidence=False,
+        )
+        objects.append(render_incident(opened, created_by_ref=creator, marking_refs=markings))
+        objects += [
+            render_case(version, created_by_ref=creator, marking_refs=markings)
+            for version in (opened, later)
+        ]
+    return objects
+
+
+OBJECTS = build()
+BY_ID = {o["id"]: o for o in OBJECTS}
+
+
+def facts(obj: dict[str, Any]) -> VersionFacts:
+    """What the policy knows of ``obj``, stored from a feed (third-party content)."""
+    return VersionFacts(
+        id=obj["id"],
+        type=obj["type"],
+        created_by_ref=obj.get("created_by_ref"),
+        marking_refs=tuple(obj.get("object_marking_refs", ())),
+        third_party=True,
+    )
+
+
+class View:
+    """What the oracle lets one user see of the cases and the objects they name."""
+
+    def __init__(self, who: Principal, ctx: NodeContext) -> None:
+        self.visible = {oid for oid, o in BY_ID.items() if oracle_view(facts(o), who, ctx) == set()}
+
+    def cases(self) -> set[str]:
+        return {_case_id(k) for k in range(N) if _case_id(k) in self.visible}
+
+    def forbidden(self) -> set[str]:
+        """Ids of hidden objects and the canaries of hidden cases and indicators."""
+        out = {oid for oid in BY_ID if oid not in self.visible}
+        for k in range(N):
+            if _case_id(k) not in self.visible:
+                out |= {f"CANARY-{part}-{k}" for part in ("case", "description", "note", "author")}
+            if _indicator_id(k) not in self.visible:
+                out.add(f"CANARY-indicator-{k}")
+        # A canary's number is a prefix of larger ones: match whole canaries only.
+        return out
+
+
+def _leaks(html: str, forbidden: set[str]) -> set[str]:
+    ids = {oid for oid in forbidden if "--" in oid and oid in html}
+    return ids | (set(CANARY.findall(html)) & forbidden)
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
+    with ui_node(tmp_path_factory.mktemp("case-leak")) as opened:
+        with opened.node.store.transaction() as tx:
+            tx.insert([(new_version(o, o["modified"]), FEED) for o in OBJECTS])
+        yield opened
+
+
+def _listed(html: str) -> set[str]:
+    return set(re.findall(r'href="/cases/(grouping--[0-9a-f-]{36})"', html))
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_the_list_and_the_board_hold_exactly_the_visible_cases(ui: UiNode, who: str) -> None:
+    view = View(ui.principals[who], ui.context())
+    for path in ("/cases", "/cases/board"):
+        answer = ui.get(path, who)
+        assert answer.status_code == 200, (who, path)
+        assert _listed(answer.text) == view.cases(), (who, path)
+        assert not _leaks(answer.text, view.forbidden()), (who, path)
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_each_case_page_shows_only_what_the_user_may_see(ui: UiNode, who: str) -> None:
+    view = View(ui.principals[who], ui.context())
+    absent = ui.get("/cases/grouping--c0000000-0000-4000-8000-00000000ffff", who)
+    assert absent.status_code == 404
+    for k in range(N):
+        case_id = _case_id(k)
+        answer = ui.get(f"/cases/{case_id}", who)
+        if case_id not in view.cases():
+            assert answer.status_code == 404, (who, k)
+            assert answer.text == absent.text, (who, k)
+            continue
+        assert answer.status_code == 200, (who, k)
+        html = answer.text
+        assert not _leaks(html, view.forbidden()), (who, k)
+        assert f"CANARY-note-{k}" in html and f"CANARY-case-{k}" in html
+        named = {_indicator_id(k), _indicator_id((k + 7) % N)}
+        shown = set(re.findall(r'href="/objects/(indicator--[0-9a-f-]{36})"', html))
+        assert shown == named & view.visible, (who, k)
+        merged = _case_id((k + 5) % N)
+        assert (f'href="/cases/{merged}"' in html) is (merged in view.visible), (who, k)
+        assert "note-added" in html and "opened" in html
+
+
+def test_the_users_differ_in_what_they_may_see(ui: UiNode) -> None:
+    seen = {who: frozenset(View(ui.principals[who], ui.context()).cases()) for who in USERS}
+    # The differential means something only if the users are shown different cases.
+    assert len(set(seen.values())) >= 3, seen
+    assert all(seen.values()) and any(len(s) < N for s in seen.values())
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_add_to_a_case_offers_exactly_the_visible_open_cases_of_the_node_org(
+    ui: UiNode, who: str
+) -> None:
+    view = View(ui.principals[who], ui.context())
+    seen = sorted(i for i in view.visible if i.startswith("indicator--"))
+    assert seen, who
+    html = ui.get(f"/objects/{seen[0]}", who).text
+    assert not _leaks(html, view.forbidden()), who
+    offered = set(re.findall(r'<option value="(grouping--[0-9a-f-]{36})">', html))
+    if ui.principals[who].role.value not in ("admin", "analyst") or USERS[who][0] != "CERT-X":
+        assert "Add to a case" not in html and not offered, who
+        return
+    mine = {_case_id(k) for k in range(N) if COMBOS[k][1] == CREATORS[0]}
+    assert offered == view.cases() & mine, who
+    assert offered, who
