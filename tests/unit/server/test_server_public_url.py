@@ -27,6 +27,9 @@ _PARAMETERS = {
     "status_id": "00000000-0000-4000-8000-000000000002",
     "fmt": "csv",
     "name": "entente-md5.lst",
+    "case_id": "grouping--00000000-0000-4000-8000-000000000003",
+    "task_id": "task-1",
+    "action": "notes",
 }
 
 

@@ -219,6 +219,10 @@ def test_migration_backfills_what_was_stored_before_it(tmp_path: Path) -> None:
             "dashboard_hits",
             "dashboard_hit_totals",
             "match_runs",
+            "audit_entries",
+            "audit_objects",
+            "audit_indexed",
+            "audit_checkpoints",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
