@@ -441,6 +441,7 @@ def case_evidence(node: Node, case_service: CaseService | None = None) -> CaseEv
         cases=case_service or cases(node),
         taxii=taxii(node),
         attribution=attribution(node),
+        graph=graph(node),
         audit=audit_log(node),
         node_key=node.key,
         node_name=node.settings.org_name,

@@ -391,3 +391,27 @@ def hypotheses(
         return 0
 
     _run(body)
+
+
+@app.command("results")
+def results(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Fold partners' answers to shared tasks into the case: notes referencing the shared
+    copy with x_entente_case_task naming a task, received by sync under an agreement."""
+
+    def body() -> int:
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            folded = case_evidence(opened).fold_results(principal, case_id, channel="cli")
+        if as_json:
+            print_json({"folded": [{"task": t, "note": n} for t, n in folded]})
+            return 0
+        for task, note_id in folded:
+            console.print(f"{task} done: result from {note_id}", highlight=False)
+        if not folded:
+            console.print("no partner result to fold in", highlight=False)
+        return 0
+
+    _run(body)

@@ -52,15 +52,26 @@ from entente.federation.keys import NodeKey
 from entente.services.attribution import AttributionService
 from entente.services.audit_log import AuditLog
 from entente.services.cases import CaseService, CaseView, custody_draft
+from entente.services.graph import GraphService
 from entente.services.recipients import is_node_operator, partner_audience
 from entente.services.taxii import TaxiiService
+from entente.services.visibility import Visibility
 from entente.sharing import Agreement, Principal
 from entente.stix import format_timestamp_us
 from entente.store import ObjectQuery
 
-__all__ = ["Attributed", "CaseEvidenceService", "TsaConfig", "custody_for_package"]
+__all__ = [
+    "TASK_PROPERTY",
+    "Attributed",
+    "CaseEvidenceService",
+    "TsaConfig",
+    "custody_for_package",
+]
 
 _SOURCE = "cases"
+# A partner's result for a shared task: a STIX note (§4.8) whose ``object_refs`` name the
+# shared copy of the case and whose custom property (§11.1) names the task.
+TASK_PROPERTY = "x_entente_case_task"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +125,7 @@ class CaseEvidenceService:
         cases: CaseService,
         taxii: TaxiiService,
         attribution: AttributionService,
+        graph: GraphService,
         audit: AuditLog,
         node_key: NodeKey,
         node_name: str,
@@ -122,6 +134,7 @@ class CaseEvidenceService:
         self._cases = cases
         self._taxii = taxii
         self._attribution = attribution
+        self._graph = graph
         self._audit = audit
         self._key = node_key
         self._node_name = node_name
@@ -163,6 +176,54 @@ class CaseEvidenceService:
                 f"case {case_id} references no ATT&CK technique (attack-pattern) to rank by"
             )
         return self._attribution.rank(principal, techniques)
+
+    # -- partners' task results -----------------------------------------------------------
+
+    def fold_results(
+        self, principal: Principal, case_id: str, *, channel: str
+    ) -> list[tuple[str, str]]:
+        """Complete each open shared task of the case that a partner answered.
+
+        A partner contributes STIX-natively: it stores a note referencing the shared copy
+        of the case (the copy it received) with ``x_entente_case_task`` naming a task of
+        that copy; the note reaches this node by sync like any object, under the
+        agreements. Only notes this principal may see count (read through the policy), only
+        from another org, only for tasks the shared copy carries and the case has open.
+        Each fold is a custody event ("acquired", the note). Returns (task id, note id).
+        """
+        self._cases.check_write(principal)
+        view = self._cases.show(principal, case_id)
+        if view.shown.created_by_ref != principal.org:
+            raise PermissionDenied(f"only the org that created case {case_id} may change it")
+        shared_id, _ = shared_copy_ids(view.shown.case)
+        try:
+            shared = self._cases.show(principal, shared_id)
+        except ObjectNotFound:
+            raise InvalidInput(f"case {case_id} has not been shared: no task to answer") from None
+        shared_tasks = {t.id for t in shared.shown.case.tasks}
+        open_tasks = {t.id for t in view.shown.case.tasks if not t.done}
+        referring, _ = self._graph.referrers(shared_id, bound=None)
+        notes = [r for r in referring if r.startswith("note--")]
+        visibility = Visibility(principal, self._taxii.context())
+        folded: list[tuple[str, str]] = []
+        for note_id, release in sorted(self._graph.latest_visible(notes, visibility).items()):
+            note = release.version.to_json()
+            task = note.get(TASK_PROPERTY)
+            author = release.version.created_by_ref
+            if (
+                not isinstance(task, str)
+                or task not in shared_tasks
+                or task not in open_tasks
+                or author in (None, principal.org)
+                or shared_id not in (note.get("object_refs") or ())
+            ):
+                continue
+            result = f"{note.get('content', '')} (from {author}, {note_id})"
+            self._cases.complete_task(principal, case_id, task, result=result)
+            self._cases.attach(principal, case_id, [note_id], channel=channel)
+            open_tasks.discard(task)
+            folded.append((task, note_id))
+        return folded
 
     # -- evidence export -------------------------------------------------------------------
 

@@ -276,3 +276,36 @@ def test_a_package_from_an_unknown_key_fails(built: Built) -> None:
 
     report = _verify(cosign(built.package, generate_key()))
     assert f"{layout.ENVELOPE} signatures" in [c.subject for c in report.failures]
+
+
+def test_a_partners_note_on_a_shared_task_is_folded_in_as_its_result(
+    node: Node, tmp_path: Path
+) -> None:
+    analyst = _analyst(node)
+    service = cases(node)
+    shown = service.create(analyst, name="Shared", case_type=CaseType.INCIDENT, tlp=Tlp.GREEN)
+    cid, task = shown.case.id, shown.case.tasks[0].id
+    with pytest.raises(InvalidInput, match="not been shared"):
+        case_evidence(node).fold_results(analyst, cid, channel="cli")
+    copy = service.share(analyst, cid, tasks=[task], notes=[], tlp=Tlp.GREEN).case
+    org_b = node_org_id("Org B")
+
+    def note(n: int, **extra: Any) -> dict[str, Any]:
+        return stix("note", n, GREEN, content=f"answer {n}", created_by_ref=org_b, **extra)
+
+    answers = [
+        note(20, object_refs=[copy.id], x_entente_case_task=task),
+        note(21, object_refs=[copy.id], x_entente_case_task="task-99"),  # not a shared task
+        note(22, object_refs=[cid], x_entente_case_task=task),  # not the shared copy
+    ]
+    path = tmp_path / "answers.json"
+    bundle = {"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000002"}
+    path.write_text(json.dumps({**bundle, "objects": answers}))
+    _ingest(node, path)
+    folded = case_evidence(node).fold_results(analyst, cid, channel="cli")
+    assert folded == [(task, ident(20, "note"))]
+    done = {t.id: t for t in service.show(analyst, cid).shown.case.tasks}[task]
+    assert done.done_us is not None and done.result is not None
+    assert done.result.startswith("answer 20 (from " + org_b)
+    # Folding again finds nothing open to answer.
+    assert case_evidence(node).fold_results(analyst, cid, channel="cli") == []
