@@ -37,7 +37,13 @@ from entente.attribution import AchResult, Ranking
 from entente.audit import Entry
 from entente.cases import shared_copy_ids
 from entente.clock import Clock
-from entente.errors import ConfigurationError, InvalidInput, ObjectNotFound, PermissionDenied
+from entente.errors import (
+    ConfigurationError,
+    EntenteError,
+    InvalidInput,
+    ObjectNotFound,
+    PermissionDenied,
+)
 from entente.evidence import (
     Authorization,
     EvidenceInput,
@@ -47,6 +53,7 @@ from entente.evidence import (
     TrustRoot,
 )
 from entente.evidence.custody import chain
+from entente.evidence.verify import verify_package
 from entente.evidence.writer import Timestamper, build_package
 from entente.federation.keys import NodeKey
 from entente.services.attribution import AttributionService
@@ -320,13 +327,38 @@ class CaseEvidenceService:
             1,
             TrustedKey(self._node_name, self._key.public_key).keyid,
         )
-        return build_package(
-            evidence,
-            node_key=self._key,
-            trust=trust,
-            timestamper=tsa.timestamper,
-            tsa_chain_pem=tsa.chain_pem,
-        )
+        try:
+            package = build_package(
+                evidence,
+                node_key=self._key,
+                trust=trust,
+                timestamper=tsa.timestamper,
+                tsa_chain_pem=tsa.chain_pem,
+            )
+            # A package that would fail its recipient's check is never handed out (a TSA
+            # that answered with no valid token, say). CASE validation is the recipient's
+            # ``entente evidence verify`` (it runs ``case_validate``, seconds per package).
+            report = verify_package(package, case_validator=lambda _graph: None)
+            if not report.passed:
+                failed = "; ".join(f"{c.subject}: {c.detail}" for c in report.failures)
+                raise ConfigurationError(f"the package would not verify: {failed}")
+            return package
+        except EntenteError as exc:
+            # The log is append-only: an export that did not complete says so after the
+            # "exported" entry it made, rather than leaving that entry unexplained.
+            self._cases.record_custody(
+                case_id,
+                [
+                    custody_draft(
+                        principal,
+                        "export-failed",
+                        channel,
+                        agreements=[agreement.id],
+                        details={"recipient": recipient_org, "reason": str(exc)[:200]},
+                    )
+                ],
+            )
+            raise
 
     @staticmethod
     def _exhibits(

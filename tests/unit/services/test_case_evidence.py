@@ -309,3 +309,18 @@ def test_a_partners_note_on_a_shared_task_is_folded_in_as_its_result(
     assert done.result.startswith("answer 20 (from " + org_b)
     # Folding again finds nothing open to answer.
     assert case_evidence(node).fold_results(analyst, cid, channel="cli") == []
+
+
+def test_a_tsa_answering_garbage_writes_no_package_and_logs_the_failure(
+    node: Node, built: Built
+) -> None:
+    analyst = _analyst(node)
+    garbage = TsaConfig(lambda _request: b"not a TimeStampResp", b"")
+    with pytest.raises(ConfigurationError, match="would not verify"):
+        case_evidence(node).export(
+            analyst, built.case_id, node_org_id(POLICE), recipient_name=POLICE, tsa=garbage,
+            channel="cli",
+        )  # fmt: skip
+    entries = audit_log(node).custody_entries(built.case_id)
+    assert [e.action for e in entries[-2:]] == ["exported", "export-failed"]
+    assert audit_log(node).verify(f"case:{built.case_id}").failure is None
