@@ -35,6 +35,7 @@ import orjson
 
 from entente.attribution import AchResult, Ranking
 from entente.audit import Entry
+from entente.cases import attach as attach_to_case
 from entente.cases import shared_copy_ids
 from entente.clock import Clock
 from entente.errors import (
@@ -163,6 +164,11 @@ class CaseEvidenceService:
             raise PermissionDenied(f"only the org that created case {case_id} may change it")
         _, result, relationship = self._attribution.assess(
             principal, view.shown.case.incident_id, matrix
+        )
+        # The case must take the reference (open, not merged away) before anything is
+        # stored: a relationship stored for a case that then refuses it would be half done.
+        attach_to_case(
+            view.shown.case, [str(relationship["id"])], self._clock.now_us(), as_evidence=False
         )
         entries = self._taxii.add(
             [relationship], principal, collection=None, source=_SOURCE, source_name=_SOURCE

@@ -25,7 +25,7 @@ from entente.bootstrap import (
     open_node,
     operator_ingest,
 )
-from entente.cases import CaseType
+from entente.cases import CaseType, Resolution
 from entente.clock import SystemClock
 from entente.config import Settings
 from entente.errors import ConfigurationError, InvalidInput, ObjectNotFound, PermissionDenied
@@ -324,3 +324,14 @@ def test_a_tsa_answering_garbage_writes_no_package_and_logs_the_failure(
     entries = audit_log(node).custody_entries(built.case_id)
     assert [e.action for e in entries[-2:]] == ["exported", "export-failed"]
     assert audit_log(node).verify(f"case:{built.case_id}").failure is None
+
+
+def test_a_closed_case_takes_no_attribution_and_nothing_is_stored(node: Node) -> None:
+    analyst = _analyst(node)
+    service = cases(node)
+    cid = service.create(analyst, name="Done", case_type=CaseType.INCIDENT).case.id
+    service.close(analyst, cid, Resolution.FALSE_POSITIVE)
+    before = node.store.stats().versions
+    with pytest.raises(InvalidInput, match="is closed"):
+        case_evidence(node).attribute(analyst, cid, _matrix(), channel="cli")
+    assert node.store.stats().versions == before
