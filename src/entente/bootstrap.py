@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
     from entente.services.audit_log import AuditLog
+    from entente.services.case_evidence import CaseEvidenceService
     from entente.services.cases import CaseService
     from entente.services.dashboard import DashboardService
     from entente.services.export import ExportService
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Node",
     "audit_log",
+    "case_evidence",
     "dashboard",
     "ensure_home",
     "exports",
@@ -420,7 +422,31 @@ def cases(node: Node) -> CaseService:
     """Cases over a node: written through its TAXII/REST write path, read through the policy."""
     from entente.services.cases import CaseService
 
-    return CaseService(taxii=taxii(node), search=search(node), store=node.store, clock=node.clock)
+    # Custody events (acquired, viewed, transferred) go into the case's signed custody log.
+    return CaseService(
+        taxii=taxii(node),
+        search=search(node),
+        store=node.store,
+        clock=node.clock,
+        custody=audit_log(node).record_custody,
+    )
+
+
+def case_evidence(node: Node, case_service: CaseService | None = None) -> CaseEvidenceService:
+    """Attribution, hypotheses and evidence packages for a node's cases (``case_service``:
+    the one the caller already serves, so that changes of a case stay serialised)."""
+    from entente.services.case_evidence import CaseEvidenceService
+
+    return CaseEvidenceService(
+        cases=case_service or cases(node),
+        taxii=taxii(node),
+        attribution=attribution(node),
+        graph=graph(node),
+        audit=audit_log(node),
+        node_key=node.key,
+        node_name=node.settings.org_name,
+        clock=node.clock,
+    )
 
 
 def users(node: Node, node_secret: bytes) -> UserService:

@@ -91,6 +91,11 @@ class Settings:
     # Whether reads of non-CLEAR content and admin actions go into the audit log (issue 14);
     # off only to measure its cost (bench/audit.py).
     audit_log: bool = True
+    # The RFC 3161 time-stamping authority evidence packages are stamped by (issue 14 item 4)
+    # and the PEM file of its certificate chain (written into each package); None: no TSA,
+    # and ``entente evidence export`` refuses unless told ``--no-timestamp``.
+    tsa_url: str | None = None
+    tsa_chain_file: Path | None = None
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -150,6 +155,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     org_name = env.get("ENTENTE_ORG") or file_values.get("org_name") or DEFAULT_ORG_NAME
     if not isinstance(org_name, str) or not org_name.strip():
         raise ConfigurationError("org_name must be a non-empty string")
+    tsa_url, tsa_chain_file = _tsa(env, file_values, home)
     max_length = file_values.get("max_content_length", DEFAULT_MAX_CONTENT_LENGTH)
     if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
         raise ConfigurationError("max_content_length must be a positive integer")
@@ -170,7 +176,25 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         own_addresses=_own_addresses(env, file_values),
         oidc=_oidc(env, file_values, home),
         audit_log=_flag("audit_log", True, env, file_values),
+        tsa_url=tsa_url,
+        tsa_chain_file=tsa_chain_file,
     )
+
+
+def _tsa(
+    env: Mapping[str, str], file_values: Mapping[str, object], home: Path
+) -> tuple[str | None, Path | None]:
+    """``tsa_url`` (``ENTENTE_TSA_URL``) and ``tsa_chain_file`` (``ENTENTE_TSA_CHAIN``,
+    relative to the home): both or neither, the URL http(s) (RFC 3161 §3.4)."""
+    url = env.get("ENTENTE_TSA_URL") or file_values.get("tsa_url")
+    chain = env.get("ENTENTE_TSA_CHAIN") or file_values.get("tsa_chain_file")
+    if url is None and chain is None:
+        return None, None
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"tsa_url {url!r} must be an http(s) URL")
+    if not isinstance(chain, str) or not chain:
+        raise ConfigurationError("tsa_url needs tsa_chain_file: the TSA's certificate chain (PEM)")
+    return url, home / Path(chain).expanduser()
 
 
 def _text_table(table: Mapping[str, object], key: str) -> dict[str, str]:
@@ -454,6 +478,8 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("hunt_archive", ", ".join(settings.hunt_archive) or "none"),
         ("hunt_interval", f"{settings.hunt_interval:g} s"),
         ("export_min_score", str(settings.export_min_score)),
+        ("tsa_url", settings.tsa_url or "none"),
+        ("tsa_chain_file", str(settings.tsa_chain_file or "none")),
         ("default_warninglists", "on" if settings.default_warninglists else "off"),
         ("scoring.default_reliability", scoring.default_reliability),
         ("scoring.default_confidence", str(scoring.default_confidence)),

@@ -106,7 +106,20 @@ TASK_TEMPLATES: Mapping[CaseType, tuple[str, ...]] = {
 
 # What a case may reference by STIX id: the indicators, observed-data, sightings,
 # malware, files (whose hashes identify them, STIX 2.1 §6.7) and notes.
-REFERABLE_TYPES = frozenset({"indicator", "observed-data", "sighting", "malware", "file", "note"})
+# Attribution adds the ATT&CK techniques seen (attack-pattern: the ATT&CK-overlap ranking's
+# input) and the case's ``attributed-to`` relationships (the ACH result, cited evidence and all).
+REFERABLE_TYPES = frozenset(
+    {
+        "indicator",
+        "observed-data",
+        "sighting",
+        "malware",
+        "file",
+        "note",
+        "attack-pattern",
+        "relationship",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,14 +22,14 @@ from entente.errors import InvalidInput, MalformedDocument
 from entente.services import node_org_id
 from entente.services.ownership import operator_principal
 
-__all__ = ["app"]
+__all__ = ["app", "load_matrix", "print_ranking", "ranking_json"]
 
 app = typer.Typer(
     help="ATT&CK-overlap hypotheses and ACH attributions with evidence.", no_args_is_help=True
 )
 
 
-def _ranking_json(ranking: Ranking, limit: int) -> dict[str, Any]:
+def ranking_json(ranking: Ranking, limit: int) -> dict[str, Any]:
     return {
         "techniques": list(ranking.techniques),
         "unknown": list(ranking.unknown),
@@ -70,24 +70,29 @@ def rank(
             principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
             ranking = attribution(opened).rank(principal, techniques)
         if as_json:
-            print_json(_ranking_json(ranking, limit))
+            print_json(ranking_json(ranking, limit))
             return 0
-        table = Table(title=f"Hypotheses for {len(ranking.techniques)} techniques (not asserted)")
-        for column in ("rank", "intrusion set", "score", "direct", "indirect"):
-            table.add_column(column)
-        for position, c in enumerate(ranking.candidates[:limit], start=1):
-            table.add_row(
-                str(position), c.name, f"{c.score:.3f}", str(len(c.direct)), str(len(c.indirect))
-            )
-        console.print(table)
-        if ranking.unknown:
-            console.print("Not in the ATT&CK data held: " + ", ".join(ranking.unknown))
+        print_ranking(ranking, limit)
         return 0
 
     run_command(body)
 
 
-def _load_matrix(path: Path) -> dict[str, Any]:
+def print_ranking(ranking: Ranking, limit: int) -> None:
+    """The hypotheses as a table (``entente attribution rank``, ``entente case hypotheses``)."""
+    table = Table(title=f"Hypotheses for {len(ranking.techniques)} techniques (not asserted)")
+    for column in ("rank", "intrusion set", "score", "direct", "indirect"):
+        table.add_column(column)
+    for position, c in enumerate(ranking.candidates[:limit], start=1):
+        table.add_row(
+            str(position), c.name, f"{c.score:.3f}", str(len(c.direct)), str(len(c.indirect))
+        )
+    console.print(table)
+    if ranking.unknown:
+        console.print("Not in the ATT&CK data held: " + ", ".join(ranking.unknown))
+
+
+def load_matrix(path: Path) -> dict[str, Any]:
     try:
         document = orjson.loads(path.read_bytes())
     except OSError as exc:
@@ -112,7 +117,7 @@ def assess(
     """
 
     def body() -> int:
-        document = _load_matrix(matrix)
+        document = load_matrix(matrix)
         with node() as opened:
             principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
             _, result, made = attribution(opened).assess(principal, incident, document)

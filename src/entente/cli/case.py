@@ -1,17 +1,20 @@
-"""``entente case new|list|show|task add|task done|status|close|attach|note|merge|share``:
-cases as the node's operator (an admin of the node's org), through the service REST uses."""
+"""``entente case new|list|show|task add|task done|status|close|attach|note|merge|share|
+attribute|hypotheses``: cases as the node's operator (an admin of the node's org), through
+the service REST uses."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from entente.bootstrap import cases
+from entente.bootstrap import case_evidence, cases
 from entente.cases import CaseType, Resolution, Stage
+from entente.cli.attribution import load_matrix, print_ranking, ranking_json
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, fail, print_json, run_command
 from entente.errors import InvalidInput, PermissionDenied
@@ -151,7 +154,7 @@ def show(
 
     def body() -> int:
         with _service() as (service, principal, now):
-            document = view_document(service.show(principal, case_id), now())
+            document = view_document(service.show(principal, case_id, channel="cli"), now())
         if as_json:
             print_json(document)
             return 0
@@ -271,6 +274,7 @@ def attach(
                 object_ids or [],
                 file_hashes=file_hash or [],
                 as_evidence=evidence,
+                channel="cli",
             )
             return _print_case(shown, now(), as_json)
 
@@ -330,8 +334,84 @@ def share(
             raise InvalidInput(f"--tlp: {exc}") from None
         with _service() as (service, principal, now):
             shown = service.share(
-                principal, case_id, tasks=task or [], notes=note_id or [], tlp=level
+                principal, case_id, tasks=task or [], notes=note_id or [], tlp=level, channel="cli"
             )
             return _print_case(shown, now(), as_json)
+
+    _run(body)
+
+
+@app.command("attribute")
+def attribute(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    matrix: Annotated[Path, typer.Argument(help="The ACH matrix, JSON (hypotheses, evidence).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Score an ACH matrix for the case's incident and store its attributed-to relationship,
+    referenced by the case (it federates with the case under the agreements)."""
+
+    def body() -> int:
+        document = load_matrix(matrix)
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            made = case_evidence(opened).attribute(principal, case_id, document, channel="cli")
+        if as_json:
+            print_json(
+                {
+                    "confidence": made.result.confidence,
+                    "leader": made.result.ranking[0].hypothesis,
+                    "relationship": made.relationship,
+                }
+            )
+            return 0
+        console.print(made.result.explanation, highlight=False)
+        console.print(f"stored {made.relationship['id']} on {case_id}", highlight=False)
+        return 0
+
+    _run(body)
+
+
+@app.command("hypotheses")
+def hypotheses(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Intrusion sets ranked by the ATT&CK techniques the case references: hypotheses to
+    weigh in an ACH matrix, never asserted."""
+
+    def body() -> int:
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            ranking = case_evidence(opened).hypotheses(principal, case_id)
+        if as_json:
+            print_json(ranking_json(ranking, limit))
+            return 0
+        print_ranking(ranking, limit)
+        return 0
+
+    _run(body)
+
+
+@app.command("results")
+def results(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Fold partners' answers to shared tasks into the case: notes referencing the shared
+    copy with x_entente_case_task naming a task, received by sync under an agreement."""
+
+    def body() -> int:
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            folded = case_evidence(opened).fold_results(principal, case_id, channel="cli")
+        if as_json:
+            print_json({"folded": [{"task": t, "note": n} for t, n in folded]})
+            return 0
+        for task, note_id in folded:
+            console.print(f"{task} done: result from {note_id}", highlight=False)
+        if not folded:
+            console.print("no partner result to fold in", highlight=False)
+        return 0
 
     _run(body)

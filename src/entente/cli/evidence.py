@@ -1,4 +1,5 @@
-"""``entente evidence verify PACKAGE``: check an evidence package offline and name what failed.
+"""``entente evidence export CASE --for ORG`` writes a case's evidence package;
+``entente evidence verify PACKAGE`` checks one offline and names what failed.
 
 Nothing here touches the network or the node's store: a recipient without Entente's server (a
 court, a foreign agency) runs it on the package alone. Exit 0 when every check passes, 1 when
@@ -17,7 +18,7 @@ from entente.errors import InvalidInput
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Verify evidence packages offline.", no_args_is_help=True)
+app = typer.Typer(help="Export evidence packages and verify them offline.", no_args_is_help=True)
 
 
 @app.command("verify")
@@ -68,5 +69,54 @@ def verify(
             verdict = "verified" if report.passed else f"{len(report.failures)} check(s) failed"
             console.print(f"{package.name}: {verdict}", highlight=False, markup=False)
         return int(ExitCode.OK if report.passed else ExitCode.PARTIAL)
+
+    run_command(body)
+
+
+@app.command("export")
+def export(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="The case's id (grouping--...).")],
+    recipient: Annotated[
+        str,
+        typer.Option(
+            "--for", help="The recipient org: its name or identity id (an agreement party)."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the package (default CASE.tar).")
+    ] = None,
+) -> None:
+    """Write the case's evidence package for one org: only what its agreement allows, signed
+    by this node and timestamped by the configured TSA (tsa_url, tsa_chain_file)."""
+
+    def body() -> int:
+        from entente.bootstrap import case_evidence
+        from entente.cli.context import cli_principal, node
+        from entente.evidence.tsa_client import HttpTimestamper
+        from entente.services import node_org_id
+        from entente.services.atomic_files import write_atomically
+        from entente.services.case_evidence import TsaConfig
+        from entente.services.ownership import operator_principal
+
+        org = recipient if recipient.startswith("identity--") else node_org_id(recipient)
+        target = out or Path(f"{case_id}.tar")
+        with node() as opened:
+            settings = opened.settings
+            tsa = None
+            if settings.tsa_url is not None and settings.tsa_chain_file is not None:
+                try:
+                    chain_pem = settings.tsa_chain_file.read_bytes()
+                except OSError as exc:
+                    raise InvalidInput(
+                        f"tsa_chain_file {settings.tsa_chain_file}: {exc.strerror}"
+                    ) from exc
+                tsa = TsaConfig(HttpTimestamper(settings.tsa_url), chain_pem)
+            principal = operator_principal(cli_principal(), node_org_id(settings.org_name))
+            package = case_evidence(opened).export(
+                principal, case_id, org, recipient_name=recipient, tsa=tsa, channel="cli"
+            )
+        write_atomically(target, package, "evidence package")
+        console.print(f"wrote {target} ({len(package)} bytes) for {recipient}", highlight=False)
+        return 0
 
     run_command(body)

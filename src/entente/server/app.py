@@ -13,6 +13,7 @@ from entente.bootstrap import (
     Node,
     attack_matrix,
     audit_log,
+    case_evidence,
     dashboard,
     exports,
     graph,
@@ -26,6 +27,7 @@ from entente.bootstrap import users as users_service
 from entente.server.audit import AuditedRequests
 from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
+from entente.server.case_evidence_routes import case_evidence_router
 from entente.server.case_routes import case_router
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
@@ -126,7 +128,11 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     # One case service for every route that changes cases (REST and the UI pages): it
     # serialises the changes of cases (services.cases).
     case_service = CaseService(
-        taxii=service, search=search_service(node), store=node.store, clock=node.clock
+        taxii=service,
+        search=search_service(node),
+        store=node.store,
+        clock=node.clock,
+        custody=audit_log(node).record_custody,
     )
     routers = [
         taxii_router(node, service, secret, resolve, gate),
@@ -136,6 +142,9 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             node.clock,
             resolve,
             gate,
+        ),
+        case_evidence_router(
+            case_evidence(node, case_service), resolve, gate, case_service.check_write
         ),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),

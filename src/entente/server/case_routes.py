@@ -189,7 +189,7 @@ def case_router(
     @router.get("/{case_id}", responses=responses(400, 404))
     def get_case(case_id: str, principal: Caller) -> dict[str, Any]:
         """One case as the caller is shown it, with the timeline of its versions."""
-        return view_document(service.show(principal, case_id), clock.now_us())
+        return view_document(service.show(principal, case_id, channel="rest"), clock.now_us())
 
     @router.post(
         "/{case_id}/status",

@@ -23,6 +23,7 @@ from entente.audit import (
     Verifier,
     case_chain,
     extend,
+    parse_entry,
     verify_chain,
 )
 from entente.clock import Clock
@@ -93,6 +94,10 @@ class AuditLog:
         if not drafts:
             return ()
         return self._append(case_chain(case_id), drafts, 1).entries
+
+    def custody_entries(self, case_id: str) -> tuple[Entry, ...]:
+        """Every entry of the custody log of ``case_id``, in order (for evidence packages)."""
+        return tuple(parse_entry(r.body) for r in self._store.entries(case_chain(case_id)))
 
     def checkpoint(self, chain: str = NODE_CHAIN) -> Checkpoint | None:
         """Sign the head of ``chain`` now; None when it is empty or already signed there."""

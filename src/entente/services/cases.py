@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from entente.audit import Actor, EntryDraft
 from entente.cases import (
     Case,
     CaseEvent,
@@ -59,8 +60,10 @@ from entente.store import ObjectQuery, ObjectStore, Provenance, SourceKind, Stor
 __all__ = [
     "CaseService",
     "CaseView",
+    "CustodyRecorder",
     "ShownCase",
     "case_document",
+    "custody_draft",
     "ensure_case_extension",
     "view_document",
 ]
@@ -71,6 +74,30 @@ _PAGE = 1000
 _MAX_VERSIONS = 10_000
 # A hash names one file; a few objects may describe it (a file per feed that reported it).
 _MAX_FILES_PER_HASH = 20
+
+
+# Appends drafts to one case's custody log (``AuditLog.record_custody``); issue 14 item 3.
+CustodyRecorder = Callable[[str, Sequence[EntryDraft]], object]
+
+
+def custody_draft(
+    principal: Principal,
+    action: str,
+    channel: str,
+    object_ids: Sequence[str] = (),
+    *,
+    agreements: Sequence[str] = (),
+    details: dict[str, str | int | bool | None] | None = None,
+) -> EntryDraft:
+    """One custody event (acquired, viewed, exported, transferred) by ``principal``."""
+    return EntryDraft(
+        actor=Actor(principal.id, principal.org, principal.role.value),
+        action=action,
+        channel=channel,
+        object_ids=tuple(object_ids),
+        agreements=tuple(agreements),
+        details=details or {},
+    )
 
 
 def ensure_case_extension(store: ObjectStore, clock: Clock) -> None:
@@ -156,8 +183,11 @@ class CaseService:
         clock: Clock,
         scheme: StatusScheme | None = None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        custody: CustodyRecorder | None = None,
     ) -> None:
         self._taxii = taxii
+        # Where custody events go (None: not recorded, for tests of the case model alone).
+        self._custody = custody
         self._search = search
         self._store = store
         self._clock = clock
@@ -191,8 +221,18 @@ class CaseService:
             query = replace(query, after_cursor=page.next_cursor)
         return sorted(found, key=lambda s: (-s.case.modified_us, s.case.id))
 
-    def show(self, principal: Principal, case_id: str) -> CaseView:
-        """One case as ``principal`` is shown it, with its timeline over the versions shown."""
+    def record_custody(self, case_id: str, drafts: Sequence[EntryDraft]) -> None:
+        """Append ``drafts`` to the case's custody log (when this service records custody)."""
+        if self._custody is not None and drafts:
+            self._custody(case_id, drafts)
+
+    def show(self, principal: Principal, case_id: str, *, channel: str | None = None) -> CaseView:
+        """One case as ``principal`` is shown it, with its timeline over the versions shown.
+
+        With ``channel`` (``rest``, ``ui``, ``cli``) the showing is a custody event
+        ("viewed"), recorded only once the case was found visible: a refused look leaves
+        no entry in a log its reader could not see anyway.
+        """
         _check_case_id(case_id)
         query = ObjectQuery(versions=("all",), limit=_MAX_VERSIONS)
         page = self._taxii.read_object(None, principal, case_id, query)
@@ -204,6 +244,11 @@ class CaseService:
         if not shown:
             raise ObjectNotFound(f"no case {case_id}")
         versions = tuple(s.case for s in shown)
+        if channel is not None:
+            latest = shown[-1].case
+            self.record_custody(
+                case_id, [custody_draft(principal, "viewed", channel, [case_id, *latest.refs])]
+            )
         return CaseView(shown[-1], versions, timeline(versions))
 
     # -- writes ----------------------------------------------------------------------------
@@ -287,6 +332,7 @@ class CaseService:
         *,
         file_hashes: Sequence[str] = (),
         as_evidence: bool = False,
+        channel: str = "rest",
     ) -> ShownCase:
         """Reference stored objects (``as_evidence``: attach sightings / matching hits), and
         the files with each of ``file_hashes`` (MD5, SHA-1, SHA-256, SHA-512 in hex).
@@ -299,11 +345,18 @@ class CaseService:
             if not is_valid_id(object_id):
                 raise InvalidInput(f"{object_id!r} is not a STIX id (type--uuid, STIX 2.1 §2.9)")
             self._visible(principal, object_id)
-        return self._change(
+        shown = self._change(
             principal,
             case_id,
             lambda c, now: attach(c, object_ids, now, as_evidence=as_evidence),
         )
+        # Custody: the case acquired these objects (after the change was stored).
+        details: dict[str, str | int | bool | None] = {"evidence": as_evidence}
+        self.record_custody(
+            case_id,
+            [custody_draft(principal, "acquired", channel, object_ids, details=details)],
+        )
+        return shown
 
     def merge(
         self, principal: Principal, case_ids: Sequence[str], name: str
@@ -357,13 +410,29 @@ class CaseService:
         tasks: Collection[str],
         notes: Collection[str],
         tlp: Tlp,
+        channel: str = "rest",
     ) -> ShownCase:
         """Store the shareable copy of a case: only the chosen tasks and notes, under ``tlp``
         (partners then receive it over TAXII as their agreements allow, redacted as agreed).
-        Sharing again makes a new version of the same copy."""
+        Sharing again makes a new version of the same copy.
+
+        A custody event ("transferred") names the copy and the agreements with partners in
+        force now: the copy goes to them over TAXII as each agreement allows."""
         self._taxii.check_write(None, principal)
         with self._changing:
-            return self._share_now(principal, case_id, tasks=tasks, notes=notes, tlp=tlp)
+            shown = self._share_now(principal, case_id, tasks=tasks, notes=notes, tlp=tlp)
+        ctx = self._taxii.context()
+        agreements = sorted(a.id for a in ctx.agreements if ctx.node_org in a.parties)
+        draft = custody_draft(
+            principal,
+            "transferred",
+            channel,
+            [shown.case.id, *shown.case.refs],
+            agreements=agreements,
+            details={"tlp": tlp.label},
+        )
+        self.record_custody(case_id, [draft])
+        return shown
 
     def _share_now(
         self,

@@ -128,6 +128,12 @@ def test_cases_are_listed_and_read_exactly_as_the_oracle_allows(harness: Harness
                 assert (one.status_code == 200) is (case_id in allowed), (name, case_id)
                 assert not set(CANARY.findall(one.text)) & hidden, (name, case_id)
                 assert not {r for r in unseen if r in one.text}, (name, case_id)
+                # Hypotheses read the case as the caller: a hidden case answers as absent.
+                hypotheses = harness.client.get(
+                    f"/api/v1/cases/{case_id}/hypotheses", headers=harness.headers[name]
+                )
+                assert hypotheses.status_code == (400 if case_id in allowed else 404), name
+                assert not set(CANARY.findall(hypotheses.text)) & hidden, (name, case_id)
                 if one.status_code == 200:
                     shown_refs = one.json()["refs"]
                     ref_id = referenced.get(case_id)
