@@ -298,7 +298,9 @@ def case_pages_router(service: CaseService, clock: Clock, auth: UiAuth, pages: P
         evidence = object_id.partition("--")[0] == "sighting"
         try:
             await run_in_threadpool(
-                lambda: service.attach(principal, case_id, [object_id], as_evidence=evidence)
+                lambda: service.attach(
+                    principal, case_id, [object_id], as_evidence=evidence, channel="ui"
+                )
             )
         except ObjectNotFound:
             return not_found(request, signed)
@@ -318,7 +320,7 @@ def case_pages_router(service: CaseService, clock: Clock, auth: UiAuth, pages: P
     ) -> Response:
         principal = signed.principal
         try:
-            view = service.show(principal, case_id)
+            view = service.show(principal, case_id, channel="ui")
         except (ObjectNotFound, InvalidInput):
             return not_found(request, signed)
         now = clock.now_us()
