@@ -128,7 +128,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "evidence",
         "entente.cli.evidence:app",
-        "Verify evidence packages offline.",
+        "Export evidence packages and verify them offline.",
     ),
     CommandSpec(
         "audit",
