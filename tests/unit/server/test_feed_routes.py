@@ -18,7 +18,7 @@ AMBER_ID = "indicator--f0000000-0000-4000-8000-000000000002"
 LISTED_ID = "indicator--f0000000-0000-4000-8000-000000000003"
 
 
-def _indicator(indicator_id: str, pattern: str, tlp: Tlp) -> dict[str, Any]:
+def feed_indicator(indicator_id: str, pattern: str, tlp: Tlp) -> dict[str, Any]:
     # The harness clock stands at 2023-11-14T22:13:20Z: a day after valid_from.
     return {
         "type": "indicator",
@@ -34,7 +34,7 @@ def _indicator(indicator_id: str, pattern: str, tlp: Tlp) -> dict[str, Any]:
     }
 
 
-def _ingest(harness: Harness, *objects: dict[str, Any]) -> None:
+def ingest_objects(harness: Harness, *objects: dict[str, Any]) -> None:
     node = harness.node
     service = IngestService(node.store, node.clock, principal="local:test")
     summary = service.ingest_candidates(
@@ -48,11 +48,11 @@ def _ingest(harness: Harness, *objects: dict[str, Any]) -> None:
 @pytest.fixture
 def feeds(harness: Harness) -> Harness:
     """The harness node holding a GREEN, an AMBER and a warninglisted indicator."""
-    _ingest(
+    ingest_objects(
         harness,
-        _indicator(GREEN_ID, "[domain-name:value = 'green.example']", Tlp.GREEN),
-        _indicator(AMBER_ID, "[domain-name:value = 'amber.example']", Tlp.AMBER),
-        _indicator(LISTED_ID, "[domain-name:value = 'google.com']", Tlp.GREEN),
+        feed_indicator(GREEN_ID, "[domain-name:value = 'green.example']", Tlp.GREEN),
+        feed_indicator(AMBER_ID, "[domain-name:value = 'amber.example']", Tlp.AMBER),
+        feed_indicator(LISTED_ID, "[domain-name:value = 'google.com']", Tlp.GREEN),
     )
     return harness
 
@@ -109,9 +109,9 @@ def test_if_none_match_with_the_tag_is_304_until_the_data_changes(feeds: Harness
     assert _get(feeds, "/feeds/rpz", **{"If-None-Match": '"other"'}).status_code == 200
     # Each caller has its own tag: another org reads other data.
     assert _get(feeds, "/feeds/rpz", who="reader_b").headers["ETag"] != etag
-    _ingest(
+    ingest_objects(
         feeds,
-        _indicator(
+        feed_indicator(
             "indicator--f0000000-0000-4000-8000-000000000009",
             "[domain-name:value = 'new.example']",
             Tlp.GREEN,
@@ -138,9 +138,9 @@ def test_each_feed_has_its_formats_content_type(feeds: Harness, fmt: str) -> Non
 
 def test_a_formats_companion_files_are_served_beside_it(feeds: Harness) -> None:
     sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-    _ingest(
+    ingest_objects(
         feeds,
-        _indicator(
+        feed_indicator(
             "indicator--f0000000-0000-4000-8000-000000000008",
             f"[file:hashes.'SHA-256' = '{sha256}']",
             Tlp.GREEN,

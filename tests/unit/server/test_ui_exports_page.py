@@ -5,21 +5,18 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any
 
 from tests.unit.server.conftest import Harness
+from tests.unit.server.test_feed_routes import feed_indicator, ingest_objects
 from tests.unit.server.ui_users import assert_page_rules, sign_in
 
 from entente.bootstrap import exports
 from entente.errors import InvalidInput
 from entente.export import RENDERERS
-from entente.ingest import Candidate
 from entente.server.ui.exports_page import FeedSummaries, FeedSummary, FigureBoard
 from entente.server.ui.templates import Templates
-from entente.services import IngestService
 from entente.sharing import Principal, Role
-from entente.stix import Tlp, marking_id_for
-from entente.store import Provenance, SourceKind
+from entente.stix import Tlp
 
 GREEN_ID = "indicator--e0000000-0000-4000-8000-000000000001"
 AMBER_ID = "indicator--e0000000-0000-4000-8000-000000000002"
@@ -30,40 +27,13 @@ ROW = re.compile(
 )
 
 
-def _indicator(indicator_id: str, pattern: str, tlp: Tlp) -> dict[str, Any]:
-    # The harness clock stands at 2023-11-14T22:13:20Z: a day after valid_from.
-    return {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": indicator_id,
-        "created": "2023-11-13T22:00:00.000Z",
-        "modified": "2023-11-13T22:00:00.000Z",
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": "2023-11-13T22:00:00Z",
-        "confidence": 90,
-        "object_marking_refs": [marking_id_for(tlp)],
-    }
-
-
-def _ingest(harness: Harness, *objects: dict[str, Any]) -> None:
-    node = harness.node
-    service = IngestService(node.store, node.clock, principal="local:test")
-    summary = service.ingest_candidates(
-        [Candidate("test", f"[{i}]", o) for i, o in enumerate(objects)],
-        Provenance(SourceKind.FILE, "test", "local:test"),
-        source="test",
-    )
-    assert not summary.rejected
-
-
 def _stored(harness: Harness) -> Harness:
-    _ingest(
+    ingest_objects(
         harness,
-        _indicator(GREEN_ID, "[domain-name:value = 'green.example']", Tlp.GREEN),
-        _indicator(AMBER_ID, "[domain-name:value = 'amber.example']", Tlp.AMBER),
+        feed_indicator(GREEN_ID, "[domain-name:value = 'green.example']", Tlp.GREEN),
+        feed_indicator(AMBER_ID, "[domain-name:value = 'amber.example']", Tlp.AMBER),
         # google.com is on the MISP warninglists the node ships.
-        _indicator(LISTED_ID, "[domain-name:value = 'google.com']", Tlp.GREEN),
+        feed_indicator(LISTED_ID, "[domain-name:value = 'google.com']", Tlp.GREEN),
     )
     return harness
 
@@ -144,9 +114,9 @@ def test_an_unknown_format_or_file_is_a_404_page(harness: Harness) -> None:
 
 
 def test_a_companion_file_is_listed_and_downloaded_beside_its_format(harness: Harness) -> None:
-    _ingest(
+    ingest_objects(
         harness,
-        _indicator(
+        feed_indicator(
             "indicator--e0000000-0000-4000-8000-000000000008",
             f"[file:hashes.'SHA-256' = '{SHA256}']",
             Tlp.GREEN,
@@ -172,9 +142,9 @@ def test_summaries_are_rendered_once_per_selection_and_again_when_the_data_chang
     first = summaries.summaries(service.select(alice.principal), "Entente node")
     again = summaries.summaries(service.select(alice.principal), "Entente node")
     assert all(a is b for a, b in zip(first, again, strict=True))
-    _ingest(
+    ingest_objects(
         harness,
-        _indicator(LISTED_ID.replace("3", "4"), "[ipv4-addr:value = '45.1.2.3']", Tlp.GREEN),
+        feed_indicator(LISTED_ID.replace("3", "4"), "[ipv4-addr:value = '45.1.2.3']", Tlp.GREEN),
     )
     changed = summaries.summaries(service.select(alice.principal), "Entente node")
     by_format = {s.format: s for s in changed}

@@ -25,7 +25,7 @@ DRIVE_BY = "attack-pattern--7830cfcf-b268-4ac0-a69e-73c6affbae9a"  # T0817
 EXPLOIT = "attack-pattern--32632a95-6856-47b9-9ab7-fea5cd7dce00"  # T0819
 
 
-def _ingest(node: Node, path: Path) -> None:
+def ingest_file(node: Node, path: Path) -> None:
     document = open_document(
         str(path), fmt=InputFormat.AUTO, source_name=None, now="2026-12-05T00:00:00Z", markings=()
     )
@@ -38,7 +38,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     home = tmp_path_factory.mktemp("matrix")
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'node.db'}")
     with open_node(settings, SystemClock()) as opened:
-        _ingest(opened, ICS)
+        ingest_file(opened, ICS)
         yield opened
 
 
@@ -90,7 +90,7 @@ def test_hand_made_users_add_to_the_counts_the_reader_may_see(node: Node, tmp_pa
     }
     path = tmp_path / "users.json"
     path.write_text(json.dumps(bundle))
-    _ingest(node, path)
+    ingest_file(node, path)
     after = _counts(service.matrix(reader, "ics-attack"))
     assert after[DRIVE_BY] == before[DRIVE_BY] + 2
     assert after[EXPLOIT] == before[EXPLOIT] + 1

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.factories import CLEAR, RED, ident, relationship, stix
+from tests.unit.services.test_attack_matrix_service import ICS, ingest_file
 
 from entente.attribution import EVIDENCE_REFS, OverlapIndex, build_profiles
-from entente.bootstrap import Node, attribution, open_node, operator_ingest
+from entente.bootstrap import Node, attribution, open_node
 from entente.clock import SystemClock
 from entente.config import Settings
 from entente.errors import InvalidInput, ObjectNotFound, PermissionDenied
-from entente.ingest import InputFormat, open_document
 from entente.services import node_org_id
 from entente.sharing import Principal, Role
 
-ICS = Path(__file__).parents[2] / "data" / "corpus" / "mitre-attack" / "ics-attack.json"
 DRIVE_BY = "attack-pattern--7830cfcf-b268-4ac0-a69e-73c6affbae9a"  # T0817
 SANDWORM = "intrusion-set--381fcf73-60f6-4ab2-9991-6af3cbc35192"
 CREW, SECRET_SET = ident(2, "intrusion-set"), ident(3, "intrusion-set")
@@ -29,20 +27,12 @@ SECRET_TOOL = ident(6, "malware")
 EXPLOIT = "attack-pattern--32632a95-6856-47b9-9ab7-fea5cd7dce00"  # T0819
 
 
-def _ingest(node: Node, path: Path) -> None:
-    document = open_document(
-        str(path), fmt=InputFormat.AUTO, source_name=None, now="2026-12-05T00:00:00Z", markings=()
-    )
-    summary = operator_ingest(node, "operator").ingest_document(document, snapshot=False)
-    assert not summary.rejected, summary.rejected
-
-
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     home = tmp_path_factory.mktemp("attribution")
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'node.db'}")
     with open_node(settings, SystemClock()) as opened:
-        _ingest(opened, ICS)
+        ingest_file(opened, ICS)
         bundle: dict[str, Any] = {
             "type": "bundle",
             "id": "bundle--00000000-0000-4000-8000-000000000001",
@@ -61,7 +51,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         }
         path = home / "hand-made.json"
         path.write_text(json.dumps(bundle))
-        _ingest(opened, path)
+        ingest_file(opened, path)
         yield opened
 
 
