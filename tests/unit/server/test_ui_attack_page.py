@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 from tests.unit.server.ui_sessions import UiNode, ui_node
-from tests.unit.services.test_attack_matrix_service import ICS, _ingest
+from tests.unit.services.test_attack_matrix_service import ICS, ingest_file
 
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
     with ui_node(tmp_path_factory.mktemp("attack"), ("analyst", "analyst_b")) as opened:
-        _ingest(opened.node, ICS)
+        ingest_file(opened.node, ICS)
         yield opened
 
 
