@@ -67,15 +67,19 @@ def _no_network(args: list[str]) -> list[str]:
     return [unshare, "-rn", *args]
 
 
-def _verify(node: LocalNode, package: Path) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(
-        _no_network([*_entente_command(), "evidence", "verify", str(package), "--json"]),
+def _verify_run(node: LocalNode, package: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _no_network([*_entente_command(), "evidence", "verify", str(package), *options]),
         env=node.env(),
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def _verify(node: LocalNode, package: Path) -> tuple[int, dict[str, Any]]:
+    done = _verify_run(node, package, "--json")
     return done.returncode, orjson.loads(done.stdout)
 
 
@@ -216,6 +220,12 @@ def test_a_case_goes_from_matching_hits_to_a_verified_evidence_package(tmp_path:
         # 8. Verified with no network; every tampering fails naming the file.
         code, report = _verify(a, package)
         assert (code, report["passed"]) == (0, True), _failed(report)
+        # What the recipient reads (shown with pytest -s): the human report, offline.
+        shown_report = _verify_run(a, package)
+        print(
+            f"$ unshare -rn entente evidence verify {package.name} (exit {shown_report.returncode})"
+        )
+        print(shown_report.stdout)
         for name in sorted(files):
             changed = dict(files)
             data = bytearray(changed[name])
@@ -224,13 +234,16 @@ def test_a_case_goes_from_matching_hits_to_a_verified_evidence_package(tmp_path:
             tampered = tmp_path / "tampered.tar"
             tampered.write_bytes(write_tar(changed))
             code, report = _verify(a, tampered)
+            print(f"flip a byte of {name}: exit {code}, failed: {'; '.join(_failed(report))}")
             assert code == 1 and any(name in s for s in _failed(report)), (name, report)
         dropped = dict(files)
         lines = files[layout.CUSTODY].splitlines(keepends=True)
         dropped[layout.CUSTODY] = b"".join(lines[:1] + lines[2:])
         tampered.write_bytes(write_tar(dropped))
         code, report = _verify(a, tampered)
+        print(f"drop custody entry 2: exit {code}, failed: {'; '.join(_failed(report))}")
         assert code == 1 and f"{layout.CUSTODY} chain" in _failed(report)
         tampered.write_bytes(cosign(package.read_bytes(), generate_key()))
         code, report = _verify(a, tampered)
+        print(f"signature from an unknown key: exit {code}, failed: {'; '.join(_failed(report))}")
         assert code == 1 and f"{layout.ENVELOPE} signatures" in _failed(report)
