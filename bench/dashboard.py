@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -33,7 +32,14 @@ from typing import Any
 
 import orjson
 
-from workloads import CREATOR, TLP_MARKINGS, make_indicator, run_worker, timed_ingest
+from workloads import (
+    CREATOR,
+    TLP_MARKINGS,
+    latency_ms,
+    make_indicator,
+    run_worker,
+    timed_ingest,
+)
 
 NODE_ORG = "identity--00000000-0000-4000-8000-0000000000a0"
 PARTNER_ORGS = (
@@ -193,17 +199,6 @@ def worker_load(url: str, count: int, seed: int) -> dict[str, Any]:
     return {"seconds": round(elapsed, 1), "rows": figures, "now_us": clock.now_us()}
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    cut = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {
-        "n": len(ordered),
-        "p50_ms": round(cut[49] * 1000, 2),
-        "p95_ms": round(cut[94] * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-    }
-
-
 def worker_query(url: str, now_us: int, rounds: int) -> dict[str, Any]:
     """Time the whole dashboard for three readers over 12 and 24 months."""
     from entente.clock import FixedClock
@@ -243,11 +238,11 @@ def worker_query(url: str, now_us: int, rounds: int) -> dict[str, Any]:
                 board = service.dashboard(reader, months=months)
                 samples.append(time.perf_counter() - started)
             every.extend(samples)
-            row = _percentiles(samples)
+            row = latency_ms(samples, 0.5, 0.95)
             row["objects_shown"] = sum(sum(s.values) for s in board.activity.series)
             row["top_hits"] = len(board.top_hits)
             figures[f"{name}_{months}m"] = row
-    figures["all"] = _percentiles(every)
+    figures["all"] = latency_ms(every, 0.5, 0.95)
     store.close()
     return figures
 

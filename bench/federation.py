@@ -50,7 +50,7 @@ import httpx
 import orjson
 
 from entente.cli.local_nodes import LocalNode, LocalNodes
-from workloads import make_indicator, run_worker
+from workloads import make_indicator, nearest_rank, run_worker
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 TLP_GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
@@ -125,11 +125,6 @@ def make_partners(pairs: Sequence[tuple[LocalNode, LocalNode]]) -> None:
         pairs[at][0].cli("partner", "add", "--card", str(card), "--token", token)
 
     in_parallel(add, range(len(pairs)))
-
-
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of sorted samples."""
-    return sorted_values[max(0, math.ceil(fraction * len(sorted_values)) - 1)]
 
 
 # -- worker (its own process) --------------------------------------------------------------------
@@ -324,8 +319,8 @@ def _appears(
 def _summary(sorted_values: list[float]) -> dict[str, float]:
     """p50, p99, min and max of sorted samples, in seconds."""
     return {
-        "p50_s": round(_percentile(sorted_values, 0.5), 3),
-        "p99_s": round(_percentile(sorted_values, 0.99), 3),
+        "p50_s": round(nearest_rank(sorted_values, 0.5), 3),
+        "p99_s": round(nearest_rank(sorted_values, 0.99), 3),
         "min_s": round(sorted_values[0], 3),
         "max_s": round(sorted_values[-1], 3),
     }

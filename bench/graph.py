@@ -39,7 +39,7 @@ from typing import Any
 
 import orjson
 
-from workloads import TLP_MARKINGS
+from workloads import TLP_MARKINGS, latency_ms
 
 _KINDS = ("indicator", "malware", "tool", "intrusion-set", "attack-pattern", "identity")
 _HUBS = 100
@@ -133,21 +133,6 @@ def generate(count: int, seed: int) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
-
-    return {
-        "n": len(ordered),
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p95_ms": at(0.95),
-        "p99_ms": at(0.99),
-        "max_ms": round(ordered[-1] * 1000, 2),
-    }
-
-
 def _timed(calls: list[Callable[[], object]]) -> list[float]:
     samples = []
     for call in calls:
@@ -234,14 +219,15 @@ def measure_expansion(url: str, entities: list[str], rounds: int, seed: int) -> 
 
         return run
 
-    expansion = _percentiles(_timed([expand(oid) for oid in picked]))
+    expansion = latency_ms(_timed([expand(oid) for oid in picked]), 0.5, 0.95, 0.99)
     expansion["mean_nodes"] = round(statistics.mean(sizes), 1)
     sizes.clear()
     more.clear()
-    hub = _percentiles(_timed([expand(oid) for oid in hubs]))
+    hub = latency_ms(_timed([expand(oid) for oid in hubs]), 0.5, 0.95, 0.99)
     hub["mean_nodes"] = round(statistics.mean(sizes), 1)
     hub["mean_more"] = round(statistics.mean(more), 1)
-    baseline = _percentiles(_timed([partial(store.get_versions, oid, ("last",)) for oid in picked]))
+    gets = _timed([partial(store.get_versions, oid, ("last",)) for oid in picked])
+    baseline = latency_ms(gets, 0.5, 0.95, 0.99)
     store.close()
     return {"expansion": expansion, "hub_expansion": hub, "baseline_get_object": baseline}
 

@@ -51,7 +51,7 @@ from typing import Any
 import httpx
 import orjson
 
-from workloads import make_indicator, peak_rss_mb, run_worker
+from workloads import make_indicator, nearest_rank, peak_rss_mb, run_worker
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 PAGE = 1000
@@ -399,8 +399,7 @@ def measure_paging(http: httpx.Client, url: str, deadline: float) -> dict[str, A
 
 
 def _percentile(sorted_ms: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of sorted samples."""
-    return round(sorted_ms[max(0, math.ceil(fraction * len(sorted_ms)) - 1)], 2)
+    return round(nearest_rank(sorted_ms, fraction), 2)
 
 
 def measure_filtered(

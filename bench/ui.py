@@ -50,7 +50,7 @@ import httpx
 import orjson
 
 from dashboard import make_object
-from workloads import CREATOR, TLP_MARKINGS, timed_ingest
+from workloads import CREATOR, TLP_MARKINGS, nearest_rank, timed_ingest
 
 ORG = "Bench CERT"
 USERNAME = "bench-admin"
@@ -318,10 +318,6 @@ def sign_in(client: httpx.Client, password: str, totp_secret: str) -> str:
     return str(client.cookies[SESSION_COOKIE])
 
 
-def _percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def measure_requests(
     client: httpx.Client, path: str, rounds: int, budget_s: float = 60.0
 ) -> dict[str, Any]:
@@ -353,13 +349,13 @@ def measure_requests(
     row: dict[str, Any] = {
         "n": len(times),
         "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(_percentile(times, 0.95), 2),
+        "p95_ms": round(nearest_rank(times, 0.95), 2),
         "max_ms": round(times[-1], 2),
         "kb": round(size / 1024, 1),
     }
     if server:
         row["server_p50_ms"] = round(statistics.median(server), 2)
-        row["server_p95_ms"] = round(_percentile(server, 0.95), 2)
+        row["server_p95_ms"] = round(nearest_rank(server, 0.95), 2)
     return row
 
 

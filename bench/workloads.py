@@ -7,14 +7,24 @@ its figures as the last line of stdout, one JSON object.
 from __future__ import annotations
 
 import json
+import math
 import random
 import subprocess
 import sys
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CREATOR", "TLP_MARKINGS", "make_indicator", "run_worker", "timed_ingest"]
+__all__ = [
+    "CREATOR",
+    "TLP_MARKINGS",
+    "latency_ms",
+    "make_indicator",
+    "nearest_rank",
+    "run_worker",
+    "timed_ingest",
+]
 
 CREATOR = "identity--8ce3f695-d5a4-4dc8-9e93-a65af453a31a"
 TLP_MARKINGS = (
@@ -125,3 +135,20 @@ def timed_ingest(url: str, bundle: Path, count_sql: str) -> dict[str, Any]:
         "objects_per_s": round(summary.added / elapsed),
         "count": count,
     }
+
+
+def nearest_rank(ordered: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile of sorted samples: the smallest sample with at least
+    ``fraction`` of them at or below it (so p99 of 100 samples is the 99th, never a blend)."""
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def latency_ms(samples: Sequence[float], *fractions: float) -> dict[str, float]:
+    """Latencies in seconds summed up in milliseconds: count, each nearest-rank percentile
+    (``p50_ms``, ``p95_ms``, ...; p50 and p95 when none are named) and the maximum."""
+    ordered = sorted(samples)
+    figures: dict[str, float] = {"n": len(ordered)}
+    for fraction in fractions or (0.5, 0.95):
+        figures[f"p{round(fraction * 100)}_ms"] = round(nearest_rank(ordered, fraction) * 1000, 2)
+    figures["max_ms"] = round(ordered[-1] * 1000, 2)
+    return figures
