@@ -16,6 +16,26 @@ Issue 14 items 2 to 4 over one case:
   The export itself is a custody event, recorded before the package is built so that the
   package's custody log ends with it.
 
+What the package says beside the STIX objects is read as the recipient too, since every
+file of it reaches the recipient (``tests/unit/services/test_case_evidence_leak.py`` checks
+each file against the policy oracle for recipients of every agreement):
+
+- the case is the one the recipient is released: the case itself when the policy releases it,
+  else its shared copy (``services.cases.share``: the tasks and notes the sender chose), else
+  nothing is exported (refused before any custody entry is made). The title, the report, the
+  timeline and the investigative actions come from that case as the recipient is shown it
+  (``CaseService.show`` as the partner principal), so they name no task, note, version or
+  referenced object the recipient may not see;
+- a case's ``grouping`` in the bundle names only the objects the recipient may see
+  (``object_refs``, the extension's attachment and merge links): over TAXII it would carry
+  every id the case references, but a package is read by people outside the coalition (a
+  court, an agency) and states exactly what the recipient holds;
+- the custody log keeps every entry (its ``seq`` and ``audit_hash`` tie each line to the
+  node's signed log; a log with holes would not be a custody log) but each names only the
+  objects released to the recipient and only the agreements it is party to; a detail naming
+  anything else (another recipient's org, a withheld id) is left out. As in exports
+  (``services.export``), nothing withheld is described, not even by a count.
+
 The custody log in a package is the evidence format (``evidence.custody``: ``prev``/``hash``
 over RFC 8785 canonical JSON), one format that ``verify_package`` checks. The node's own log
 (``entente.audit``, signed checkpoints by the node key) is converted entry by entry: each
@@ -27,7 +47,8 @@ converted: a broken or unsigned custody log is never exported.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +56,8 @@ import orjson
 
 from entente.attribution import AchResult, Ranking
 from entente.audit import Entry
+from entente.cases import EXTENSION_ID, Case, is_case, shared_copy_ids
 from entente.cases import attach as attach_to_case
-from entente.cases import shared_copy_ids
 from entente.clock import Clock
 from entente.errors import (
     ConfigurationError,
@@ -98,8 +119,27 @@ class Attributed:
     relationship: dict[str, Any]
 
 
-def custody_for_package(entries: Sequence[Entry]) -> list[dict[str, Any]]:
-    """The node's custody entries in the package's chain format (``evidence.custody``)."""
+# A STIX id anywhere in a detail's text (STIX 2.1 §2.9: type, "--", a UUID).
+_STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def custody_for_package(
+    entries: Sequence[Entry],
+    *,
+    may_name: Callable[[str], bool],
+    agreements: Collection[str],
+) -> list[dict[str, Any]]:
+    """The node's custody entries in the package's chain format (``evidence.custody``), each
+    naming only the ids ``may_name`` allows and only the ``agreements`` given; a detail whose
+    text names any other id is left out."""
+
+    def details(entry: Entry) -> dict[str, Any]:
+        return {
+            name: value
+            for name, value in entry.details.items()
+            if not isinstance(value, str) or all(map(may_name, _STIX_ID.findall(value)))
+        }
+
     return chain(
         [
             {
@@ -110,14 +150,34 @@ def custody_for_package(entries: Sequence[Entry]) -> list[dict[str, Any]]:
                 "role": entry.actor.role,
                 "event": entry.action,
                 "channel": entry.channel,
-                "objects": list(entry.object_ids),
-                "agreements": list(entry.agreements),
-                "details": dict(entry.details),
+                "objects": [oid for oid in entry.object_ids if may_name(oid)],
+                "agreements": [a for a in entry.agreements if a in agreements],
+                "details": details(entry),
                 "audit_hash": entry.hash,
             }
             for entry in entries
         ]
     )
+
+
+def _screened_case(obj: dict[str, Any], may_name: Callable[[str], bool]) -> dict[str, Any] | None:
+    """A case's released ``grouping`` naming only ids ``may_name`` allows; ``None`` when no
+    reference would be left (``object_refs`` may not be empty, STIX 2.1 §4.7)."""
+    refs = [r for r in obj.get("object_refs") or () if isinstance(r, str) and may_name(r)]
+    if not refs:
+        return None
+    ext = dict(obj["extensions"][EXTENSION_ID])
+    for name in ("attached_refs", "merged_from_refs"):
+        if name in ext:
+            kept = [r for r in ext[name] if isinstance(r, str) and may_name(r)]
+            if kept:
+                ext[name] = kept
+            else:
+                del ext[name]  # an empty list is not written (STIX 2.1 §3.3)
+    merged_into = ext.get("merged_into_ref")
+    if isinstance(merged_into, str) and not may_name(merged_into):
+        del ext["merged_into_ref"]
+    return {**obj, "object_refs": refs, "extensions": {**obj["extensions"], EXTENSION_ID: ext}}
 
 
 def _technique_ids(view: CaseView) -> list[str]:
@@ -253,6 +313,19 @@ class CaseEvidenceService:
             )
         return bound[0]
 
+    def _recipient_view(self, audience: Principal, original: Case, recipient_org: str) -> CaseView:
+        """The case as the recipient is shown it: the case itself, else its shared copy; a
+        recipient released neither is sent nothing of the case (``InvalidInput``)."""
+        for candidate in (original.id, shared_copy_ids(original)[0]):
+            try:
+                return self._cases.show(audience, candidate)
+            except ObjectNotFound:
+                continue
+        raise InvalidInput(
+            f"case {original.id} is not released to {recipient_org}, nor a shared copy of it: "
+            "nothing of it may be exported to that org"
+        )
+
     def _released(self, audience: Principal, object_id: str) -> dict[str, Any] | None:
         """The latest version ``audience`` is released, as the copy it is sent; else None."""
         query = ObjectQuery(versions=("last",), limit=1)
@@ -285,15 +358,35 @@ class CaseEvidenceService:
                 "no time-stamping authority configured: set tsa_url and tsa_chain_file "
                 "(ENTENTE_TSA_URL, ENTENTE_TSA_CHAIN)"
             )
-        view = self._cases.show(principal, case_id)
-        case = view.shown.case
+        # The exporter must see the case; the recipient is sent the case it is released.
+        original = self._cases.show(principal, case_id).shown.case
         agreement = self._agreement(recipient_org)
         audience = partner_audience(recipient_org)
+        view = self._recipient_view(audience, original, recipient_org)
+        case = view.shown.case
+        seen: dict[str, dict[str, Any] | None] = {}
+
+        def released_copy(oid: str) -> dict[str, Any] | None:
+            if oid not in seen:
+                seen[oid] = self._released(audience, oid)
+            return seen[oid]
+
+        def may_name(oid: str) -> bool:
+            return oid == recipient_org or released_copy(oid) is not None
+
         # The case, its shared copy (what partners receive of it) and what it references.
         wanted = list(
-            dict.fromkeys([case.id, case.incident_id, *shared_copy_ids(case), *case.refs])
+            dict.fromkeys(
+                [original.id, original.incident_id, *shared_copy_ids(original), *case.refs]
+            )
         )
-        released = {oid: obj for oid in wanted if (obj := self._released(audience, oid))}
+        released: dict[str, dict[str, Any]] = {}
+        for oid in wanted:
+            obj = released_copy(oid)
+            if obj is not None and is_case(obj):
+                obj = _screened_case(obj, may_name)
+            if obj is not None:
+                released[oid] = obj
         exhibits, artifacts = self._exhibits(case.attached, released)
         # The export is a custody event; recorded first so that the package's log ends with it.
         self._cases.record_custody(
@@ -312,7 +405,11 @@ class CaseEvidenceService:
         verdict = self._audit.verify(f"case:{case_id}")
         if verdict.failure is not None:
             raise InvalidInput(f"the custody log of {case_id} does not verify: refusing to export")
-        custody = custody_for_package(self._audit.custody_entries(case_id))
+        custody = custody_for_package(
+            self._audit.custody_entries(case_id),
+            may_name=may_name,
+            agreements={a.id for a in ctx.agreements if a.binds(ctx.node_org, recipient_org)},
+        )
         created = format_timestamp_us(self._clock.now_us())
         evidence = EvidenceInput(
             case_id=case.incident_id,
