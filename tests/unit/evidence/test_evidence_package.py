@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import tarfile
 from collections.abc import Iterator
@@ -12,13 +11,14 @@ import orjson
 import pytest
 from tests.unit.evidence.local_tsa import LocalTsa, make_tsa_certificates
 from tests.unit.evidence.sample import custody_entries, sample_input, trust_root
+from tests.unit.evidence.validated import verified
 
 from entente.errors import InvalidInput
 from entente.evidence import layout
 from entente.evidence.case_validation import run_case_validate
 from entente.evidence.tarball import read_tar, write_tar
 from entente.evidence.tsa_client import HttpTimestamper
-from entente.evidence.verify import Report, verify_package
+from entente.evidence.verify import Report
 from entente.evidence.writer import (
     build_package,
     check_input,
@@ -30,9 +30,6 @@ from entente.evidence.writer import (
 from entente.federation.keys import NodeKey, generate_key
 
 pytestmark = pytest.mark.integration
-
-# case_validate takes seconds a run: the same document is validated once (the real tool).
-_case_validate = functools.lru_cache(maxsize=64)(run_case_validate)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +56,7 @@ def package(tsa: LocalTsa, keys: tuple[NodeKey, NodeKey, NodeKey]) -> bytes:
 
 
 def verify(package: bytes) -> Report:
-    return verify_package(package, case_validator=_case_validate)
+    return verified(package)
 
 
 def failed_subjects(report: Report) -> list[str]:
@@ -391,7 +388,7 @@ def test_flipping_any_bit_pattern_of_any_byte_of_the_unsigned_files_fails(
         data = bytearray(original)
         data[position] ^= 0x01
         files[name] = bytes(data)
-        report = verify_package(write_tar(files), case_validator=_case_validate)
+        report = verified(write_tar(files))
         if report.passed or not any(name in s for s in failed_subjects(report)):
             passed_at.append(position)
     assert passed_at == []

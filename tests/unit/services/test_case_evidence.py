@@ -15,6 +15,7 @@ import orjson
 import pytest
 from tests.factories import CLEAR, GREEN, ident, stix
 from tests.unit.evidence.local_tsa import LocalTsa
+from tests.unit.evidence.validated import verified
 
 from entente.bootstrap import (
     Node,
@@ -33,7 +34,7 @@ from entente.evidence import layout
 from entente.evidence.case_validation import run_case_validate
 from entente.evidence.tarball import read_tar, write_tar
 from entente.evidence.tsa_client import HttpTimestamper
-from entente.evidence.verify import Report, verify_package
+from entente.evidence.verify import Report
 from entente.federation.keys import generate_key
 from entente.ingest import InputFormat, open_document
 from entente.services import node_org_id
@@ -158,7 +159,7 @@ def built(node: Node, tsa: LocalTsa) -> Built:
 
 
 def _verify(package: bytes) -> Report:
-    return verify_package(package, case_validator=run_case_validate)
+    return verified(package)
 
 
 def test_the_attribution_is_stored_through_the_write_path_and_referenced_by_the_case(

@@ -24,6 +24,7 @@ import orjson
 import pytest
 from tests.factories import ident, stix
 from tests.unit.evidence.local_tsa import LocalTsa
+from tests.unit.evidence.validated import verified
 from tests.unit.sharing.oracle import Sent, oracle_outbound, oracle_view
 
 from entente.bootstrap import (
@@ -42,7 +43,6 @@ from entente.errors import InvalidInput
 from entente.evidence import layout
 from entente.evidence.tarball import read_tar
 from entente.evidence.tsa_client import HttpTimestamper
-from entente.evidence.verify import verify_package
 from entente.ingest import InputFormat, open_document
 from entente.services import node_org_id
 from entente.services.case_evidence import TsaConfig
@@ -293,7 +293,7 @@ def test_every_file_of_a_package_holds_exactly_what_the_oracle_releases(
         assert len(log.custody_entries(made.id)) == before  # refused before anything is logged
         return
     package = _export(world, made.id, recipient)
-    assert verify_package(package, case_validator=lambda _graph: None).passed
+    assert verified(package).passed
     files = read_tar(package)
 
     # The bundle: the oracle's allowed set among the case's objects and what it references.
