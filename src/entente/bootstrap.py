@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
     from entente.services.audit_log import AuditLog
-    from entente.services.case_evidence import CaseEvidenceService
+    from entente.services.case_custody import CaseCustodyService
+    from entente.services.case_evidence import CaseEvidenceService, TsaConfig
     from entente.services.cases import CaseService
     from entente.services.dashboard import DashboardService
     from entente.services.export import ExportService
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Node",
     "audit_log",
+    "case_custody",
     "case_evidence",
     "dashboard",
     "ensure_home",
@@ -81,6 +83,7 @@ __all__ = [
     "partner_overview",
     "scheduled_hunt",
     "taxii",
+    "tsa_config",
     "users",
     "warninglists",
 ]
@@ -447,6 +450,38 @@ def case_evidence(node: Node, case_service: CaseService | None = None) -> CaseEv
         node_name=node.settings.org_name,
         clock=node.clock,
     )
+
+
+def case_custody(node: Node, case_service: CaseService | None = None) -> CaseCustodyService:
+    """The custody logs of a node's cases as its operators are shown them (``case_service``:
+    the one the caller already serves)."""
+    from entente.services import node_org_id
+    from entente.services.case_custody import CaseCustodyService
+
+    return CaseCustodyService(
+        cases=case_service or cases(node),
+        audit=audit_log(node),
+        node_org=node_org_id(node.settings.org_name),
+    )
+
+
+def tsa_config(settings: Settings) -> TsaConfig | None:
+    """The time-stamping authority of ``settings`` (``tsa_url``, ``tsa_chain_file``), or None
+    when none is configured; read when an export asks, so a replaced chain file counts.
+
+    One construction for every export (the CLI's ``evidence export`` and the case's evidence
+    page); ``ConfigurationError`` when the chain file cannot be read."""
+    from entente.evidence.tsa_client import HttpTimestamper
+    from entente.services.case_evidence import TsaConfig
+
+    if settings.tsa_url is None or settings.tsa_chain_file is None:
+        return None
+    try:
+        chain_pem = settings.tsa_chain_file.read_bytes()
+    except OSError as exc:
+        problem = f"tsa_chain_file {settings.tsa_chain_file}: {exc.strerror}"
+        raise ConfigurationError(problem) from exc
+    return TsaConfig(HttpTimestamper(settings.tsa_url), chain_pem)
 
 
 def users(node: Node, node_secret: bytes) -> UserService:

@@ -90,27 +90,17 @@ def export(
     by this node and timestamped by the configured TSA (tsa_url, tsa_chain_file)."""
 
     def body() -> int:
-        from entente.bootstrap import case_evidence
+        from entente.bootstrap import case_evidence, tsa_config
         from entente.cli.context import cli_principal, node
-        from entente.evidence.tsa_client import HttpTimestamper
         from entente.services import node_org_id
         from entente.services.atomic_files import write_atomically
-        from entente.services.case_evidence import TsaConfig
         from entente.services.ownership import operator_principal
 
         org = recipient if recipient.startswith("identity--") else node_org_id(recipient)
         target = out or Path(f"{case_id}.tar")
         with node() as opened:
             settings = opened.settings
-            tsa = None
-            if settings.tsa_url is not None and settings.tsa_chain_file is not None:
-                try:
-                    chain_pem = settings.tsa_chain_file.read_bytes()
-                except OSError as exc:
-                    raise InvalidInput(
-                        f"tsa_chain_file {settings.tsa_chain_file}: {exc.strerror}"
-                    ) from exc
-                tsa = TsaConfig(HttpTimestamper(settings.tsa_url), chain_pem)
+            tsa = tsa_config(settings)
             principal = operator_principal(cli_principal(), node_org_id(settings.org_name))
             package = case_evidence(opened).export(
                 principal, case_id, org, recipient_name=recipient, tsa=tsa, channel="cli"

@@ -13,12 +13,14 @@ from entente.bootstrap import (
     Node,
     attack_matrix,
     audit_log,
+    case_custody,
     case_evidence,
     dashboard,
     exports,
     graph,
     hits,
     partner_overview,
+    tsa_config,
     warninglists,
 )
 from entente.bootstrap import federation as federation_service
@@ -42,6 +44,7 @@ from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.admin_page import admin_router
 from entente.server.ui.attack_page import attack_router
+from entente.server.ui.case_custody_pages import case_custody_router
 from entente.server.ui.case_pages import case_pages_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.exports_page import exports_router
@@ -182,6 +185,16 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(search_pages_router(search_service(node), secret, auth, pages))
     routers.append(object_pages_router(node, auth, pages, service, case_service))
     routers.append(case_pages_router(case_service, node.clock, auth, pages))
+    routers.append(
+        case_custody_router(
+            case_custody(node, case_service),
+            case_evidence(node, case_service),
+            # Read at each export: the TSA's chain file may be replaced while the node runs.
+            lambda: tsa_config(node.settings),
+            auth,
+            pages,
+        )
+    )
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
     routers.append(ingest_router(node, secret, auth, pages))

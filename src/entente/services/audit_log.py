@@ -99,6 +99,11 @@ class AuditLog:
         """Every entry of the custody log of ``case_id``, in order (for evidence packages)."""
         return tuple(parse_entry(r.body) for r in self._store.entries(case_chain(case_id)))
 
+    def latest_checkpoint(self, chain: str = NODE_CHAIN) -> Checkpoint | None:
+        """The last checkpoint stored for ``chain`` (None: never signed); ``verify`` checks it."""
+        checkpoints = self._store.checkpoints(chain)
+        return checkpoints[-1] if checkpoints else None
+
     def checkpoint(self, chain: str = NODE_CHAIN) -> Checkpoint | None:
         """Sign the head of ``chain`` now; None when it is empty or already signed there."""
         return self._append(chain, (), self._every, force=True).checkpoint

@@ -326,6 +326,20 @@ class CaseEvidenceService:
             "nothing of it may be exported to that org"
         )
 
+    def export_recipients(self) -> list[tuple[str, Agreement]]:
+        """(org id, agreement) for each org an export may go to: every other party of an
+        agreement in force with this node, with the agreement an export to it names."""
+        ctx = self._taxii.context()
+        orgs = sorted(
+            {
+                party
+                for a in ctx.agreements
+                for party in a.parties
+                if party != ctx.node_org and a.binds(ctx.node_org, party)
+            }
+        )
+        return [(org, self._agreement(org)) for org in orgs]
+
     def _released(self, audience: Principal, object_id: str) -> dict[str, Any] | None:
         """The latest version ``audience`` is released, as the copy it is sent; else None."""
         query = ObjectQuery(versions=("last",), limit=1)

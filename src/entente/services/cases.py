@@ -251,6 +251,11 @@ class CaseService:
             )
         return CaseView(shown[-1], versions, timeline(versions))
 
+    def may_see(self, principal: Principal, object_id: str) -> bool:
+        """Whether ``principal`` may see ``object_id`` (any version), as a case page asks it
+        for each id a case names: through the one policy (``TaxiiService.read_object``)."""
+        return self._is_visible(principal, object_id)
+
     # -- writes ----------------------------------------------------------------------------
 
     def create(

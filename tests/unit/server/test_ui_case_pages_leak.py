@@ -3,13 +3,17 @@
 Cases of every TLP marking (and none: the node's default) from two creators (the node's org
 and Org B), each named by a unique canary and holding a canary note, reference indicators of
 every marking and name another case they were merged from; all arrive from a feed as two
-versions each (opened, then noted and referenced), so the timeline has events to show. For
+versions each (opened, then noted and referenced), so the timeline has events to show, and
+each case's custody log names its indicators and the case it was merged from. For
 users of the node's org (admin, analyst, reader), of a community org and of an org outside
 the community, the list and the board hold exactly the cases the policy oracle
 (tests/unit/sharing/oracle.py) lets that user see; a case page is a 200 for those and the
 same 404 as an absent case for every other; and no page holds the name, note or id of a
 hidden case, nor the id of a hidden referenced object, anywhere (text, attributes, links,
-the timeline).
+the timeline). The custody log and evidence pages of a case are the node operators' (its
+admin and analyst): a 200 for the cases they may see, holding no hidden id or canary either
+(entries name hidden ids: withheld), the case pages' 404 for the others; every other user
+gets one 403 page for every case.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from tests.factories import AMBER, CLEAR, GREEN, RED, new_version
 from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
 from tests.unit.sharing.oracle import oracle_view
 
+from entente.bootstrap import audit_log
 from entente.cases import (
     CaseType,
     StatusScheme,
@@ -34,6 +39,7 @@ from entente.cases import (
     render_incident,
 )
 from entente.services import node_org_id
+from entente.services.cases import custody_draft
 from entente.sharing import NodeContext, Principal, VersionFacts
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
@@ -162,6 +168,11 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
     with ui_node(tmp_path_factory.mktemp("case-leak")) as opened:
         with opened.node.store.transaction() as tx:
             tx.insert([(new_version(o, o["modified"]), FEED) for o in OBJECTS])
+        log = audit_log(opened.node)
+        for k in range(N):
+            named = [_indicator_id(k), _indicator_id((k + 7) % N), _case_id((k + 5) % N)]
+            draft = custody_draft(opened.principals["admin"], "acquired", "cli", named)
+            log.record_custody(_case_id(k), [draft])
         yield opened
 
 
@@ -226,3 +237,46 @@ def test_add_to_a_case_offers_exactly_the_visible_open_cases_of_the_node_org(
     mine = {_case_id(k) for k in range(N) if COMBOS[k][1] == CREATORS[0]}
     assert offered == view.cases() & mine, who
     assert offered, who
+
+
+OPERATORS = ("admin", "analyst")
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_the_custody_and_evidence_pages_show_only_what_the_user_may_see(
+    ui: UiNode, who: str
+) -> None:
+    view = View(ui.principals[who], ui.context())
+    for page in ("custody", "evidence"):
+        absent = ui.get(f"/cases/grouping--c0000000-0000-4000-8000-00000000ffff/{page}", who)
+        assert absent.status_code == (404 if who in OPERATORS else 403), (who, page)
+        for k in range(N):
+            case_id = _case_id(k)
+            answer = ui.get(f"/cases/{case_id}/{page}", who)
+            if who not in OPERATORS or case_id not in view.cases():
+                assert answer.status_code == absent.status_code, (who, page, k)
+                assert answer.text == absent.text, (who, page, k)
+                continue
+            assert answer.status_code == 200, (who, page, k)
+            html = answer.text
+            assert not _leaks(html, view.forbidden()), (who, page, k)
+            assert f"CANARY-case-{k}" in html
+            if page == "custody":
+                named = {_indicator_id(k), _indicator_id((k + 7) % N), _case_id((k + 5) % N)}
+                shown = set(re.findall(r'href="/objects/([a-z-]+--[0-9a-f-]{36})"', html))
+                # The case's own id is named by the "viewed" entries of the case page views.
+                assert shown - {case_id} == named & view.visible, (who, k)
+                assert "Verified:" in html, (who, k)
+                withheld = len(named - view.visible)
+                assert (f"{withheld} object" in html) is (withheld > 0), (who, k)
+
+
+def test_the_operators_are_withheld_some_custody_ids(ui: UiNode) -> None:
+    # The screening means something only if an operator sees a case naming hidden ids.
+    for who in OPERATORS:
+        view = View(ui.principals[who], ui.context())
+        assert any(
+            {_indicator_id(k), _indicator_id((k + 7) % N)} - view.visible
+            for k in range(N)
+            if _case_id(k) in view.cases()
+        ), who

@@ -55,6 +55,13 @@ class UiNode:
         self.client.cookies.set("entente_session", self.tokens[who])
         return self.client.get(path, params=params)
 
+    def post(self, path: str, who: str, **form: str) -> Any:
+        """POST the form ``form`` to ``path`` as ``who``, with its session's CSRF token."""
+        csrf = users(self.node, SECRET).session_of(self.tokens[who]).session.csrf_token
+        self.client.cookies.clear()
+        self.client.cookies.set("entente_session", self.tokens[who])
+        return self.client.post(path, data={"csrf_token": csrf, **form})
+
     def context(self) -> NodeContext:
         """The policy context the node reads with now (for the oracle)."""
         node = self.node
@@ -68,14 +75,18 @@ class UiNode:
 
 
 @contextmanager
-def ui_node(home: Path, who: tuple[str, ...] = tuple(USERS)) -> Iterator[UiNode]:
-    """A node named ``CERT-X`` on SQLite in ``home``, its app, and ``who`` signed in."""
+def ui_node(
+    home: Path, who: tuple[str, ...] = tuple(USERS), **more_settings: Any
+) -> Iterator[UiNode]:
+    """A node named ``CERT-X`` on SQLite in ``home``, its app, and ``who`` signed in;
+    ``more_settings`` (``tsa_url``, say) go into its ``Settings``."""
     clock = FixedClock()
     settings = Settings(
         home=home,
         database_url=f"sqlite:///{home / 'node.db'}",
         public_url="http://127.0.0.1:8080",
         org_name=NODE_ORG_NAME,
+        **more_settings,
     )
     with open_node(settings, clock) as node:
         create_token(node.tokens, clock, org_name="Org B", role="reader")

@@ -35,6 +35,7 @@ from entente.server.ui.pages import Pages
 from entente.server.ui.paging import page_number, wrong_page
 from entente.services.cases import CaseService, ShownCase
 from entente.services.object_actions import TLP_CHOICES
+from entente.services.recipients import is_node_operator
 from entente.services.users import SignedIn
 from entente.sharing import Principal, Role
 from entente.stix import Tlp, format_timestamp_us, is_valid_id, parse_tlp, tlp_of
@@ -371,6 +372,9 @@ def case_pages_router(service: CaseService, clock: Clock, auth: UiAuth, pages: P
             ],
             versions=len(view.versions),
             may_change=_may_change(principal, shown),
+            # Its custody log and evidence export are the node operators' (case_custody_pages).
+            node_operator=pages.node_org is not None
+            and is_node_operator(principal, pages.node_org),
             closed=case.stage is Stage.CLOSED,
             status_choices=_status_choices(service, case),
             resolutions=[r.value for r in Resolution],
