@@ -15,11 +15,10 @@ import pytest
 from playwright.sync_api import Browser
 from tests.e2e.browser.harness import UiBrowser, UiNode, UiUser, new_local_node, text_of
 from tests.unit.evidence.local_tsa import LocalTsa
+from tests.unit.evidence.validated import verified
 
 from entente.evidence import layout
-from entente.evidence.case_validation import run_case_validate
 from entente.evidence.tarball import read_tar
-from entente.evidence.verify import verify_package
 from entente.services.tokens import org_identity_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -115,7 +114,7 @@ def test_view_the_custody_log_then_export_a_verified_package(
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     package = saved.read_bytes()
-    report = verify_package(package, case_validator=run_case_validate)
+    report = verified(package)
     assert report.passed, report.failures
     assert POLICE in read_tar(package)[layout.REPORT_MD].decode()
     # The export is in the custody log, last, under the agreement, and among past exports.

@@ -12,14 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 from tests.unit.evidence.local_tsa import LocalTsa
+from tests.unit.evidence.validated import verified
 from tests.unit.server.ui_sessions import UiNode, ui_node
 from tests.unit.server.ui_users import assert_page_rules
 
 from entente.bootstrap import audit_log, federation
 from entente.evidence import layout
-from entente.evidence.case_validation import run_case_validate
 from entente.evidence.tarball import read_tar
-from entente.evidence.verify import verify_package
 from entente.server.ui.case_custody_pages import ENTRIES_PER_PAGE
 from entente.services import node_org_id
 from entente.services.cases import custody_draft
@@ -157,7 +156,7 @@ def test_an_export_is_a_verified_package_and_appears_in_the_custody_log(
     disposition = answer.headers["content-disposition"]
     assert disposition.startswith(f'attachment; filename="{case_id}-evidence-')
     # The one test here that runs the real CASE validator (the recipient's check).
-    report = verify_package(answer.content, case_validator=run_case_validate)
+    report = verified(answer.content)
     assert report.passed, report.failures
     assert POLICE in read_tar(answer.content)[layout.REPORT_MD].decode()
     custody = ui.get(f"/cases/{case_id}/custody", "analyst").text
