@@ -13,6 +13,7 @@ from entente.bootstrap import (
     Node,
     attack_matrix,
     audit_log,
+    audit_queries,
     case_evidence,
     dashboard,
     exports,
@@ -25,6 +26,7 @@ from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
 from entente.server.audit import AuditedRequests
+from entente.server.audit_routes import audit_router
 from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.case_evidence_routes import case_evidence_router
@@ -42,6 +44,7 @@ from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.admin_page import admin_router
 from entente.server.ui.attack_page import attack_router
+from entente.server.ui.audit_page import audit_router as audit_page_router
 from entente.server.ui.case_pages import case_pages_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.exports_page import exports_router
@@ -149,6 +152,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
+        audit_router(audit_queries(node), secret, resolve),
     ]
     # The web UI: people sign in with a password and a TOTP code; API tokens do not reach it
     # and its sessions do not reach the API (ADR 0009).
@@ -184,6 +188,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(case_pages_router(case_service, node.clock, auth, pages))
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
+    routers.append(audit_page_router(audit_queries(node), secret, auth, pages))
     routers.append(ingest_router(node, secret, auth, pages))
     routers.append(exports_router(exports(node), node.settings.org_name, auth, pages))
     routers.append(
