@@ -37,7 +37,9 @@ def query_fingerprint(
     principal: Principal, object_id: str | None, org: str | None, since_us: int | None
 ) -> str:
     """What a ``next`` cursor is bound to: the asker and the query it continues."""
-    return f"audit/{principal.id}/{object_id or ''}/{org or ''}/{since_us or ''}"
+    return (
+        f"audit/{principal.id}/{object_id or ''}/{org or ''}/{'' if since_us is None else since_us}"
+    )
 
 
 def _entry(entry: ShownEntry) -> dict[str, Any]:

@@ -65,7 +65,8 @@ def audit_router(service: AuditQueries, secret: bytes, auth: UiAuth, pages: Page
         service.check(principal)
         since_us = None if since is None else parse_since(since)
         org_id = None if org is None else parse_org(org)
-        digest = f"ui-audit/{principal.id}/{object_id or ''}/{org_id or ''}/{since_us or ''}"
+        # The cursor continues this query for this user only.
+        digest = "ui-audit/" + repr((principal.id, object_id, org_id, since_us))
         before = None if next_token is None else decode_cursor(next_token, secret, digest)
         found = service.who_saw(
             principal,
