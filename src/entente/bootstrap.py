@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
     from entente.services.audit_log import AuditLog
+    from entente.services.audit_queries import AuditQueries
     from entente.services.case_custody import CaseCustodyService
     from entente.services.case_evidence import CaseEvidenceService, TsaConfig
     from entente.services.cases import CaseService
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Node",
     "audit_log",
+    "audit_queries",
     "case_custody",
     "case_evidence",
     "dashboard",
@@ -170,6 +172,13 @@ def audit_log(node: Node) -> AuditLog:
 
     trusted = {node.key.public_key_text: node.key.public_key}
     return AuditLog(node.audit, node.key, node.clock, trusted=trusted)
+
+
+def audit_queries(node: Node) -> AuditQueries:
+    """ "Who saw this?" for a node's staff: its audit log through its sharing policy."""
+    from entente.services.audit_queries import AuditQueries
+
+    return AuditQueries(log=audit_log(node), store=node.store, context=_context(node))
 
 
 def _connect(partner: PartnerRecord) -> TaxiiClient:

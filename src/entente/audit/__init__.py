@@ -21,6 +21,7 @@ from entente.audit.entries import (
     hash_body,
     parse_entry,
 )
+from entente.audit.times import parse_since
 from entente.audit.verify import EntryRecord, Failure, Verdict, verify_chain
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "extend",
     "hash_body",
     "parse_entry",
+    "parse_since",
     "sign_checkpoint",
     "verify_chain",
 ]

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from entente.audit import Entry, Verdict
+from entente.audit import Entry, Verdict, parse_since
 from entente.bootstrap import audit_log
 from entente.cli.context import node
 from entente.cli.output import console, print_json, run_command
-from entente.errors import InvalidInput
 from entente.services import org_identity_id
 from entente.stix import format_timestamp_us
 
@@ -25,20 +23,6 @@ app = typer.Typer(
 )
 
 _JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-def parse_since(text: str) -> int:
-    """Epoch microseconds of an RFC 3339 time (``2026-12-05T10:00:00Z``) or a date (UTC)."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise InvalidInput(
-            f"--since {text!r} is not an RFC 3339 time (2026-12-05T10:00:00Z) or a date"
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _org(text: str) -> str:

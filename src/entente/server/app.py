@@ -13,6 +13,7 @@ from entente.bootstrap import (
     Node,
     attack_matrix,
     audit_log,
+    audit_queries,
     case_custody,
     case_evidence,
     dashboard,
@@ -27,6 +28,7 @@ from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
 from entente.server.audit import AuditedRequests
+from entente.server.audit_routes import audit_router
 from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.case_evidence_routes import case_evidence_router
@@ -44,6 +46,7 @@ from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.admin_page import admin_router
 from entente.server.ui.attack_page import attack_router
+from entente.server.ui.audit_page import audit_router as audit_page_router
 from entente.server.ui.case_custody_pages import case_custody_router
 from entente.server.ui.case_pages import case_pages_router
 from entente.server.ui.dashboard_page import dashboard_router
@@ -152,6 +155,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
+        audit_router(audit_queries(node), secret, resolve),
     ]
     # The web UI: people sign in with a password and a TOTP code; API tokens do not reach it
     # and its sessions do not reach the API (ADR 0009).
@@ -197,6 +201,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     )
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
+    routers.append(audit_page_router(audit_queries(node), secret, auth, pages))
     routers.append(ingest_router(node, secret, auth, pages))
     routers.append(exports_router(exports(node), node.settings.org_name, auth, pages))
     routers.append(

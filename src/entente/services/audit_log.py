@@ -129,6 +129,8 @@ class AuditLog:
         object_id: str | None = None,
         since_us: int | None = None,
         limit: int = 100,
+        before_seq: int | None = None,
     ) -> Sequence[Entry]:
-        """The newest audit entries by ``org``, naming ``object_id``, since ``since_us``."""
-        return self._store.find(AuditQuery(NODE_CHAIN, org, object_id, since_us, limit))
+        """The newest audit entries by ``org``, naming ``object_id``, since ``since_us``
+        (and numbered below ``before_seq``: the page after one that ended there)."""
+        return self._store.find(AuditQuery(NODE_CHAIN, org, object_id, since_us, limit, before_seq))

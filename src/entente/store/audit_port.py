@@ -13,13 +13,17 @@ __all__ = ["AuditQuery", "AuditStore"]
 
 @dataclass(frozen=True, slots=True)
 class AuditQuery:
-    """Which entries of one chain to find ("who saw this?"); None matches anything."""
+    """Which entries of one chain to find ("who saw this?"); None matches anything.
+
+    ``before_seq`` continues a page that ended there: only entries numbered below it.
+    """
 
     chain: str
     org: str | None = None
     object_id: str | None = None
     since_us: int | None = None
     limit: int = 100
+    before_seq: int | None = None
 
 
 class AuditStore(Protocol):

@@ -224,6 +224,8 @@ class SqlAuditStore:
             stmt = stmt.where(_E.actor_org == query.org)
         if query.since_us is not None:
             stmt = stmt.where(_E.time_us >= query.since_us)
+        if query.before_seq is not None:
+            stmt = stmt.where(_E.seq < query.before_seq)
         if query.object_id is not None:
             listed = select(_O.seq).where(_O.object_id == query.object_id, _O.chain == query.chain)
             stmt = stmt.where(_E.seq.in_(listed))

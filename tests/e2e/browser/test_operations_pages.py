@@ -1,17 +1,20 @@
-"""The node's operations pages in a real browser: "Partners and agreements" and "Hits and
-hunts" after a real ``entente match`` over the Zeek samples, each with no CSP violation, no
-request beyond the node and no serious axe finding; a user of another org is refused them
-(403) and finds none of what they name.
+"""The node's operations pages in a real browser: "Partners and agreements", "Hits and
+hunts" after a real ``entente match`` over the Zeek samples, and "Who saw this?" after an
+object page was read, each with no CSP violation, no request beyond the node and no serious
+axe finding; a user of another org is refused them (403) and finds none of what they name.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import orjson
 import pytest
 from tests.e2e.browser.conftest import CAROL, NODE_ORG
 from tests.e2e.browser.harness import UiBrowser, UiNode, UiUser, new_local_node
+
+from entente.services.audit_recorder import FLUSH_INTERVAL_S
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -84,6 +87,24 @@ def test_partners_then_hits_then_a_run_then_its_indicator(
     assert ui.path == f"/objects/{INDICATOR['id']}"
 
 
+def test_who_saw_the_indicator_names_the_admin_who_read_it(
+    ui: UiBrowser, node_admin: UiUser
+) -> None:
+    ui.sign_in(node_admin)
+    ui.goto(f"/objects/{INDICATOR['id']}")
+    nav = ui.page.get_by_role("navigation", name="Main")
+    ui.follow(nav.get_by_role("link", name="Who saw this?"))
+    assert ui.path == "/audit"
+    form = ui.page.locator("form[action='/audit']")
+    form.get_by_label("Object id").fill(str(INDICATOR["id"]))
+    # The server appends the read of the object page off the request path, every 0.2 s.
+    time.sleep(3 * FLUSH_INTERVAL_S)
+    ui.follow(form.get_by_role("button", name="Ask"))
+    table = ui.page.locator("#audit-table")
+    assert table.get_by_role("link", name=str(INDICATOR["id"])).count() >= 1
+    assert "admin" in table.inner_text()
+
+
 def test_a_user_of_another_org_is_refused_the_operations_pages(
     ui: UiBrowser, ui_node: UiNode, node_admin: UiUser
 ) -> None:
@@ -91,7 +112,8 @@ def test_a_user_of_another_org_is_refused_the_operations_pages(
     nav = ui.page.get_by_role("navigation", name="Main")
     assert nav.get_by_role("link", name="Partners").count() == 0
     assert nav.get_by_role("link", name="Hits and hunts").count() == 0
-    for path in ("/partners", "/partners/utility", "/hits", "/hits/1"):
+    assert nav.get_by_role("link", name="Who saw this?").count() == 0
+    for path in ("/partners", "/partners/utility", "/hits", "/hits/1", "/audit"):
         ui.goto(path)
         assert ui.page.get_by_role("heading", level=1).inner_text() == "Not for your account"
         ui.assert_hidden(INDICATOR_NAME, "Hub and the utility", "localhost.localdomain")

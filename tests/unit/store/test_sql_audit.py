@@ -112,6 +112,17 @@ def test_who_saw_this_finds_entries_by_org_object_and_time(store: SqlStore) -> N
     assert audit.find(AuditQuery(case_chain("incident--1"))) == []
 
 
+def test_a_page_continues_before_the_sequence_number_it_ended_at(store: SqlStore) -> None:
+    audit, key = SqlAuditStore(store.engine), generate_key()
+    for i in range(5):
+        audit.append(NODE_CHAIN, appender(key, [read(ORG_A, (OBJECT,))], i))
+    first = audit.find(AuditQuery(NODE_CHAIN, object_id=OBJECT, limit=2))
+    assert [e.seq for e in first] == [5, 4]
+    after = audit.find(AuditQuery(NODE_CHAIN, object_id=OBJECT, limit=2, before_seq=4))
+    assert [e.seq for e in after] == [3, 2]
+    assert [e.seq for e in audit.find(AuditQuery(NODE_CHAIN, before_seq=2))] == [1]
+
+
 def test_each_chain_is_numbered_on_its_own(store: SqlStore) -> None:
     audit, key = SqlAuditStore(store.engine), generate_key()
     case = case_chain("incident--1")

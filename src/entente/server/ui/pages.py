@@ -60,6 +60,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Cases", "/cases"),
     NavItem("Partners", "/partners", operations=True),
     NavItem("Hits and hunts", "/hits", operations=True),
+    NavItem("Who saw this?", "/audit", operations=True),
     NavItem("Exports", "/exports"),
     NavItem("Ingest", "/ingest"),
     NavItem("Admin", "/admin", admin_only=True),
