@@ -42,6 +42,7 @@ from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.admin_page import admin_router
 from entente.server.ui.attack_page import attack_router
+from entente.server.ui.case_attribution_page import case_attribution_router
 from entente.server.ui.case_pages import case_pages_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.exports_page import exports_router
@@ -134,6 +135,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         clock=node.clock,
         custody=audit_log(node).record_custody,
     )
+    evidence_service = case_evidence(node, case_service)
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
@@ -143,9 +145,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             resolve,
             gate,
         ),
-        case_evidence_router(
-            case_evidence(node, case_service), resolve, gate, case_service.check_write
-        ),
+        case_evidence_router(evidence_service, resolve, gate, case_service.check_write),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
@@ -181,6 +181,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(attack_router(attack_matrix(node), auth, pages))
     routers.append(search_pages_router(search_service(node), secret, auth, pages))
     routers.append(object_pages_router(node, auth, pages, service, case_service))
+    # Before the case pages: their POST /cases/{id}/{action} would take the attribution's.
+    routers.append(case_attribution_router(case_service, evidence_service, auth, pages))
     routers.append(case_pages_router(case_service, node.clock, auth, pages))
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
