@@ -23,6 +23,7 @@ Bad input is a 400 page with the reason and stores nothing; a refusal a 403 page
 # No "from __future__ import annotations": FastAPI reads the local dependency aliases at def
 # time (as in case_pages).
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -74,6 +75,11 @@ _PRESELECTED = 3
 # Free-text rows offered below the case's objects.
 _FREE_ROWS = 3
 _WRITERS = (Role.ADMIN, Role.ANALYST)
+# A STIX identifier (STIX 2.1 §2.9), as an explanation's text names objects.
+_STIX_ID = re.compile(
+    r"\b[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+)
+_UNSEEN = "[an object you may not see]"
 _CELLS = tuple(cell.value for cell in Cell)
 _HYPOTHESIS = Query(max_length=200)
 _SHORT = Query(max_length=200)
@@ -182,11 +188,12 @@ class _Row:
 
 @dataclass(frozen=True, slots=True)
 class _Attribution:
-    """An ``attributed-to`` relationship the case references, as the user may see it."""
+    """An ``attributed-to`` relationship the case references, as the user may see it: its
+    source and target None where the user may not see them."""
 
     id: str
-    source: str
-    target: str
+    source: str | None
+    target: str | None
     target_name: str
     confidence: str
     evidence: tuple[str, ...]
@@ -194,22 +201,48 @@ class _Attribution:
     explanation: tuple[str, ...]
 
 
+def _named_ids(rel: Mapping[str, Any]) -> list[str]:
+    """Every STIX id ``rel`` names: its ends, its cited evidence and those its description
+    (the ACH explanation: every hypothesis and item) mentions."""
+    cited = rel.get(EVIDENCE_REFS)
+    description = rel.get("description")
+    return [
+        ref
+        for ref in (
+            rel.get("source_ref"),
+            rel.get("target_ref"),
+            *(cited if isinstance(cited, list) else ()),
+            *(_STIX_ID.findall(description) if isinstance(description, str) else ()),
+        )
+        if isinstance(ref, str)
+    ]
+
+
 def _attribution(rel: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]]) -> _Attribution:
+    """``rel`` as the page shows it. The relationship is released to the user, but what it
+    names need not be (a rival hypothesis, an item of evidence of another marking): those
+    ids are never shown, here as on the case pages, only said to be hidden."""
     cited = rel.get(EVIDENCE_REFS)
     refs = [r for r in cited if isinstance(r, str)] if isinstance(cited, list) else []
-    target = str(rel.get("target_ref", ""))
+    source, target = rel.get("source_ref"), rel.get("target_ref")
     confidence = rel.get("confidence")
     description = rel.get("description")
+    lines = description.splitlines() if isinstance(description, str) else []
     return _Attribution(
         id=str(rel["id"]),
-        source=str(rel.get("source_ref", "")),
-        target=target,
-        target_name=_name(seen.get(target), target),
+        source=source if isinstance(source, str) and source in seen else None,
+        target=target if isinstance(target, str) and target in seen else None,
+        target_name=_name(seen[target], target)
+        if isinstance(target, str) and target in seen
+        else _UNSEEN,
         confidence="not stated" if confidence is None else str(confidence),
         # Only the cited objects the user may see are linked; the others are counted.
         evidence=tuple(r for r in refs if r in seen),
         hidden_evidence=sum(1 for r in refs if r not in seen),
-        explanation=tuple(description.splitlines()) if isinstance(description, str) else (),
+        explanation=tuple(
+            _STIX_ID.sub(lambda m: m.group(0) if m.group(0) in seen else _UNSEEN, line)
+            for line in lines
+        ),
     )
 
 
@@ -279,13 +312,8 @@ def case_attribution_router(
         chosen = asked or [c.id for c in ranked[:_PRESELECTED]]
         seen = evidence.visible_objects(principal, [*case.refs, *chosen])
         relationships = [obj for obj in seen.values() if _is_attribution(obj)]
-        named = [
-            ref
-            for rel in relationships
-            for ref in (rel.get("target_ref"), *(rel.get(EVIDENCE_REFS) or ()))
-            if isinstance(ref, str)
-        ]
-        # Their targets and cited evidence, by name where the user may see them.
+        named = [ref for rel in relationships for ref in _named_ids(rel)]
+        # What they name, by name where the user may see it; hidden where not.
         names = {**evidence.visible_objects(principal, named), **seen}
         attributions = [_attribution(rel, names) for rel in relationships]
         missing = [h for h in chosen if h not in seen]
