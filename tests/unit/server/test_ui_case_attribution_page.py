@@ -259,3 +259,10 @@ def test_the_form_reads_as_the_matrix_parse_matrix_takes() -> None:
     assert matrix.evidence[0].relevance == 2.0 and matrix.evidence[0].reliability == "A"
     with pytest.raises(InvalidInput, match="rows"):
         parse_ach_form({"rows": "301"})
+
+
+def test_a_hypothesis_that_is_not_a_set_or_actor_is_a_400(ui: UiNode, plant: str) -> None:
+    for asked in (INDICATOR, "Sandworm", "intrusion-set--nope"):
+        answer = ui.get(f"/cases/{plant}/attribution", "analyst", hypothesis=asked)
+        assert answer.status_code == 400, asked
+        assert "is not an intrusion-set or threat-actor id" in answer.text
