@@ -47,6 +47,7 @@ from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, insta
 from entente.server.ui.admin_page import admin_router
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.audit_page import audit_router as audit_page_router
+from entente.server.ui.case_attribution_page import case_attribution_router
 from entente.server.ui.case_custody_pages import case_custody_router
 from entente.server.ui.case_pages import case_pages_router
 from entente.server.ui.dashboard_page import dashboard_router
@@ -140,6 +141,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         clock=node.clock,
         custody=audit_log(node).record_custody,
     )
+    evidence_service = case_evidence(node, case_service)
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
@@ -149,9 +151,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             resolve,
             gate,
         ),
-        case_evidence_router(
-            case_evidence(node, case_service), resolve, gate, case_service.check_write
-        ),
+        case_evidence_router(evidence_service, resolve, gate, case_service.check_write),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
@@ -188,11 +188,13 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(attack_router(attack_matrix(node), auth, pages))
     routers.append(search_pages_router(search_service(node), secret, auth, pages))
     routers.append(object_pages_router(node, auth, pages, service, case_service))
+    # Before the case pages: their POST /cases/{id}/{action} would take the attribution's.
+    routers.append(case_attribution_router(case_service, evidence_service, auth, pages))
     routers.append(case_pages_router(case_service, node.clock, auth, pages))
     routers.append(
         case_custody_router(
             case_custody(node, case_service),
-            case_evidence(node, case_service),
+            evidence_service,
             # Read at each export: the TSA's chain file may be replaced while the node runs.
             lambda: tsa_config(node.settings),
             auth,

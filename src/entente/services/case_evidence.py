@@ -250,6 +250,17 @@ class CaseEvidenceService:
             )
         return self._attribution.rank(principal, techniques)
 
+    def visible_objects(
+        self, principal: Principal, ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """Each of ``ids`` that ``principal`` may see, as its latest version the policy
+        releases (the redacted copy where the agreements redact); ids it may not see, or that
+        do not exist, are absent alike. What the attribution page names its hypotheses,
+        evidence and earlier attributions by."""
+        visibility = Visibility(principal, self._taxii.context())
+        shown = self._graph.latest_visible(list(dict.fromkeys(ids)), visibility)
+        return {oid: release.version.to_json() for oid, release in shown.items()}
+
     # -- partners' task results -----------------------------------------------------------
 
     def fold_results(

@@ -63,6 +63,14 @@ def _indicator_id(k: int) -> str:
     return f"indicator--c1000000-0000-4000-8000-{k:012d}"
 
 
+def _set_id(k: int) -> str:
+    return f"intrusion-set--c2000000-0000-4000-8000-{k:012d}"
+
+
+def _attribution_id(k: int) -> str:
+    return f"relationship--c3000000-0000-4000-8000-{k:012d}"
+
+
 def _marked(obj: dict[str, Any], combo: int) -> dict[str, Any]:
     mark, creator = COMBOS[combo % N]
     obj["object_marking_refs"] = [] if mark is None else [mark]
@@ -89,9 +97,48 @@ def _indicator(k: int) -> dict[str, Any]:
     )
 
 
+def _intrusion_set(k: int) -> dict[str, Any]:
+    return _marked(
+        {
+            "type": "intrusion-set",
+            "spec_version": "2.1",
+            "id": _set_id(k),
+            "created": "2024-01-01T00:00:00.000Z",
+            "modified": "2024-01-01T00:00:00.000Z",
+            "name": f"CANARY-set-{k}",
+        },
+        k + 1,
+    )
+
+
+def _attributed_to(k: int) -> dict[str, Any]:
+    """Case k's incident attributed to set k+2 (a rival k+9), citing indicator k+4, each of
+    another marking, so that a visible attribution may name what its reader may not see."""
+    target, rival, cited = _set_id((k + 2) % N), _set_id((k + 9) % N), _indicator_id((k + 4) % N)
+    return _marked(
+        {
+            "type": "relationship",
+            "spec_version": "2.1",
+            "id": _attribution_id(k),
+            "created": "2024-01-01T00:00:00.000Z",
+            "modified": "2024-01-01T00:00:00.000Z",
+            "relationship_type": "attributed-to",
+            "source_ref": _incident_id(k),
+            "target_ref": target,
+            "confidence": 40,
+            "description": f"CANARY-explanation-{k}\n1. {target}: inconsistency 0.00\n"
+            f"2. {rival}: inconsistency 0.63 (against: {cited})",
+            "x_entente_evidence_refs": [cited],
+        },
+        k + 6,
+    )
+
+
 def build() -> list[dict[str, Any]]:
     """Every object, each case as two versions (oldest first)."""
     objects = [_indicator(k) for k in range(N)]
+    objects += [_intrusion_set(k) for k in range(N)]
+    objects += [_attributed_to(k) for k in range(N)]
     scheme = StatusScheme()
     for k in range(N):
         mark, creator = COMBOS[k]
@@ -110,7 +157,7 @@ def build() -> list[dict[str, Any]]:
         later = add_note(opened, f"CANARY-note-{k}", f"CANARY-author-{k}", OPENED_US + 1000 + k)
         later = attach(
             later,
-            [_indicator_id(k), _indicator_id((k + 7) % N)],
+            [_indicator_id(k), _indicator_id((k + 7) % N), _attribution_id(k)],
             later.modified_us + 1,
             as_evidence=False,
         )
@@ -154,6 +201,10 @@ class View:
                 out |= {f"CANARY-{part}-{k}" for part in ("case", "description", "note", "author")}
             if _indicator_id(k) not in self.visible:
                 out.add(f"CANARY-indicator-{k}")
+            if _set_id(k) not in self.visible:
+                out.add(f"CANARY-set-{k}")
+            if _attribution_id(k) not in self.visible:
+                out.add(f"CANARY-explanation-{k}")
         # A canary's number is a prefix of larger ones: match whole canaries only.
         return out
 
@@ -219,6 +270,59 @@ def test_the_users_differ_in_what_they_may_see(ui: UiNode) -> None:
     # The differential means something only if the users are shown different cases.
     assert len(set(seen.values())) >= 3, seen
     assert all(seen.values()) and any(len(s) < N for s in seen.values())
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_each_attribution_page_shows_only_what_the_user_may_see(ui: UiNode, who: str) -> None:
+    view = View(ui.principals[who], ui.context())
+    absent = ui.get("/cases/grouping--c0000000-0000-4000-8000-00000000ffff/attribution", who)
+    assert absent.status_code == 404
+    # A set the user may see, chosen as the matrix's hypothesis: the form then lists rows.
+    sets = sorted(i for i in view.visible if i.startswith("intrusion-set--"))
+    assert sets, who
+    matrices = 0
+    for k in range(N):
+        case_id = _case_id(k)
+        answer = ui.get(f"/cases/{case_id}/attribution", who, other=sets[0])
+        if case_id not in view.cases():
+            assert answer.status_code == 404, (who, k)
+            assert answer.text == absent.text, (who, k)
+            continue
+        assert answer.status_code == 200, (who, k)
+        html = answer.text
+        assert not _leaks(html, view.forbidden()), (who, k)
+        # The case references no technique: no hypothesis is offered.
+        assert "references no ATT&amp;CK technique" in html, (who, k)
+        rel = _attribution_id(k)
+        assert (f'href="/objects/{rel}"' in html) is (rel in view.visible), (who, k)
+        assert (f"CANARY-explanation-{k}" in html) is (rel in view.visible), (who, k)
+        rows = set(re.findall(r'name="ref_\d+" value="([^"]+)"', html))
+        if 'name="hypothesis_0"' in html:
+            matrices += 1
+            assert rows == {_indicator_id(k), _indicator_id((k + 7) % N)} & view.visible
+        else:
+            assert not rows, (who, k)
+    # The matrix form is offered to admins and analysts, on their own org's cases only.
+    writer = ui.principals[who].role.value in ("admin", "analyst")
+    assert (matrices > 0) is writer, (who, matrices)
+
+
+def test_some_visible_attribution_names_what_its_reader_may_not_see(ui: UiNode) -> None:
+    # The attribution pages' differential means something only if a released relationship
+    # names a hidden target or item of evidence, which the page must then not show.
+    mixed = [
+        (who, k)
+        for who in USERS
+        for view in [View(ui.principals[who], ui.context())]
+        for k in range(N)
+        if _case_id(k) in view.visible
+        and _attribution_id(k) in view.visible
+        and not {_set_id((k + 2) % N), _indicator_id((k + 4) % N)} <= view.visible
+    ]
+    assert mixed
+    who, k = mixed[0]
+    html = ui.get(f"/cases/{_case_id(k)}/attribution", who).text
+    assert "[an object you may not see]" in html
 
 
 @pytest.mark.parametrize("who", list(USERS))
