@@ -46,7 +46,11 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
 
 
-def statement(files: Mapping[str, bytes], predicate: Mapping[str, Any]) -> bytes:
+def statement(
+    files: Mapping[str, bytes],
+    predicate: Mapping[str, Any],
+    predicate_type: str = PREDICATE_TYPE,
+) -> bytes:
     """The Statement listing the SHA-256 of every file (sorted by name), as canonical bytes."""
     subject = [
         {"name": name, "digest": {"sha256": hashlib.sha256(files[name]).hexdigest()}}
@@ -55,7 +59,7 @@ def statement(files: Mapping[str, bytes], predicate: Mapping[str, Any]) -> bytes
     document = {
         "_type": STATEMENT_TYPE,
         "subject": subject,
-        "predicateType": PREDICATE_TYPE,
+        "predicateType": predicate_type,
         "predicate": dict(predicate),
     }
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)

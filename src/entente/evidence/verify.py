@@ -12,7 +12,7 @@ key passes it as ``expected_node_key``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,15 @@ from entente.evidence.writer import seal_payload
 from entente.federation.keys import PublicKey
 from entente.stix.objects import parse_object
 
-__all__ = ["CaseValidator", "Check", "Report", "verify_package"]
+__all__ = [
+    "CaseValidator",
+    "Check",
+    "Report",
+    "check_digests",
+    "check_signatures",
+    "check_stix_bundle",
+    "verify_package",
+]
 
 # A JSON-LD document in -> None when it conforms, else what case_validate said.
 CaseValidator = Callable[[bytes], "str | None"]
@@ -76,14 +84,25 @@ def _signatures(
     node = trust.key(trust.node_keyid)
     if expected is not None and node is not None and node.public_key != expected:
         report.add(layout.TRUST, "the node key is not the one expected")
+    statement, node_signature = check_signatures(report, files, trust)
+    return statement, trust, node_signature
+
+
+def check_signatures(
+    report: Report, files: dict[str, bytes], trust: TrustRoot
+) -> tuple[dict[str, Any] | None, bytes | None]:
+    """Check the envelope (``statement.intoto.json``) against ``trust``: every signature by a
+    named key and valid, the node's among them, at least ``trust.threshold`` distinct keys.
+
+    Returns the Statement when all of that holds (else None) and the node's signature."""
     try:
         payload, signatures = dsse.read_envelope(files[layout.ENVELOPE])
     except KeyError:
         report.add(layout.ENVELOPE, "missing")
-        return None, trust, None
+        return None, None
     except EntenteError as exc:
         report.add(layout.ENVELOPE, str(exc))
-        return None, trust, None
+        return None, None
     message = dsse.pae(dsse.PAYLOAD_TYPE, payload)
     valid: set[str] = set()
     node_signature: bytes | None = None
@@ -113,17 +132,24 @@ def _signatures(
             raise InvalidInput("not an in-toto Statement v1")
     except (orjson.JSONDecodeError, AttributeError, InvalidInput) as exc:
         report.add(layout.ENVELOPE, f"payload: {exc}")
-        return None, trust, node_signature
-    return (statement if not problems else None), trust, node_signature
+        return None, node_signature
+    return (statement if not problems else None), node_signature
 
 
-def _digests(report: Report, files: dict[str, bytes], statement: dict[str, Any]) -> None:
+def check_digests(
+    report: Report,
+    files: dict[str, bytes],
+    statement: dict[str, Any],
+    unsigned: Collection[str] = layout.UNSIGNED,
+) -> None:
+    """Each file's SHA-256 against the Statement's ``subject``; a file neither listed nor
+    ``unsigned`` (made after the Statement) fails, as does a listed file that is missing."""
     listed: dict[str, str] = {}
     for item in statement.get("subject", []):
         if isinstance(item, dict) and isinstance(item.get("digest"), dict):
             listed[str(item.get("name"))] = str(item["digest"].get("sha256"))
     for name in sorted(set(files) | set(listed)):
-        if name in layout.UNSIGNED:
+        if name in unsigned:
             continue
         if name not in files:
             report.add(name, "listed in the Statement but missing from the package")
@@ -205,10 +231,13 @@ def _custody(report: Report, files: dict[str, bytes], statement: dict[str, Any] 
     report.add(f"{layout.CUSTODY} chain", "; ".join(problems) or None, f"{len(entries)} entries")
 
 
-def _stix(report: Report, files: dict[str, bytes]) -> None:
-    subject = f"{layout.STIX_BUNDLE} STIX 2.1"
+def check_stix_bundle(
+    report: Report, files: dict[str, bytes], name: str = layout.STIX_BUNDLE
+) -> None:
+    """The bundle file ``name``: JSON, a STIX bundle, each object valid STIX 2.1."""
+    subject = f"{name} STIX 2.1"
     try:
-        bundle = orjson.loads(files[layout.STIX_BUNDLE])
+        bundle = orjson.loads(files[name])
     except KeyError:
         report.add(subject, "missing")
         return
@@ -242,7 +271,7 @@ def verify_package(
         return report
     statement, trust, node_signature = _signatures(report, files, expected_node_key)
     if statement is not None:
-        _digests(report, files, statement)
+        check_digests(report, files, statement)
     else:
         report.add("file digests", "not checked: the Statement is not validly signed")
     _timestamp(report, files, node_signature)
@@ -253,5 +282,5 @@ def verify_package(
         report.add(f"{layout.CASE} CASE", problem, "case_validate: conforms")
     else:
         report.add(f"{layout.CASE} CASE", "missing")
-    _stix(report, files)
+    check_stix_bundle(report, files)
     return report
