@@ -47,6 +47,7 @@ from entente.store.sql_users import SqlSessionStore, SqlUserStore
 if TYPE_CHECKING:
     from entente.matching import Engine, IndicatorSet
     from entente.services import IngestService, TaxiiService
+    from entente.services.advisories import AdvisoryService
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
     from entente.services.audit_log import AuditLog
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Node",
+    "advisories",
     "audit_log",
     "audit_queries",
     "case_custody",
@@ -455,6 +457,22 @@ def case_evidence(node: Node, case_service: CaseService | None = None) -> CaseEv
         attribution=attribution(node),
         graph=graph(node),
         audit=audit_log(node),
+        node_key=node.key,
+        node_name=node.settings.org_name,
+        clock=node.clock,
+    )
+
+
+def advisories(node: Node) -> AdvisoryService:
+    """Joint advisories drafted from what a node holds (through its policy), signed by its key."""
+    from entente.services.advisories import AdvisoryService
+
+    return AdvisoryService(
+        store=node.store,
+        graph=graph(node),
+        cases=cases(node),
+        partners=node.partners,
+        context=_context(node),
         node_key=node.key,
         node_name=node.settings.org_name,
         clock=node.clock,
