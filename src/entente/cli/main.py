@@ -131,6 +131,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Export evidence packages and verify them offline.",
     ),
     CommandSpec(
+        "advisory",
+        "entente.cli.advisory:app",
+        "Draft joint advisories, co-sign them and verify them offline.",
+    ),
+    CommandSpec(
         "audit",
         "entente.cli.audit:app",
         "Verify the hash-chained audit and custody logs; query who saw an object.",

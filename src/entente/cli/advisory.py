@@ -1,0 +1,186 @@
+"""``entente advisory new|cosign|verify``: joint advisories drafted as this node's operator,
+co-signed by a co-author's node, verified offline by anyone.
+
+``new`` writes the package (a deterministic tar: the STIX bundle, the Markdown and PDF
+advisory, the trust root and the DSSE envelope signed by this node) into ``--out DIR`` beside
+a copy of the Markdown and the PDF to read. ``cosign`` adds this node's signature (it must be
+a named co-author). ``verify`` touches no store and no network: exit 0 when every check
+passes, 1 when any fails (each named on stderr), 2 when the package cannot be read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from entente.cli.output import ExitCode, console, err_console, print_json, run_command
+from entente.errors import InvalidInput
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Draft joint advisories, co-sign them and verify them offline.", no_args_is_help=True
+)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
+
+
+@app.command("new")
+def new(
+    *,
+    title: Annotated[str, typer.Option("--title", help="The advisory's title.")],
+    summary: Annotated[str, typer.Option("--summary", help="The Summary section's text.")],
+    out: Annotated[Path, typer.Option("--out", help="The directory to write the package to.")],
+    case_id: Annotated[
+        str | None, typer.Option("--case", help="A case whose references it reports on.")
+    ] = None,
+    object_ids: Annotated[
+        list[str] | None, typer.Option("--object", help="An object to report on (repeatable).")
+    ] = None,
+    coauthors: Annotated[
+        list[str] | None,
+        typer.Option("--coauthor", help="A co-authoring partner's local name (repeatable)."),
+    ] = None,
+    details: Annotated[
+        str, typer.Option("--details", help="The Technical Details section's text.")
+    ] = "",
+    mitigations: Annotated[
+        list[str] | None,
+        typer.Option("--mitigation", help="A mitigation of the analysts' own (repeatable)."),
+    ] = None,
+) -> None:
+    """Draft an advisory from a case or chosen objects (what this node's operator may see),
+    signed by this node; each co-author then runs ``entente advisory cosign``."""
+
+    def body() -> int:
+        from entente.advisory import read_predicate
+        from entente.bootstrap import advisories
+        from entente.cli.context import cli_principal, node
+        from entente.evidence.tarball import read_tar
+        from entente.services import node_org_id
+        from entente.services.advisories import AdvisoryRequest
+        from entente.services.atomic_files import write_atomically
+        from entente.services.ownership import operator_principal
+
+        request = AdvisoryRequest(
+            title=title,
+            summary=summary,
+            technical_details=details,
+            coauthors=tuple(coauthors or ()),
+            case_id=case_id,
+            object_ids=tuple(object_ids or ()),
+            mitigations=tuple(mitigations or ()),
+        )
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            package = advisories(opened).draft(principal, request)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput(f"cannot create {out}: {exc.strerror}") from exc
+        files = read_tar(package)
+        target = out / "advisory.tar"
+        write_atomically(target, package, "advisory package")
+        for name in ("advisory.md", "advisory.pdf"):
+            write_atomically(out / name, files[name], name)
+        predicate = read_predicate(package)
+        console.print(
+            f"wrote {target} ({len(package)} bytes): {predicate['report_id']}, "
+            f"TLP:{str(predicate['tlp']).upper()}; to be co-signed by "
+            + (", ".join(a["name"] for a in predicate["coauthors"]) or "no one"),
+            highlight=False,
+            markup=False,
+        )
+        return 0
+
+    run_command(body)
+
+
+@app.command("cosign")
+def cosign(
+    package: Annotated[
+        Path,
+        typer.Argument(metavar="PACKAGE", help="The advisory's .tar file.", show_default=False),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write it (default: in place).")
+    ] = None,
+) -> None:
+    """Co-sign an advisory as this node, once it checks (every file as the author signed it)."""
+
+    def body() -> int:
+        from entente.bootstrap import advisories
+        from entente.cli.context import node
+        from entente.services.atomic_files import write_atomically
+
+        data = _read(package)
+        with node() as opened:
+            signed = advisories(opened).cosign(data)
+        target = out or package
+        write_atomically(target, signed, "advisory package")
+        console.print(f"co-signed {target}", highlight=False, markup=False)
+        return 0
+
+    run_command(body)
+
+
+@app.command("verify")
+def verify(
+    package: Annotated[
+        Path,
+        typer.Argument(metavar="PACKAGE", help="The advisory's .tar file.", show_default=False),
+    ],
+    threshold: Annotated[
+        int | None,
+        typer.Option("--threshold", help="How many of the trust root's keys must have signed."),
+    ] = None,
+    trust_file: Annotated[
+        Path | None,
+        typer.Option("--trust", help="A trust.json of the co-authors' keys, known out of band."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Check signatures and threshold (m-of-n), file digests and the STIX report, offline."""
+
+    def body() -> int:
+        import orjson
+
+        from entente.advisory import verify_advisory
+        from entente.evidence import TrustRoot
+
+        trust = None
+        if trust_file is not None:
+            try:
+                trust = TrustRoot.from_json(orjson.loads(_read(trust_file)))
+            except orjson.JSONDecodeError as exc:
+                raise InvalidInput(f"{trust_file}: not JSON: {exc}") from exc
+        report = verify_advisory(_read(package), trust, threshold=threshold)
+        if as_json:
+            print_json(
+                {
+                    "passed": report.passed,
+                    "checks": [
+                        {"subject": c.subject, "passed": c.passed, "detail": c.detail}
+                        for c in report.checks
+                    ],
+                }
+            )
+        else:
+            # Names come from the package: printed as text, never as Rich markup.
+            for check in report.checks:
+                line = f"{'ok    ' if check.passed else 'FAILED'}  {check.subject}: {check.detail}"
+                (console if check.passed else err_console).print(
+                    line, highlight=False, markup=False, soft_wrap=True
+                )
+            verdict = "verified" if report.passed else f"{len(report.failures)} check(s) failed"
+            console.print(f"{package.name}: {verdict}", highlight=False, markup=False)
+        return int(ExitCode.OK if report.passed else ExitCode.PARTIAL)
+
+    run_command(body)
