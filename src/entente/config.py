@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from entente.accounts.oidc import OidcConfig
+from entente.approvals import ActionType, Policy, default_policies, parse_policies
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
@@ -96,6 +97,9 @@ class Settings:
     # and ``entente evidence export`` refuses unless told ``--no-timestamp``.
     tsa_url: str | None = None
     tsa_chain_file: Path | None = None
+    # The ``[approvals]`` table (issue 15 item 1): the m-of-n policy of each outbound action
+    # type; a type it does not name needs four-eyes (two distinct approvers, not the requester).
+    approvals: Mapping[ActionType, Policy] = field(default_factory=default_policies)
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -178,7 +182,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_log=_flag("audit_log", True, env, file_values),
         tsa_url=tsa_url,
         tsa_chain_file=tsa_chain_file,
+        approvals=_approvals(file_values),
     )
+
+
+def _approvals(file_values: Mapping[str, object]) -> dict[ActionType, Policy]:
+    """The ``[approvals]`` table: ``[approvals.<action-type>]`` with ``min_approvals``,
+    ``required_orgs``, ``approver_orgs`` (identity ids), ``requester_may_approve``."""
+    try:
+        return parse_policies(file_values.get("approvals", {}))
+    except InvalidInput as exc:
+        raise ConfigurationError(f"{CONFIG_FILE}: {exc}") from exc
 
 
 def _tsa(
@@ -487,8 +501,17 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("own_networks", networks or "none"),
         ("own_domains", ", ".join(settings.own_addresses.domains) or "none"),
         ("signing key", f"{settings.key_path} (not shown)"),
+        ("approvals", _render_approvals(settings.approvals)),
         *_render_oidc(settings.oidc),
     )
+
+
+def _render_approvals(policies: Mapping[ActionType, Policy]) -> str:
+    parts = []
+    for action, policy in sorted(policies.items()):
+        orgs = f", from {', '.join(policy.required_orgs)}" if policy.required_orgs else ""
+        parts.append(f"{action.value}: {policy.min_approvals} approvals{orgs}")
+    return "; ".join(parts)
 
 
 def _render_oidc(oidc: OidcConfig | None) -> tuple[tuple[str, str], ...]:

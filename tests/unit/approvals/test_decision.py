@@ -156,7 +156,9 @@ def test_a_stored_field_changed_after_signing_does_not_verify() -> None:
     promoted = dataclasses.replace(signed, approver_role="admin")
     decision = decide(req, [promoted], Policy(1), KEYS)
     assert decision.ignored[0].reason == "the signed statement is not this approval's"
-    flipped = dataclasses.replace(approve(req, "bob", verdict=Verdict.REJECT), verdict=Verdict.APPROVE)
+    flipped = dataclasses.replace(
+        approve(req, "bob", verdict=Verdict.REJECT), verdict=Verdict.APPROVE
+    )
     assert not decide(req, [flipped], Policy(1), KEYS).approved
 
 
