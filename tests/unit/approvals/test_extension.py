@@ -7,6 +7,7 @@ import copy
 
 import jsonschema  # type: ignore[import-untyped]  # jsonschema ships no type information
 import pytest
+from tests.unit.approvals.test_decision import KEYS, ORG_B, approve, request
 
 from entente.approvals import (
     APPROVAL_EXTENSION_ID,
@@ -26,7 +27,6 @@ from entente.approvals import (
 )
 from entente.errors import InvalidObject
 from entente.stix import Tlp, marking_id_for, parse_object
-from tests.unit.approvals.test_decision import KEYS, ORG_B, approve, request
 
 OPINION_ID = "opinion--44444444-4444-4444-8444-444444444444"
 AMBER = marking_id_for(Tlp.AMBER)
