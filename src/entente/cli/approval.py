@@ -68,7 +68,8 @@ def _print_status(shown: RequestStatus, as_json: bool) -> int:
         f"targets:    {', '.join(request.targets) or '-'}",
         f"concerns:   {', '.join(request.refs)}",
         f"must approve: {', '.join(request.required_orgs) or '-'}",
-        f"sends:      {len(request.payload)} bytes of {request.media_type}, sha256 {request.digest}",
+        f"sends:      {len(request.payload)} bytes of {request.media_type}",
+        f"sha256:     {request.digest}",
     ]
     if document["missing"]:
         lines.append(f"missing:    {document['missing']}")

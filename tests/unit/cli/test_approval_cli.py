@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from tests.unit.cli.conftest import cli_for, said
 
 from entente.approvals import ActionType
 from entente.bootstrap import approvals, open_node
 from entente.config import load_settings
 from entente.services import node_org_id
 from entente.sharing import Principal, Role
-from tests.unit.cli.conftest import cli_for, said
 
 CASE = "grouping--11111111-1111-4111-8111-111111111111"
 PAYLOAD = b'{"Category": "fraud", "Source": "198.51.100.7"}'
