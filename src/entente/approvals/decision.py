@@ -38,14 +38,14 @@ def _problem(
 ) -> str | None:
     if approval.request_id != request.id:
         return f"it is for another request ({approval.request_id})"
-    signature = check_signature(approval, request, org_keys)
-    if signature is not None:
-        return signature
     if approval.digest != request.digest:
         return (
             f"it approves another payload (sha256 {approval.digest[:16]}...); "
             "what will be sent has changed since"
         )
+    signature = check_signature(approval, request, org_keys)
+    if signature is not None:
+        return signature
     if approval.approver_role not in APPROVER_ROLES:
         return f"a {approval.approver_role} does not approve; admins and analysts do"
     if not policy.may_approve(approval.approver_org, request.required_orgs):

@@ -31,6 +31,9 @@ def statement(request: Request, approval: Approval) -> bytes:
         "predicateType": PREDICATE_TYPE,
         "predicate": {
             "action_type": request.action_type.value,
+            # To whom and in what form: a request whose targets change needs new approvals.
+            "targets": list(request.targets),
+            "media_type": request.media_type,
             "verdict": approval.verdict.value,
             "approver": approval.approver,
             "approver_org": approval.approver_org,
@@ -88,7 +91,8 @@ def check_signature(
     The envelope must verify under the key this node knows for ``approver_org`` (its own
     or a partner's): an approval that claims an org is signed by that org's node, and a key
     nobody configured signs nothing that counts. Its payload must be exactly the statement
-    of the approval's fields, so a stored field that was changed does not verify.
+    of the approval's fields and the request's action, targets and media type, so a stored
+    field changed since, or a request sent elsewhere since, does not verify.
     """
     key = org_keys.get(approval.approver_org)
     if key is None:
@@ -97,11 +101,10 @@ def check_signature(
         payload, signatures = dsse.read_envelope(approval.envelope)
     except MalformedDocument as exc:
         return str(exc)
-    if payload != statement(request, approval):
-        return "the signed statement is not this approval's"
     wanted = key_id(key)
     message = dsse.pae(dsse.PAYLOAD_TYPE, payload)
-    for keyid, signature in signatures:
-        if keyid == wanted and key.verify(signature, message):
-            return None
-    return f"no valid signature by the node key of {approval.approver_org}"
+    if not any(keyid == wanted and key.verify(sig, message) for keyid, sig in signatures):
+        return f"no valid signature by the node key of {approval.approver_org}"
+    if payload != statement(request, approval):
+        return "what was signed is not this approval of this request (changed since)"
+    return None

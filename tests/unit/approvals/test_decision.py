@@ -27,6 +27,7 @@ CASE = "grouping--11111111-1111-4111-8111-111111111111"
 T0 = 1_700_000_000_000_000
 KEY_A = generate_key()
 KEY_B = generate_key()
+CHANGED = "what was signed is not this approval of this request (changed since)"
 KEYS: dict[str, PublicKey] = {ORG_A: KEY_A.public_key, ORG_B: KEY_B.public_key}
 
 
@@ -128,6 +129,15 @@ def test_a_changed_payload_needs_new_approvals() -> None:
     assert all("what will be sent has changed" in i.reason for i in decision.ignored)
 
 
+def test_a_request_sent_elsewhere_since_needs_new_approvals() -> None:
+    req = request()
+    approvals = [approve(req, "bob"), approve(req, "carol")]
+    elsewhere = request(targets=("abuse@attacker.example",))
+    decision = decide(elsewhere, approvals, Policy(), KEYS)
+    assert decision.state is State.PENDING
+    assert [i.reason for i in decision.ignored] == [CHANGED, CHANGED]
+
+
 def test_an_approval_signed_by_an_unknown_key_does_not_count() -> None:
     req = request()
     forged = approve(req, "mallory", key=generate_key())
@@ -155,7 +165,7 @@ def test_a_stored_field_changed_after_signing_does_not_verify() -> None:
     signed = approve(req, "bob", role="reader")
     promoted = dataclasses.replace(signed, approver_role="admin")
     decision = decide(req, [promoted], Policy(1), KEYS)
-    assert decision.ignored[0].reason == "the signed statement is not this approval's"
+    assert decision.ignored[0].reason == CHANGED
     flipped = dataclasses.replace(
         approve(req, "bob", verdict=Verdict.REJECT), verdict=Verdict.APPROVE
     )
