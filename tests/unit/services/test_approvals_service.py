@@ -16,8 +16,9 @@ from entente.approvals import (
     Policy,
     State,
     Verdict,
+    render_approval,
 )
-from entente.bootstrap import Node, approvals, audit_log, open_node
+from entente.bootstrap import Node, approvals, audit_log, open_node, taxii
 from entente.clock import FixedClock
 from entente.config import Settings
 from entente.errors import InvalidInput, NotApproved, ObjectNotFound, PermissionDenied
@@ -204,3 +205,23 @@ def test_bad_input_is_a_clear_error_that_writes_nothing(node: Node) -> None:
     with pytest.raises(ObjectNotFound, match="no approval request"):
         service.status(ALICE, "grouping--00000000-0000-4000-8000-000000000099")
     assert node.store.stats().versions == before
+
+
+def test_an_opinion_from_an_org_whose_key_is_unknown_is_shown_but_does_not_count(
+    node: Node,
+) -> None:
+    service = approvals(node)
+    rid = ask(service)
+    service.approve(BOB, rid, Verdict.APPROVE)
+    # Org C copies Bob's signed approval as its own opinion: stored (it is valid STIX), shown,
+    # and ignored with the reason, as a forged or unknown signature must be.
+    [mine] = service.status(ALICE, rid).approvals
+    stranger = Principal("user:eve", node_org_id("Org C"), Role.ANALYST, True)
+    forged = dataclasses.replace(mine, approver="user:eve", approver_org=stranger.org)
+    obj = render_approval(forged, approval_id="opinion--55555555-5555-4555-8555-555555555555")
+    taxii(node).add([obj], stranger, collection=None, source="t", source_name="t")
+    shown = service.status(ALICE, rid)
+    assert len(shown.approvals) == 2
+    [ignored] = shown.decision.ignored
+    assert ignored.reason == f"no node key is known for {stranger.org}"
+    assert shown.decision.approvals_needed == 1
