@@ -203,11 +203,14 @@ class ApprovalService:
     ) -> Approval:
         """``principal``'s decision on the request as it stands, signed by this node.
 
-        Only admins and analysts of this node's own org decide here (a partner's people
-        decide on their own node, under its key); only the orgs the policy names; never the
-        requester (four-eyes) unless the policy allows it.
+        Only admins and analysts of this node's own org decide here, as named people (a
+        partner's people decide on their own node, under its key); only the orgs the policy
+        names; never the requester (four-eyes) unless the policy allows it.
         """
         self._may_act(principal, "approve outbound actions")
+        if not principal.is_individual:
+            # Four eyes are people's: an API token or a service is nobody's second pair.
+            raise PermissionDenied("approvals are made by named people, not API tokens")
         if principal.org != self._org_id:
             raise PermissionDenied("approvals are made on the approver's own node")
         found = self.status(principal, request_id)
@@ -277,7 +280,11 @@ class ApprovalService:
 
     def pending_for(self, principal: Principal) -> list[RequestStatus]:
         """The pending requests ``principal`` could approve and has not decided yet."""
-        if principal.role.value not in APPROVER_ROLES or principal.org != self._org_id:
+        if (
+            principal.role.value not in APPROVER_ROLES
+            or principal.org != self._org_id
+            or not principal.is_individual
+        ):
             return []
         mine = []
         for shown in self.list_requests(principal, state=State.PENDING):

@@ -120,6 +120,10 @@ def test_the_requester_and_readers_do_not_approve(node: Node) -> None:
         service.approve(ALICE, rid, Verdict.APPROVE)
     with pytest.raises(PermissionDenied, match="only admins and analysts"):
         service.approve(person("rita", Role.READER), rid, Verdict.APPROVE)
+    token = Principal("tok_0123456789ab", ORG, Role.ADMIN, False)
+    with pytest.raises(PermissionDenied, match="named people, not API tokens"):
+        service.approve(token, rid, Verdict.APPROVE)
+    assert service.pending_for(token) == []
     with pytest.raises(PermissionDenied, match="only admins and analysts"):
         service.request(
             person("rita", Role.READER),
