@@ -59,6 +59,14 @@ def _problem(
     return None
 
 
+def _order(approval: Approval) -> tuple[int, int, str, bytes]:
+    # Later decisions replace earlier ones; at the same microsecond a rejection comes last (so
+    # it stands: fail closed), and the rest of the key makes the order total, so the decision
+    # does not depend on the order the approvals were read in.
+    rejection = 1 if approval.verdict is Verdict.REJECT else 0
+    return (approval.time_us, rejection, approval.id, approval.envelope)
+
+
 def decide(
     request: Request,
     approvals: Iterable[Approval],
@@ -72,7 +80,7 @@ def decide(
     """
     ignored: list[Ignored] = []
     latest: dict[tuple[str, str], Approval] = {}
-    for approval in sorted(approvals, key=lambda a: (a.time_us, a.id)):
+    for approval in sorted(approvals, key=_order):
         problem = _problem(approval, request, policy, org_keys)
         if problem is not None:
             ignored.append(Ignored(approval, problem))
