@@ -16,8 +16,9 @@ from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
 from entente.services.collections import CollectionDef, collection_uuid
+from entente.services.tokens import org_identity_id
 from entente.services.warninglist_store import ALLOW_FILE, WARNINGLIST_DIR
-from entente.stix import Tlp, parse_tlp
+from entente.stix import Tlp, is_valid_id, parse_tlp
 
 __all__ = [
     "CONFIG_FILE",
@@ -186,11 +187,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def _org_id(org: str) -> str:
+    """An org named in the config: its identity id as written, or the id of the org name
+    (the derivation tokens and partner cards use: ``services.tokens.org_identity_id``)."""
+    return org if is_valid_id(org, "identity") else org_identity_id(org)
+
+
 def _approvals(file_values: Mapping[str, object]) -> dict[ActionType, Policy]:
     """The ``[approvals]`` table: ``[approvals.<action-type>]`` with ``min_approvals``,
-    ``required_orgs``, ``approver_orgs`` (identity ids), ``requester_may_approve``."""
+    ``required_orgs``, ``approver_orgs`` (org names or identity ids),
+    ``requester_may_approve``."""
     try:
-        return parse_policies(file_values.get("approvals", {}))
+        return parse_policies(file_values.get("approvals", {}), _org_id)
     except InvalidInput as exc:
         raise ConfigurationError(f"{CONFIG_FILE}: {exc}") from exc
 

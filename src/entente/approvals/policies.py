@@ -7,7 +7,7 @@ changes what the unnamed types get; ``[approvals.<action-type>]`` sets one type.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from entente.approvals.model import ActionType, Policy
 from entente.errors import InvalidInput
@@ -23,14 +23,19 @@ def default_policies() -> dict[ActionType, Policy]:
     return {action: Policy() for action in ActionType}
 
 
-def _orgs(entry: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
+OrgResolver = Callable[[str], str]
+
+
+def _orgs(
+    entry: Mapping[str, object], key: str, where: str, org_id: OrgResolver
+) -> tuple[str, ...]:
     value = entry.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"{where}.{key} must be a list of identity ids")
-    return tuple(dict.fromkeys(value))
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidInput(f"{where}.{key} must be a list of org names or identity ids")
+    return tuple(dict.fromkeys(org_id(v) for v in value))
 
 
-def _policy(entry: object, where: str, base: Policy) -> Policy:
+def _policy(entry: object, where: str, base: Policy, org_id: OrgResolver) -> Policy:
     if not isinstance(entry, dict):
         raise InvalidInput(f"{where} must be a table")
     unknown = sorted(set(entry) - _KEYS)
@@ -45,10 +50,14 @@ def _policy(entry: object, where: str, base: Policy) -> Policy:
     if not isinstance(allowed, bool):
         raise InvalidInput(f"{where}.requester_may_approve must be true or false")
     required = (
-        _orgs(entry, "required_orgs", where) if "required_orgs" in entry else base.required_orgs
+        _orgs(entry, "required_orgs", where, org_id)
+        if "required_orgs" in entry
+        else base.required_orgs
     )
     approvers = (
-        _orgs(entry, "approver_orgs", where) if "approver_orgs" in entry else base.approver_orgs
+        _orgs(entry, "approver_orgs", where, org_id)
+        if "approver_orgs" in entry
+        else base.approver_orgs
     )
     try:
         return Policy(minimum, required, approvers, allowed)
@@ -56,9 +65,12 @@ def _policy(entry: object, where: str, base: Policy) -> Policy:
         raise InvalidInput(f"{where}: {exc}") from exc
 
 
-def parse_policies(table: object) -> dict[ActionType, Policy]:
+def parse_policies(
+    table: object, org_id: OrgResolver = lambda org: org
+) -> dict[ActionType, Policy]:
     """The policy of every action type from the ``[approvals]`` table; ``InvalidInput``
-    names the table and key that is wrong."""
+    names the table and key that is wrong. ``org_id`` turns what the table names an org by
+    (the config's org names) into its identity id."""
     if not isinstance(table, dict):
         raise InvalidInput("[approvals] must be a table")
     known = {action.value for action in ActionType} | {DEFAULT_KEY}
@@ -70,9 +82,9 @@ def parse_policies(table: object) -> dict[ActionType, Policy]:
         )
     base = Policy()
     if DEFAULT_KEY in table:
-        base = _policy(table[DEFAULT_KEY], f"[approvals.{DEFAULT_KEY}]", base)
+        base = _policy(table[DEFAULT_KEY], f"[approvals.{DEFAULT_KEY}]", base, org_id)
     return {
-        action: _policy(table[action.value], f"[approvals.{action.value}]", base)
+        action: _policy(table[action.value], f"[approvals.{action.value}]", base, org_id)
         if action.value in table
         else base
         for action in ActionType
