@@ -236,6 +236,7 @@ class ApprovalService:
         approval_id = f"opinion--{self._new_id()}"
         # The approval goes where the request went: the same markings as the request shown.
         obj = render_approval(approval, approval_id=approval_id, marking_refs=found.marking_refs)
+        ensure_approval_extensions(self._store, self._clock)  # a co-author's node may lack them
         self._write(principal, obj)
         self._record(
             principal,
