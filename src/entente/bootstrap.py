@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from entente.matching import Engine, IndicatorSet
     from entente.services import IngestService, TaxiiService
     from entente.services.advisories import AdvisoryService
+    from entente.services.approvals import ApprovalService
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
     from entente.services.audit_log import AuditLog
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Node",
     "advisories",
+    "approvals",
     "audit_log",
     "audit_queries",
     "case_custody",
@@ -443,6 +445,26 @@ def cases(node: Node) -> CaseService:
         store=node.store,
         clock=node.clock,
         custody=audit_log(node).record_custody,
+    )
+
+
+def approvals(node: Node) -> ApprovalService:
+    """Approvals of outbound actions (issue 15 item 1): requests and signed approvals as STIX
+    through the node's write path, checked against its own key and its partners' keys."""
+    from entente.services.approvals import ApprovalService
+
+    service = federation(node)
+    log = audit_log(node) if node.settings.audit_log else None
+    return ApprovalService(
+        taxii=taxii(node),
+        store=node.store,
+        clock=node.clock,
+        key=node.key,
+        org_id=service.org_id,
+        policies=node.settings.approvals,
+        org_keys=service.partner_keys,
+        referrers=lambda oid: graph(node).referrers(oid, bound=None)[0],
+        audit=None if log is None else log.record,
     )
 
 

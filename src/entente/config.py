@@ -11,12 +11,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from entente.accounts.oidc import OidcConfig
+from entente.approvals import ActionType, Policy, default_policies, parse_policies
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
 from entente.services.collections import CollectionDef, collection_uuid
+from entente.services.tokens import org_identity_id
 from entente.services.warninglist_store import ALLOW_FILE, WARNINGLIST_DIR
-from entente.stix import Tlp, parse_tlp
+from entente.stix import Tlp, is_valid_id, parse_tlp
 
 __all__ = [
     "CONFIG_FILE",
@@ -96,6 +98,9 @@ class Settings:
     # and ``entente evidence export`` refuses unless told ``--no-timestamp``.
     tsa_url: str | None = None
     tsa_chain_file: Path | None = None
+    # The ``[approvals]`` table (issue 15 item 1): the m-of-n policy of each outbound action
+    # type; a type it does not name needs four-eyes (two distinct approvers, not the requester).
+    approvals: Mapping[ActionType, Policy] = field(default_factory=default_policies)
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -178,7 +183,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_log=_flag("audit_log", True, env, file_values),
         tsa_url=tsa_url,
         tsa_chain_file=tsa_chain_file,
+        approvals=_approvals(file_values),
     )
+
+
+def _org_id(org: str) -> str:
+    """An org named in the config: its identity id as written, or the id of the org name
+    (the derivation tokens and partner cards use: ``services.tokens.org_identity_id``)."""
+    return org if is_valid_id(org, "identity") else org_identity_id(org)
+
+
+def _approvals(file_values: Mapping[str, object]) -> dict[ActionType, Policy]:
+    """The ``[approvals]`` table: ``[approvals.<action-type>]`` with ``min_approvals``,
+    ``required_orgs``, ``approver_orgs`` (org names or identity ids),
+    ``requester_may_approve``."""
+    try:
+        return parse_policies(file_values.get("approvals", {}), _org_id)
+    except InvalidInput as exc:
+        raise ConfigurationError(f"{CONFIG_FILE}: {exc}") from exc
 
 
 def _tsa(
@@ -487,8 +509,17 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("own_networks", networks or "none"),
         ("own_domains", ", ".join(settings.own_addresses.domains) or "none"),
         ("signing key", f"{settings.key_path} (not shown)"),
+        ("approvals", _render_approvals(settings.approvals)),
         *_render_oidc(settings.oidc),
     )
+
+
+def _render_approvals(policies: Mapping[ActionType, Policy]) -> str:
+    parts = []
+    for action, policy in sorted(policies.items()):
+        orgs = f", from {', '.join(policy.required_orgs)}" if policy.required_orgs else ""
+        parts.append(f"{action.value}: {policy.min_approvals} approvals{orgs}")
+    return "; ".join(parts)
 
 
 def _render_oidc(oidc: OidcConfig | None) -> tuple[tuple[str, str], ...]:

@@ -16,6 +16,7 @@
      ├── StorageError                 the store failed (I/O, schema); never the client's fault
      ├── AuthenticationFailed         an unknown, malformed, revoked or expired credential
      ├── PermissionDenied             an authenticated caller whose role may not do this
+     │    └── NotApproved             an outbound action without the approvals it needs
      └── TaxiiError                   a TAXII server answered with an error or broke TAXII 2.1
           └── TaxiiUnavailable        still 429/503 or unreachable after every retry
 """
@@ -33,6 +34,7 @@ __all__ = [
     "InvalidObject",
     "InvalidPattern",
     "MalformedDocument",
+    "NotApproved",
     "ObjectNotFound",
     "PermissionDenied",
     "SignatureError",
@@ -146,3 +148,8 @@ class TaxiiUnavailable(TaxiiError):
 
 class PermissionDenied(EntenteError):
     """An authenticated caller whose role or collection access does not allow the action."""
+
+
+class NotApproved(PermissionDenied):
+    """An outbound action that is not (or no longer) approved: still pending, rejected, or
+    about to send other bytes than those approved (issue 15 item 1)."""

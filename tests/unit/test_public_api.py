@@ -24,6 +24,7 @@ PACKAGES = [
     "entente.evidence",
     "entente.cases",
     "entente.advisory",
+    "entente.approvals",
 ]
 
 

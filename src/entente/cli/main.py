@@ -76,6 +76,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Open, work and close cases.",
     ),
     CommandSpec(
+        "approval",
+        "entente.cli.approval:app",
+        "See and decide outbound actions waiting for approval.",
+    ),
+    CommandSpec(
         "token",
         "entente.cli.token:app",
         "Issue, list and revoke API tokens.",

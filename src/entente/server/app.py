@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from entente.bootstrap import (
     Node,
+    approvals,
     attack_matrix,
     audit_log,
     audit_queries,
@@ -27,6 +28,7 @@ from entente.bootstrap import (
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
+from entente.server.approval_routes import approval_router
 from entente.server.audit import AuditedRequests
 from entente.server.audit_routes import audit_router
 from entente.server.auth import principal_resolver
@@ -152,6 +154,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             gate,
         ),
         case_evidence_router(evidence_service, resolve, gate, case_service.check_write),
+        approval_router(approvals(node), resolve),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),

@@ -30,6 +30,7 @@ _PARAMETERS = {
     "case_id": "grouping--00000000-0000-4000-8000-000000000003",
     "task_id": "task-1",
     "action": "notes",
+    "request_id": "grouping--00000000-0000-4000-8000-000000000004",
 }
 
 
