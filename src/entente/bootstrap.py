@@ -45,8 +45,10 @@ from entente.store.sql_tokens import SqlTokenStore
 from entente.store.sql_users import SqlSessionStore, SqlUserStore
 
 if TYPE_CHECKING:
+    from entente.abuse import Resolver
     from entente.matching import Engine, IndicatorSet
     from entente.services import IngestService, TaxiiService
+    from entente.services.abuse import AbuseService, ContactFinder, Relay
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
     from entente.services.audit_log import AuditLog
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Node",
+    "abuse",
     "audit_log",
     "audit_queries",
     "case_custody",
@@ -441,6 +444,34 @@ def cases(node: Node) -> CaseService:
         store=node.store,
         clock=node.clock,
         custody=audit_log(node).record_custody,
+    )
+
+
+def abuse(
+    node: Node,
+    *,
+    contacts: ContactFinder | None = None,
+    relay: Relay | None = None,
+    resolver: Resolver | None = None,
+) -> AbuseService:
+    """Abuse reports over a node: the RDAP client (``contacts``), the SMTP relay and the
+    resolver are the caller's (it owns their connections); with no ``relay`` given, the
+    one ``[abuse]`` configures, if any."""
+    from entente.abuse.dns import system_resolver
+    from entente.abuse.smtp import SmtpRelay
+    from entente.services.abuse import AbuseService
+
+    settings = node.settings.abuse
+    if relay is None and settings.smtp_host is not None:
+        relay = SmtpRelay(settings)
+    return AbuseService(
+        taxii=taxii(node),
+        store=node.store,
+        clock=node.clock,
+        settings=settings,
+        contacts=contacts,
+        relay=relay,
+        resolver=resolver or system_resolver,
     )
 
 

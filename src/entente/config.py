@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from entente.abuse import DEFAULT_RDAP_BOOTSTRAP, AbuseSettings
 from entente.accounts.oidc import OidcConfig
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
@@ -96,6 +97,9 @@ class Settings:
     # and ``entente evidence export`` refuses unless told ``--no-timestamp``.
     tsa_url: str | None = None
     tsa_chain_file: Path | None = None
+    # The ``[abuse]`` table (issue 15 item 2): the SMTP relay abuse reports go through, who
+    # reports them, and where the RDAP bootstrap registries are read.
+    abuse: AbuseSettings = field(default_factory=AbuseSettings)
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -178,6 +182,48 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_log=_flag("audit_log", True, env, file_values),
         tsa_url=tsa_url,
         tsa_chain_file=tsa_chain_file,
+        abuse=_abuse(env, file_values),
+    )
+
+
+def _abuse(env: Mapping[str, str], file_values: Mapping[str, object]) -> AbuseSettings:
+    """The ``[abuse]`` table; ``ENTENTE_SMTP_HOST``/``_PORT``/``_USERNAME``/``_PASSWORD`` win
+    over it (the password is best kept out of the file)."""
+    table = file_values.get("abuse", {})
+    if not isinstance(table, Mapping):
+        raise ConfigurationError("[abuse] must be a table")
+
+    def text(key: str, env_name: str | None = None) -> str | None:
+        value = (env.get(env_name) if env_name else None) or table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError(f"abuse.{key} must be a non-empty string")
+        return value.strip()
+
+    port_value = env.get("ENTENTE_SMTP_PORT") or table.get("smtp_port", 587)
+    try:
+        port = int(str(port_value))
+    except ValueError:
+        port = 0
+    if isinstance(port_value, bool) or not 0 < port < 65536:
+        raise ConfigurationError(f"abuse.smtp_port {port_value!r} is not a TCP port")
+    starttls = table.get("smtp_starttls", True)
+    if not isinstance(starttls, bool):
+        raise ConfigurationError("abuse.smtp_starttls must be true or false")
+    bootstrap = text("rdap_bootstrap_url") or DEFAULT_RDAP_BOOTSTRAP
+    if not bootstrap.startswith(("https://", "http://")):
+        raise ConfigurationError(f"abuse.rdap_bootstrap_url {bootstrap!r} must be an http(s) URL")
+    return AbuseSettings(
+        smtp_host=text("smtp_host", "ENTENTE_SMTP_HOST"),
+        smtp_port=port,
+        smtp_starttls=starttls,
+        smtp_username=text("smtp_username", "ENTENTE_SMTP_USERNAME"),
+        smtp_password=text("smtp_password", "ENTENTE_SMTP_PASSWORD"),
+        reporter_org=text("reporter_org") or "",
+        reporter_email=text("reporter_email") or "",
+        reporter_domain=text("reporter_domain") or "",
+        rdap_bootstrap_url=bootstrap,
     )
 
 
@@ -480,6 +526,7 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("export_min_score", str(settings.export_min_score)),
         ("tsa_url", settings.tsa_url or "none"),
         ("tsa_chain_file", str(settings.tsa_chain_file or "none")),
+        *_render_abuse(settings.abuse),
         ("default_warninglists", "on" if settings.default_warninglists else "off"),
         ("scoring.default_reliability", scoring.default_reliability),
         ("scoring.default_confidence", str(scoring.default_confidence)),
@@ -488,6 +535,18 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("own_domains", ", ".join(settings.own_addresses.domains) or "none"),
         ("signing key", f"{settings.key_path} (not shown)"),
         *_render_oidc(settings.oidc),
+    )
+
+
+def _render_abuse(abuse: AbuseSettings) -> tuple[tuple[str, str], ...]:
+    relay = "none" if abuse.smtp_host is None else f"{abuse.smtp_host}:{abuse.smtp_port}"
+    return (
+        ("abuse.smtp_relay", relay),
+        ("abuse.smtp_starttls", "on" if abuse.smtp_starttls else "off"),
+        ("abuse.smtp_username", abuse.smtp_username or "none"),
+        ("abuse.smtp_password", "set (not shown)" if abuse.smtp_password else "none"),
+        ("abuse.reporter", f"{abuse.reporter_org} <{abuse.reporter_email}>"),
+        ("abuse.rdap_bootstrap_url", abuse.rdap_bootstrap_url),
     )
 
 

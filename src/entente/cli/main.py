@@ -131,6 +131,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Export evidence packages and verify them offline.",
     ),
     CommandSpec(
+        "abuse",
+        "entente.cli.abuse:app",
+        "Find abuse contacts (RDAP), build X-ARF/ARF reports, send them when approved, track them.",
+    ),
+    CommandSpec(
         "audit",
         "entente.cli.audit:app",
         "Verify the hash-chained audit and custody logs; query who saw an object.",
