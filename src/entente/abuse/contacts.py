@@ -106,10 +106,13 @@ def _contact(entity: Mapping[str, Any], email: str, source: str, reason: str) ->
 
 
 def _with_role(node: Mapping[str, Any], role: str, source: str, why: str) -> list[AbuseContact]:
+    """The entities with ``role`` that have an e-mail address: those with that role alone
+    (a dedicated abuse desk) before those that also serve as NOC or technical contact, and
+    within each, the top-level ones before nested ones."""
     found: dict[str, AbuseContact] = {}
-    for entity, parents in _walk(node):
-        if role not in _roles(entity):
-            continue
+    entities = [(e, parents) for e, parents in _walk(node) if role in _roles(e)]
+    entities.sort(key=lambda item: len(set(_roles(item[0]))) > 1)
+    for entity, parents in entities:
         where = f" under {' > '.join(parents)}" if parents else ""
         for email in _vcard_values(entity, "email"):
             handle = entity.get("handle") or "an entity"
