@@ -30,7 +30,10 @@ from entente.sharing import Principal
 __all__ = ["app", "digest_gate"]
 
 app = typer.Typer(
-    help="Find abuse contacts, build X-ARF/ARF reports, send them when approved, track them.",
+    help=(
+        "Find abuse contacts (RDAP), build X-ARF/ARF reports, send them when approved, "
+        "track them."
+    ),
     no_args_is_help=True,
 )
 
