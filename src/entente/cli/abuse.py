@@ -31,8 +31,7 @@ __all__ = ["app", "digest_gate"]
 
 app = typer.Typer(
     help=(
-        "Find abuse contacts (RDAP), build X-ARF/ARF reports, send them when approved, "
-        "track them."
+        "Find abuse contacts (RDAP), build X-ARF/ARF reports, send them when approved, track them."
     ),
     no_args_is_help=True,
 )
