@@ -28,7 +28,8 @@ from entente.abuse import (
 )
 from entente.abuse.rdap_client import RdapClient, fetch_bootstrap, rdap_http
 from entente.abuse.smtp import SmtpRelay
-from entente.bootstrap import Node, abuse, open_node, taxii
+from entente.bootstrap import Node, abuse, cases, open_node, taxii
+from entente.cases import CaseType
 from entente.clock import FixedClock
 from entente.config import Settings
 from entente.errors import DeliveryFailed, InvalidInput, ObjectNotFound, PermissionDenied
@@ -301,3 +302,28 @@ def test_an_arf_report_carries_the_original_and_is_delivered_as_approved(
     assert original["Subject"] == "Earn money"
     with pytest.raises(InvalidInput, match="original"):
         service.draft(analyst, DraftRequest(DOMAIN_INDICATOR, report_format=ReportFormat.ARF))
+
+
+def test_a_report_for_a_case_names_it_and_is_as_restricted_as_the_stricter(
+    node: Node, service: AbuseService
+) -> None:
+    analyst = principal(node, ORG)
+    case = (
+        cases(node)
+        .create(analyst, name="Takedown", case_type=CaseType.TAKEDOWN, tlp=Tlp.AMBER)
+        .case
+    )
+    report = service.draft(analyst, DraftRequest(DOMAIN_INDICATOR, case_id=case.id))  # GREEN
+    assert report.case_id == case.id
+    [note] = node.store.get_versions(report.id, ("last",))
+    assert note.to_json()["object_refs"] == [DOMAIN_INDICATOR, case.id]
+    assert note.marking_refs == (marking_id_for(Tlp.AMBER),)
+    with pytest.raises(InvalidInput, match="not a case id"):
+        service.draft(analyst, DraftRequest(DOMAIN_INDICATOR, case_id=DOMAIN_INDICATOR))
+    with pytest.raises(ObjectNotFound):
+        service.draft(
+            analyst,
+            DraftRequest(
+                DOMAIN_INDICATOR, case_id="grouping--00000000-0000-4000-8000-000000000000"
+            ),
+        )
