@@ -21,7 +21,7 @@ from entente.abuse import AbuseReport, ReportFormat, ReportStatus
 from entente.bootstrap import abuse
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, fail, print_json, run_command
-from entente.errors import InvalidInput, PermissionDenied
+from entente.errors import DeliveryFailed, InvalidInput, PermissionDenied
 from entente.services import node_org_id
 from entente.services.abuse import AbuseService, DraftRequest, Gate, report_document
 from entente.services.ownership import operator_principal
@@ -73,6 +73,9 @@ def _run(body: Callable[[], int | None]) -> None:
             return body()
         except PermissionDenied as exc:
             fail(str(exc), ExitCode.INPUT)
+        except DeliveryFailed as exc:
+            # The registry or the relay failed, not the command: exit 1, named.
+            fail(f"not delivered: {exc}", ExitCode.PARTIAL)
 
     run_command(guarded)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import socket
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -117,3 +118,16 @@ def test_bad_requests_are_clear_errors(cli: Callable[..., Any], tmp_path: Path) 
     bad = cli("abuse", "mark", "note--00000000-0000-4000-8000-000000000000", "sent")
     assert bad.exit_code == 2
     assert cli("abuse", "contact", "not a target").exit_code == 2
+
+
+def test_an_unreachable_registry_is_named_and_exits_1(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = tmp_path / "home"
+    invoke = cli_for(home)
+    with (home / "entente.toml").open("a", encoding="utf-8") as config:
+        config.write(f'\n[abuse]\nrdap_bootstrap_url = "http://127.0.0.1:{port}/"\n')
+    result = invoke("abuse", "contact", "1.1.1.1")
+    assert result.exit_code == 1
+    assert "not delivered: RDAP" in said(result)
