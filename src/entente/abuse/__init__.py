@@ -35,7 +35,7 @@ if typing.TYPE_CHECKING:
         XARF_FILENAME,
         build_xarf_message,
     )
-    from entente.abuse.recheck import (
+    from entente.abuse.rechecks import (
         Recheck,
         Resolver,
         recheck,
@@ -84,10 +84,10 @@ _SOURCES = {
     "Evidence": "entente.abuse.xarf",
     "FEEDBACK_TYPES": "entente.abuse.arf",
     "Party": "entente.abuse.xarf",
-    "Recheck": "entente.abuse.recheck",
+    "Recheck": "entente.abuse.rechecks",
     "ReportFormat": "entente.abuse.reports",
     "ReportStatus": "entente.abuse.reports",
-    "Resolver": "entente.abuse.recheck",
+    "Resolver": "entente.abuse.rechecks",
     "StatusChange": "entente.abuse.reports",
     "Target": "entente.abuse.targets",
     "TargetKind": "entente.abuse.targets",
@@ -108,7 +108,7 @@ _SOURCES = {
     "parse_target": "entente.abuse.targets",
     "rdap_base_urls": "entente.abuse.bootstrap",
     "rdap_path": "entente.abuse.targets",
-    "recheck": "entente.abuse.recheck",
+    "recheck": "entente.abuse.rechecks",
     "render_report": "entente.abuse.reports",
     "render_xarf": "entente.abuse.xarf",
     "validate_xarf": "entente.abuse.xarf",

@@ -1,8 +1,8 @@
 """After a report: does the target still answer DNS, and has it been seen since?
 
-The resolver is a parameter (``dns.system_resolver`` in production), so the logic is checked
-with any resolver; sightings are the ones the reader may see, read through the policy by the
-service and passed in.
+The resolver is a parameter (``entente.abuse.dns.system_resolver`` in production), so the
+logic is checked with any resolver; sightings are the ones the reader may see, read through
+the policy by the service and passed in.
 """
 
 from __future__ import annotations
