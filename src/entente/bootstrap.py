@@ -45,8 +45,10 @@ from entente.store.sql_tokens import SqlTokenStore
 from entente.store.sql_users import SqlSessionStore, SqlUserStore
 
 if TYPE_CHECKING:
+    from entente.abuse import Resolver
     from entente.matching import Engine, IndicatorSet
     from entente.services import IngestService, TaxiiService
+    from entente.services.abuse import AbuseService, ContactFinder, Relay
     from entente.services.advisories import AdvisoryService
     from entente.services.approvals import ApprovalService
     from entente.services.attack_matrix import AttackMatrixService
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Node",
+    "abuse",
     "advisories",
     "approvals",
     "audit_log",
@@ -465,6 +468,34 @@ def approvals(node: Node) -> ApprovalService:
         org_keys=service.partner_keys,
         referrers=lambda oid: graph(node).referrers(oid, bound=None)[0],
         audit=None if log is None else log.record,
+    )
+
+
+def abuse(
+    node: Node,
+    *,
+    contacts: ContactFinder | None = None,
+    relay: Relay | None = None,
+    resolver: Resolver | None = None,
+) -> AbuseService:
+    """Abuse reports over a node: the RDAP client (``contacts``), the SMTP relay and the
+    resolver are the caller's (it owns their connections); with no ``relay`` given, the
+    one ``[abuse]`` configures, if any."""
+    from entente.abuse.dns import system_resolver
+    from entente.abuse.smtp import SmtpRelay
+    from entente.services.abuse import AbuseService
+
+    settings = node.settings.abuse
+    if relay is None and settings.smtp_host is not None:
+        relay = SmtpRelay(settings)
+    return AbuseService(
+        taxii=taxii(node),
+        store=node.store,
+        clock=node.clock,
+        settings=settings,
+        contacts=contacts,
+        relay=relay,
+        resolver=resolver or system_resolver,
     )
 
 

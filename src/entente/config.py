@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from entente.abuse import DEFAULT_RDAP_BOOTSTRAP, AbuseSettings
 from entente.accounts.oidc import OidcConfig
 from entente.approvals import ActionType, Policy, default_policies, parse_policies
 from entente.errors import ConfigurationError, InvalidInput
@@ -101,6 +102,9 @@ class Settings:
     # The ``[approvals]`` table (issue 15 item 1): the m-of-n policy of each outbound action
     # type; a type it does not name needs four-eyes (two distinct approvers, not the requester).
     approvals: Mapping[ActionType, Policy] = field(default_factory=default_policies)
+    # The ``[abuse]`` table (issue 15 item 2): the SMTP relay abuse reports go through, who
+    # reports them, and where the RDAP bootstrap registries are read.
+    abuse: AbuseSettings = field(default_factory=AbuseSettings)
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -184,6 +188,48 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tsa_url=tsa_url,
         tsa_chain_file=tsa_chain_file,
         approvals=_approvals(file_values),
+        abuse=_abuse(env, file_values),
+    )
+
+
+def _abuse(env: Mapping[str, str], file_values: Mapping[str, object]) -> AbuseSettings:
+    """The ``[abuse]`` table; ``ENTENTE_SMTP_HOST``/``_PORT``/``_USERNAME``/``_PASSWORD`` win
+    over it (the password is best kept out of the file)."""
+    table = file_values.get("abuse", {})
+    if not isinstance(table, Mapping):
+        raise ConfigurationError("[abuse] must be a table")
+
+    def text(key: str, env_name: str | None = None) -> str | None:
+        value = (env.get(env_name) if env_name else None) or table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError(f"abuse.{key} must be a non-empty string")
+        return value.strip()
+
+    port_value = env.get("ENTENTE_SMTP_PORT") or table.get("smtp_port", 587)
+    try:
+        port = int(str(port_value))
+    except ValueError:
+        port = 0
+    if isinstance(port_value, bool) or not 0 < port < 65536:
+        raise ConfigurationError(f"abuse.smtp_port {port_value!r} is not a TCP port")
+    starttls = table.get("smtp_starttls", True)
+    if not isinstance(starttls, bool):
+        raise ConfigurationError("abuse.smtp_starttls must be true or false")
+    bootstrap = text("rdap_bootstrap_url") or DEFAULT_RDAP_BOOTSTRAP
+    if not bootstrap.startswith(("https://", "http://")):
+        raise ConfigurationError(f"abuse.rdap_bootstrap_url {bootstrap!r} must be an http(s) URL")
+    return AbuseSettings(
+        smtp_host=text("smtp_host", "ENTENTE_SMTP_HOST"),
+        smtp_port=port,
+        smtp_starttls=starttls,
+        smtp_username=text("smtp_username", "ENTENTE_SMTP_USERNAME"),
+        smtp_password=text("smtp_password", "ENTENTE_SMTP_PASSWORD"),
+        reporter_org=text("reporter_org") or "",
+        reporter_email=text("reporter_email") or "",
+        reporter_domain=text("reporter_domain") or "",
+        rdap_bootstrap_url=bootstrap,
     )
 
 
@@ -502,6 +548,7 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("export_min_score", str(settings.export_min_score)),
         ("tsa_url", settings.tsa_url or "none"),
         ("tsa_chain_file", str(settings.tsa_chain_file or "none")),
+        *_render_abuse(settings.abuse),
         ("default_warninglists", "on" if settings.default_warninglists else "off"),
         ("scoring.default_reliability", scoring.default_reliability),
         ("scoring.default_confidence", str(scoring.default_confidence)),
@@ -520,6 +567,18 @@ def _render_approvals(policies: Mapping[ActionType, Policy]) -> str:
         orgs = f", from {', '.join(policy.required_orgs)}" if policy.required_orgs else ""
         parts.append(f"{action.value}: {policy.min_approvals} approvals{orgs}")
     return "; ".join(parts)
+
+
+def _render_abuse(abuse: AbuseSettings) -> tuple[tuple[str, str], ...]:
+    relay = "none" if abuse.smtp_host is None else f"{abuse.smtp_host}:{abuse.smtp_port}"
+    return (
+        ("abuse.smtp_relay", relay),
+        ("abuse.smtp_starttls", "on" if abuse.smtp_starttls else "off"),
+        ("abuse.smtp_username", abuse.smtp_username or "none"),
+        ("abuse.smtp_password", "set (not shown)" if abuse.smtp_password else "none"),
+        ("abuse.reporter", f"{abuse.reporter_org} <{abuse.reporter_email}>"),
+        ("abuse.rdap_bootstrap_url", abuse.rdap_bootstrap_url),
+    )
 
 
 def _render_oidc(oidc: OidcConfig | None) -> tuple[tuple[str, str], ...]:

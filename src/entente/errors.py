@@ -15,6 +15,7 @@
      ├── ConfigurationError           settings that cannot work (bad URL, unwritable home)
      ├── StorageError                 the store failed (I/O, schema); never the client's fault
      ├── AuthenticationFailed         an unknown, malformed, revoked or expired credential
+ ├── DeliveryFailed               an outbound exchange (RDAP look-up, SMTP relay) failed
      ├── PermissionDenied             an authenticated caller whose role may not do this
      │    └── NotApproved             an outbound action without the approvals it needs
      └── TaxiiError                   a TAXII server answered with an error or broke TAXII 2.1
@@ -28,6 +29,7 @@ from typing import Any
 __all__ = [
     "AuthenticationFailed",
     "ConfigurationError",
+    "DeliveryFailed",
     "EntenteError",
     "InvalidAgreement",
     "InvalidInput",
@@ -118,6 +120,11 @@ class StorageError(EntenteError):
 
 class AuthenticationFailed(EntenteError):
     """A presented credential (an API token) is unknown, malformed, revoked or expired."""
+
+
+class DeliveryFailed(EntenteError):
+    """An exchange with a server outside the coalition (an RDAP registry, the SMTP relay)
+    failed: unreachable, an error status, or a refusal. Nothing was delivered."""
 
 
 class TaxiiError(EntenteError):

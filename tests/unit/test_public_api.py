@@ -25,6 +25,7 @@ PACKAGES = [
     "entente.cases",
     "entente.advisory",
     "entente.approvals",
+    "entente.abuse",
 ]
 
 

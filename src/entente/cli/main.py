@@ -141,6 +141,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Draft joint advisories, co-sign them and verify them offline.",
     ),
     CommandSpec(
+        "abuse",
+        "entente.cli.abuse:app",
+        "Find abuse contacts (RDAP), build X-ARF/ARF reports, send them when approved, track them.",
+    ),
+    CommandSpec(
         "audit",
         "entente.cli.audit:app",
         "Verify the hash-chained audit and custody logs; query who saw an object.",

@@ -1,0 +1,80 @@
+"""Abuse contacts from recorded real RDAP answers (APNIC, RIPE, ARIN, Verisign, NORID)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from tests.unit.abuse.local_rdap import DATA
+
+from entente.abuse import domain_abuse_contacts, ip_abuse_contacts
+from entente.errors import InvalidInput
+
+
+def recorded(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / f"whoisit-{name}.json").read_text("utf-8"))
+    return data
+
+
+def test_apnic_names_its_irt_with_the_abuse_role_once() -> None:
+    contacts = ip_abuse_contacts(recorded("ip_v4"), "https://rdap.apnic.net/ip/1.1.1.1")
+    assert [c.email for c in contacts] == ["helpdesk@apnic.net"]
+    assert contacts[0].handle == "IRT-APNICRANDNET-AU"
+    assert "role abuse" in contacts[0].reason
+    assert contacts[0].source == "https://rdap.apnic.net/ip/1.1.1.1"
+
+
+def test_ripe_abuse_role_wins_over_technical_contacts() -> None:
+    contacts = ip_abuse_contacts(recorded("ip_v4_2"), "ripe")
+    assert [c.email for c in contacts] == ["abuse@switch.ch"]
+
+
+def test_arin_abuse_contact_nested_under_the_registrant_is_found() -> None:
+    contacts = ip_abuse_contacts(recorded("ip_v4_3"), "arin")
+    assert [c.email for c in contacts] == ["abuse@microsoft.com"]
+    assert "under MSFT" in contacts[0].reason
+
+
+def test_a_dedicated_abuse_desk_comes_before_a_shared_noc_contact() -> None:
+    # Google's ARIN record: ZG39 is noc+technical+abuse at the top, ABUSE5250 abuse only.
+    contacts = ip_abuse_contacts(recorded("ip_v6"), "arin")
+    assert [c.email for c in contacts] == ["network-abuse@google.com", "arin-contact@google.com"]
+
+
+def _without_abuse(node: dict[str, Any]) -> dict[str, Any]:
+    kept = [_without_abuse(e) for e in node.get("entities", []) if "abuse" not in e["roles"]]
+    return {**node, "entities": kept}
+
+
+def test_a_network_with_no_abuse_role_falls_back_to_its_technical_contact_and_says_so() -> None:
+    # The recorded ARIN answer with its abuse entity taken out.
+    contacts = ip_abuse_contacts(_without_abuse(recorded("ip_v4_3")), "arin")
+    assert [c.email for c in contacts] == ["IOC@microsoft.com", "iphostmaster@microsoft.com"]
+    assert all("fallback to role technical" in c.reason for c in contacts)
+
+
+def test_a_network_with_no_email_anywhere_has_no_contact() -> None:
+    answer = recorded("ip_v4")
+    assert ip_abuse_contacts({**answer, "entities": []}, "apnic") == ()
+
+
+def test_a_gtld_domain_names_its_registrars_abuse_contact() -> None:
+    contacts = domain_abuse_contacts(recorded("domain1"), "verisign")
+    assert [c.email for c in contacts] == ["abusecomplaints@markmonitor.com"]
+    assert "registrar 292" in contacts[0].reason
+    other = domain_abuse_contacts(recorded("domain3"), "verisign")
+    assert [c.email for c in other] == ["abuse@registrar.eu"]
+
+
+def test_a_registrar_without_an_abuse_entity_is_the_fallback() -> None:
+    contacts = domain_abuse_contacts(recorded("domain2"), "norid")
+    assert [c.email for c in contacts] == ["kundeservice@domeneshop.no"]
+    assert contacts[0].reason.startswith("registrar names no abuse contact")
+
+
+def test_an_answer_of_the_wrong_class_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="not an 'ip network'"):
+        ip_abuse_contacts(recorded("domain1"), "verisign")
+    with pytest.raises(InvalidInput, match="not an 'domain'"):
+        domain_abuse_contacts(recorded("ip_v4"), "apnic")

@@ -1,0 +1,75 @@
+"""The RDAP adapter against registries on loopback serving recorded real answers."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from tests.unit.abuse.local_rdap import LocalRdap
+
+from entente.abuse import BootstrapRegistry, parse_target
+from entente.abuse.rdap_client import RdapClient, fetch_bootstrap, rdap_http
+from entente.errors import DeliveryFailed, ObjectNotFound
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def rdap() -> Iterator[LocalRdap]:
+    with LocalRdap() as server:
+        yield server
+
+
+@pytest.fixture
+def client(rdap: LocalRdap) -> Iterator[RdapClient]:
+    with rdap_http(5.0) as http:
+        yield RdapClient(http, fetch_bootstrap(http, rdap.bootstrap_url))
+
+
+def test_an_address_is_asked_of_the_registry_the_bootstrap_names(
+    rdap: LocalRdap, client: RdapClient
+) -> None:
+    lookup = client.find_contacts(parse_target("1.1.1.1"))
+    assert lookup.url == f"{rdap.base}/rdap.apnic.net/ip/1.1.1.1"
+    assert [c.email for c in lookup.contacts] == ["helpdesk@apnic.net"]
+    assert lookup.contacts[0].source == lookup.url
+
+
+def test_a_redirect_to_the_registry_holding_the_record_is_followed(
+    rdap: LocalRdap, client: RdapClient
+) -> None:
+    # IANA's bootstrap names ARIN for 130.0.0.0/8; the network is RIPE's (RFC 7480 §5.2).
+    lookup = client.find_contacts(parse_target("130.59.31.80"))
+    assert lookup.url == f"{rdap.base}/rdap.db.ripe.net/ip/130.59.31.80"
+    assert [c.email for c in lookup.contacts] == ["abuse@switch.ch"]
+    assert "/rdap.arin.net/registry/ip/130.59.31.80" in rdap.requests
+
+
+def test_a_domain_is_asked_of_its_tld_registry(rdap: LocalRdap, client: RdapClient) -> None:
+    lookup = client.find_contacts(parse_target("https://google.com/search"))
+    assert lookup.url == f"{rdap.base}/rdap.verisign.com/com/v1/domain/google.com"
+    assert [c.email for c in lookup.contacts] == ["abusecomplaints@markmonitor.com"]
+
+
+def test_a_name_no_registry_holds_is_not_found(client: RdapClient) -> None:
+    with pytest.raises(ObjectNotFound, match="404"):
+        client.find_contacts(parse_target("no-such-name.com"))
+    with pytest.raises(ObjectNotFound, match="no RDAP server"):
+        client.find_contacts(parse_target("10.1.2.3"))
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_an_unreachable_registry_is_a_delivery_failure() -> None:
+    base = f"http://127.0.0.1:{_closed_port()}/"
+    registry = BootstrapRegistry(((ipaddress.ip_network("192.0.2.0/24"), (base,)),), ())
+    with httpx.Client(timeout=2.0) as http, pytest.raises(DeliveryFailed, match="RDAP"):
+        RdapClient(http, registry).find_contacts(parse_target("192.0.2.1"))
