@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from entente.accounts.oidc import OidcConfig
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
+from entente.preservation import Contact, parse_contacts
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
 from entente.services.collections import CollectionDef, collection_uuid
 from entente.services.warninglist_store import ALLOW_FILE, WARNINGLIST_DIR
@@ -96,6 +97,9 @@ class Settings:
     # and ``entente evidence export`` refuses unless told ``--no-timestamp``.
     tsa_url: str | None = None
     tsa_chain_file: Path | None = None
+    # ``[[preservation.contacts]]``: the 24/7 points of contact (Budapest Convention Art. 35)
+    # that preservation requests are addressed to; empty: none, and requests are refused.
+    preservation_contacts: tuple[Contact, ...] = ()
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -178,7 +182,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         audit_log=_flag("audit_log", True, env, file_values),
         tsa_url=tsa_url,
         tsa_chain_file=tsa_chain_file,
+        preservation_contacts=_preservation_contacts(file_values),
     )
+
+
+def _preservation_contacts(file_values: Mapping[str, object]) -> tuple[Contact, ...]:
+    """The ``[preservation]`` table's ``contacts`` (``[[preservation.contacts]]``), each
+    checked (``preservation.parse_contacts``); a wrong one stops the node at start-up."""
+    table = file_values.get("preservation", {})
+    if not isinstance(table, dict):
+        raise ConfigurationError("preservation must be a table ([preservation])")
+    unknown = sorted(set(table) - {"contacts"})
+    if unknown:
+        raise ConfigurationError(f"preservation: unknown key(s) {', '.join(unknown)}")
+    try:
+        return parse_contacts(table.get("contacts", []))
+    except InvalidInput as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def _tsa(
@@ -486,6 +506,10 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("scoring.sources", sources or "none"),
         ("own_networks", networks or "none"),
         ("own_domains", ", ".join(settings.own_addresses.domains) or "none"),
+        (
+            "preservation.contacts",
+            ", ".join(c.label for c in settings.preservation_contacts) or "none",
+        ),
         ("signing key", f"{settings.key_path} (not shown)"),
         *_render_oidc(settings.oidc),
     )

@@ -16,6 +16,7 @@
      ├── StorageError                 the store failed (I/O, schema); never the client's fault
      ├── AuthenticationFailed         an unknown, malformed, revoked or expired credential
      ├── PermissionDenied             an authenticated caller whose role may not do this
+     │    └── UnderLegalHold          a deletion refused: a case's legal hold preserves it
      └── TaxiiError                   a TAXII server answered with an error or broke TAXII 2.1
           └── TaxiiUnavailable        still 429/503 or unreachable after every retry
 """
@@ -39,6 +40,7 @@ __all__ = [
     "StorageError",
     "TaxiiError",
     "TaxiiUnavailable",
+    "UnderLegalHold",
     "UnsupportedFormat",
     "VersioningError",
 ]
@@ -146,3 +148,7 @@ class TaxiiUnavailable(TaxiiError):
 
 class PermissionDenied(EntenteError):
     """An authenticated caller whose role or collection access does not allow the action."""
+
+
+class UnderLegalHold(PermissionDenied):
+    """A deletion refused because a case under legal hold preserves the object (issue 15)."""

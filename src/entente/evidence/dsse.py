@@ -46,8 +46,13 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
 
 
-def statement(files: Mapping[str, bytes], predicate: Mapping[str, Any]) -> bytes:
-    """The Statement listing the SHA-256 of every file (sorted by name), as canonical bytes."""
+def statement(
+    files: Mapping[str, bytes],
+    predicate: Mapping[str, Any],
+    predicate_type: str = PREDICATE_TYPE,
+) -> bytes:
+    """The Statement listing the SHA-256 of every file (sorted by name), as canonical bytes;
+    ``predicate_type`` says what the predicate is (an evidence package's, by default)."""
     subject = [
         {"name": name, "digest": {"sha256": hashlib.sha256(files[name]).hexdigest()}}
         for name in sorted(files)
@@ -55,7 +60,7 @@ def statement(files: Mapping[str, bytes], predicate: Mapping[str, Any]) -> bytes
     document = {
         "_type": STATEMENT_TYPE,
         "subject": subject,
-        "predicateType": PREDICATE_TYPE,
+        "predicateType": predicate_type,
         "predicate": dict(predicate),
     }
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
