@@ -23,6 +23,7 @@ PACKAGES = [
     "entente.attribution",
     "entente.evidence",
     "entente.cases",
+    "entente.preservation",
 ]
 
 

@@ -88,8 +88,7 @@ def _legal_changes(before: Case, after: Case) -> list[CaseEvent]:
             detail = f"{record.reference} to {record.addressee}"
             events.append(CaseEvent(at, EventKind.PRESERVATION_REQUESTED, detail))
         answered = known_request is not None and (
-            (known_request.answer, known_request.answered_us)
-            == (record.answer, record.answered_us)
+            (known_request.answer, known_request.answered_us) == (record.answer, record.answered_us)
         )
         if record.answer is not None and not answered:
             detail = f"{record.reference}: {record.answer.value}"

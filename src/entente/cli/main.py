@@ -131,6 +131,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Export evidence packages and verify them offline.",
     ),
     CommandSpec(
+        "preservation",
+        "entente.cli.preservation:app",
+        "Preservation requests (Budapest Convention Art. 29) to 24/7 points of contact.",
+    ),
+    CommandSpec(
         "audit",
         "entente.cli.audit:app",
         "Verify the hash-chained audit and custody logs; query who saw an object.",

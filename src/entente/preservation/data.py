@@ -47,7 +47,8 @@ def _time(obj: Mapping[str, Any], key: str) -> str | None:
         micros = timestamp_us_from_key(parse_timestamp(value, key).key)
     except InvalidObject:
         return None
-    return format_timestamp_us(micros)
+    # To the second, in UTC: what a provider's logs are searched by.
+    return format_timestamp_us(micros)[:19] + "Z"
 
 
 def _ids(obj: Mapping[str, Any], key: str) -> list[str]:

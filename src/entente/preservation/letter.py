@@ -24,7 +24,7 @@ _BASIS = (
 def _data_lines(request: PreservationRequest) -> list[str]:
     lines = []
     for item in request.data:
-        seen = f", seen {item.period}" if item.period else ""
+        seen = f", {item.period}" if item.period else ""
         lines.append(f"- {item.kind} {item.value}{seen} (case object {item.source_id})")
     return lines
 

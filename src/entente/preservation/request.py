@@ -88,10 +88,12 @@ class DataItem:
 
     @property
     def period(self) -> str:
-        """When the data was seen, as the letter says it ("" when unknown)."""
+        """When the data was seen (or valid), as the letter says it ("" when unknown)."""
         if self.first_seen and self.last_seen and self.first_seen != self.last_seen:
-            return f"{self.first_seen} to {self.last_seen}"
-        return self.first_seen or self.last_seen or ""
+            return f"from {self.first_seen} to {self.last_seen}"
+        if self.first_seen:
+            return f"from {self.first_seen}"
+        return f"until {self.last_seen}" if self.last_seen else ""
 
 
 @dataclass(frozen=True, slots=True)

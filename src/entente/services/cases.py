@@ -393,9 +393,7 @@ class CaseService:
             principal, case_id, lambda c, now: release_hold(c, reason, principal.id, now)
         )
         details: dict[str, str | int | bool | None] = {"reason": reason.strip()}
-        draft = custody_draft(
-            principal, "legal-hold-released", channel, [case_id], details=details
-        )
+        draft = custody_draft(principal, "legal-hold-released", channel, [case_id], details=details)
         self.record_custody(case_id, [draft])
         return shown
 

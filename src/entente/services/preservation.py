@@ -144,6 +144,13 @@ class PreservationService:
         """Draft, render and sign the request, and record it on the case as sent."""
         self._cases.check_write(principal)
         letter = self.render(self.draft(principal, case_id, given))
+        self.record(principal, case_id, letter, channel=channel)
+        return letter
+
+    def record(
+        self, principal: Principal, case_id: str, letter: IssuedLetter, *, channel: str = "rest"
+    ) -> None:
+        """Record ``letter`` on the case as sent (reference, addressee, the PDF's SHA-256)."""
         self._cases.record_preservation(
             principal,
             case_id,
@@ -152,7 +159,6 @@ class PreservationService:
             pdf_sha256=letter.pdf_sha256,
             channel=channel,
         )
-        return letter
 
     def _visible_objects(
         self, principal: Principal, refs: Sequence[str]
