@@ -3,8 +3,10 @@
 PDF 1.4 (ISO 32000-1 §7.5 file structure): a catalog, a page tree, one page per 60 lines, the
 standard Helvetica font (§9.6.2.2, no embedding; Helvetica-Bold too where a line is bold) and
 a cross-reference table with exact offsets. No ``/CreationDate`` and no ``/ID``, so the same
-text gives the same bytes. Characters outside Latin-1 are written as ``?`` (the standard
-fonts' encoding, §D.2). ``render_pdf`` shows a Markdown report as plain text (the evidence
+text gives the same bytes. The fonts use WinAnsiEncoding (§D.2), which agrees with Latin-1 on
+its printable characters (the standard fonts' own StandardEncoding does not: it reads ``'``
+as a right quote and the accented letters as other glyphs); characters outside Latin-1 are
+written as ``?``. ``render_pdf`` shows a Markdown report as plain text (the evidence
 report); ``render_lines`` lays out lines of which some are bold (a letter's headings).
 """
 
@@ -54,6 +56,10 @@ def wrap(text: str, *, bold: bool = False, indent: str = "") -> list[PdfLine]:
     return out
 
 
+def _font(name: bytes) -> bytes:
+    return b"<< /Type /Font /Subtype /Type1 /BaseFont /%b /Encoding /WinAnsiEncoding >>" % name
+
+
 def _page_body(page: Sequence[PdfLine]) -> bytes:
     body = b"BT /F1 10 Tf %d TL 50 %d Td\n" % (_LEADING, _TOP)
     bold = False
@@ -72,10 +78,10 @@ def render_lines(lines: Sequence[PdfLine]) -> bytes:
     any_bold = any(line.bold for line in lines)
     # Objects: 1 catalog, 2 page tree, 3 font (4 the bold font if any line is bold), then a
     # page and its content stream per page.
-    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects: list[bytes] = [b"", b"", _font(b"Helvetica")]
     fonts = b"/F1 3 0 R"
     if any_bold:
-        objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>")
+        objects.append(_font(b"Helvetica-Bold"))
         fonts += b" /F2 4 0 R"
     kids: list[int] = []
     for page in pages:

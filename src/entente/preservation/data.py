@@ -2,7 +2,8 @@
 
 Art. 29(2)(c) asks for "the stored computer data to be preserved": for a case that is the
 network identifiers its objects name and when they were seen. Indicators give the values of
-their pattern's comparisons (``matching.patterns``, the matcher's own reading) over their
+their pattern's comparisons (``matching.patterns``, the matcher's own reading, so values are
+normalised as it matches them: ``http://a.example`` is ``http://a.example/``) over their
 validity; observed data gives its SCOs' values over ``first_observed``..``last_observed``;
 sightings give what they sighted (the indicator, the observed data) over
 ``first_seen``..``last_seen``. The caller passes only objects its requester may see.
