@@ -35,7 +35,7 @@ def complete(**changes: object) -> PreservationRequest:
                 "2026-11-01T00:00:00Z",
                 "2026-11-20T12:00:00Z",
             ),
-        ),  # fmt: skip
+        ),
         "data_link": "The address served the intruders' command and control.",
         "custodian": "Example Hosting B.V., Amsterdam (AS64500)",
         "necessity": "The provider rotates its connection logs after 30 days.",

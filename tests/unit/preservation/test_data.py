@@ -62,7 +62,7 @@ def test_an_observed_data_gives_its_scos_values_over_what_was_observed() -> None
             "object_refs": [
                 "domain-name--00000000-0000-4000-8000-000000000002",
                 "ipv4-addr--00000000-0000-4000-8000-000000000003",
-            ],  # fmt: skip
+            ],
         },
         "domain-name--00000000-0000-4000-8000-000000000002": {
             "type": "domain-name",
@@ -78,6 +78,6 @@ def test_an_observed_data_gives_its_scos_values_over_what_was_observed() -> None
 
 def test_refs_not_among_the_objects_and_objects_without_data_give_nothing() -> None:
     objects = _objects("sighting-of-observed-data.json")
-    refs = tuple(objects) + ("indicator--00000000-0000-4000-8000-00000000ffff",)
+    refs = (*objects, "indicator--00000000-0000-4000-8000-00000000ffff")
     # The example's SCOs are a file and a registry key: no network data to preserve.
     assert data_to_preserve(refs, objects) == ()
