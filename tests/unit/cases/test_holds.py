@@ -3,7 +3,7 @@ its timeline, and never in the copy shared with partners."""
 
 from __future__ import annotations
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # jsonschema ships no type information
 import pytest
 
 from entente.cases import (

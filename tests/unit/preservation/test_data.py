@@ -52,7 +52,7 @@ def test_one_value_named_twice_is_one_item_over_the_widest_period() -> None:
 
 
 def test_an_observed_data_gives_its_scos_values_over_what_was_observed() -> None:
-    objects = {
+    objects: dict[str, dict[str, Any]] = {
         "observed-data--00000000-0000-4000-8000-000000000001": {
             "type": "observed-data",
             "id": "observed-data--00000000-0000-4000-8000-000000000001",
