@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from entente.accounts.oidc import OidcConfig
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
-from entente.preservation import Contact, parse_contacts
+from entente.preservation.contacts import Contact, parse_contacts
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
 from entente.services.collections import CollectionDef, collection_uuid
 from entente.services.warninglist_store import ALLOW_FILE, WARNINGLIST_DIR
