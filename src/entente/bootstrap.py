@@ -63,9 +63,11 @@ if TYPE_CHECKING:
     from entente.services.federation import FederationService
     from entente.services.graph import GraphService
     from entente.services.hits import HitsService
+    from entente.services.legal_holds import LegalHolds
     from entente.services.matching import HuntReport, MatchService
     from entente.services.object_history import ObjectVersions
     from entente.services.partner_overview import PartnerOverviewService
+    from entente.services.preservation import PreservationService
     from entente.services.search import SearchService
     from entente.services.users import UserService
     from entente.services.warninglist_store import WarninglistStore
@@ -86,10 +88,12 @@ __all__ = [
     "exports",
     "federation",
     "hits",
+    "legal_holds",
     "matching",
     "open_node",
     "operator_ingest",
     "partner_overview",
+    "preservation",
     "scheduled_hunt",
     "taxii",
     "tsa_config",
@@ -434,6 +438,31 @@ def taxii(node: Node) -> TaxiiService:
         agreements=service.agreements,
         signer=NodeSigner(service.org_id, node.key),
         partner_keys=service.partner_keys,
+        holds=legal_holds(node).holds_on,
+    )
+
+
+def legal_holds(node: Node) -> LegalHolds:
+    """The legal holds of a node's cases, found through its reference index (issue 15)."""
+    from entente.services.legal_holds import LegalHolds
+
+    return LegalHolds(
+        store=node.store, referrers=lambda oid: graph(node).referrers(oid, bound=None)[0]
+    )
+
+
+def preservation(node: Node, case_service: CaseService | None = None) -> PreservationService:
+    """Preservation requests from a node's cases, signed by its key, addressed to the 24/7
+    points of contact of its settings (``case_service``: the one the caller already serves)."""
+    from entente.services.preservation import PreservationService
+
+    return PreservationService(
+        cases=case_service or cases(node),
+        taxii=taxii(node),
+        contacts=node.settings.preservation_contacts,
+        node_key=node.key,
+        node_name=node.settings.org_name,
+        clock=node.clock,
     )
 
 

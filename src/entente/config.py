@@ -15,6 +15,7 @@ from entente.accounts.oidc import OidcConfig
 from entente.approvals import ActionType, Policy, default_policies, parse_policies
 from entente.errors import ConfigurationError, InvalidInput
 from entente.ingest.review import OwnAddresses
+from entente.preservation.contacts import Contact, parse_contacts
 from entente.scoring import ScoringConfig, parse_reliability, parse_scoring_config
 from entente.services.collections import CollectionDef, collection_uuid
 from entente.services.tokens import org_identity_id
@@ -105,6 +106,9 @@ class Settings:
     # The ``[abuse]`` table (issue 15 item 2): the SMTP relay abuse reports go through, who
     # reports them, and where the RDAP bootstrap registries are read.
     abuse: AbuseSettings = field(default_factory=AbuseSettings)
+    # ``[[preservation.contacts]]``: the 24/7 points of contact (Budapest Convention Art. 35)
+    # that preservation requests are addressed to; empty: none, and requests are refused.
+    preservation_contacts: tuple[Contact, ...] = ()
 
     @property
     def source_reliability(self) -> Mapping[str, str]:
@@ -189,7 +193,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tsa_chain_file=tsa_chain_file,
         approvals=_approvals(file_values),
         abuse=_abuse(env, file_values),
+        preservation_contacts=_preservation_contacts(file_values),
     )
+
+
+def _preservation_contacts(file_values: Mapping[str, object]) -> tuple[Contact, ...]:
+    """The ``[preservation]`` table's ``contacts`` (``[[preservation.contacts]]``), each
+    checked (``preservation.parse_contacts``); a wrong one stops the node at start-up."""
+    table = file_values.get("preservation", {})
+    if not isinstance(table, dict):
+        raise ConfigurationError("preservation must be a table ([preservation])")
+    unknown = sorted(set(table) - {"contacts"})
+    if unknown:
+        raise ConfigurationError(f"preservation: unknown key(s) {', '.join(unknown)}")
+    try:
+        return parse_contacts(table.get("contacts", []))
+    except InvalidInput as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def _abuse(env: Mapping[str, str], file_values: Mapping[str, object]) -> AbuseSettings:
@@ -555,6 +575,10 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("scoring.sources", sources or "none"),
         ("own_networks", networks or "none"),
         ("own_domains", ", ".join(settings.own_addresses.domains) or "none"),
+        (
+            "preservation.contacts",
+            ", ".join(c.label for c in settings.preservation_contacts) or "none",
+        ),
         ("signing key", f"{settings.key_path} (not shown)"),
         ("approvals", _render_approvals(settings.approvals)),
         *_render_oidc(settings.oidc),

@@ -15,9 +15,10 @@
      ├── ConfigurationError           settings that cannot work (bad URL, unwritable home)
      ├── StorageError                 the store failed (I/O, schema); never the client's fault
      ├── AuthenticationFailed         an unknown, malformed, revoked or expired credential
- ├── DeliveryFailed               an outbound exchange (RDAP look-up, SMTP relay) failed
+     ├── DeliveryFailed               an outbound exchange (RDAP look-up, SMTP relay) failed
      ├── PermissionDenied             an authenticated caller whose role may not do this
-     │    └── NotApproved             an outbound action without the approvals it needs
+     │    ├── NotApproved             an outbound action without the approvals it needs
+     │    └── UnderLegalHold          a deletion refused: a case's legal hold preserves it
      └── TaxiiError                   a TAXII server answered with an error or broke TAXII 2.1
           └── TaxiiUnavailable        still 429/503 or unreachable after every retry
 """
@@ -43,6 +44,7 @@ __all__ = [
     "StorageError",
     "TaxiiError",
     "TaxiiUnavailable",
+    "UnderLegalHold",
     "UnsupportedFormat",
     "VersioningError",
 ]
@@ -160,3 +162,7 @@ class PermissionDenied(EntenteError):
 class NotApproved(PermissionDenied):
     """An outbound action that is not (or no longer) approved: still pending, rejected, or
     about to send other bytes than those approved (issue 15 item 1)."""
+
+
+class UnderLegalHold(PermissionDenied):
+    """A deletion refused because a case under legal hold preserves the object (issue 15)."""

@@ -26,6 +26,7 @@ PACKAGES = [
     "entente.advisory",
     "entente.approvals",
     "entente.abuse",
+    "entente.preservation",
 ]
 
 

@@ -12,7 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from entente.cases.model import Case, CaseType, Note, Resolution, Stage, Task
+from entente.cases.model import (
+    Answer,
+    Case,
+    CaseType,
+    LegalHold,
+    Note,
+    PreservationRecord,
+    Resolution,
+    Stage,
+    Task,
+)
 from entente.errors import InvalidObject
 from entente.stix import (
     Tlp,
@@ -24,7 +34,7 @@ from entente.stix import (
     timestamp_us_from_key,
 )
 
-_E = TypeVar("_E", CaseType, Stage, Resolution)
+_E = TypeVar("_E", CaseType, Stage, Resolution, Answer)
 
 __all__ = [
     "CASE_CONTEXT",
@@ -94,6 +104,42 @@ EXTENSION_SCHEMA: dict[str, Any] = {
         "attached_refs": {"type": "array", "items": _STIX_ID},
         "merged_into_ref": _STIX_ID,
         "merged_from_refs": {"type": "array", "items": _STIX_ID},
+        # Optional, added later in 1.0 (a node that predates them ignores them): the legal
+        # holds and the Budapest Convention Art. 29 preservation requests of issue 15.
+        "legal_holds": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["placed_by", "placed", "reason"],
+                "additionalProperties": False,
+                "properties": {
+                    "placed_by": {"type": "string", "minLength": 1},
+                    "placed": _TIMESTAMP,
+                    "reason": {"type": "string", "minLength": 1},
+                    "released_by": {"type": "string", "minLength": 1},
+                    "released": _TIMESTAMP,
+                    "release_reason": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+        "preservation_requests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["reference", "addressee", "sent", "pdf_sha256"],
+                "additionalProperties": False,
+                "properties": {
+                    "reference": {"type": "string", "minLength": 1},
+                    "addressee": {"type": "string", "minLength": 1},
+                    "sent": _TIMESTAMP,
+                    "pdf_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "answer": {"enum": [a.value for a in Answer]},
+                    "answered": _TIMESTAMP,
+                    "preserved_until": _TIMESTAMP,
+                    "answer_note": {"type": "string"},
+                },
+            },
+        },
     },
 }
 
@@ -165,6 +211,39 @@ def _task_json(task: Task) -> dict[str, Any]:
     return out
 
 
+def _hold_json(hold: LegalHold) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "placed_by": hold.placed_by,
+        "placed": _ts(hold.placed_us),
+        "reason": hold.reason,
+    }
+    if hold.released_by is not None:
+        out["released_by"] = hold.released_by
+    if hold.released_us is not None:
+        out["released"] = _ts(hold.released_us)
+    if hold.release_reason is not None:
+        out["release_reason"] = hold.release_reason
+    return out
+
+
+def _request_json(record: PreservationRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "reference": record.reference,
+        "addressee": record.addressee,
+        "sent": _ts(record.sent_us),
+        "pdf_sha256": record.pdf_sha256,
+    }
+    if record.answer is not None:
+        out["answer"] = record.answer.value
+    if record.answered_us is not None:
+        out["answered"] = _ts(record.answered_us)
+    if record.preserved_until_us is not None:
+        out["preserved_until"] = _ts(record.preserved_until_us)
+    if record.answer_note:
+        out["answer_note"] = record.answer_note
+    return out
+
+
 def render_case(
     case: Case, *, created_by_ref: str, marking_refs: tuple[str, ...] = ()
 ) -> dict[str, Any]:
@@ -190,6 +269,10 @@ def render_case(
         ext["merged_into_ref"] = case.merged_into
     if case.merged_from:
         ext["merged_from_refs"] = list(case.merged_from)
+    if case.holds:
+        ext["legal_holds"] = [_hold_json(h) for h in case.holds]
+    if case.preservation:
+        ext["preservation_requests"] = [_request_json(r) for r in case.preservation]
     obj = {
         "type": "grouping",
         "id": case.id,
@@ -263,6 +346,61 @@ def _ids(body: Mapping[str, Any], key: str, where: str, obj: Mapping[str, Any]) 
     return tuple(values)
 
 
+def _objects(
+    body: Mapping[str, Any], key: str, where: str, obj: Mapping[str, Any]
+) -> list[tuple[str, Mapping[str, Any]]]:
+    items: list[tuple[str, Mapping[str, Any]]] = []
+    for n, item in enumerate(_list(body, key, where, obj)):
+        at = f"{where}.{key}[{n}]"
+        if not isinstance(item, dict):
+            raise _fail("must be an object", at, obj)
+        items.append((at, item))
+    return items
+
+
+def _required_us(item: Mapping[str, Any], key: str, at: str, obj: Mapping[str, Any]) -> int:
+    value = _us(item, key, at)
+    if value is None:
+        raise _fail("is required", f"{at}.{key}", obj)
+    return value
+
+
+def _holds(body: Mapping[str, Any], where: str, obj: Mapping[str, Any]) -> tuple[LegalHold, ...]:
+    return tuple(
+        LegalHold(
+            placed_by=_str(item, "placed_by", at, obj),
+            placed_us=_required_us(item, "placed", at, obj),
+            reason=_str(item, "reason", at, obj),
+            released_by=_opt_str(item, "released_by", at, obj),
+            released_us=_us(item, "released", at),
+            release_reason=_opt_str(item, "release_reason", at, obj),
+        )
+        for at, item in _objects(body, "legal_holds", where, obj)
+    )
+
+
+def _requests(
+    body: Mapping[str, Any], where: str, obj: Mapping[str, Any]
+) -> tuple[PreservationRecord, ...]:
+    records = []
+    for at, item in _objects(body, "preservation_requests", where, obj):
+        answer = item.get("answer")
+        note = item.get("answer_note", "")
+        records.append(
+            PreservationRecord(
+                reference=_str(item, "reference", at, obj),
+                addressee=_str(item, "addressee", at, obj),
+                sent_us=_required_us(item, "sent", at, obj),
+                pdf_sha256=_str(item, "pdf_sha256", at, obj),
+                answer=None if answer is None else _enum(Answer, answer, f"{at}.answer", obj),
+                answered_us=_us(item, "answered", at),
+                preserved_until_us=_us(item, "preserved_until", at),
+                answer_note=note if isinstance(note, str) else "",
+            )
+        )
+    return tuple(records)
+
+
 def parse_case(obj: Mapping[str, Any]) -> Case:
     """The case a grouping version states; ``InvalidObject`` (with the field) when it is not
     a case or its extension is malformed. Timestamps are read to the microsecond."""
@@ -332,4 +470,6 @@ def parse_case(obj: Mapping[str, Any]) -> Case:
         attached=_ids(body, "attached_refs", where, obj),
         merged_into=merged_into,
         merged_from=merged_from,
+        holds=_holds(body, where, obj),
+        preservation=_requests(body, where, obj),
     )

@@ -14,9 +14,12 @@ __all__ = [
     "DEFAULT_STATUSES",
     "REFERABLE_TYPES",
     "TASK_TEMPLATES",
+    "Answer",
     "Case",
     "CaseType",
+    "LegalHold",
     "Note",
+    "PreservationRecord",
     "Resolution",
     "Stage",
     "StatusScheme",
@@ -153,6 +156,51 @@ class Note:
     created_us: int
 
 
+class Answer(enum.Enum):
+    """How the addressee of a preservation request answered it (Budapest Convention Art. 29(3),
+    (5)-(7): the requested Party preserves, may refuse, and says for how long it preserves)."""
+
+    ACKNOWLEDGED = "acknowledged"
+    PRESERVED = "preserved"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class LegalHold:
+    """A legal hold on a case: while active, neither the case nor what it references may be
+    deleted from the node (issue 15 item 5). Released holds stay on the case as its record."""
+
+    placed_by: str
+    placed_us: int
+    reason: str
+    released_by: str | None = None
+    released_us: int | None = None
+    release_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the hold still applies (it was not released)."""
+        return self.released_us is None
+
+
+@dataclass(frozen=True, slots=True)
+class PreservationRecord:
+    """A preservation request sent for a case (Budapest Convention Art. 29) and its answer.
+
+    ``addressee`` names the 24/7 point of contact (Art. 35) it went to; ``pdf_sha256`` is the
+    digest of the signed letter, so the record names exactly what was sent.
+    """
+
+    reference: str
+    addressee: str
+    sent_us: int
+    pdf_sha256: str
+    answer: Answer | None = None
+    answered_us: int | None = None
+    preserved_until_us: int | None = None
+    answer_note: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     """One case as of one version: the grouping's id is the case's id.
@@ -160,7 +208,8 @@ class Case:
     ``refs`` are the STIX ids the case references (its incident first is not among them: the
     incident is ``incident_id``); ``attached`` are the sightings and matching hits attached,
     a subset of ``refs``. ``merged_into`` makes the case read-only; ``merged_from`` names the
-    cases a merge made this one from.
+    cases a merge made this one from. ``holds`` are its legal holds (the last active one is in
+    force) and ``preservation`` the preservation requests sent for it, with their answers.
     """
 
     id: str
@@ -179,6 +228,17 @@ class Case:
     attached: tuple[str, ...] = ()
     merged_into: str | None = None
     merged_from: tuple[str, ...] = ()
+    holds: tuple[LegalHold, ...] = ()
+    preservation: tuple[PreservationRecord, ...] = ()
+
+    @property
+    def hold(self) -> LegalHold | None:
+        """The legal hold in force on the case, if one is."""
+        return next((h for h in reversed(self.holds) if h.active), None)
+
+    def request(self, reference: str) -> PreservationRecord | None:
+        """The preservation request sent under ``reference``, if the case has one."""
+        return next((r for r in self.preservation if r.reference == reference), None)
 
     @property
     def read_only(self) -> bool:

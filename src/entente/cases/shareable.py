@@ -29,7 +29,10 @@ def shareable_copy(
     case: Case, *, tasks: Collection[str], notes: Collection[str], now_us: int
 ) -> Case:
     """``case`` with only the tasks and notes named (unknown names are refused, so a typo
-    cannot silently share less than meant), under the shared copy's ids."""
+    cannot silently share less than meant), under the shared copy's ids.
+
+    Legal holds and preservation requests stay with the case: they bind this node's store
+    and record dealings with a 24/7 point of contact, not something partners act on."""
     unknown = sorted(set(tasks) - {t.id for t in case.tasks}) + sorted(
         set(notes) - {n.id for n in case.notes}
     )
@@ -44,6 +47,8 @@ def shareable_copy(
         notes=tuple(n for n in case.notes if n.id in notes),
         merged_into=None,
         merged_from=(),
+        holds=(),
+        preservation=(),
         created_us=case.created_us,
         modified_us=now_us,
     )

@@ -24,6 +24,10 @@ class EventKind(enum.Enum):
     REFERENCED = "referenced"
     ATTACHED = "attached"
     MERGED_INTO = "merged-into"
+    HOLD_PLACED = "hold-placed"
+    HOLD_RELEASED = "hold-released"
+    PRESERVATION_REQUESTED = "preservation-requested"
+    PRESERVATION_ANSWERED = "preservation-answered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,31 @@ def _changes(before: Case, after: Case) -> list[CaseEvent]:
             events.append(CaseEvent(at, EventKind.REFERENCED, ref))
     if after.merged_into is not None and before.merged_into is None:
         events.append(CaseEvent(at, EventKind.MERGED_INTO, after.merged_into))
+    events.extend(_legal_changes(before, after))
+    return events
+
+
+def _legal_changes(before: Case, after: Case) -> list[CaseEvent]:
+    """Holds placed and released, preservation requests sent and answered."""
+    at = after.modified_us
+    events: list[CaseEvent] = []
+    for n, hold in enumerate(after.holds):
+        known = before.holds[n] if n < len(before.holds) else None
+        if known is None:
+            events.append(CaseEvent(at, EventKind.HOLD_PLACED, f"by {hold.placed_by}"))
+        if not hold.active and (known is None or known.active):
+            events.append(CaseEvent(at, EventKind.HOLD_RELEASED, f"by {hold.released_by}"))
+    for record in after.preservation:
+        known_request = before.request(record.reference)
+        if known_request is None:
+            detail = f"{record.reference} to {record.addressee}"
+            events.append(CaseEvent(at, EventKind.PRESERVATION_REQUESTED, detail))
+        answered = known_request is not None and (
+            (known_request.answer, known_request.answered_us) == (record.answer, record.answered_us)
+        )
+        if record.answer is not None and not answered:
+            detail = f"{record.reference}: {record.answer.value}"
+            events.append(CaseEvent(at, EventKind.PRESERVATION_ANSWERED, detail))
     return events
 
 

@@ -1,6 +1,6 @@
 """``entente case new|list|show|task add|task done|status|close|attach|note|merge|share|
-attribute|hypotheses``: cases as the node's operator (an admin of the node's org), through
-the service REST uses."""
+attribute|hypotheses|hold|release``: cases as the node's operator (an admin of the node's
+org), through the service REST uses."""
 
 from __future__ import annotations
 
@@ -173,9 +173,59 @@ def show(
         for ref in document["refs"]:
             mark = " (attached)" if ref in document["attached"] else ""
             console.print(f"references {ref}{mark}", highlight=False)
+        hold = document["legal_hold"]
+        if hold is not None:
+            console.print(
+                f"LEGAL HOLD since {hold['placed']} by {hold['placed_by']}: {hold['reason']}",
+                highlight=False,
+            )
+        for request in document["preservation_requests"]:
+            answer = request["answer"] or "no answer yet"
+            if request["preserved_until"]:
+                answer += f" until {request['preserved_until']}"
+            console.print(
+                f"preservation request {request['reference']} to {request['addressee']}, "
+                f"sent {request['sent']}: {answer}",
+                highlight=False,
+            )
         for event in document["timeline"]:
             console.print(f"{event['at']}  {event['event']}  {event['detail']}", highlight=False)
         return 0
+
+    _run(body)
+
+
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept on the case, audited).")]
+
+
+@app.command("hold")
+def hold(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    reason: ReasonOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Put a case under legal hold: neither it nor what it references may be deleted."""
+
+    def body() -> int:
+        with _service() as (service, principal, now):
+            shown = service.place_hold(principal, case_id, reason, channel="cli")
+            return _print_case(shown, now(), as_json)
+
+    _run(body)
+
+
+@app.command("release")
+def release(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    reason: ReasonOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Release a case's legal hold; what it preserved may be deleted again."""
+
+    def body() -> int:
+        with _service() as (service, principal, now):
+            shown = service.release_hold(principal, case_id, reason, channel="cli")
+            return _print_case(shown, now(), as_json)
 
     _run(body)
 

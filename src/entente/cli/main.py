@@ -146,6 +146,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Find abuse contacts (RDAP), build X-ARF/ARF reports, send them when approved, track them.",
     ),
     CommandSpec(
+        "preservation",
+        "entente.cli.preservation:app",
+        "Preservation requests (Budapest Convention Art. 29) to 24/7 points of contact.",
+    ),
+    CommandSpec(
         "audit",
         "entente.cli.audit:app",
         "Verify the hash-chained audit and custody logs; query who saw an object.",

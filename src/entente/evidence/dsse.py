@@ -51,7 +51,8 @@ def statement(
     predicate: Mapping[str, Any],
     predicate_type: str = PREDICATE_TYPE,
 ) -> bytes:
-    """The Statement listing the SHA-256 of every file (sorted by name), as canonical bytes."""
+    """The Statement listing the SHA-256 of every file (sorted by name), as canonical bytes;
+    ``predicate_type`` says what the predicate is (an evidence package's, by default)."""
     subject = [
         {"name": name, "digest": {"sha256": hashlib.sha256(files[name]).hexdigest()}}
         for name in sorted(files)

@@ -1,10 +1,14 @@
 """Hand-written PDFs whose bytes depend only on their text: the plain-text report of an
-evidence package (``render_pdf``) and laid-out documents (``render_document``).
+evidence package (``render_pdf``), lines of which some are bold (``render_lines``: a letter's
+headings) and laid-out documents (``render_document``: an advisory).
 
 PDF 1.4 (ISO 32000-1 §7.5 file structure): a catalog, a page tree, one page per 60 lines, the
-standard Helvetica font (§9.6.2.2, no embedding) and a cross-reference table with exact
-offsets. No ``/CreationDate`` and no ``/ID``, so the same report gives the same bytes.
-Characters outside Latin-1 are written as ``?`` (the standard fonts' encoding, §D.2).
+standard Helvetica font (§9.6.2.2, no embedding; Helvetica-Bold too where a line is bold) and
+a cross-reference table with exact offsets. No ``/CreationDate`` and no ``/ID``, so the same
+text gives the same bytes. The fonts use WinAnsiEncoding (§D.2), which agrees with Latin-1 on
+its printable characters (the standard fonts' own StandardEncoding does not: it reads ``'``
+as a right quote and the accented letters as other glyphs); characters outside Latin-1 are
+written as ``?``.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ __all__ = [
     "Heading",
     "PageBreak",
     "Paragraph",
+    "PdfLine",
     "Table",
     "render_document",
+    "render_lines",
     "render_pdf",
     "text_width",
+    "wrap",
     "wrap_text",
 ]
 
@@ -30,6 +37,14 @@ _LINES_PER_PAGE = 60
 _WIDTH = 95  # characters per line at 10 pt Helvetica on A4 with 50 pt margins (about)
 _TOP = 800
 _LEADING = 12
+
+
+@dataclass(frozen=True, slots=True)
+class PdfLine:
+    """One line of text (already wrapped to fit), in Helvetica or Helvetica-Bold."""
+
+    text: str
+    bold: bool = False
 
 
 def _escape(line: str) -> bytes:
@@ -45,24 +60,60 @@ def _lines(markdown: str) -> list[str]:
     return lines
 
 
-def render_pdf(markdown: str) -> bytes:
-    """The report as a PDF, its Markdown shown as plain text."""
-    lines = _lines(markdown)
+def wrap(text: str, *, bold: bool = False, indent: str = "") -> list[PdfLine]:
+    """``text`` (one paragraph; its line breaks kept) as lines that fit the page."""
+    out: list[PdfLine] = []
+    for raw in text.replace("\t", "    ").splitlines() or [""]:
+        wrapped = textwrap.wrap(
+            raw.rstrip(), _WIDTH, initial_indent=indent, subsequent_indent=indent
+        )
+        out.extend(PdfLine(line, bold) for line in wrapped or [""])
+    return out
+
+
+def _font(name: bytes) -> bytes:
+    return b"<< /Type /Font /Subtype /Type1 /BaseFont /%b /Encoding /WinAnsiEncoding >>" % name
+
+
+def _page_body(page: Sequence[PdfLine]) -> bytes:
+    body = b"BT /F1 10 Tf %d TL 50 %d Td\n" % (_LEADING, _TOP)
+    bold = False
+    for line in page:
+        if line.bold != bold:
+            bold = line.bold
+            body += b"/F2 10 Tf\n" if bold else b"/F1 10 Tf\n"
+        body += b"(" + _escape(line.text) + b") Tj T*\n"
+    return body + b"ET"
+
+
+def render_lines(lines: Sequence[PdfLine]) -> bytes:
+    """``lines`` as a PDF, 60 to a page."""
+    lines = list(lines) or [PdfLine("")]
     pages = [lines[i : i + _LINES_PER_PAGE] for i in range(0, len(lines), _LINES_PER_PAGE)]
-    # Objects: 1 catalog, 2 page tree, 3 font, then a page and its content stream per page.
-    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    any_bold = any(line.bold for line in lines)
+    # Objects: 1 catalog, 2 page tree, 3 font (4 the bold font if any line is bold), then a
+    # page and its content stream per page.
+    objects: list[bytes] = [b"", b"", _font(b"Helvetica")]
+    fonts = b"/F1 3 0 R"
+    if any_bold:
+        objects.append(_font(b"Helvetica-Bold"))
+        fonts += b" /F2 4 0 R"
     kids: list[int] = []
     for page in pages:
-        body = b"BT /F1 10 Tf %d TL 50 %d Td\n" % (_LEADING, _TOP)
-        body += b"".join(b"(" + _escape(line) + b") Tj T*\n" for line in page) + b"ET"
+        body = _page_body(page)
         page_number, content_number = len(objects) + 1, len(objects) + 2
         kids.append(page_number)
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % content_number
+            b"/Resources << /Font << %b >> >> /Contents %d 0 R >>" % (fonts, content_number)
         )
         objects.append(b"<< /Length %d >>\nstream\n%b\nendstream" % (len(body), body))
     return _assemble(objects, kids)
+
+
+def render_pdf(markdown: str) -> bytes:
+    """The report as a PDF, its Markdown shown as plain text."""
+    return render_lines([PdfLine(line) for line in _lines(markdown)])
 
 
 def _assemble(objects: list[bytes], kids: list[int]) -> bytes:

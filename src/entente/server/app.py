@@ -21,6 +21,7 @@ from entente.bootstrap import (
     exports,
     graph,
     hits,
+    legal_holds,
     partner_overview,
     tsa_config,
     warninglists,
@@ -94,6 +95,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         agreements=federation.agreements,
         signer=NodeSigner(federation.org_id, node.key),
         partner_keys=federation.partner_keys,
+        # TAXII DELETE refuses what a case under legal hold preserves (issue 15 item 5).
+        holds=legal_holds(node).holds_on,
     )
     uses = TokenUseRecorder(node.tokens)
     # Reads and admin actions are appended to the audit log off the request path, as uses are.

@@ -23,9 +23,11 @@ from typing import Any
 
 from entente.audit import Actor, EntryDraft
 from entente.cases import (
+    Answer,
     Case,
     CaseEvent,
     CaseType,
+    LegalHold,
     Resolution,
     Stage,
     StatusScheme,
@@ -41,6 +43,10 @@ from entente.cases import (
     merged_markings,
     new_case,
     parse_case,
+    place_hold,
+    record_answer,
+    record_request,
+    release_hold,
     render_case,
     render_incident,
     set_status,
@@ -363,6 +369,95 @@ class CaseService:
         )
         return shown
 
+    # -- legal holds and preservation requests (issue 15 item 5) ---------------------------
+
+    def place_hold(
+        self, principal: Principal, case_id: str, reason: str, *, channel: str = "rest"
+    ) -> ShownCase:
+        """Put the case under legal hold: nothing it references may be deleted, nor the case
+        (``LegalHolds``, ``TaxiiService.delete_object``). A custody event records it."""
+        shown = self._change(
+            principal, case_id, lambda c, now: place_hold(c, reason, principal.id, now)
+        )
+        details: dict[str, str | int | bool | None] = {"reason": reason.strip()}
+        draft = custody_draft(principal, "legal-hold-placed", channel, [case_id], details=details)
+        self.record_custody(case_id, [draft])
+        return shown
+
+    def release_hold(
+        self, principal: Principal, case_id: str, reason: str, *, channel: str = "rest"
+    ) -> ShownCase:
+        """Release the case's legal hold (with a reason, kept on the case and audited in its
+        custody log); what it preserved may then be deleted again."""
+        shown = self._change(
+            principal, case_id, lambda c, now: release_hold(c, reason, principal.id, now)
+        )
+        details: dict[str, str | int | bool | None] = {"reason": reason.strip()}
+        draft = custody_draft(principal, "legal-hold-released", channel, [case_id], details=details)
+        self.record_custody(case_id, [draft])
+        return shown
+
+    def record_preservation(
+        self,
+        principal: Principal,
+        case_id: str,
+        *,
+        reference: str,
+        addressee: str,
+        pdf_sha256: str,
+        channel: str = "rest",
+    ) -> ShownCase:
+        """Record on the case the preservation request sent under ``reference`` to
+        ``addressee`` (the letter by its SHA-256); a custody event names it."""
+        shown = self._change(
+            principal,
+            case_id,
+            lambda c, now: record_request(
+                c, reference=reference, addressee=addressee, pdf_sha256=pdf_sha256, now_us=now
+            ),
+        )
+        details: dict[str, str | int | bool | None] = {
+            "reference": reference,
+            "addressee": addressee,
+            "pdf_sha256": pdf_sha256,
+        }
+        draft = custody_draft(
+            principal, "preservation-requested", channel, [case_id, *shown.case.refs],
+            details=details,
+        )  # fmt: skip
+        self.record_custody(case_id, [draft])
+        return shown
+
+    def record_answer(
+        self,
+        principal: Principal,
+        case_id: str,
+        reference: str,
+        answer: Answer,
+        *,
+        preserved_until_us: int | None = None,
+        note: str = "",
+        channel: str = "rest",
+    ) -> ShownCase:
+        """Record the answer to the case's preservation request ``reference``."""
+        shown = self._change(
+            principal,
+            case_id,
+            lambda c, now: record_answer(
+                c, reference, answer, now, preserved_until_us=preserved_until_us, note=note
+            ),
+        )
+        details: dict[str, str | int | bool | None] = {
+            "reference": reference,
+            "answer": answer.value,
+            "preserved_until": _ts_or_none(preserved_until_us),
+        }
+        draft = custody_draft(
+            principal, "preservation-answered", channel, [case_id], details=details
+        )
+        self.record_custody(case_id, [draft])
+        return shown
+
     def merge(
         self, principal: Principal, case_ids: Sequence[str], name: str
     ) -> tuple[ShownCase, tuple[ShownCase, ...]]:
@@ -589,6 +684,32 @@ def case_document(shown: ShownCase, at_us: int) -> dict[str, Any]:
             }
             for n in case.notes
         ],
+        "legal_hold": None if case.hold is None else _hold_document(case.hold),
+        "legal_holds": [_hold_document(h) for h in case.holds],
+        "preservation_requests": [
+            {
+                "reference": r.reference,
+                "addressee": r.addressee,
+                "sent": format_timestamp_us(r.sent_us),
+                "pdf_sha256": r.pdf_sha256,
+                "answer": None if r.answer is None else r.answer.value,
+                "answered": _ts_or_none(r.answered_us),
+                "preserved_until": _ts_or_none(r.preserved_until_us),
+                "answer_note": r.answer_note,
+            }
+            for r in case.preservation
+        ],
+    }
+
+
+def _hold_document(hold: LegalHold) -> dict[str, Any]:
+    return {
+        "placed_by": hold.placed_by,
+        "placed": format_timestamp_us(hold.placed_us),
+        "reason": hold.reason,
+        "released_by": hold.released_by,
+        "released": _ts_or_none(hold.released_us),
+        "release_reason": hold.release_reason,
     }
 
 

@@ -28,11 +28,13 @@ from entente.errors import (
     ObjectNotFound,
     PermissionDenied,
     SignatureError,
+    UnderLegalHold,
 )
 from entente.federation import PublicKey, derived_from_of, signature_info
 from entente.ingest import Candidate
 from entente.services.collections import DEFAULT_COLLECTIONS, CollectionDef, collection_uuid
 from entente.services.ingest import IngestService
+from entente.services.legal_holds import HeldBy
 from entente.services.ownership import OwnershipScreen
 from entente.services.statement_markings import StatementMarkings
 from entente.services.tokens import org_identity_id
@@ -353,8 +355,11 @@ class TaxiiService:
         agreements: Callable[[], Sequence[Agreement]] = tuple,
         signer: Signer | None = None,
         partner_keys: Callable[[], Mapping[str, PublicKey]] = dict,
+        holds: Callable[[str], Sequence[HeldBy]] = lambda _object_id: (),
     ) -> None:
         self._agreements = agreements
+        # The legal holds preserving an object (``LegalHolds.holds_on``); none by default.
+        self._holds = holds
         self._signer = signer
         self._store = store
         self._tokens = tokens
@@ -709,6 +714,7 @@ class TaxiiService:
 
         Only admins and analysts with write access delete, and only objects their org owns
         (this node's admins: any it holds): an analyst of another org deletes nothing of ours.
+        Nothing a case under legal hold references is deleted (``UnderLegalHold``).
         """
         if principal.role not in (Role.ADMIN, Role.ANALYST) or not collection.may_write(principal):
             raise PermissionDenied(
@@ -731,7 +737,26 @@ class TaxiiService:
         reason = self.ownership(principal).delete_refusal(held)
         if reason is not None:
             raise PermissionDenied(reason)
+        self._check_holds(principal, object_id)
         return self._store.delete_versions(object_id, keys)
+
+    def _check_holds(self, principal: Principal, object_id: str) -> None:
+        """``UnderLegalHold`` when a hold preserves ``object_id``: naming the case, its hold
+        and how to lift it to a principal who may see the case; to anyone else, only that a
+        hold applies (the refusal must be given, but the case's id, name, reason and very
+        existence as a case stay as hidden as the policy keeps them)."""
+        held = self._holds(object_id)
+        if not held:
+            return
+        visibility = Visibility(principal, self.context())
+        for found in held:
+            if visibility.allows(found.version):
+                raise UnderLegalHold(
+                    f"{object_id} is preserved by the legal hold on case {found.case.id} "
+                    f"({found.case.name}), placed by {found.hold.placed_by}: "
+                    f"{found.hold.reason}. Release the hold to delete it."
+                )
+        raise UnderLegalHold(f"{object_id} is preserved by a legal hold and cannot be deleted")
 
     # -- counts and tokens -----------------------------------------------------------------
 

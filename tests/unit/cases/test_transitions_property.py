@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from entente.cases import (
+    Answer,
     Case,
     CaseType,
     EventKind,
@@ -22,6 +23,10 @@ from entente.cases import (
     complete_task,
     new_case,
     parse_case,
+    place_hold,
+    record_answer,
+    record_request,
+    release_hold,
     render_case,
     set_status,
     timeline,
@@ -47,6 +52,23 @@ changes: st.SearchStrategy[Change] = st.one_of(
     st.text(max_size=5).map(lambda text: lambda c, t: add_note(c, text, "alice", t)),
     st.tuples(st.lists(st.sampled_from(REFS), max_size=2), st.booleans()).map(
         lambda a: lambda c, t: attach(c, a[0], t, as_evidence=a[1])
+    ),
+    # Legal holds and preservation requests (issue 15): on open and closed cases alike.
+    st.text(max_size=3).map(lambda why: lambda c, t: place_hold(c, why, "alice", t)),
+    st.text(max_size=3).map(lambda why: lambda c, t: release_hold(c, why, "bob", t)),
+    st.sampled_from(["PR-1", "PR-2"]).map(
+        lambda ref: (
+            lambda c, t: record_request(
+                c, reference=ref, addressee="NL", pdf_sha256="ab" * 32, now_us=t
+            )
+        )
+    ),
+    st.tuples(st.sampled_from(["PR-1", "PR-2"]), st.sampled_from(Answer), st.booleans()).map(
+        lambda a: (
+            lambda c, t: record_answer(
+                c, a[0], a[1], t, preserved_until_us=T0 + 10**9 if a[2] else None, note="n"
+            )
+        )
     ),
 )
 
@@ -80,9 +102,20 @@ def test_changes_keep_the_invariants_or_are_refused(
         assert case.status in SCHEME.allowed(case.stage)
         assert (case.stage is Stage.CLOSED) is (case.resolution is not None)
         if previous.stage is Stage.CLOSED:
-            # A closed case takes notes (a closing remark) and nothing else.
-            assert case.notes != previous.notes
-            assert case == replace(previous, notes=case.notes, modified_us=case.modified_us)
+            # A closed case takes notes (a closing remark), holds and preservation records.
+            kept = replace(
+                previous,
+                notes=case.notes,
+                holds=case.holds,
+                preservation=case.preservation,
+                modified_us=case.modified_us,
+            )
+            assert case == kept
+        assert sum(h.active for h in case.holds) <= 1
+        assert case.holds[: len(previous.holds) - 1] == previous.holds[:-1]
+        assert [r.reference for r in case.preservation][: len(previous.preservation)] == [
+            r.reference for r in previous.preservation
+        ]
         assert set(case.attached) <= set(case.refs)
         assert all(r.split("--")[0] != "campaign" for r in case.refs)
         assert len({t.id for t in case.tasks}) == len(case.tasks)

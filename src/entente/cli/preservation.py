@@ -1,0 +1,289 @@
+"""``entente preservation new|verify|answer|contacts``: Budapest Convention Art. 29 requests.
+
+``new CASE --contact COUNTRY ... --out request.pdf`` drafts the request from the case (the
+data to preserve from the case's objects the operator may see, the rest from the options),
+prints its six elements, writes the PDF, its Markdown and its DSSE signature
+(``request.dsse.json`` beside it) and records it on the case as sent. ``verify`` checks a
+letter offline; ``answer`` records the 24/7 point of contact's answer on the case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from entente.cases import Answer
+from entente.cli.output import ExitCode, console, err_console, print_json, run_command
+from entente.errors import InvalidInput, PermissionDenied
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Preservation requests (Budapest Convention Art. 29) to 24/7 points of contact.",
+    no_args_is_help=True,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def _text(name: str, help_text: str) -> object:
+    return typer.Option(name, help=help_text, show_default=False)
+
+
+def _signature_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".dsse.json")
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
+
+
+@app.command("new")
+def new(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="The case's id (grouping--...).")],
+    *,
+    contact: Annotated[str, _text("--contact", "Country (ISO 3166 alpha-2) of the 24/7 contact.")],
+    out: Annotated[Path, _text("--out", "Where the PDF goes (its .dsse.json and .md beside it).")],
+    authority: Annotated[str, _text("--authority", "(a) The authority seeking preservation.")] = "",
+    offence: Annotated[str, _text("--offence", "(b) The offence under investigation.")] = "",
+    facts: Annotated[str, _text("--facts", "(b) A brief summary of the related facts.")] = "",
+    link: Annotated[str, _text("--link", "(c) How the data relates to the offence.")] = "",
+    custodian: Annotated[str, _text("--custodian", "(d) Custodian or system location.")] = "",
+    necessity: Annotated[str, _text("--necessity", "(e) Why preservation is necessary.")] = "",
+    mla: Annotated[
+        str | None,
+        _text("--mla-intent", "(f) The intent to request mutual assistance (default: Art. 29)."),
+    ] = None,
+    signatory: Annotated[str, _text("--signatory", "Who signs: name and title.")] = "",
+    reference: Annotated[
+        str | None, _text("--reference", "The letter's reference (default: made from the case).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft, sign and record a preservation request for a case; print its six elements."""
+
+    def body() -> int:
+        from entente.bootstrap import cases, preservation
+        from entente.cli.context import cli_principal, node
+        from entente.preservation import MLA_INTENT, section_texts
+        from entente.services import node_org_id
+        from entente.services.ownership import operator_principal
+        from entente.services.preservation import PreservationInput
+
+        given = PreservationInput(
+            country=contact,
+            requesting_authority=authority,
+            offence=offence,
+            facts=facts,
+            data_link=link,
+            custodian=custodian,
+            necessity=necessity,
+            signatory=signatory,
+            mutual_assistance=MLA_INTENT if mla is None else mla,
+            reference=reference,
+        )
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            service = preservation(opened, cases(opened))
+            # Drafted and rendered first: a refusal (a missing element, a case not ours) must
+            # leave no file and nothing recorded; the files are written before the record.
+            letter = service.render(service.draft(principal, case_id, given))
+            signature = _signature_path(out)
+            written = [out, signature, out.with_suffix(".md")]
+            contents = [letter.pdf, letter.envelope, letter.markdown.encode("utf-8")]
+            try:
+                for path, data in zip(written, contents, strict=True):
+                    _write(path, data)
+                service.record(principal, case_id, letter, channel="cli")
+            except BaseException:
+                # Not recorded on the case: no letter is left that looks sent.
+                for path in written:
+                    path.unlink(missing_ok=True)
+                raise
+        request = letter.request
+        if as_json:
+            print_json(
+                {
+                    "reference": request.reference,
+                    "case_id": request.case_id,
+                    "addressee": request.addressee.label,
+                    "pdf": str(out),
+                    "pdf_sha256": letter.pdf_sha256,
+                    "signature": str(signature),
+                    "elements": [{"heading": h, "text": t} for h, t in section_texts(request)],
+                }
+            )
+            return 0
+        console.print(
+            f"Preservation request {request.reference} to {request.addressee.label}",
+            highlight=False,
+            markup=False,
+        )
+        for heading, text in section_texts(request):
+            console.print(f"\n{heading}\n{text}", highlight=False, markup=False, soft_wrap=True)
+        console.print(
+            f"\nletter: {out} (sha256 {letter.pdf_sha256})\nsignature: {signature}",
+            highlight=False,
+            markup=False,
+        )
+        return 0
+
+    _guarded(body)
+
+
+@app.command("verify")
+def verify(
+    pdf: Annotated[Path, typer.Argument(metavar="PDF", help="The letter.", show_default=False)],
+    envelope: Annotated[
+        Path, typer.Argument(metavar="SIGNATURE", help="Its .dsse.json.", show_default=False)
+    ],
+    key: Annotated[
+        str | None,
+        _text("--key", "The sender's node key (ed25519:...); default: the key the envelope names."),
+    ] = None,
+) -> None:
+    """Check a letter's signature offline: exit 0 verified, 1 not, 2 unreadable."""
+
+    def body() -> int:
+        from entente.federation.keys import parse_public_key
+        from entente.preservation import verify_letter
+
+        data, signed = _read(pdf), _read(envelope)
+        named = _named_key(signed)
+        public = parse_public_key(key if key is not None else named)
+        check = verify_letter(data, signed, public)
+        for problem in check.problems:
+            err_console.print(f"FAILED  {problem}", highlight=False, markup=False)
+        if not check.passed:
+            console.print(f"{pdf.name}: not verified", highlight=False, markup=False)
+            return int(ExitCode.PARTIAL)
+        predicate = check.predicate
+        console.print(
+            f"{pdf.name}: verified, sha256 {hashlib.sha256(data).hexdigest()}\n"
+            f"reference {predicate.get('reference')}, case {predicate.get('case_id')}, "
+            f"dated {predicate.get('date')}\nsigned by {public.text}",
+            highlight=False,
+            markup=False,
+        )
+        if key is None:
+            console.print(
+                "the key is the one the envelope names: compare it with the sender's published "
+                "node key, or pass --key",
+                highlight=False,
+                markup=False,
+            )
+        return 0
+
+    run_command(body)
+
+
+def _named_key(envelope: bytes) -> str:
+    """The signing key an envelope's predicate names (to check against when not told one)."""
+    import orjson
+
+    from entente.errors import MalformedDocument
+    from entente.evidence import dsse
+
+    payload, _ = dsse.read_envelope(envelope)
+    try:
+        named = orjson.loads(payload)["predicate"]["signer_key"]
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise MalformedDocument("the envelope names no signing key: pass --key") from exc
+    if not isinstance(named, str):
+        raise MalformedDocument("the envelope names no signing key: pass --key")
+    return named
+
+
+@app.command("answer")
+def answer(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="The case's id.")],
+    *,
+    reference: Annotated[str, _text("--reference", "The request's reference.")],
+    outcome: Annotated[Answer, typer.Option("--answer", help="What the contact answered.")],
+    until: Annotated[
+        str | None, _text("--until", "With 'preserved': until when (a STIX timestamp).")
+    ] = None,
+    note: Annotated[str, _text("--note", "A note (required with 'refused').")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Record the answer to a case's preservation request."""
+
+    def body() -> int:
+        from entente.bootstrap import cases
+        from entente.cli.context import cli_principal, node
+        from entente.services import node_org_id
+        from entente.services.cases import case_document
+        from entente.services.ownership import operator_principal
+        from entente.stix import parse_timestamp, timestamp_us_from_key
+
+        until_us = (
+            None if until is None else timestamp_us_from_key(parse_timestamp(until, "--until").key)
+        )
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            shown = cases(opened).record_answer(
+                principal,
+                case_id,
+                reference,
+                outcome,
+                preserved_until_us=until_us,
+                note=note,
+                channel="cli",
+            )
+            now = opened.clock.now_us()
+        if as_json:
+            print_json(case_document(shown, now))
+            return 0
+        record = shown.case.request(reference)
+        assert record is not None
+        console.print(
+            f"{shown.case.id}: {reference} answered {outcome.value}", highlight=False, markup=False
+        )
+        return 0
+
+    _guarded(body)
+
+
+@app.command("contacts")
+def contacts() -> None:
+    """List the configured 24/7 points of contact (``[[preservation.contacts]]``)."""
+
+    def body() -> int:
+        from entente.cli.context import node_settings
+
+        listed = node_settings().preservation_contacts
+        for c in listed:
+            console.print(
+                f"{c.country}  {c.authority}  {c.email}  {c.phone}", highlight=False, markup=False
+            )
+        if not listed:
+            console.print("no 24/7 points of contact configured", highlight=False)
+        return 0
+
+    run_command(body)
+
+
+def _guarded(body: Callable[[], int | None]) -> None:
+    def guarded() -> int | None:
+        try:
+            result = body()
+        except PermissionDenied as exc:
+            err_console.print(f"error: {exc}", highlight=False, markup=False)
+            raise typer.Exit(int(ExitCode.INPUT)) from None
+        return result
+
+    run_command(guarded)
