@@ -13,7 +13,11 @@ from typing import Annotated
 
 import typer
 
-from entente.cli.output import ExitCode, console, err_console, print_json, run_command
+from entente.cli.output import (
+    console,
+    print_verification,
+    run_command,
+)
 from entente.errors import InvalidInput
 
 __all__ = ["app"]
@@ -49,26 +53,7 @@ def verify(
         except OSError as exc:
             raise InvalidInput(f"cannot read {package}: {exc.strerror}") from exc
         report = verify_package(data, case_validator=run_case_validate, expected_node_key=expected)
-        if as_json:
-            print_json(
-                {
-                    "passed": report.passed,
-                    "checks": [
-                        {"subject": c.subject, "passed": c.passed, "detail": c.detail}
-                        for c in report.checks
-                    ],
-                }
-            )
-        else:
-            # Names come from the package: printed as text, never as Rich markup, one per line.
-            for check in report.checks:
-                line = f"{'ok    ' if check.passed else 'FAILED'}  {check.subject}: {check.detail}"
-                (console if check.passed else err_console).print(
-                    line, highlight=False, markup=False, soft_wrap=True
-                )
-            verdict = "verified" if report.passed else f"{len(report.failures)} check(s) failed"
-            console.print(f"{package.name}: {verdict}", highlight=False, markup=False)
-        return int(ExitCode.OK if report.passed else ExitCode.PARTIAL)
+        return print_verification(report, package.name, as_json=as_json)
 
     run_command(body)
 

@@ -25,12 +25,15 @@ __all__ = [
     "err_console",
     "fail",
     "print_json",
+    "print_verification",
     "reporting_errors",
     "run_command",
 ]
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from entente.evidence.verify import Report
 
     console: Console
     err_console: Console
@@ -66,6 +69,32 @@ def print_json(value: Any) -> None:
     """Print one JSON document on stdout."""
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
     sys.stdout.flush()
+
+
+def print_verification(report: Report, name: str, *, as_json: bool) -> int:
+    """Print an offline verification (an evidence package's, an advisory's): every check as
+    one JSON document, or one line per check and the verdict; the exit code it deserves."""
+    if as_json:
+        print_json(
+            {
+                "passed": report.passed,
+                "checks": [
+                    {"subject": c.subject, "passed": c.passed, "detail": c.detail}
+                    for c in report.checks
+                ],
+            }
+        )
+    else:
+        # Names come from the package: printed as text, never as Rich markup, one per line.
+        out, err = __getattr__("console"), __getattr__("err_console")
+        for check in report.checks:
+            line = f"{'ok    ' if check.passed else 'FAILED'}  {check.subject}: {check.detail}"
+            (out if check.passed else err).print(
+                line, highlight=False, markup=False, soft_wrap=True
+            )
+        verdict = "verified" if report.passed else f"{len(report.failures)} check(s) failed"
+        out.print(f"{name}: {verdict}", highlight=False, markup=False)
+    return int(ExitCode.OK if report.passed else ExitCode.PARTIAL)
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:
