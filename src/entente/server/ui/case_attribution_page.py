@@ -44,6 +44,7 @@ from entente.attribution import (
 from entente.cases import Stage
 from entente.errors import InvalidInput, ObjectNotFound, PermissionDenied
 from entente.server.ui.auth import UiAuth, read_form
+from entente.server.ui.case_pages import case_not_found
 from entente.server.ui.pages import Pages
 from entente.services.case_evidence import CaseEvidenceService
 from entente.services.cases import CaseService, ShownCase
@@ -270,16 +271,10 @@ def case_attribution_router(
     SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
     CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
 
-    def message(request: Request, signed: SignedIn, status: int, title: str, text: str) -> Response:
-        return pages.response(
-            "message.html", request, signed, status_code=status, title=title, message=text
-        )
+    message = pages.message
 
     def not_found(request: Request, signed: SignedIn) -> Response:
-        # The case pages' 404, word for word: no id, the same for every case not seen.
-        return message(
-            request, signed, 404, "No such case", "There is no case with this id that you may see."
-        )
+        return case_not_found(pages, request, signed)
 
     @router.get("/cases/{case_id}/attribution")
     def attribution_page(

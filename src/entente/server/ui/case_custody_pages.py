@@ -34,6 +34,7 @@ from entente.errors import (
     PermissionDenied,
 )
 from entente.server.ui.auth import UiAuth, read_form
+from entente.server.ui.case_pages import case_not_found
 from entente.server.ui.pages import Pages
 from entente.server.ui.paging import page_number, wrong_page
 from entente.services.case_custody import CaseCustodyService, CustodyLog, ShownEntry
@@ -98,16 +99,10 @@ def case_custody_router(
     SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
     CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
 
-    def message(request: Request, signed: SignedIn, status: int, title: str, text: str) -> Response:
-        return pages.response(
-            "message.html", request, signed, status_code=status, title=title, message=text
-        )
+    message = pages.message
 
     def not_found(request: Request, signed: SignedIn) -> Response:
-        # The case pages' own 404: no id in the answer.
-        return message(
-            request, signed, 404, "No such case", "There is no case with this id that you may see."
-        )
+        return case_not_found(pages, request, signed)
 
     def refused(request: Request, signed: SignedIn) -> Response:
         return message(request, signed, 403, "Not for your account", _NOT_YOURS)

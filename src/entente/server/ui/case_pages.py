@@ -43,6 +43,7 @@ from entente.stix import Tlp, format_timestamp_us, is_valid_id, parse_tlp, tlp_o
 __all__ = [
     "CASE_MESSAGES",
     "PAGE_SIZE",
+    "case_not_found",
     "case_pages_router",
     "changeable_cases",
     "parse_due",
@@ -191,22 +192,24 @@ def _status_choices(service: CaseService, case: Case) -> list[tuple[str, str]]:
 _LINKED_EVENTS = {EventKind.REFERENCED, EventKind.ATTACHED}
 
 
+def case_not_found(pages: Pages, request: Request, signed: SignedIn) -> Response:
+    """The one 404 of every case page: no id in the answer, so a case that exists and one the
+    user may not see are answered alike."""
+    return pages.message(
+        request, signed, 404, "No such case", "There is no case with this id that you may see."
+    )
+
+
 def case_pages_router(service: CaseService, clock: Clock, auth: UiAuth, pages: Pages) -> APIRouter:
     """The case pages and their forms over the node's one ``service``."""
     router = APIRouter(include_in_schema=False)
     SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
     CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
 
-    def message(request: Request, signed: SignedIn, status: int, title: str, text: str) -> Response:
-        return pages.response(
-            "message.html", request, signed, status_code=status, title=title, message=text
-        )
+    message = pages.message
 
     def not_found(request: Request, signed: SignedIn) -> Response:
-        # No id in the answer: the same page for every case the user may not see.
-        return message(
-            request, signed, 404, "No such case", "There is no case with this id that you may see."
-        )
+        return case_not_found(pages, request, signed)
 
     @router.get("/cases")
     def case_list(

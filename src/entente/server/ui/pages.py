@@ -134,6 +134,14 @@ class Pages:
             name, self.context(request, signed, **extra), status_code=status_code
         )
 
+    def message(
+        self, request: Request, signed: SignedIn | None, status: int, title: str, text: str
+    ) -> Response:
+        """The message page: a refusal, a mistake or a "not found", with ``status``."""
+        return self.response(
+            "message.html", request, signed, status_code=status, title=title, message=text
+        )
+
 
 def _random_token(random_bytes: Callable[[int], bytes]) -> str:
     return base64.urlsafe_b64encode(random_bytes(32)).rstrip(b"=").decode("ascii")
