@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from entente.audit.checkpoints import Checkpoint, Verifier, checkpoint_message, decode_signature
 from entente.audit.entries import GENESIS_HASH, hash_body, parse_entry
@@ -62,6 +63,21 @@ class Verdict:
     def ok(self) -> bool:
         """Whether nothing was wrong."""
         return self.failure is None
+
+    def to_json(self) -> dict[str, Any]:
+        """The verdict as JSON (``entente audit verify --json``, ``GET /api/v1/audit``)."""
+        failure = self.failure
+        return {
+            "chain": self.chain,
+            "ok": self.ok,
+            "entries_checked": self.entries_checked,
+            "checkpoints_checked": self.checkpoints_checked,
+            "last_seq": self.last_seq,
+            "signed_through": self.signed_through,
+            "failure": None
+            if failure is None
+            else {"seq": failure.seq, "subject": failure.subject, "reason": failure.reason},
+        }
 
 
 def _checkpoint_failure(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from entente.audit import Entry, Verdict, parse_since
+from entente.audit import Entry, parse_since
 from entente.bootstrap import audit_log
 from entente.cli.context import node
 from entente.cli.output import console, print_json, run_command
@@ -30,21 +30,6 @@ def _org(text: str) -> str:
     return text if text.startswith("identity--") else org_identity_id(text)
 
 
-def _verdict(verdict: Verdict) -> dict[str, Any]:
-    failure = verdict.failure
-    return {
-        "chain": verdict.chain,
-        "ok": verdict.ok,
-        "entries_checked": verdict.entries_checked,
-        "checkpoints_checked": verdict.checkpoints_checked,
-        "last_seq": verdict.last_seq,
-        "signed_through": verdict.signed_through,
-        "failure": None
-        if failure is None
-        else {"seq": failure.seq, "subject": failure.subject, "reason": failure.reason},
-    }
-
-
 @app.command("verify")
 def verify(
     chain: Annotated[
@@ -63,7 +48,7 @@ def verify(
             verdicts = [log.verify(name) for name in chains]
         failed = any(not v.ok for v in verdicts)
         if as_json:
-            print_json({"ok": not failed, "chains": [_verdict(v) for v in verdicts]})
+            print_json({"ok": not failed, "chains": [v.to_json() for v in verdicts]})
             return 1 if failed else 0
         if not verdicts:
             console.print("No audit entries yet: nothing to verify. OK", highlight=False)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from entente.audit import Verdict, parse_since
+from entente.audit import parse_since
 from entente.server.openapi import responses
 from entente.services.audit_queries import (
     MAX_LIMIT,
@@ -58,19 +58,6 @@ def _entry(entry: ShownEntry) -> dict[str, Any]:
     }
 
 
-def _verdict(verdict: Verdict) -> dict[str, Any]:
-    failure = verdict.failure
-    return {
-        "chain": verdict.chain,
-        "ok": verdict.ok,
-        "entries_checked": verdict.entries_checked,
-        "checkpoints_checked": verdict.checkpoints_checked,
-        "last_seq": verdict.last_seq,
-        "signed_through": verdict.signed_through,
-        "failure": None if failure is None else str(failure),
-    }
-
-
 def describe_page(page: AuditPage, next_token: str | None) -> dict[str, Any]:
     """The JSON of one page of entries."""
     document: dict[str, Any] = {
@@ -78,7 +65,7 @@ def describe_page(page: AuditPage, next_token: str | None) -> dict[str, Any]:
         "next": next_token,
     }
     if page.verdict is not None:
-        document["verification"] = _verdict(page.verdict)
+        document["verification"] = page.verdict.to_json()
     return document
 
 
