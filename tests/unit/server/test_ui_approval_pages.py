@@ -163,6 +163,7 @@ def test_other_media_types_are_a_download_of_the_exact_bytes(ui: UiNode) -> None
     assert download.headers["content-type"] == "application/octet-stream"
     assert download.headers["content-disposition"] == f'attachment; filename="{rid}-payload.tar"'
     assert download.headers["x-content-sha256"] == hashlib.sha256(TAR).hexdigest()
+    assert download.headers["x-entente-media-type"] == "application/x-tar"
     assert "content-security-policy" in download.headers
 
 
@@ -214,3 +215,12 @@ def test_a_decision_is_audited_on_channel_ui(ui: UiNode) -> None:
     seen = audit_log(ui.node).who_saw(object_id=rid)
     entries = [e for e in seen if e.action == "approval.reject"]
     assert [(e.actor.id, e.channel) for e in entries] == [("user:admin", "ui")]
+
+
+def test_a_media_type_that_is_no_header_value_is_left_out_of_the_download(ui: UiNode) -> None:
+    rid = ask(ui, TAR, "application/x-tar\r\nSet-Cookie: a=b")
+    download = ui.get(f"/approvals/{rid}/payload", "admin")
+    assert download.status_code == 200
+    assert download.content == TAR
+    assert "x-entente-media-type" not in download.headers and "set-cookie" not in download.headers
+    assert ui.get(f"/approvals/{rid}", "admin").status_code == 200

@@ -26,6 +26,7 @@ the answer is a 303 back to the request (RFC 9110 §15.4.4) with a fixed message
 # time (as in case_pages).
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -57,6 +58,9 @@ _DONE = Query(max_length=20)
 _STATE = Query(max_length=20)
 # Line breaks of text and e-mail (RFC 5322 §2.1: CRLF) and tabs read as what they are.
 _PLAIN_CONTROLS = frozenset("\n\t")
+# A media type's essence (RFC 9110 §8.3.1: type "/" subtype, both tokens): only such a value
+# goes into a header; a partner's request could state anything.
+_ESSENCE = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+/[a-z0-9!#$%&'*+.^_`|~-]+")
 # Each media type that a download names by its usual extension; anything else is ``.bin``.
 _EXTENSIONS = {
     "application/json": ".json",
@@ -278,15 +282,14 @@ def approval_pages_router(service: ApprovalService, auth: UiAuth, pages: Pages) 
             return not_found(request, signed)
         # The exact bytes as an attachment of no type a browser would render (RFC 6266); their
         # media type and the digest the approvals sign go in headers, as in the REST route.
-        return Response(
-            asked.payload,
-            media_type="application/octet-stream",
-            headers={
-                "Content-Disposition": f'attachment; filename="{_filename(asked)}"',
-                "X-Content-SHA256": asked.digest,
-                "X-Entente-Media-Type": _media_type(asked.media_type),
-            },
-        )
+        headers = {
+            "Content-Disposition": f'attachment; filename="{_filename(asked)}"',
+            "X-Content-SHA256": asked.digest,
+        }
+        essence = _media_type(asked.media_type)
+        if _ESSENCE.fullmatch(essence):
+            headers["X-Entente-Media-Type"] = essence
+        return Response(asked.payload, media_type="application/octet-stream", headers=headers)
 
     @router.post("/approvals/{request_id}/decision")
     async def decide(request: Request, request_id: str, signed: CsrfChecked) -> Response:
