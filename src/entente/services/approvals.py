@@ -317,6 +317,16 @@ class ApprovalService:
             and not decided
         )
 
+    def may_see(self, principal: Principal, object_id: str) -> bool:
+        """Whether ``principal`` may see ``object_id``, as a page asks it for each object a
+        request concerns: through the one policy (``TaxiiService.read_object``)."""
+        query = ObjectQuery(versions=("last",), limit=1)
+        try:
+            self._taxii.read_object(None, principal, object_id, query)
+        except ObjectNotFound:
+            return False
+        return True
+
     def require_approved(self, principal: Principal, request_id: str, payload: bytes) -> Decision:
         """The decision on ``request_id`` if it approves sending exactly ``payload``; else
         ``NotApproved`` says why (pending and what is missing, rejected, or other bytes).

@@ -3,12 +3,14 @@
 Approval requests of every TLP marking (and none: the node's default) from two orgs (the
 node's and Org B), each with canaries in its summary, targets, requester and payload (JSON,
 text or a tar download), and on each an approval of another marking with a canary comment and
-approver, all arrive from a feed. For users of the node's org (admin, analyst, reader), of a
-community org and of an org outside the community, the list (unfiltered and by each state)
-holds exactly the requests the policy oracle (tests/unit/sharing/oracle.py) lets that user
-see; a request's page and its payload download are a 200 for those and the same 404 as an
-absent request for every other; and no page holds a canary or the id of a hidden request or
-approval anywhere (text, attributes, links), a visible request's hidden approval included.
+approver, all arrive from a feed; each request concerns another request, of another marking.
+For users of the node's org (admin, analyst, reader), of a community org and of an org
+outside the community, the list (unfiltered and by each state) holds exactly the requests
+the policy oracle (tests/unit/sharing/oracle.py) lets that user see; a request's page and
+its payload download are a 200 for those and the same 404 as an absent request for every
+other; and no page holds a canary or the id of a hidden request or approval anywhere (text,
+attributes, links), a visible request's hidden approval and the hidden request it concerns
+included.
 """
 
 from __future__ import annotations
@@ -41,7 +43,6 @@ CREATORS = [node_org_id("CERT-X"), node_org_id("Org B")]
 COMBOS = [(m, c) for m in MARKINGS for c in CREATORS]
 N = len(COMBOS)
 ASKED_US = 1_700_000_000_000_000
-CASE = "grouping--c0000000-0000-4000-8000-00000000aaaa"
 CANARY = re.compile(r"CANARY-[a-z]+-\d+")
 MEDIA = ["application/json", "text/plain", "application/x-tar"]
 ABSENT = "grouping--a0000000-0000-4000-8000-00000000ffff"
@@ -84,7 +85,8 @@ def _request(k: int) -> Request:
         requester_org=COMBOS[k][1],
         created_us=ASKED_US + k,
         targets=(f"CANARY-target-{k}",),
-        refs=(CASE,),
+        # Another request, of another marking: named on the page only where it is visible.
+        refs=(_request_id((k + 3) % N),),
     )
 
 
@@ -212,6 +214,9 @@ def test_each_request_page_and_payload_shows_only_what_the_user_may_see(
         assert (f"CANARY-payload-{k}" in html) is (MEDIA[k % len(MEDIA)] != MEDIA[2]), (who, k)
         assert payload.status_code == 200, (who, k)
         assert payload.content == _payload(k), (who, k)
+        concerned = _request_id((k + 3) % N)
+        assert (f'href="/objects/{concerned}"' in html) is (concerned in view.visible), (who, k)
+        assert ("1 object you may not see" in html) is (concerned not in view.visible), (who, k)
         shown = _approval_id(k) in view.visible
         assert (f"CANARY-comment-{k}" in html) is shown, (who, k)
         if not shown:

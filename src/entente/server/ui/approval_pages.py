@@ -4,7 +4,8 @@ what will be sent and every decision on it (``/approvals/{id}``), its payload as
 approvals "shown in the UI with what exactly will be sent").
 
 Every read is ``ApprovalService.list_requests``/``status`` as the signed-in user, so a page
-holds only the requests (and approvals) the one sharing policy releases to that user; a
+holds only the requests (and approvals) the one sharing policy releases to that user, and
+names only the objects they concern that it may see itself (``ApprovalService.may_see``); a
 request the user may not see and an absent one get the same 404 page, which does not repeat
 the id asked for, and so does its payload.
 
@@ -252,6 +253,8 @@ def approval_pages_router(service: ApprovalService, auth: UiAuth, pages: Pages) 
         except ObjectNotFound:
             return not_found(request, signed)
         asked, decision, policy = shown.request, shown.decision, shown.policy
+        # Only the objects the user may see are named, as on a case page.
+        concerns = [ref for ref in asked.refs if service.may_see(signed.principal, ref)]
         return pages.response(
             "approval.html",
             request,
@@ -261,7 +264,10 @@ def approval_pages_router(service: ApprovalService, auth: UiAuth, pages: Pages) 
             created=format_timestamp_us(asked.created_us),
             state=decision.state.value,
             missing=decision.missing(),
+            concerns=concerns,
+            withheld=len(asked.refs) - len(concerns),
             min_approvals=policy.min_approvals,
+            requester_may_approve=policy.requester_may_approve,
             required=[
                 (org, org not in decision.orgs_missing)
                 for org in dict.fromkeys((*policy.required_orgs, *asked.required_orgs))
