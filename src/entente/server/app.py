@@ -48,6 +48,7 @@ from entente.server.taxii_routes import taxii_router
 from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.admin_page import admin_router
+from entente.server.ui.approval_pages import approval_pages_router
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.audit_page import audit_router as audit_page_router
 from entente.server.ui.case_attribution_page import case_attribution_router
@@ -147,6 +148,8 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         custody=audit_log(node).record_custody,
     )
     evidence_service = case_evidence(node, case_service)
+    # One approval service for the REST routes and the UI pages.
+    approval_service = approvals(node)
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
@@ -157,7 +160,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             gate,
         ),
         case_evidence_router(evidence_service, resolve, gate, case_service.check_write),
-        approval_router(approvals(node), resolve),
+        approval_router(approval_service, resolve),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
@@ -207,6 +210,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             pages,
         )
     )
+    routers.append(approval_pages_router(approval_service, auth, pages))
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
     routers.append(audit_page_router(audit_queries(node), secret, auth, pages))

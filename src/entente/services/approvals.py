@@ -29,6 +29,7 @@ from entente.approvals import (
     Request,
     State,
     Verdict,
+    check_signature,
     decide,
     extension_definitions,
     is_approval,
@@ -96,6 +97,9 @@ class RequestStatus:
     approvals: tuple[Approval, ...]
     decision: Decision
     policy: Policy
+    # Why each approval's envelope does not verify under its org's node key, in the order of
+    # ``approvals`` (None: it verifies): the UI shows it beside each approval.
+    signatures: tuple[str | None, ...] = ()
 
 
 def _check_request_id(request_id: str) -> None:
@@ -208,21 +212,14 @@ class ApprovalService:
         names; never the requester (four-eyes) unless the policy allows it.
         """
         self._may_act(principal, "approve outbound actions")
-        if not principal.is_individual:
-            # Four eyes are people's: an API token or a service is nobody's second pair.
-            raise PermissionDenied("approvals are made by named people, not API tokens")
-        if principal.org != self._org_id:
-            raise PermissionDenied("approvals are made on the approver's own node")
+        refused = self._refusal(principal)
+        if refused is not None:
+            raise PermissionDenied(refused)
         found = self.status(principal, request_id)
-        request, policy = found.request, found.policy
-        if not policy.may_approve(principal.org, request.required_orgs):
-            raise PermissionDenied(
-                f"{principal.org} is not among the orgs that approve {request.action_type.value}"
-            )
-        if (principal.org, principal.id) == (request.requester_org, request.requester) and (
-            not policy.requester_may_approve
-        ):
-            raise PermissionDenied("the requester does not approve their own request (four-eyes)")
+        request = found.request
+        refused = self.refusal(principal, found)
+        if refused is not None:
+            raise PermissionDenied(refused)
         approval = sign_approval(
             self._key,
             request,
@@ -281,28 +278,54 @@ class ApprovalService:
 
     def pending_for(self, principal: Principal) -> list[RequestStatus]:
         """The pending requests ``principal`` could approve and has not decided yet."""
-        if (
-            principal.role.value not in APPROVER_ROLES
-            or principal.org != self._org_id
-            or not principal.is_individual
-        ):
+        if self.refusal(principal) is not None:
             return []
-        mine = []
-        for shown in self.list_requests(principal, state=State.PENDING):
-            request, policy = shown.request, shown.policy
-            own = (principal.org, principal.id) == (request.requester_org, request.requester)
-            decided = any(
-                (a.approver_org, a.approver) == (principal.org, principal.id)
-                and a.digest == request.digest
-                for a in shown.approvals
-            )
-            if (
-                policy.may_approve(principal.org, request.required_orgs)
-                and not (own and not policy.requester_may_approve)
-                and not decided
-            ):
-                mine.append(shown)
-        return mine
+        return [
+            shown
+            for shown in self.list_requests(principal, state=State.PENDING)
+            if self.is_waiting_for(principal, shown)
+        ]
+
+    def refusal(self, principal: Principal, shown: RequestStatus | None = None) -> str | None:
+        """Why ``approve`` would refuse ``principal``'s decision (on ``shown``, if given); None
+        when it would sign it. The pages offer their forms by it; ``approve`` decides by it."""
+        if principal.role.value not in APPROVER_ROLES:
+            return "only admins and analysts approve outbound actions"
+        refused = self._refusal(principal)
+        if refused is not None or shown is None:
+            return refused
+        request, policy = shown.request, shown.policy
+        if not policy.may_approve(principal.org, request.required_orgs):
+            return f"{principal.org} is not among the orgs that approve {request.action_type.value}"
+        if (principal.org, principal.id) == (request.requester_org, request.requester) and (
+            not policy.requester_may_approve
+        ):
+            return "the requester does not approve their own request (four-eyes)"
+        return None
+
+    def is_waiting_for(self, principal: Principal, shown: RequestStatus) -> bool:
+        """Whether ``shown`` is pending and ``principal`` may decide it and has not yet."""
+        request = shown.request
+        decided = any(
+            (a.approver_org, a.approver) == (principal.org, principal.id)
+            and a.digest == request.digest
+            for a in shown.approvals
+        )
+        return (
+            shown.decision.state is State.PENDING
+            and self.refusal(principal, shown) is None
+            and not decided
+        )
+
+    def may_see(self, principal: Principal, object_id: str) -> bool:
+        """Whether ``principal`` may see ``object_id``, as a page asks it for each object a
+        request concerns: through the one policy (``TaxiiService.read_object``)."""
+        query = ObjectQuery(versions=("last",), limit=1)
+        try:
+            self._taxii.read_object(None, principal, object_id, query)
+        except ObjectNotFound:
+            return False
+        return True
 
     def require_approved(self, principal: Principal, request_id: str, payload: bytes) -> Decision:
         """The decision on ``request_id`` if it approves sending exactly ``payload``; else
@@ -341,7 +364,8 @@ class ApprovalService:
         policy = self.policy(request.action_type)
         keys = {**self._org_keys(), self._org_id: self._key.public_key}
         decision = decide(request, approvals, policy, keys)
-        return RequestStatus(request, version.marking_refs, approvals, decision, policy)
+        signatures = tuple(check_signature(a, request, keys) for a in approvals)
+        return RequestStatus(request, version.marking_refs, approvals, decision, policy, signatures)
 
     def _approvals(self, principal: Principal, request_id: str) -> list[Approval]:
         query = ObjectQuery(versions=("last",), limit=1)
@@ -362,6 +386,14 @@ class ApprovalService:
                 except InvalidObject:
                     continue  # malformed: not an approval anyone can count
         return found
+
+    def _refusal(self, principal: Principal) -> str | None:
+        if not principal.is_individual:
+            # Four eyes are people's: an API token or a service is nobody's second pair.
+            return "approvals are made by named people, not API tokens"
+        if principal.org != self._org_id:
+            return "approvals are made on the approver's own node"
+        return None
 
     def _may_act(self, principal: Principal, what: str) -> None:
         if principal.role.value not in APPROVER_ROLES:

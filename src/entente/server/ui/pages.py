@@ -58,6 +58,8 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Search", "/search"),
     NavItem("ATT&CK", "/attack"),
     NavItem("Cases", "/cases"),
+    # Decided by the node org's admins and analysts (``services.approvals``).
+    NavItem("Approvals", "/approvals", operations=True),
     NavItem("Partners", "/partners", operations=True),
     NavItem("Hits and hunts", "/hits", operations=True),
     NavItem("Who saw this?", "/audit", operations=True),
