@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import dataclass
 
 from entente.errors import InvalidInput
 from entente.stix import is_valid_id
+
+# RFC 6838 §4.2 restricted names, type/subtype, then RFC 9110 §5.6.6 parameters: what may be
+# sent as a Content-Type (a request from a partner names it; no CR, LF or other control).
+_MEDIA_TYPE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+    r'(?: ?; ?[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[ -!#-~]*"))*'
+)
 
 __all__ = [
     "APPROVER_ROLES",
@@ -125,7 +133,7 @@ class Request:
             raise InvalidInput(f"an approval request's id is a grouping id, not {self.id!r}")
         if not self.summary.strip():
             raise InvalidInput("an approval request needs a summary of what will be sent")
-        if not self.media_type or "/" not in self.media_type:
+        if not _MEDIA_TYPE.fullmatch(self.media_type):
             raise InvalidInput(f"media type {self.media_type!r} is not type/subtype")
         if not self.refs:
             raise InvalidInput("an approval request concerns at least one STIX object (refs)")

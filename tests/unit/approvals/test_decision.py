@@ -18,6 +18,7 @@ from entente.approvals import (
     decide,
     sign_approval,
 )
+from entente.errors import InvalidInput
 from entente.federation import NodeKey, PublicKey, generate_key
 
 ORG_A = "identity--00000000-0000-4000-8000-00000000000a"
@@ -234,3 +235,21 @@ def test_a_policy_that_cannot_work_is_refused(policy: dict[str, object], message
 
     with pytest.raises(InvalidInput, match=message):
         Policy(**policy)  # type: ignore[arg-type]  # the point is the bad values
+
+
+@pytest.mark.parametrize(
+    "media_type",
+    ["application/json", "message/rfc822", "application/x-tar", "text/plain; charset=utf-8"],
+)
+def test_a_media_type_that_may_be_a_content_type_is_accepted(media_type: str) -> None:
+    assert request(media_type=media_type).media_type == media_type
+
+
+@pytest.mark.parametrize(
+    "media_type",
+    ["", "json", "text/plain\r\nX-Injected: 1", "text/plain\n", "a/b/c", "text /plain"],
+)
+def test_a_media_type_that_is_no_header_value_is_refused(media_type: str) -> None:
+    # A partner's request names it and the payload route sends it as the Content-Type.
+    with pytest.raises(InvalidInput, match="is not type/subtype"):
+        request(media_type=media_type)

@@ -15,6 +15,7 @@ from tests.unit.server.ui_sessions import NODE_ORG_NAME, UiNode, ui_node
 
 from entente.approvals import ActionType, Verdict
 from entente.bootstrap import approvals, audit_log
+from entente.errors import InvalidInput
 from entente.server.ui.approval_pages import render_payload
 from entente.services import node_org_id
 from entente.sharing import Principal, Role
@@ -217,10 +218,8 @@ def test_a_decision_is_audited_on_channel_ui(ui: UiNode) -> None:
     assert [(e.actor.id, e.channel) for e in entries] == [("user:admin", "ui")]
 
 
-def test_a_media_type_that_is_no_header_value_is_left_out_of_the_download(ui: UiNode) -> None:
-    rid = ask(ui, TAR, "application/x-tar\r\nSet-Cookie: a=b")
-    download = ui.get(f"/approvals/{rid}/payload", "admin")
-    assert download.status_code == 200
-    assert download.content == TAR
-    assert "x-entente-media-type" not in download.headers and "set-cookie" not in download.headers
-    assert ui.get(f"/approvals/{rid}", "admin").status_code == 200
+def test_a_media_type_that_is_no_header_value_is_refused_and_nothing_stored(ui: UiNode) -> None:
+    before = ui.get("/approvals", "admin").text.count('href="/approvals/grouping--')
+    with pytest.raises(InvalidInput, match="is not type/subtype"):
+        ask(ui, TAR, "application/x-tar\r\nSet-Cookie: a=b")
+    assert ui.get("/approvals", "admin").text.count('href="/approvals/grouping--') == before
