@@ -36,13 +36,13 @@ ORG = node_org_id("CERT A")
 T0855 = "attack-pattern--40b300ba-f553-48bf-862e-9471b220d455"  # Unauthorized Command Message
 
 
-def _collection(title: str, **options: object) -> CollectionDef:
+def _collection(
+    title: str, *, public: bool = False, types: frozenset[str] = frozenset()
+) -> CollectionDef:
+    """A collection holding what was posted to it (its own id as the source name)."""
     uid = collection_uuid(title)
     return CollectionDef(
-        id=uid,
-        title=title,
-        source_names=frozenset({str(uid)}),
-        **options,  # type: ignore[arg-type]
+        id=uid, title=title, source_names=frozenset({str(uid)}), types=types, public=public
     )
 
 
@@ -126,7 +126,7 @@ def test_a_package_changed_after_approval_is_refused(node: Node) -> None:
     _approve(node, request.id)
     files = read_tar(package)
     files["advisory.pdf"] = files["advisory.pdf"].replace(b"Triton", b"Tr1ton", 1)
-    with pytest.raises(InvalidInput, match="advisory.pdf: SHA-256 does not match"):
+    with pytest.raises(InvalidInput, match=r"advisory\.pdf: SHA-256 does not match"):
         service.publish(ALICE, write_tar(files), "Advisories")
     other = _draft(node, "Never asked for")
     with pytest.raises(NotApproved, match="no advisory approval request"):
