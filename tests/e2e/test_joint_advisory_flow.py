@@ -161,7 +161,8 @@ def test_a_joint_advisory_is_approved_co_signed_verified_and_published(tmp_path:
             _show(signed, "entente advisory cosign advisory.tar  # on B")
             assert signed.returncode == 0
             assert request_id in signed.stdout
-            shutil.copyfile(cosigned_at_b, package)
+            received = out / "advisory-cosigned.tar"  # handed back to A as a file
+            shutil.copyfile(cosigned_at_b, received)
             a.sync()
 
             final = a.cli_json("approval", "show", request_id)
@@ -175,9 +176,17 @@ def test_a_joint_advisory_is_approved_co_signed_verified_and_published(tmp_path:
                 (org_b, True),
             }
 
-            _step("5. the package verifies 2-of-2 offline")
+            alone = a.cli(
+                "advisory", "publish", str(package), "--collection", COLLECTION, check=False
+            )
+            _show(alone, "entente advisory publish advisory.tar  # approved, signed by A only")
+            assert alone.returncode == 2
+            assert "not signed by every agency" in alone.stderr
+
+            _step("5. the co-signed package verifies 2-of-2 offline")
+            package = received
             verified = _verify_offline(a, package, "--threshold", "2")
-            _show(verified, "unshare -rn entente advisory verify advisory.tar --threshold 2")
+            _show(verified, f"unshare -rn entente advisory verify {package.name} --threshold 2")
             assert verified.returncode == 0
             assert "2 of 2 keys signed, threshold 2" in verified.stdout
 
@@ -195,7 +204,7 @@ def test_a_joint_advisory_is_approved_co_signed_verified_and_published(tmp_path:
             token = a.cli_json("token", "create", "--org", "Org A", "--role", "reader")["secret"]
             assert _collection_objects(a, token) == []
             done = a.cli("advisory", "publish", str(package), "--collection", COLLECTION)
-            _show(done, "entente advisory publish advisory.tar --collection 'Joint advisories'")
+            _show(done, f"entente advisory publish {package.name} --collection '{COLLECTION}'")
             assert done.returncode == 0
             held = _collection_objects(a, token)
             print("TAXII collection:", sorted(o["id"] for o in held))

@@ -107,6 +107,11 @@ class AdvisoryPublication:
             raise PermissionDenied("only the node's own admins and analysts publish advisories")
         collection = self.collection(principal, collection_name)
         predicate = self._authored_here(package)
+        # Asked for as drafted: every file as this node signed it (its own signature checks).
+        checked = verify_advisory(package, self._advisories.known_trust(package), threshold=1)
+        if not checked.passed:
+            failed = "; ".join(f"{c.subject}: {c.detail}" for c in checked.failures)
+            raise InvalidInput(f"the advisory does not verify, so it is not asked for: {failed}")
         statement = read_statement(package)
         orgs = [predicate["author"]["org_id"], *(a["org_id"] for a in predicate["coauthors"])]
         refs = [predicate["report_id"]]

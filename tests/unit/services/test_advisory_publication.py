@@ -180,6 +180,10 @@ def test_refusals_are_clear_and_write_nothing(node: Node) -> None:
         service.request(reader, package, "Advisories")
     with pytest.raises(ObjectNotFound, match="no collection 'Nowhere'"):
         service.request(ALICE, package, "Nowhere")
+    files = read_tar(package)
+    files["advisory.md"] += b"\nOne more line.\n"
+    with pytest.raises(InvalidInput, match=r"not asked for: advisory\.md: SHA-256 does not"):
+        service.request(ALICE, write_tar(files), "Advisories")
     asked = [s for s in approvals(node).list_requests(ALICE) if "Refusals" in s.request.summary]
     assert asked == []
 
