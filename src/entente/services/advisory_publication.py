@@ -226,6 +226,14 @@ class AdvisoryPublication:
                 for a in s.approvals
             )
         ]
+        for s in undecided:
+            # All or nothing: one approval refused after another was written would leave the
+            # advisory half approved and not co-signed.
+            if not s.policy.may_approve(principal.org, s.request.required_orgs):
+                raise PermissionDenied(
+                    f"{principal.org} is not among the orgs that approve "
+                    f"{s.request.action_type.value}: nothing approved or co-signed"
+                )
         made = tuple(
             self._approvals.approve(
                 principal, s.request.id, Verdict.APPROVE, comment, channel=channel
