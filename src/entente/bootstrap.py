@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from entente.services import IngestService, TaxiiService
     from entente.services.abuse import AbuseService, ContactFinder, Relay
     from entente.services.advisories import AdvisoryService
+    from entente.services.advisory_publication import AdvisoryPublication
     from entente.services.approvals import ApprovalService
     from entente.services.attack_matrix import AttackMatrixService
     from entente.services.attribution import AttributionService
@@ -558,6 +559,23 @@ def advisories(node: Node) -> AdvisoryService:
         node_key=node.key,
         node_name=node.settings.org_name,
         clock=node.clock,
+    )
+
+
+def advisory_publication(node: Node) -> AdvisoryPublication:
+    """Joint advisories' approvals (asked, given with a co-signature, required) and their
+    publishing to a collection through the node's write path (issue 15 items 1 and 4)."""
+    from entente.services import node_org_id
+    from entente.services.advisory_publication import AdvisoryPublication
+
+    log = audit_log(node) if node.settings.audit_log else None
+    return AdvisoryPublication(
+        advisories=advisories(node),
+        approvals=approvals(node),
+        taxii=taxii(node),
+        store=node.store,
+        node_org=node_org_id(node.settings.org_name),
+        audit=None if log is None else log.record,
     )
 
 

@@ -515,6 +515,9 @@ def parse_collections(value: object) -> tuple[CollectionDef, ...]:
         can_write = _strings(entry, "can_write", base.can_write)
         if not (can_read | can_write) <= _ROLES:
             raise ConfigurationError(f"collection {title!r}: unknown role in can_read/can_write")
+        public = entry.get("public", False)
+        if not isinstance(public, bool):
+            raise ConfigurationError(f"collection {title!r}: public must be true or false")
         parsed.append(
             CollectionDef(
                 id=collection_id,
@@ -525,6 +528,7 @@ def parse_collections(value: object) -> tuple[CollectionDef, ...]:
                 source_names=_strings(entry, "source_names", frozenset()),
                 can_read=can_read,
                 can_write=can_write,
+                public=public,
             )
         )
     if len({c.id for c in parsed}) != len(parsed):

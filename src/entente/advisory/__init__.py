@@ -13,9 +13,11 @@ from entente.advisory.iocs import Ioc
 from entente.advisory.model import Advisory, AdvisoryDraft, Agency, AttackData
 from entente.advisory.package import (
     PREDICATE_TYPE,
+    STATEMENT_MEDIA_TYPE,
     build_package,
     cosign_package,
     read_predicate,
+    read_statement,
     trust_root,
 )
 from entente.advisory.render import render_markdown, render_pdf
@@ -24,6 +26,7 @@ from entente.advisory.verify import verify_advisory
 
 __all__ = [
     "PREDICATE_TYPE",
+    "STATEMENT_MEDIA_TYPE",
     "Advisory",
     "AdvisoryDraft",
     "Agency",
@@ -36,6 +39,7 @@ __all__ = [
     "build_package",
     "cosign_package",
     "read_predicate",
+    "read_statement",
     "render_markdown",
     "render_pdf",
     "trust_root",

@@ -31,11 +31,13 @@ __all__ = [
     "PDF",
     "PREDICATE_TYPE",
     "SIGNED",
+    "STATEMENT_MEDIA_TYPE",
     "TRUST",
     "build_package",
     "cosign_package",
     "package_files",
     "read_predicate",
+    "read_statement",
     "trust_root",
 ]
 
@@ -46,6 +48,8 @@ TRUST: Final = layout.TRUST
 ENVELOPE: Final = layout.ENVELOPE
 SIGNED: Final = frozenset({BUNDLE, MARKDOWN, PDF, TRUST})
 PREDICATE_TYPE: Final = "urn:entente:joint-advisory:v1"
+# The Statement's media type (the DSSE payloadType of in-toto's envelope layer).
+STATEMENT_MEDIA_TYPE: Final = dsse.PAYLOAD_TYPE
 
 
 def _json(value: Any) -> bytes:
@@ -98,12 +102,21 @@ def build_package(advisory: Advisory, *, author_key: NodeKey, trust: TrustRoot) 
     return write_tar(files)
 
 
-def read_predicate(package: bytes) -> dict[str, Any]:
-    """The Statement's predicate of an advisory package (what it says it is), unverified."""
+def read_statement(package: bytes) -> bytes:
+    """The signed Statement of an advisory package, byte for byte, unverified.
+
+    What approvals bind: it names the SHA-256 of every file, and co-signing adds signatures
+    to the envelope without changing it, so one approval holds for every co-signed copy."""
     files = read_tar(package)
     if ENVELOPE not in files:
         raise MalformedDocument(f"not an advisory package: no {ENVELOPE}")
     payload, _ = dsse.read_envelope(files[ENVELOPE])
+    return payload
+
+
+def read_predicate(package: bytes) -> dict[str, Any]:
+    """The Statement's predicate of an advisory package (what it says it is), unverified."""
+    payload = read_statement(package)
     try:
         statement = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:

@@ -1,32 +1,52 @@
-"""``entente advisory new|cosign|verify``: joint advisories drafted as this node's operator,
-co-signed by a co-author's node, verified offline by anyone.
+"""``entente advisory new|cosign|verify|publish``: joint advisories drafted as this node's
+operator, approved and co-signed by each co-author's node, verified offline by anyone,
+published to a collection once approved.
 
 ``new`` writes the package (a deterministic tar: the STIX bundle, the Markdown and PDF
 advisory, the trust root and the DSSE envelope signed by this node) into ``--out DIR`` beside
-a copy of the Markdown and the PDF to read. ``cosign`` adds this node's signature (it must be
-a named co-author). ``verify`` touches no store and no network: exit 0 when every check
-passes, 1 when any fails (each named on stderr), 2 when the package cannot be read.
+a copy of the Markdown and the PDF to read; with ``--collection`` it also asks every
+co-authoring agency to approve publishing it there. ``cosign`` approves the advisory's request
+(synced from the author's node) as this node's operator and adds this node's signature (it
+must be a named co-author); the co-signed file goes back to the author. ``verify`` touches no
+store and no network: exit 0 when every check passes, 1 when any fails (each named on
+stderr), 2 when the package cannot be read. ``publish`` stores the report in the collection
+only when every agency signed and approved (exit 2 with the reason otherwise).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from entente.cli.output import (
+    ExitCode,
     console,
+    fail,
     print_verification,
     run_command,
 )
-from entente.errors import InvalidInput
+from entente.errors import InvalidInput, PermissionDenied
 
 __all__ = ["app"]
 
 app = typer.Typer(
     help="Draft joint advisories, co-sign them and verify them offline.", no_args_is_help=True
 )
+
+
+def _run(body: Callable[[], int | None]) -> None:
+    """``run_command``, with a refusal (not approved, not allowed) an input error: exit 2."""
+
+    def guarded() -> int | None:
+        try:
+            return body()
+        except PermissionDenied as exc:
+            fail(str(exc), ExitCode.INPUT)
+
+    run_command(guarded)
 
 
 def _read(path: Path) -> bytes:
@@ -59,13 +79,19 @@ def new(
         list[str] | None,
         typer.Option("--mitigation", help="A mitigation of the analysts' own (repeatable)."),
     ] = None,
+    collection: Annotated[
+        str | None,
+        typer.Option(
+            "--collection", help="Ask every agency to approve publishing it to this collection."
+        ),
+    ] = None,
 ) -> None:
     """Draft an advisory from a case or chosen objects (what this node's operator may see),
     signed by this node; each co-author then runs ``entente advisory cosign``."""
 
     def body() -> int:
         from entente.advisory import read_predicate
-        from entente.bootstrap import advisories
+        from entente.bootstrap import advisories, advisory_publication
         from entente.cli.context import cli_principal, node
         from entente.evidence.tarball import read_tar
         from entente.services import node_org_id
@@ -85,6 +111,11 @@ def new(
         with node() as opened:
             principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
             package = advisories(opened).draft(principal, request)
+            asked = (
+                ()
+                if collection is None
+                else advisory_publication(opened).request(principal, package, collection)
+            )
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -102,9 +133,16 @@ def new(
             highlight=False,
             markup=False,
         )
+        for asked_for in asked:
+            console.print(
+                f"approval requested: {asked_for.id} ({asked_for.action_type.value}, "
+                f"sha256 {asked_for.digest}); must approve: {', '.join(asked_for.required_orgs)}",
+                highlight=False,
+                markup=False,
+            )
         return 0
 
-    run_command(body)
+    _run(body)
 
 
 @app.command("cosign")
@@ -116,23 +154,71 @@ def cosign(
     out: Annotated[
         Path | None, typer.Option("--out", help="Where to write it (default: in place).")
     ] = None,
+    comment: Annotated[str, typer.Option(help="Why: kept with the signed approval.")] = "",
 ) -> None:
-    """Co-sign an advisory as this node, once it checks (every file as the author signed it)."""
+    """Approve and co-sign an advisory as this node, once it checks (every file as the author
+    signed it) and its approval request has come from the author's node; hand the co-signed
+    file back to the author."""
 
     def body() -> int:
-        from entente.bootstrap import advisories
-        from entente.cli.context import node
+        from entente.bootstrap import advisory_publication
+        from entente.cli.context import cli_principal, node
+        from entente.services import node_org_id
         from entente.services.atomic_files import write_atomically
+        from entente.services.ownership import operator_principal
 
         data = _read(package)
         with node() as opened:
-            signed = advisories(opened).cosign(data)
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            signed, approved = advisory_publication(opened).cosign(principal, data, comment)
         target = out or package
         write_atomically(target, signed, "advisory package")
-        console.print(f"co-signed {target}", highlight=False, markup=False)
+        console.print(
+            "approved "
+            + (", ".join(f"{a.request_id} ({a.id})" for a in approved) or "(already)")
+            + f" and co-signed {target}",
+            highlight=False,
+            markup=False,
+        )
         return 0
 
-    run_command(body)
+    _run(body)
+
+
+@app.command("publish")
+def publish(
+    package: Annotated[
+        Path,
+        typer.Argument(metavar="PACKAGE", help="The co-signed .tar file.", show_default=False),
+    ],
+    *,
+    collection: Annotated[
+        str, typer.Option("--collection", help="The collection to publish the report to.")
+    ],
+) -> None:
+    """Publish the advisory's report and objects to a collection, once every agency signed
+    and approved it (refused, nothing stored, otherwise)."""
+
+    def body() -> int:
+        from entente.bootstrap import advisory_publication
+        from entente.cli.context import cli_principal, node
+        from entente.services import node_org_id
+        from entente.services.ownership import operator_principal
+
+        data = _read(package)
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            done = advisory_publication(opened).publish(principal, data, collection)
+        console.print(
+            f"published {done.report_id} to {done.collection.title!r}: "
+            f"{len(done.stored)} object(s) stored, {len(done.held)} already held; "
+            f"approved by request(s) {', '.join(done.requests)}",
+            highlight=False,
+            markup=False,
+        )
+        return 0
+
+    _run(body)
 
 
 @app.command("verify")

@@ -26,12 +26,13 @@ from entente.advisory import (
     build_advisory,
     build_package,
     cosign_package,
+    read_predicate,
     trust_root,
     verify_advisory,
 )
 from entente.clock import Clock
 from entente.errors import InvalidInput, ObjectNotFound, PermissionDenied
-from entente.evidence import TrustedKey
+from entente.evidence import TrustedKey, TrustRoot
 from entente.federation.keys import NodeKey, parse_public_key
 from entente.services.cases import CaseService
 from entente.services.graph import GraphService, latest_released
@@ -187,6 +188,24 @@ class AdvisoryService:
             TrustedKey(self._node_name, self._key.public_key), [key for _, key in coauthors]
         )
         return build_package(advisory, author_key=self._key, trust=trust)
+
+    def known_trust(self, package: bytes) -> TrustRoot:
+        """The trust root of ``package``'s agencies as this node knows them: its own key
+        for its own advisory and each co-author's partner card, every one of them to sign.
+
+        Not the package's ``trust.json``, which proves integrity but not who signed."""
+        predicate = read_predicate(package)
+        author = predicate.get("author")
+        if not isinstance(author, dict) or author.get("org_id") != node_org_id(self._node_name):
+            raise InvalidInput("this advisory was not drafted on this node")
+        keys = []
+        for coauthor in predicate.get("coauthors") or ():
+            org_id = coauthor.get("org_id") if isinstance(coauthor, dict) else None
+            partner = None if not isinstance(org_id, str) else self._partners.by_org(org_id)
+            if partner is None:
+                raise InvalidInput(f"co-author {coauthor!r} is not a partner of this node")
+            keys.append(TrustedKey(partner.org_name, parse_public_key(partner.public_key)))
+        return trust_root(TrustedKey(self._node_name, self._key.public_key), keys)
 
     def cosign(self, package: bytes) -> bytes:
         """``package`` co-signed by this node, once it checks: every file as the author

@@ -37,6 +37,9 @@ class CollectionDef:
     source_names: frozenset[str] = frozenset()
     can_read: frozenset[str] = _ALL_READ
     can_write: frozenset[str] = _ALL_WRITE
+    # What is published here leaves the coalition (a public feed, a website): publishing to
+    # it needs the ``publish-public`` approval too (issue 15 item 1).
+    public: bool = False
 
     def holds(self, version: StoredVersion) -> bool:
         """Whether ``version`` belongs to this collection."""
