@@ -30,9 +30,9 @@ from entente.abuse import (
     TakedownSettings,
     validate_xarf,
 )
-from entente.approvals import Verdict
 from entente.abuse.rdap_client import RdapClient, fetch_bootstrap, rdap_http
 from entente.abuse.smtp import SmtpRelay
+from entente.approvals import Verdict
 from entente.bootstrap import Node, abuse, approvals, cases, open_node, taxii
 from entente.cases import CaseType
 from entente.clock import FixedClock
