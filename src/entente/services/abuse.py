@@ -74,7 +74,14 @@ from entente.matching.patterns import compile_pattern
 from entente.services.ingest import IngestService
 from entente.services.taxii import TaxiiService
 from entente.sharing import Principal
-from entente.stix import Tlp, canonical_json, format_timestamp_us, is_valid_id, parse_object
+from entente.stix import (
+    Tlp,
+    canonical_json,
+    format_timestamp_us,
+    is_valid_id,
+    parse_object,
+    tlp_of,
+)
 from entente.store import ObjectQuery, ObjectStore, Provenance, SourceKind, StoredVersion
 
 __all__ = [
@@ -382,6 +389,8 @@ class AbuseService:
                 targets=[report.contact.email],
                 refs=refs,
                 media_type=media or "application/json",
+                # The request carries the report itself: never less restricted than it.
+                tlp=max([Tlp.AMBER, *(t for m in markings if (t := tlp_of(m)) is not None)]),
                 channel=channel,
             )
             # The status stays; the step is recorded, later than the last (the note's next

@@ -363,6 +363,8 @@ def test_a_report_goes_out_only_once_two_others_approved_its_exact_bytes(
     assert shown.request.payload == drafted.document.encode("utf-8")
     assert shown.request.refs == (drafted.id, RIPE_IP_INDICATOR)
     assert shown.request.targets == ("abuse@switch.ch",)
+    # The request carries the report: as restricted as it (the indicator's AMBER+STRICT).
+    assert shown.marking_refs == (marking_id_for(Tlp.AMBER_STRICT),)
     with pytest.raises(PermissionDenied, match="four-eyes"):
         desk.approve(carol, asked.approval_request_id, Verdict.APPROVE)
     desk.approve(alice, asked.approval_request_id, Verdict.APPROVE)
