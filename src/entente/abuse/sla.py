@@ -16,8 +16,8 @@ from entente.abuse.reports import AbuseReport, ReportStatus
 
 __all__ = ["DEFAULT_SLA_HOURS", "Deadline", "DeadlineState", "TakedownSettings", "deadline"]
 
-# Two days: the usual first-response target of hosting abuse desks (M3AAWG's hosting
-# best practices ask for an acknowledgement "within a reasonable time"; 48 h is common).
+# Two days: a default of ours, not a standard (no RFC sets an abuse desk's answer time);
+# ``[takedown.providers]`` sets what each provider has agreed or usually does.
 DEFAULT_SLA_HOURS = 48.0
 _HOUR_US = 3_600_000_000
 

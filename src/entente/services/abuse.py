@@ -9,7 +9,10 @@ provenance, ownership and federation apply unchanged, as for cases (ADR 0015).
 
 Sending is gated: ``send`` calls the ``Gate`` it is given with the report exactly as it will
 go out, before anything leaves; a gate that raises (``PermissionDenied``) stops the send and
-nothing is written. Approval workflows (four-eyes, m-of-n) are gates.
+nothing is written. ``approval_gate`` is the one the CLI uses (issue 15 item 1): the report
+goes only under its approval request (``request_approval``), approved m-of-n for exactly its
+bytes. Once sent, ``deadline`` says whether its provider answered within the ``[takedown]``
+SLA.
 """
 
 from __future__ import annotations
