@@ -191,3 +191,19 @@ def test_a_takedown_cases_package_travels_in_the_report_and_the_case_shows_it(
         "not-sent",
     )
     assert f"abuse report {drafted['id']}" in ok(cli("case", "show", case["id"]))
+
+
+def test_asking_again_replaces_the_request_and_its_approvals_no_longer_count(
+    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "carol")
+    out = str(tmp_path / "report.json")
+    drafted = ok(cli("abuse", "report", INDICATOR["id"], "--out", out, "--json"))
+    first = drafted["approval_request"]
+    monkeypatch.setenv("LOGNAME", "alice")
+    ok(cli("approval", "approve", first))
+    monkeypatch.setenv("LOGNAME", "carol")
+    again = ok(cli("abuse", "request-approval", drafted["id"], "--json"))
+    assert again["approval_request"] not in (None, first)
+    assert again["approval"] == "pending: 2 more approval(s)"
+    assert again["history"][-1]["detail"] == f"approval requested: {again['approval_request']}"
