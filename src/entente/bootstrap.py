@@ -526,6 +526,7 @@ def abuse(
         contacts=contacts,
         relay=relay,
         resolver=resolver or system_resolver,
+        takedown=node.settings.takedown,
     )
 
 

@@ -10,7 +10,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from entente.abuse import DEFAULT_RDAP_BOOTSTRAP, AbuseSettings
+from entente.abuse import (
+    DEFAULT_RDAP_BOOTSTRAP,
+    DEFAULT_SLA_HOURS,
+    AbuseSettings,
+    TakedownSettings,
+)
 from entente.accounts.oidc import OidcConfig
 from entente.approvals import ActionType, Policy, default_policies, parse_policies
 from entente.errors import ConfigurationError, InvalidInput
@@ -106,6 +111,9 @@ class Settings:
     # The ``[abuse]`` table (issue 15 item 2): the SMTP relay abuse reports go through, who
     # reports them, and where the RDAP bootstrap registries are read.
     abuse: AbuseSettings = field(default_factory=AbuseSettings)
+    # The ``[takedown]`` table (issue 15 item 3): the hours a provider has to answer a sent
+    # abuse report before the report (and its takedown case) shows overdue.
+    takedown: TakedownSettings = field(default_factory=TakedownSettings)
     # ``[[preservation.contacts]]``: the 24/7 points of contact (Budapest Convention Art. 35)
     # that preservation requests are addressed to; empty: none, and requests are refused.
     preservation_contacts: tuple[Contact, ...] = ()
@@ -193,6 +201,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tsa_chain_file=tsa_chain_file,
         approvals=_approvals(file_values),
         abuse=_abuse(env, file_values),
+        takedown=_takedown(file_values),
         preservation_contacts=_preservation_contacts(file_values),
     )
 
@@ -251,6 +260,37 @@ def _abuse(env: Mapping[str, str], file_values: Mapping[str, object]) -> AbuseSe
         reporter_domain=text("reporter_domain") or "",
         rdap_bootstrap_url=bootstrap,
     )
+
+
+def _hours(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(f"{where} must be a positive number of hours, not {value!r}")
+    return float(value)
+
+
+def _takedown(file_values: Mapping[str, object]) -> TakedownSettings:
+    """The ``[takedown]`` table: ``default_sla_hours`` and ``[takedown.providers."<name>"]
+    sla_hours``, the provider named as RDAP names the network owner or registrar."""
+    table = file_values.get("takedown", {})
+    if not isinstance(table, Mapping):
+        raise ConfigurationError("[takedown] must be a table")
+    unknown = sorted(set(table) - {"default_sla_hours", "providers"})
+    if unknown:
+        raise ConfigurationError(f"takedown: unknown key(s) {', '.join(unknown)}")
+    default = _hours(
+        table.get("default_sla_hours", DEFAULT_SLA_HOURS),
+        "takedown.default_sla_hours",
+    )
+    providers = table.get("providers", {})
+    if not isinstance(providers, Mapping):
+        raise ConfigurationError("[takedown.providers] must be a table of providers")
+    hours: dict[str, float] = {}
+    for name, entry in providers.items():
+        where = f'takedown.providers."{name}"'
+        if not isinstance(entry, Mapping) or set(entry) != {"sla_hours"}:
+            raise ConfigurationError(f"{where} must be a table with sla_hours only")
+        hours[str(name)] = _hours(entry["sla_hours"], f"{where}.sla_hours")
+    return TakedownSettings(default, hours)
 
 
 def _org_id(org: str) -> str:
@@ -573,6 +613,7 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("tsa_url", settings.tsa_url or "none"),
         ("tsa_chain_file", str(settings.tsa_chain_file or "none")),
         *_render_abuse(settings.abuse),
+        ("takedown.sla", _render_takedown(settings.takedown)),
         ("default_warninglists", "on" if settings.default_warninglists else "off"),
         ("scoring.default_reliability", scoring.default_reliability),
         ("scoring.default_confidence", str(scoring.default_confidence)),
@@ -595,6 +636,11 @@ def _render_approvals(policies: Mapping[ActionType, Policy]) -> str:
         orgs = f", from {', '.join(policy.required_orgs)}" if policy.required_orgs else ""
         parts.append(f"{action.value}: {policy.min_approvals} approvals{orgs}")
     return "; ".join(parts)
+
+
+def _render_takedown(takedown: TakedownSettings) -> str:
+    providers = "".join(f"; {name}: {h:g} h" for name, h in sorted(takedown.providers.items()))
+    return f"default {takedown.default_sla_hours:g} h{providers}"
 
 
 def _render_abuse(abuse: AbuseSettings) -> tuple[tuple[str, str], ...]:

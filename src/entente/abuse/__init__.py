@@ -57,6 +57,13 @@ if typing.TYPE_CHECKING:
         DEFAULT_RDAP_BOOTSTRAP,
         AbuseSettings,
     )
+    from entente.abuse.sla import (
+        DEFAULT_SLA_HOURS,
+        Deadline,
+        DeadlineState,
+        TakedownSettings,
+        deadline,
+    )
     from entente.abuse.targets import (
         Target,
         TargetKind,
@@ -80,6 +87,11 @@ _SOURCES = {
     "BootstrapRegistry": "entente.abuse.bootstrap",
     "ContactLookup": "entente.abuse.contacts",
     "DEFAULT_RDAP_BOOTSTRAP": "entente.abuse.settings",
+    "DEFAULT_SLA_HOURS": "entente.abuse.sla",
+    "Deadline": "entente.abuse.sla",
+    "DeadlineState": "entente.abuse.sla",
+    "TakedownSettings": "entente.abuse.sla",
+    "deadline": "entente.abuse.sla",
     "EXTENSION_ID": "entente.abuse.reports",
     "Evidence": "entente.abuse.xarf",
     "FEEDBACK_TYPES": "entente.abuse.arf",
@@ -116,6 +128,7 @@ _SOURCES = {
 
 __all__ = [
     "DEFAULT_RDAP_BOOTSTRAP",
+    "DEFAULT_SLA_HOURS",
     "EXTENSION_ID",
     "FEEDBACK_TYPES",
     "XARF_FILENAME",
@@ -126,6 +139,8 @@ __all__ = [
     "ArfFields",
     "BootstrapRegistry",
     "ContactLookup",
+    "Deadline",
+    "DeadlineState",
     "Evidence",
     "Party",
     "Recheck",
@@ -133,12 +148,14 @@ __all__ = [
     "ReportStatus",
     "Resolver",
     "StatusChange",
+    "TakedownSettings",
     "Target",
     "TargetKind",
     "advance",
     "build_arf",
     "build_xarf",
     "build_xarf_message",
+    "deadline",
     "domain_abuse_contacts",
     "extension_definition",
     "ip_abuse_contacts",

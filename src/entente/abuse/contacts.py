@@ -11,7 +11,7 @@ the choice says so.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from entente.abuse.targets import Target
@@ -39,6 +39,9 @@ class AbuseContact:
     # The RDAP URL the answer came from (after redirects).
     source: str
     reason: str
+    # Whose desk it is: the network's registrant org (IP) or the registrar (domain), by the
+    # name RDAP gives (jCard ``fn``); takedown SLAs are set per provider.
+    provider: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,26 @@ def _with_role(node: Mapping[str, Any], role: str, source: str, why: str) -> lis
     return list(found.values())
 
 
+def _name(entity: Mapping[str, Any]) -> str | None:
+    names = _vcard_values(entity, "fn")
+    return names[0] if names else None
+
+
+def _ip_provider(answer: Mapping[str, Any]) -> str | None:
+    # The registrant's name (ARIN, APNIC: the org), else the network's own name (RIPE).
+    for entity in _entities(answer):
+        if "registrant" in _roles(entity) and (name := _name(entity)):
+            return name
+    name = answer.get("name")
+    return name if isinstance(name, str) and name else None
+
+
+def _with_provider(
+    contacts: list[AbuseContact] | tuple[AbuseContact, ...], provider: str | None
+) -> tuple[AbuseContact, ...]:
+    return tuple(replace(c, provider=provider) for c in contacts)
+
+
 def _check_class(answer: Mapping[str, Any], expected: str) -> None:
     # RFC 9083 §4.8: every object class response names its class.
     found = answer.get("objectClassName")
@@ -133,13 +156,14 @@ def ip_abuse_contacts(answer: Mapping[str, Any], source: str) -> tuple[AbuseCont
     """The abuse contacts of an ``ip network`` answer: the ``abuse`` role first, then the
     registrant's, technical, administrative or NOC contact; empty when none has an email."""
     _check_class(answer, "ip network")
+    provider = _ip_provider(answer)
     abuse = _with_role(answer, "abuse", source, "role abuse (RFC 9083 §10.2.4)")
     if abuse:
-        return tuple(abuse)
+        return _with_provider(abuse, provider)
     for role in _IP_FALLBACK_ROLES:
         found = _with_role(answer, role, source, f"no abuse role; fallback to role {role}")
         if found:
-            return tuple(found)
+            return _with_provider(found, provider)
     return ()
 
 
@@ -155,11 +179,14 @@ def domain_abuse_contacts(answer: Mapping[str, Any], source: str) -> tuple[Abuse
             registrar, "abuse", source, f"abuse contact of registrar {name} (ICANN profile §2.4.5)"
         )
         if found:
-            return tuple(found)
+            return _with_provider(found, _name(registrar))
     for registrar in registrars:
         emails = _vcard_values(registrar, "email")
         if emails:
             why = "registrar names no abuse contact; fallback to the registrar"
-            return tuple(_contact(registrar, e, source, why) for e in emails)
+            return tuple(
+                replace(_contact(registrar, e, source, why), provider=_name(registrar))
+                for e in emails
+            )
     abuse = _with_role(answer, "abuse", source, "role abuse (RFC 9083 §10.2.4), no registrar")
     return tuple(abuse)

@@ -98,6 +98,8 @@ class AbuseReport:
     document: str
     history: tuple[StatusChange, ...]
     message_id: str | None = None
+    # The approval request (``entente.approvals``) for exactly ``document``; send needs it.
+    approval_request_id: str | None = None
 
     @property
     def status(self) -> ReportStatus:
@@ -207,6 +209,7 @@ def _contact_json(contact: AbuseContact) -> dict[str, Any]:
         "roles": list(contact.roles),
         "source": contact.source,
         "reason": contact.reason,
+        **({"provider": contact.provider} if contact.provider else {}),
     }
 
 
@@ -235,6 +238,8 @@ def render_report(
     }
     if report.message_id:
         extension["message_id"] = report.message_id
+    if report.approval_request_id:
+        extension["approval_request"] = report.approval_request_id
     note: dict[str, Any] = {
         "type": "note",
         "spec_version": "2.1",
@@ -302,10 +307,12 @@ def parse_report(obj: Mapping[str, Any]) -> AbuseReport:
                 roles=tuple(contact.get("roles", ())),
                 source=str(contact["source"]),
                 reason=str(contact["reason"]),
+                provider=contact.get("provider"),
             ),
             document=_text(ext, "document", where),
             history=history,
             message_id=ext.get("message_id"),
+            approval_request_id=ext.get("approval_request"),
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise InvalidObject(f"malformed abuse report: {exc}", where, str(obj.get("id"))) from None

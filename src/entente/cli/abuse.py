@@ -1,10 +1,11 @@
-"""``entente abuse contact|report|send|status|mark|recheck``: abuse reports as the node's
-operator, through the service the REST API will use.
+"""``entente abuse contact|report|request-approval|send|status|mark|recheck``: abuse reports
+as the node's operator, through the service the REST API will use.
 
-``send`` goes only through a gate: here, the operator must confirm the SHA-256 of the report
-exactly as it will be sent (``--confirm``, printed by ``report`` and ``status``), so nothing
-leaves that was not looked at. The approvals of issue 15 (four-eyes, m-of-n) are a gate of
-the same shape (``entente.services.abuse.Gate``).
+Drafting a report asks for approval to send exactly its bytes (``entente approval``); ``send``
+goes only through the approval gate (``services.abuse.approval_gate``): four-eyes unless
+``[approvals.abuse-report]`` says otherwise, the requester never one of them, and no operator
+override (issue 15 item 1). ``status`` shows each report's approval and, once sent, whether
+its provider answered within the ``[takedown]`` SLA.
 """
 
 from __future__ import annotations
@@ -12,22 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from entente.abuse import AbuseReport, ReportFormat, ReportStatus
-from entente.bootstrap import abuse
+from entente.abuse import AbuseReport, Evidence, ReportFormat, ReportStatus
+from entente.bootstrap import abuse, approvals
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, fail, print_json, run_command
-from entente.errors import DeliveryFailed, InvalidInput, PermissionDenied
+from entente.errors import DeliveryFailed, InvalidInput, ObjectNotFound, PermissionDenied
 from entente.services import node_org_id
-from entente.services.abuse import AbuseService, DraftRequest, Gate, report_document
+from entente.services.abuse import AbuseService, DraftRequest, approval_gate, report_document
+from entente.services.approvals import ApprovalService
 from entente.services.ownership import operator_principal
 from entente.sharing import Principal
 
-__all__ = ["app", "digest_gate"]
+__all__ = ["app", "approval_state"]
 
 app = typer.Typer(
     help=(
@@ -39,32 +41,36 @@ app = typer.Typer(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
-def digest_gate(confirmed: str) -> Gate:
-    """A gate that lets a report go only if ``confirmed`` is its SHA-256 (what was read)."""
-
-    def gate(report: AbuseReport) -> None:
-        if confirmed.strip().lower() != report.sha256:
-            raise PermissionDenied(
-                f"not sent: --confirm does not match the report's SHA-256 {report.sha256}; "
-                "read the report (`entente abuse status REPORT --json`) and confirm its digest"
-            )
-
-    return gate
+def approval_state(desk: ApprovalService, principal: Principal, report: AbuseReport) -> str:
+    """Where the report's approval stands, in words: ``approved``, ``pending: 1 more
+    approval(s)``, ``rejected``, or ``not requested``."""
+    if report.approval_request_id is None:
+        return "not requested"
+    try:
+        shown = desk.status(principal, report.approval_request_id)
+    except ObjectNotFound:
+        return f"request {report.approval_request_id} not found"
+    decision = shown.decision
+    if shown.request.digest != report.sha256:
+        return "requested for other bytes: request again"
+    missing = decision.missing()
+    return f"{decision.state.value}: {missing}" if missing else decision.state.value
 
 
 @contextmanager
-def _service(*, rdap: bool = False) -> Iterator[tuple[AbuseService, Principal]]:
+def _service(*, rdap: bool = False) -> Iterator[tuple[AbuseService, ApprovalService, Principal]]:
     with node() as opened:
         principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+        desk = approvals(opened)
         if not rdap:
-            yield abuse(opened), principal
+            yield abuse(opened), desk, principal
             return
         from entente.abuse.rdap_client import RdapClient, fetch_bootstrap, rdap_http
 
         settings = opened.settings.abuse
         with rdap_http(settings.rdap_timeout) as http:
             registry = fetch_bootstrap(http, settings.rdap_bootstrap_url)
-            yield abuse(opened, contacts=RdapClient(http, registry)), principal
+            yield abuse(opened, contacts=RdapClient(http, registry)), desk, principal
 
 
 def _run(body: Callable[[], int | None]) -> None:
@@ -80,16 +86,28 @@ def _run(body: Callable[[], int | None]) -> None:
     run_command(guarded)
 
 
-def _print_report(report: AbuseReport, as_json: bool) -> None:
+def _document(
+    service: AbuseService, desk: ApprovalService, principal: Principal, report: AbuseReport
+) -> dict[str, Any]:
+    document = report_document(report, service.deadline(report))
+    document["approval"] = approval_state(desk, principal, report)
+    return document
+
+
+def _print_report(document: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print_json(report_document(report))
+        print_json(document)
         return
-    c = report.contact
+    c, sla = document["contact"], document["sla"]
+    due = f", due {sla['due']}" if sla["due"] else ""
     console.print(
-        f"{report.id}  {report.report_format.value}  {report.target.value}  "
-        f"[{report.status.value}]\n  to {c.email} ({c.reason}; {c.source})\n"
-        f"  sha256 {report.sha256}",
+        f"{document['id']}  {document['format']}  {document['target']}  "
+        f"[{document['status']}]\n  to {c['email']} ({c['reason']}; {c['source']})\n"
+        f"  provider {c['provider'] or '-'}: SLA {sla['hours']:g} h{due} [{sla['state']}]\n"
+        f"  approval {document['approval_request'] or '-'} [{document['approval']}]\n"
+        f"  sha256 {document['sha256']}",
         highlight=False,
+        markup=False,
     )
 
 
@@ -101,7 +119,7 @@ def contact(
     """The abuse contacts RDAP names for a target, with where each came from and why."""
 
     def body() -> int:
-        with _service(rdap=True) as (service, _principal):
+        with _service(rdap=True) as (service, _desk, _principal):
             lookup = service.find_contacts(target)
         if as_json:
             print_json(
@@ -116,6 +134,7 @@ def contact(
                             "handle": c.handle,
                             "roles": list(c.roles),
                             "reason": c.reason,
+                            "provider": c.provider,
                         }
                         for c in lookup.contacts
                     ],
@@ -161,16 +180,31 @@ def report(
     original: Annotated[
         Path | None, typer.Option("--original", help="ARF: the abusive e-mail (.eml).")
     ] = None,
+    evidence_package: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence-package",
+            help="X-ARF: attach the case's evidence package (`entente evidence export`).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Build and validate a report about an indicator, to the abuse contact RDAP names;
-    record it as a draft and write it to --out."""
+    record it as a draft, ask for approval to send it, and write it to --out."""
 
     def body() -> int:
         try:
             original_bytes = original.read_bytes() if original is not None else None
+            package = evidence_package.read_bytes() if evidence_package is not None else None
         except OSError as exc:
-            raise InvalidInput(f"cannot read {original}: {exc.strerror}") from exc
+            raise InvalidInput(f"cannot read {exc.filename}: {exc.strerror}") from exc
+        attachments: list[Evidence] = []
+        if package is not None:
+            if case is None:
+                raise InvalidInput("--evidence-package needs --case: it is the case's package")
+            attachments.append(
+                Evidence("application/x-tar", f"Entente evidence package of case {case}", package)
+            )
         request = DraftRequest(
             indicator_id=indicator,
             report_format=report_format,
@@ -179,14 +213,16 @@ def report(
             report_type=report_type,
             fields=_fields(field or []),
             original=original_bytes,
+            attachments=tuple(attachments),
         )
-        with _service(rdap=True) as (service, principal):
+        with _service(rdap=True) as (service, desk, principal):
             drafted = service.draft(principal, request)
-        try:
-            out.write_text(drafted.document, encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput(f"cannot write {out}: {exc.strerror}") from exc
-        _print_report(drafted, as_json)
+            try:
+                out.write_text(drafted.document, encoding="utf-8")
+            except OSError as exc:
+                raise InvalidInput(f"cannot write {out}: {exc.strerror}") from exc
+            drafted = service.request_approval(principal, drafted.id, desk)
+            _print_report(_document(service, desk, principal, drafted), as_json)
         return 0
 
     _run(body)
@@ -195,17 +231,31 @@ def report(
 @app.command("send")
 def send(
     report_id: Annotated[str, typer.Argument(metavar="REPORT", help="The report (note--...).")],
-    confirm: Annotated[
-        str, typer.Option("--confirm", help="The SHA-256 of the report, as printed.")
-    ],
     as_json: JsonOption = False,
 ) -> None:
-    """Send a drafted report through the SMTP relay, if the gate allows it."""
+    """Send a drafted report through the SMTP relay once its approval request is approved
+    for exactly these bytes (refused otherwise: nothing is sent)."""
 
     def body() -> int:
-        with _service() as (service, principal):
-            sent = service.send(principal, report_id, digest_gate(confirm))
-        _print_report(sent, as_json)
+        with _service() as (service, desk, principal):
+            sent = service.send(principal, report_id, approval_gate(desk, principal))
+            _print_report(_document(service, desk, principal, sent), as_json)
+        return 0
+
+    _run(body)
+
+
+@app.command("request-approval")
+def request_approval(
+    report_id: Annotated[str, typer.Argument(metavar="REPORT", help="The report (note--...).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Ask (again) for approval to send a draft or failed report exactly as it stands."""
+
+    def body() -> int:
+        with _service() as (service, desk, principal):
+            asked = service.request_approval(principal, report_id, desk)
+            _print_report(_document(service, desk, principal, asked), as_json)
         return 0
 
     _run(body)
@@ -221,21 +271,27 @@ def status(
     """The reports (or one) and where each is: draft, approved, sent, acknowledged, ..."""
 
     def body() -> int:
-        with _service() as (service, principal):
+        with _service() as (service, desk, principal):
             if report_id is not None:
-                _print_report(service.show(principal, report_id), as_json)
+                shown = service.show(principal, report_id)
+                _print_report(_document(service, desk, principal, shown), as_json)
                 return 0
-            reports = service.list_reports(principal)
+            documents = [
+                _document(service, desk, principal, r) for r in service.list_reports(principal)
+            ]
         if as_json:
-            print_json([report_document(r) for r in reports])
+            print_json(documents)
             return 0
         table = Table(title="abuse reports")
-        for column in ("id", "format", "target", "contact", "status"):
+        for column in ("id", "target", "contact", "status", "approval", "SLA"):
             table.add_column(column, overflow="fold")
-        for r in reports:
+        for d in documents:
+            sla = d["sla"]
+            due = f" (due {sla['due']})" if sla["due"] else ""
             table.add_row(
-                r.id, r.report_format.value, r.target.value, r.contact.email, r.status.value
-            )
+                d["id"], d["target"], d["contact"]["email"], d["status"], d["approval"],
+                f"{sla['state']}{due}",
+            )  # fmt: skip
         console.print(table)
         return 0
 
@@ -254,9 +310,9 @@ def mark(
     """Record the abuse desk's answer: acknowledged or resolved."""
 
     def body() -> int:
-        with _service() as (service, principal):
+        with _service() as (service, desk, principal):
             changed = service.mark(principal, report_id, new_status, detail)
-        _print_report(changed, as_json)
+            _print_report(_document(service, desk, principal, changed), as_json)
         return 0
 
     _run(body)
@@ -270,7 +326,7 @@ def recheck(
     """Does the target still resolve, and has its indicator been sighted since the report?"""
 
     def body() -> int:
-        with _service() as (service, principal):
+        with _service() as (service, _desk, principal):
             found = service.recheck(principal, report_id)
         if as_json:
             print_json(

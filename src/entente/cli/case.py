@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from entente.bootstrap import case_evidence, cases
+from entente.bootstrap import abuse, case_evidence, cases
 from entente.cases import CaseType, Resolution, Stage
 from entente.cli.attribution import load_matrix, print_ranking, ranking_json
 from entente.cli.context import cli_principal, node
@@ -153,8 +153,19 @@ def show(
     """Show one case: its state, tasks, references and timeline."""
 
     def body() -> int:
-        with _service() as (service, principal, now):
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            service, now = cases(opened), opened.clock.now_us
             document = view_document(service.show(principal, case_id, channel="cli"), now())
+            # Its abuse reports (a takedown case's requests), each against its provider's SLA;
+            # imported here: only ``show`` pays for the X-ARF schema's validator.
+            from entente.services.abuse import report_document
+
+            reports = abuse(opened)
+            document["abuse_reports"] = [
+                report_document(r, reports.deadline(r))
+                for r in reports.for_case(principal, case_id)
+            ]
         if as_json:
             print_json(document)
             return 0
@@ -187,6 +198,16 @@ def show(
                 f"preservation request {request['reference']} to {request['addressee']}, "
                 f"sent {request['sent']}: {answer}",
                 highlight=False,
+            )
+        for report in document["abuse_reports"]:
+            sla = report["sla"]
+            due = f", due {sla['due']}" if sla["due"] else ""
+            console.print(
+                f"abuse report {report['id']} on {report['target']} to "
+                f"{report['contact']['email']} ({report['contact']['provider'] or '-'}): "
+                f"{report['status']}; SLA {sla['hours']:g} h{due} [{sla['state']}]",
+                highlight=False,
+                markup=False,
             )
         for event in document["timeline"]:
             console.print(f"{event['at']}  {event['event']}  {event['detail']}", highlight=False)

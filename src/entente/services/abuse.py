@@ -9,7 +9,10 @@ provenance, ownership and federation apply unchanged, as for cases (ADR 0015).
 
 Sending is gated: ``send`` calls the ``Gate`` it is given with the report exactly as it will
 go out, before anything leaves; a gate that raises (``PermissionDenied``) stops the send and
-nothing is written. Approval workflows (four-eyes, m-of-n) are gates.
+nothing is written. ``approval_gate`` is the one the CLI uses (issue 15 item 1): the report
+goes only under its approval request (``request_approval``), approved m-of-n for exactly its
+bytes. Once sent, ``deadline`` says whether its provider answered within the ``[takedown]``
+SLA.
 """
 
 from __future__ import annotations
@@ -30,18 +33,22 @@ from entente.abuse import (
     AbuseSettings,
     ArfFields,
     ContactLookup,
+    Deadline,
     Evidence,
     Party,
     Recheck,
     ReportFormat,
     ReportStatus,
     Resolver,
+    StatusChange,
+    TakedownSettings,
     Target,
     TargetKind,
     advance,
     build_arf,
     build_xarf,
     build_xarf_message,
+    deadline,
     extension_definition,
     is_abuse_report,
     new_report,
@@ -52,6 +59,7 @@ from entente.abuse import (
     render_report,
     render_xarf,
 )
+from entente.approvals import ActionType, Decision, Request
 from entente.cases import merged_markings
 from entente.clock import Clock
 from entente.errors import (
@@ -59,6 +67,7 @@ from entente.errors import (
     DeliveryFailed,
     InvalidInput,
     InvalidObject,
+    NotApproved,
     ObjectNotFound,
     PermissionDenied,
 )
@@ -68,21 +77,31 @@ from entente.matching.patterns import compile_pattern
 from entente.services.ingest import IngestService
 from entente.services.taxii import TaxiiService
 from entente.sharing import Principal
-from entente.stix import canonical_json, format_timestamp_us, is_valid_id, parse_object
+from entente.stix import (
+    Tlp,
+    canonical_json,
+    format_timestamp_us,
+    is_valid_id,
+    parse_object,
+    tlp_of,
+)
 from entente.store import ObjectQuery, ObjectStore, Provenance, SourceKind, StoredVersion
 
 __all__ = [
     "AbuseService",
+    "ApprovalDesk",
     "ContactFinder",
     "DraftRequest",
     "Gate",
     "Relay",
+    "approval_gate",
     "ensure_abuse_extension",
     "report_document",
 ]
 
-# Called with the report exactly as it will be sent; raises (PermissionDenied) to refuse.
-Gate = Callable[[AbuseReport], None]
+# Called with the report exactly as it will be sent; raises (PermissionDenied) to refuse. What
+# it returns (who approved) is kept with the report's ``approved`` step.
+Gate = Callable[[AbuseReport], str | None]
 
 _SOURCE = "abuse"
 _EXTENSION_SOURCE = "entente built-in abuse report extension-definition"
@@ -98,6 +117,50 @@ class ContactFinder(Protocol):
     def find_contacts(self, target: Target) -> ContactLookup:
         """The contacts of ``target`` and the URL that answered."""
         ...
+
+
+class ApprovalDesk(Protocol):
+    """Where approval is asked and checked (``entente.services.approvals.ApprovalService``)."""
+
+    def request(
+        self,
+        principal: Principal,
+        action_type: ActionType,
+        payload: bytes,
+        *,
+        summary: str,
+        targets: Sequence[str],
+        refs: Sequence[str],
+        media_type: str = ...,
+        required_orgs: Sequence[str] = ...,
+        tlp: Tlp = ...,
+        channel: str = ...,
+    ) -> Request:
+        """Ask for approval to send exactly ``payload``."""
+        ...
+
+    def require_approved(self, principal: Principal, request_id: str, payload: bytes) -> Decision:
+        """The decision if it approves exactly ``payload``; ``NotApproved`` otherwise."""
+        ...
+
+
+def approval_gate(desk: ApprovalDesk, principal: Principal) -> Gate:
+    """The four-eyes gate: a report goes only under its approval request, approved (m-of-n,
+    ``[approvals.abuse-report]``) for exactly the bytes that are sent (issue 15 item 1)."""
+
+    def gate(report: AbuseReport) -> str:
+        if report.approval_request_id is None:
+            raise NotApproved(
+                f"abuse report {report.id} has no approval request: request approval first "
+                "(`entente abuse request-approval`)"
+            )
+        decision = desk.require_approved(
+            principal, report.approval_request_id, report.document.encode("utf-8")
+        )
+        names = ", ".join(sorted(f"{a.approver} ({a.approver_org})" for a in decision.counted))
+        return f"approved under {report.approval_request_id} by {names}"
+
+    return gate
 
 
 class Relay(Protocol):
@@ -121,6 +184,9 @@ class DraftRequest:
     fields: Mapping[str, Any] | None = None
     original: bytes | None = None
     feedback_type: str = "abuse"
+    # More X-ARF evidence, e.g. the case's evidence package (``CaseEvidenceService.export``),
+    # each sent with its SHA-256.
+    attachments: Sequence[Evidence] = ()
 
 
 def ensure_abuse_extension(store: ObjectStore, clock: Clock) -> None:
@@ -158,9 +224,11 @@ class AbuseService:
         contacts: ContactFinder | None = None,
         relay: Relay | None = None,
         resolver: Resolver | None = None,
+        takedown: TakedownSettings | None = None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
         self._taxii = taxii
+        self._takedown = takedown or TakedownSettings()
         self._store = store
         self._clock = clock
         self._settings = settings
@@ -200,6 +268,14 @@ class AbuseService:
                 break
             query = replace(query, after_cursor=page.next_cursor)
         return sorted(found, key=lambda r: (-r.modified_us, r.id))
+
+    def for_case(self, principal: Principal, case_id: str) -> list[AbuseReport]:
+        """The reports of a case (its takedown requests) that ``principal`` may see."""
+        return [r for r in self.list_reports(principal) if r.case_id == case_id]
+
+    def deadline(self, report: AbuseReport) -> Deadline:
+        """Whether its provider answered within the ``[takedown]`` SLA, as of now."""
+        return deadline(report, self._takedown, self._clock.now_us())
 
     def recheck(self, principal: Principal, report_id: str) -> Recheck:
         """Whether the target still resolves, and the sightings of its indicator (that the
@@ -265,9 +341,12 @@ class AbuseService:
             report, markings = self._owned(principal, report_id)
             if report.status not in {ReportStatus.DRAFT, ReportStatus.FAILED}:
                 raise InvalidInput(f"abuse report {report_id} is already {report.status.value}")
-            gate(report)  # raises to refuse: nothing is sent or written then
+            # Raises to refuse: nothing is sent or written then.
+            approval = gate(report) or ""
             now = self._clock.now_us()
-            approved = advance(report, ReportStatus.APPROVED, at_us=now, by=principal.id)
+            approved = advance(
+                report, ReportStatus.APPROVED, at_us=now, by=principal.id, detail=approval
+            )
             message = self._message(approved, now)
             message_id = str(message["Message-ID"])
             try:
@@ -288,6 +367,48 @@ class AbuseService:
             )
             self._write(principal, sent, markings)
             return sent
+
+    def request_approval(
+        self, principal: Principal, report_id: str, desk: ApprovalDesk, *, channel: str = "cli"
+    ) -> AbuseReport:
+        """Ask for approval to send a draft (or failed) report exactly as it stands; the
+        request's id is kept on the report, where ``approval_gate`` finds it. Asking again
+        replaces the request (the old one's approvals no longer count for this report)."""
+        self._taxii.check_write(None, principal)
+        with self._changing:
+            report, markings = self._owned(principal, report_id)
+            if report.status not in {ReportStatus.DRAFT, ReportStatus.FAILED}:
+                raise InvalidInput(f"abuse report {report_id} is already {report.status.value}")
+            refs = [report.id, report.indicator_id, *([report.case_id] if report.case_id else [])]
+            media = "message/rfc822" if report.report_format is ReportFormat.ARF else None
+            request = desk.request(
+                principal,
+                ActionType.ABUSE_REPORT,
+                report.document.encode("utf-8"),
+                summary=(
+                    f"Send the {report.report_format.value.upper()} abuse report on "
+                    f"{report.target.value} to {report.contact.email}"
+                ),
+                targets=[report.contact.email],
+                refs=refs,
+                media_type=media or "application/json",
+                # The request carries the report itself: never less restricted than it.
+                tlp=max([Tlp.AMBER, *(t for m in markings if (t := tlp_of(m)) is not None)]),
+                channel=channel,
+            )
+            # The status stays; the step is recorded, later than the last (the note's next
+            # version needs a later ``modified``, STIX 2.1 §3.6).
+            step = StatusChange(
+                report.status,
+                max(self._clock.now_us(), report.modified_us + 1000),
+                principal.id,
+                f"approval requested: {request.id}",
+            )
+            changed = replace(
+                report, approval_request_id=request.id, history=(*report.history, step)
+            )
+            self._write(principal, changed, markings)
+            return changed
 
     def mark(
         self, principal: Principal, report_id: str, status: ReportStatus, detail: str = ""
@@ -338,6 +459,7 @@ class AbuseService:
                 for s in sightings
             ),
         ]
+        evidence.extend(request.attachments)
         fields = dict(request.fields or {})
         if (request.category, request.report_type) == ("reputation", "threat_intelligence"):
             kinds = indicator.get("indicator_types") or ["malicious-activity"]
@@ -469,9 +591,10 @@ def _utc(micros: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
 
 
-def report_document(report: AbuseReport) -> dict[str, Any]:
-    """A report as JSON for the CLI and REST: its record, without the document itself."""
-    return {
+def report_document(report: AbuseReport, due: Deadline | None = None) -> dict[str, Any]:
+    """A report as JSON for the CLI and REST: its record, without the document itself, and
+    where it stands against its provider's SLA when ``due`` is given."""
+    document: dict[str, Any] = {
         "id": report.id,
         "indicator": report.indicator_id,
         "case": report.case_id,
@@ -485,8 +608,10 @@ def report_document(report: AbuseReport) -> dict[str, Any]:
             "handle": report.contact.handle,
             "source": report.contact.source,
             "reason": report.contact.reason,
+            "provider": report.contact.provider,
         },
         "sha256": report.sha256,
+        "approval_request": report.approval_request_id,
         "message_id": report.message_id,
         "history": [
             {
@@ -498,3 +623,11 @@ def report_document(report: AbuseReport) -> dict[str, Any]:
             for c in report.history
         ],
     }
+    if due is not None:
+        document["sla"] = {
+            "provider": due.provider,
+            "hours": due.sla_hours,
+            "due": None if due.due_us is None else format_timestamp_us(due.due_us),
+            "state": due.state.value,
+        }
+    return document

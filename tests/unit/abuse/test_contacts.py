@@ -34,6 +34,13 @@ def test_arin_abuse_contact_nested_under_the_registrant_is_found() -> None:
     contacts = ip_abuse_contacts(recorded("ip_v4_3"), "arin")
     assert [c.email for c in contacts] == ["abuse@microsoft.com"]
     assert "under MSFT" in contacts[0].reason
+    # The provider (takedown SLAs are per provider): the registrant org ARIN names.
+    assert contacts[0].provider == "Microsoft Corporation"
+
+
+def test_a_ripe_network_names_its_provider_by_the_networks_name() -> None:
+    [contact] = ip_abuse_contacts(recorded("ip_v4_2"), "ripe")
+    assert contact.provider == "SWITCH-LAN"
 
 
 def test_a_dedicated_abuse_desk_comes_before_a_shared_noc_contact() -> None:
@@ -63,8 +70,10 @@ def test_a_gtld_domain_names_its_registrars_abuse_contact() -> None:
     contacts = domain_abuse_contacts(recorded("domain1"), "verisign")
     assert [c.email for c in contacts] == ["abusecomplaints@markmonitor.com"]
     assert "registrar 292" in contacts[0].reason
+    assert contacts[0].provider == "MarkMonitor Inc."  # the registrar
     other = domain_abuse_contacts(recorded("domain3"), "verisign")
     assert [c.email for c in other] == ["abuse@registrar.eu"]
+    assert other[0].provider == "Hosting Concepts B.V. d/b/a Registrar.eu"
 
 
 def test_a_registrar_without_an_abuse_entity_is_the_fallback() -> None:

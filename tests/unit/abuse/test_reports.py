@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from entente.abuse import (
@@ -97,6 +99,25 @@ def test_the_note_is_valid_stix_and_round_trips() -> None:
     assert note["object_refs"] == [report.indicator_id, report.case_id]
     assert note["extensions"][EXTENSION_ID]["document_sha256"] == report.sha256
     assert parse_report(note) == report
+
+
+def test_the_approval_request_and_the_provider_round_trip() -> None:
+    report = replace(
+        draft(),
+        contact=replace(CONTACT, provider="SWITCH-LAN"),
+        approval_request_id="grouping--0b9e6bde-1b7b-4a8b-9a4c-2f3e4d5c6b7b",
+    )
+    note = render_report(report, created_by_ref="identity--x", marking_refs=())
+    ext = note["extensions"][EXTENSION_ID]
+    assert ext["approval_request"] == report.approval_request_id
+    assert ext["contact"]["provider"] == "SWITCH-LAN"
+    assert parse_report(note) == report
+    assert (
+        "approval_request"
+        not in render_report(draft(), created_by_ref="identity--x", marking_refs=())["extensions"][
+            EXTENSION_ID
+        ]
+    )
 
 
 def test_the_extension_definition_is_valid_stix() -> None:

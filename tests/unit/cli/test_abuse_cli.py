@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import socket
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
@@ -76,24 +77,43 @@ def test_the_contact_of_an_address_is_printed_with_why(cli: Callable[..., Any]) 
     assert "registrar 292" in text
 
 
-def test_a_report_is_sent_only_with_the_digest_confirmed_then_tracked(
-    cli: Callable[..., Any], tmp_path: Path, world: tuple[LocalRdap, LocalSmtp]
+def test_a_report_is_sent_only_once_two_other_operators_approved_it_then_tracked(
+    cli: Callable[..., Any],
+    tmp_path: Path,
+    world: tuple[LocalRdap, LocalSmtp],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, smtp = world
     out = tmp_path / "report.json"
+    monkeypatch.setenv("LOGNAME", "carol")  # the operator who drafts (local:carol)
     drafted = ok(cli("abuse", "report", INDICATOR["id"], "--out", str(out), "--json"))
     validate_xarf(orjson.loads(out.read_bytes()))
     assert drafted["contact"]["email"] == "helpdesk@apnic.net"
-    assert drafted["status"] == "draft"
-    report_id = drafted["id"]
+    assert drafted["contact"]["provider"] == "APNIC-LABS"
+    assert (drafted["status"], drafted["approval"]) == ("draft", "pending: 2 more approval(s)")
+    report_id, request_id = drafted["id"], drafted["approval_request"]
+    # What the approvers see is exactly the report that will be sent.
+    shown = ok(cli("approval", "show", request_id, "--json"))
+    assert shown["payload_text"].encode("utf-8") == out.read_bytes()
+    assert shown["refs"] == [report_id, INDICATOR["id"]]
 
-    refused = cli("abuse", "send", report_id, "--confirm", "0" * 64)
+    refused = cli("abuse", "send", report_id)
     assert refused.exit_code == 2
-    assert "not sent" in said(refused)
+    assert "pending: 2 more approval(s)" in said(refused)
+    assert cli("approval", "approve", request_id).exit_code == 2  # not the requester's own
+    monkeypatch.setenv("LOGNAME", "alice")
+    ok(cli("approval", "approve", request_id))
+    assert "pending: 1 more approval(s)" in said(cli("abuse", "send", report_id))
     assert smtp.received == []
+    monkeypatch.setenv("LOGNAME", "bob")
+    ok(cli("approval", "approve", request_id))
+    assert ok(cli("abuse", "status", report_id, "--json"))["approval"] == "approved"
 
-    sent = ok(cli("abuse", "send", report_id, "--confirm", drafted["sha256"], "--json"))
+    monkeypatch.setenv("LOGNAME", "carol")
+    sent = ok(cli("abuse", "send", report_id, "--json"))
     assert sent["status"] == "sent"
+    assert sent["sla"]["state"] == "waiting"
+    assert "by local:alice" in sent["history"][-2]["detail"]
     assert len(smtp.received) == 1
     message = email.message_from_bytes(smtp.received[0].content, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
@@ -102,7 +122,12 @@ def test_a_report_is_sent_only_with_the_digest_confirmed_then_tracked(
 
     ok(cli("abuse", "mark", report_id, "acknowledged", "--detail", "ticket 1"))
     [listed] = ok(cli("abuse", "status", "--json"))
-    assert (listed["id"], listed["status"]) == (report_id, "acknowledged")
+    assert (listed["id"], listed["status"], listed["sla"]["state"]) == (
+        report_id,
+        "acknowledged",
+        "answered",
+    )
+    assert "answered" in ok(cli("abuse", "status"))
     assert "resolves n/a" in ok(cli("abuse", "recheck", report_id))
 
 
@@ -115,6 +140,13 @@ def test_bad_requests_are_clear_errors(cli: Callable[..., Any], tmp_path: Path) 
     arf = cli("abuse", "report", INDICATOR["id"], "--format", "arf", "--out", out)
     assert arf.exit_code == 2
     assert "original" in said(arf)
+    package = tmp_path / "package.tar"
+    package.write_bytes(b"a package")
+    loose = cli(
+        "abuse", "report", INDICATOR["id"], "--evidence-package", str(package), "--out", out
+    )
+    assert loose.exit_code == 2
+    assert "needs --case" in said(loose)
     bad = cli("abuse", "mark", "note--00000000-0000-4000-8000-000000000000", "sent")
     assert bad.exit_code == 2
     assert cli("abuse", "contact", "not a target").exit_code == 2
@@ -131,3 +163,47 @@ def test_an_unreachable_registry_is_named_and_exits_1(tmp_path: Path) -> None:
     result = invoke("abuse", "contact", "1.1.1.1")
     assert result.exit_code == 1
     assert "not delivered: RDAP" in said(result)
+
+
+def test_a_takedown_cases_package_travels_in_the_report_and_the_case_shows_it(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    case = ok(cli("case", "new", "Scanner takedown", "--type", "takedown", "--json"))
+    package = tmp_path / "package.tar"
+    package.write_bytes(b"the bytes of the case's evidence package")
+    out = tmp_path / "report.json"
+    drafted = ok(
+        cli(
+            "abuse", "report", INDICATOR["id"], "--case", case["id"],
+            "--evidence-package", str(package), "--out", str(out), "--json",
+        )
+    )  # fmt: skip
+    evidence = orjson.loads(out.read_bytes())["evidence"]
+    digest = hashlib.sha256(package.read_bytes()).hexdigest()
+    assert [e["hash"] for e in evidence if e["content_type"] == "application/x-tar"] == [
+        f"sha256:{digest}"
+    ]
+    shown = ok(cli("case", "show", case["id"], "--json"))
+    [listed] = shown["abuse_reports"]
+    assert (listed["id"], listed["status"], listed["sla"]["state"]) == (
+        drafted["id"],
+        "draft",
+        "not-sent",
+    )
+    assert f"abuse report {drafted['id']}" in ok(cli("case", "show", case["id"]))
+
+
+def test_asking_again_replaces_the_request_and_its_approvals_no_longer_count(
+    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "carol")
+    out = str(tmp_path / "report.json")
+    drafted = ok(cli("abuse", "report", INDICATOR["id"], "--out", out, "--json"))
+    first = drafted["approval_request"]
+    monkeypatch.setenv("LOGNAME", "alice")
+    ok(cli("approval", "approve", first))
+    monkeypatch.setenv("LOGNAME", "carol")
+    again = ok(cli("abuse", "request-approval", drafted["id"], "--json"))
+    assert again["approval_request"] not in (None, first)
+    assert again["approval"] == "pending: 2 more approval(s)"
+    assert again["history"][-1]["detail"] == f"approval requested: {again['approval_request']}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,20 +23,31 @@ from entente.abuse import (
     EXTENSION_ID,
     AbuseReport,
     AbuseSettings,
+    DeadlineState,
+    Evidence,
     ReportFormat,
     ReportStatus,
+    TakedownSettings,
     validate_xarf,
 )
 from entente.abuse.rdap_client import RdapClient, fetch_bootstrap, rdap_http
 from entente.abuse.smtp import SmtpRelay
-from entente.bootstrap import Node, abuse, cases, open_node, taxii
+from entente.approvals import Verdict
+from entente.bootstrap import Node, abuse, approvals, cases, open_node, taxii
 from entente.cases import CaseType
 from entente.clock import FixedClock
 from entente.config import Settings
-from entente.errors import DeliveryFailed, InvalidInput, ObjectNotFound, PermissionDenied
+from entente.errors import (
+    DeliveryFailed,
+    InvalidInput,
+    NotApproved,
+    ObjectNotFound,
+    PermissionDenied,
+)
 from entente.services import create_token, principal_of
-from entente.services.abuse import AbuseService, DraftRequest
-from entente.sharing import Principal
+from entente.services.abuse import AbuseService, DraftRequest, approval_gate, report_document
+from entente.services.tokens import org_identity_id
+from entente.sharing import Principal, Role
 from entente.stix import Tlp, format_timestamp_us, marking_id_for
 
 pytestmark = pytest.mark.integration
@@ -327,3 +339,133 @@ def test_a_report_for_a_case_names_it_and_is_as_restricted_as_the_stricter(
                 DOMAIN_INDICATOR, case_id="grouping--00000000-0000-4000-8000-000000000000"
             ),
         )
+
+
+# -- approval (issue 15 item 1) and takedown SLAs (item 3) --------------------------------
+
+
+def person(name: str, role: Role = Role.ANALYST) -> Principal:
+    """A named user of the node's org (approvals are people's, not tokens')."""
+    return Principal(f"user:{name}", org_identity_id(ORG), role, True)
+
+
+def test_a_report_goes_out_only_once_two_others_approved_its_exact_bytes(
+    node: Node, service: AbuseService, smtp: LocalSmtp
+) -> None:
+    carol, alice, bob = person("carol"), person("alice"), person("bob")
+    desk = approvals(node)
+    drafted = service.draft(carol, DraftRequest(RIPE_IP_INDICATOR))
+    with pytest.raises(NotApproved, match="no approval request"):
+        service.send(carol, drafted.id, approval_gate(desk, carol))
+    asked = service.request_approval(carol, drafted.id, desk)
+    assert asked.status is ReportStatus.DRAFT and asked.approval_request_id is not None
+    shown = desk.status(alice, asked.approval_request_id)
+    assert shown.request.payload == drafted.document.encode("utf-8")
+    assert shown.request.refs == (drafted.id, RIPE_IP_INDICATOR)
+    assert shown.request.targets == ("abuse@switch.ch",)
+    # The request carries the report: as restricted as it (the indicator's AMBER+STRICT).
+    assert shown.marking_refs == (marking_id_for(Tlp.AMBER_STRICT),)
+    with pytest.raises(PermissionDenied, match="four-eyes"):
+        desk.approve(carol, asked.approval_request_id, Verdict.APPROVE)
+    desk.approve(alice, asked.approval_request_id, Verdict.APPROVE)
+    before = node.store.stats().versions
+    with pytest.raises(NotApproved, match="1 more approval"):
+        service.send(carol, drafted.id, approval_gate(desk, carol))
+    assert smtp.received == []
+    assert node.store.stats().versions == before
+    desk.approve(bob, asked.approval_request_id, Verdict.APPROVE)
+    sent = service.send(carol, drafted.id, approval_gate(desk, carol))
+    [received] = smtp.received
+    assert attachment(received) == drafted.document.encode("utf-8")
+    approved = next(c for c in sent.history if c.status is ReportStatus.APPROVED)
+    assert approved.detail == (
+        f"approved under {asked.approval_request_id} by user:alice ({org_identity_id(ORG)}), "
+        f"user:bob ({org_identity_id(ORG)})"
+    )
+    assert service.show(carol, drafted.id).approval_request_id == asked.approval_request_id
+
+
+def test_approval_of_other_bytes_does_not_let_a_report_go(
+    node: Node, service: AbuseService, smtp: LocalSmtp
+) -> None:
+    carol = person("carol")
+    desk = approvals(node)
+    drafted = service.request_approval(
+        carol, service.draft(carol, DraftRequest(RIPE_IP_INDICATOR)).id, desk
+    )
+    assert drafted.approval_request_id is not None
+    for name in ("alice", "bob"):
+        desk.approve(person(name), drafted.approval_request_id, Verdict.APPROVE)
+    # The gate is given a report whose document differs from what was approved.
+    changed = replace(drafted, document=drafted.document.replace("130.59.31.80", "130.59.31.81"))
+    with pytest.raises(NotApproved, match="needs a new request"):
+        approval_gate(desk, carol)(changed)
+    assert smtp.received == []
+
+
+def test_a_case_evidence_package_is_attached_with_its_sha256(
+    node: Node, service: AbuseService
+) -> None:
+    carol = person("carol")
+    case = cases(node).create(carol, name="Takedown of the C2", case_type=CaseType.TAKEDOWN).case
+    package = b"an evidence package's tar bytes"
+    report = service.draft(
+        carol,
+        DraftRequest(
+            RIPE_IP_INDICATOR,
+            case_id=case.id,
+            attachments=(Evidence("application/x-tar", f"package of {case.id}", package),),
+        ),
+    )
+    document = json.loads(report.document)
+    validate_xarf(document)
+    [attached] = [e for e in document["evidence"] if e["content_type"] == "application/x-tar"]
+    assert attached["hash"] == f"sha256:{hashlib.sha256(package).hexdigest()}"
+    assert [r.id for r in service.for_case(carol, case.id)] == [report.id]
+
+
+def test_a_sent_report_is_overdue_after_its_providers_sla(
+    tmp_path: Path, smtp: LocalSmtp, rdap: LocalRdap
+) -> None:
+    clock = FixedClock()
+    settings = Settings(
+        home=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'node.db'}",
+        org_name=ORG,
+        abuse=AbuseSettings(
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            smtp_starttls=False,
+            reporter_org="Acme CERT",
+            reporter_email="cert@acme.example",
+            reporter_domain="acme.example",
+        ),
+        takedown=TakedownSettings(48.0, {"switch-lan": 4.0}),
+    )
+    carol = person("carol")
+    with open_node(settings, clock) as opened, rdap_http(5.0) as http:
+        taxii(opened).add(
+            [indicator(RIPE_IP_INDICATOR, "[ipv4-addr:value = '130.59.31.80']", Tlp.GREEN)],
+            carol,
+            collection=None,
+            source="test",
+            source_name="test",
+        )
+        service = abuse(
+            opened, contacts=RdapClient(http, fetch_bootstrap(http, rdap.bootstrap_url))
+        )
+        report = service.draft(carol, DraftRequest(RIPE_IP_INDICATOR))
+        assert report.contact.provider == "SWITCH-LAN"
+        assert service.deadline(report).state is DeadlineState.NOT_SENT
+        sent = service.send(carol, report.id, allow)
+        due = service.deadline(sent)
+        assert (due.sla_hours, due.state) == (4.0, DeadlineState.WAITING)
+        sent_at = sent.sent_at_us()
+        assert sent_at is not None and due.due_us == sent_at + 4 * 3_600_000_000
+        clock.advance(due.due_us - clock.now_us())
+        assert service.deadline(sent).state is DeadlineState.WAITING  # due, not late yet
+        clock.advance(1)
+        assert service.deadline(sent).state is DeadlineState.OVERDUE
+        assert report_document(sent, service.deadline(sent))["sla"]["state"] == "overdue"
+        acknowledged = service.mark(carol, report.id, ReportStatus.ACKNOWLEDGED, "ticket 1")
+        assert service.deadline(acknowledged).state is DeadlineState.ANSWERED
