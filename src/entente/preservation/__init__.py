@@ -14,6 +14,7 @@ from entente import lazy_exports
 if typing.TYPE_CHECKING:
     from entente.preservation.contacts import Contact, find_contact, parse_contacts
     from entente.preservation.data import data_to_preserve, followed_refs
+    from entente.preservation.document import parse_request_json, render_request_json
     from entente.preservation.letter import render_letter_pdf, render_markdown, section_texts
     from entente.preservation.request import (
         ELEMENTS,
@@ -46,8 +47,10 @@ _SOURCES: dict[str, str] = {
     "followed_refs": "entente.preservation.data",
     "new_request": "entente.preservation.request",
     "parse_contacts": "entente.preservation.contacts",
+    "parse_request_json": "entente.preservation.document",
     "render_letter_pdf": "entente.preservation.letter",
     "render_markdown": "entente.preservation.letter",
+    "render_request_json": "entente.preservation.document",
     "section_texts": "entente.preservation.letter",
     "sign_letter": "entente.preservation.signing",
     "verify_letter": "entente.preservation.signing",
@@ -68,8 +71,10 @@ __all__ = [
     "followed_refs",
     "new_request",
     "parse_contacts",
+    "parse_request_json",
     "render_letter_pdf",
     "render_markdown",
+    "render_request_json",
     "section_texts",
     "sign_letter",
     "verify_letter",

@@ -23,6 +23,7 @@ from entente.bootstrap import (
     hits,
     legal_holds,
     partner_overview,
+    preservation,
     tsa_config,
     warninglists,
 )
@@ -36,6 +37,7 @@ from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.case_evidence_routes import case_evidence_router
 from entente.server.case_routes import case_router
+from entente.server.preservation_routes import preservation_router
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
 from entente.server.oidc_client import OidcClient
@@ -150,6 +152,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     evidence_service = case_evidence(node, case_service)
     # One approval service for the REST routes and the UI pages.
     approval_service = approvals(node)
+    preservation_service = preservation(node, case_service)
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
@@ -161,6 +164,14 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         ),
         case_evidence_router(evidence_service, resolve, gate, case_service.check_write),
         approval_router(approval_service, resolve),
+        preservation_router(
+            case_service,
+            preservation_service,
+            approval_service,
+            node.clock,
+            resolve,
+            gate,
+        ),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from entente.approvals import ActionType, State
+from entente.cases import PreservationRecord
 from entente.clock import Clock
-from entente.errors import ObjectNotFound
+from entente.errors import InvalidInput, ObjectNotFound
 from entente.evidence.model import key_id
 from entente.federation.keys import NodeKey
 from entente.preservation import (
@@ -28,17 +30,20 @@ from entente.preservation import (
     find_contact,
     followed_refs,
     new_request,
+    parse_request_json,
     render_letter_pdf,
     render_markdown,
+    render_request_json,
     sign_letter,
 )
+from entente.services.approvals import ApprovalService, RequestStatus
 from entente.services.cases import CaseService
 from entente.services.taxii import TaxiiService
 from entente.sharing import Principal
-from entente.stix import format_timestamp_us
+from entente.stix import Tlp, format_timestamp_us, tlp_of
 from entente.store import ObjectQuery
 
-__all__ = ["IssuedLetter", "PreservationInput", "PreservationService"]
+__all__ = ["IssuedLetter", "PreservationInput", "PreservationService", "TrackedRequest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,30 @@ class IssuedLetter:
     def pdf_sha256(self) -> str:
         """The SHA-256 of the PDF, as the case records it."""
         return hashlib.sha256(self.pdf).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedRequest:
+    """A case's preservation request from its approval on: its number on the case (1, 2, ...
+    in the order asked), the approval request that carries it, and what the case records once
+    it is sent (None before)."""
+
+    number: int
+    approval: RequestStatus
+    request: PreservationRequest
+    record: PreservationRecord | None
+
+    @property
+    def state(self) -> str:
+        """Where it stands: pending approval, rejected, approved (not sent yet), sent, or the
+        addressee's answer."""
+        if self.record is not None:
+            answer = self.record.answer
+            return "sent" if answer is None else answer.value
+        decision = self.approval.decision.state
+        if decision is State.PENDING:
+            return "pending approval"
+        return "rejected" if decision is State.REJECTED else "approved"
 
 
 class PreservationService:
@@ -106,10 +135,7 @@ class PreservationService:
         case = self._cases.show(principal, case_id).shown.case
         objects = self._visible_objects(principal, case.refs)
         today = format_timestamp_us(self._clock.now_us())[:10]
-        number = len(case.preservation) + 1
-        reference = given.reference or (
-            f"PR-{today.replace('-', '')}-{case.id.removeprefix('grouping--')[:8]}-{number}"
-        )
+        reference = given.reference or _reference(today, case.id, len(case.preservation) + 1)
         return new_request(
             reference=reference,
             case_id=case.id,
@@ -160,6 +186,109 @@ class PreservationService:
             channel=channel,
         )
 
+    # -- approval between render and record (issue 15 item 1, ADR 0019) --------------------
+
+    def request_approval(
+        self,
+        principal: Principal,
+        case_id: str,
+        given: PreservationInput,
+        approvals: ApprovalService,
+        *,
+        channel: str = "rest",
+    ) -> TrackedRequest:
+        """Draft the request and ask for its approval (action type preservation-request):
+        the approval covers the request's JSON (``render_request_json``), from which the
+        letter is rendered again when sent. Nothing is recorded on the case yet."""
+        self._cases.check_write(principal)
+        tracked = self.tracked(principal, case_id, approvals)
+        number = len(tracked) + 1
+        if given.reference is None:
+            today = format_timestamp_us(self._clock.now_us())[:10]
+            given = replace(given, reference=_reference(today, case_id, number))
+        elif any(t.request.reference == given.reference for t in tracked):
+            raise InvalidInput(f"the case already has a preservation request {given.reference}")
+        request = self.draft(principal, case_id, given)
+        markings = self._cases.show(principal, case_id).shown.marking_refs
+        status = approvals.request(
+            principal,
+            ActionType.PRESERVATION_REQUEST,
+            render_request_json(request),
+            summary=(
+                f"Send the preservation request {request.reference} (Budapest Convention "
+                f"Art. 29) to {request.addressee.label}, {request.addressee.email}"
+            ),
+            targets=[request.addressee.email],
+            refs=[case_id, *(d.source_id for d in request.data)],
+            # The request names the case's data: never less restricted than the case.
+            tlp=max([Tlp.AMBER, *(t for m in markings if (t := tlp_of(m)) is not None)]),
+            channel=channel,
+        )
+        return TrackedRequest(number, approvals.status(principal, status.id), request, None)
+
+    def tracked(
+        self, principal: Principal, case_id: str, approvals: ApprovalService
+    ) -> list[TrackedRequest]:
+        """The case's preservation requests ``principal`` may see, oldest first
+        (``ObjectNotFound`` for a case it may not see)."""
+        case = self._cases.show(principal, case_id).shown.case
+        found: list[tuple[RequestStatus, PreservationRequest]] = []
+        for shown in approvals.list_requests(principal):
+            asked = shown.request
+            if asked.action_type is not ActionType.PRESERVATION_REQUEST or (
+                case.id not in asked.refs
+            ):
+                continue
+            try:
+                request = parse_request_json(asked.payload)
+            except InvalidInput:
+                continue  # not one of ours: a request this service did not write
+            if request.case_id == case.id:
+                found.append((shown, request))
+        found.sort(key=lambda pair: (pair[0].request.created_us, pair[0].request.id))
+        return [
+            TrackedRequest(n, shown, request, case.request(request.reference))
+            for n, (shown, request) in enumerate(found, start=1)
+        ]
+
+    def find(
+        self, principal: Principal, case_id: str, number: int, approvals: ApprovalService
+    ) -> TrackedRequest:
+        """The case's request ``number`` (``ObjectNotFound`` if there is none to see)."""
+        for tracked in self.tracked(principal, case_id, approvals):
+            if tracked.number == number:
+                return tracked
+        raise ObjectNotFound(f"no preservation request {number} on case {case_id}")
+
+    def letter(
+        self, principal: Principal, case_id: str, number: int, approvals: ApprovalService
+    ) -> IssuedLetter:
+        """The signed letter of the case's request ``number`` (rendered again from what was
+        approved: the rendering is deterministic, so its SHA-256 is the one recorded)."""
+        return self.render(self.find(principal, case_id, number, approvals).request)
+
+    def send(
+        self,
+        principal: Principal,
+        case_id: str,
+        number: int,
+        approvals: ApprovalService,
+        *,
+        channel: str = "rest",
+    ) -> IssuedLetter:
+        """Record the case's request ``number`` as sent, once approved m-of-n for exactly
+        its bytes (``NotApproved`` otherwise); the caller hands the letter to the contact."""
+        self._cases.check_write(principal)
+        tracked = self.find(principal, case_id, number, approvals)
+        if tracked.record is not None:
+            raise InvalidInput(f"preservation request {tracked.request.reference} is already sent")
+        approvals.require_approved(
+            principal, tracked.approval.request.id, render_request_json(tracked.request)
+        )
+        letter = self.render(tracked.request)
+        self.record(principal, case_id, letter, channel=channel)
+        return letter
+
     def _visible_objects(
         self, principal: Principal, refs: Sequence[str]
     ) -> Mapping[str, Mapping[str, Any]]:
@@ -186,3 +315,8 @@ class PreservationService:
         except ObjectNotFound:
             return None
         return page.items[-1].to_json() if page.items else None
+
+
+def _reference(today: str, case_id: str, number: int) -> str:
+    """A letter's default reference: its date, the case and its number on the case."""
+    return f"PR-{today.replace('-', '')}-{case_id.removeprefix('grouping--')[:8]}-{number}"
