@@ -37,11 +37,11 @@ from entente.server.auth import principal_resolver
 from entente.server.bodies import BodyGate
 from entente.server.case_evidence_routes import case_evidence_router
 from entente.server.case_routes import case_router
-from entente.server.preservation_routes import preservation_router
 from entente.server.federation_routes import federation_router
 from entente.server.feed_routes import feed_router
 from entente.server.oidc_client import OidcClient
 from entente.server.openapi import install_openapi
+from entente.server.preservation_routes import preservation_router
 from entente.server.problems import install_error_handlers, register_route_methods
 from entente.server.public_url import PublicUrlRedirects
 from entente.server.rest_routes import rest_router
@@ -165,12 +165,12 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         case_evidence_router(evidence_service, resolve, gate, case_service.check_write),
         approval_router(approval_service, resolve),
         preservation_router(
-            case_service,
-            preservation_service,
-            approval_service,
-            node.clock,
-            resolve,
-            gate,
+            cases=case_service,
+            service=preservation_service,
+            approvals=approval_service,
+            clock=node.clock,
+            principal_of_request=resolve,
+            gate=gate,
         ),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from entente.cases import Answer
 from entente.clock import Clock
 from entente.errors import InvalidInput
-from entente.preservation import MLA_INTENT, section_texts
+from entente.preservation import MLA_INTENT
 from entente.server.bodies import BodyGate
 from entente.server.openapi import responses
 from entente.server.problems import HttpProblem
@@ -33,9 +33,10 @@ from entente.services.preservation import (
     PreservationInput,
     PreservationService,
     TrackedRequest,
+    tracked_document,
 )
 from entente.sharing import Principal
-from entente.stix import format_timestamp_us, parse_timestamp, timestamp_us_from_key
+from entente.stix import parse_timestamp, timestamp_us_from_key
 from entente.taxii import is_acceptable_content_type
 
 __all__ = ["preservation_router"]
@@ -95,32 +96,8 @@ def given_of(body: dict[str, Any]) -> PreservationInput:
     )
 
 
-def tracked_document(tracked: TrackedRequest) -> dict[str, Any]:
-    """One preservation request of a case as JSON: its state, approval and six elements."""
-    request, record = tracked.request, tracked.record
-    return {
-        "number": tracked.number,
-        "reference": request.reference,
-        "state": tracked.state,
-        "approval_request": tracked.approval.request.id,
-        "approval": tracked.approval.decision.state.value,
-        "addressee": request.addressee.label,
-        "addressee_email": request.addressee.email,
-        "date": request.date,
-        "sent": None if record is None else format_timestamp_us(record.sent_us),
-        "pdf_sha256": None if record is None else record.pdf_sha256,
-        "answer": None if record is None or record.answer is None else record.answer.value,
-        "preserved_until": (
-            None
-            if record is None or record.preserved_until_us is None
-            else format_timestamp_us(record.preserved_until_us)
-        ),
-        "answer_note": None if record is None else record.answer_note,
-        "elements": [{"heading": h, "text": t} for h, t in section_texts(request)],
-    }
-
-
 def preservation_router(
+    *,
     cases: CaseService,
     service: PreservationService,
     approvals: ApprovalService,

@@ -34,6 +34,7 @@ from entente.preservation import (
     render_letter_pdf,
     render_markdown,
     render_request_json,
+    section_texts,
     sign_letter,
 )
 from entente.services.approvals import ApprovalService, RequestStatus
@@ -43,7 +44,14 @@ from entente.sharing import Principal
 from entente.stix import Tlp, format_timestamp_us, tlp_of
 from entente.store import ObjectQuery
 
-__all__ = ["IssuedLetter", "PreservationInput", "PreservationService", "TrackedRequest"]
+__all__ = [
+    "IssuedLetter",
+    "PreservationInput",
+    "PreservationService",
+    "TrackedRequest",
+    "approval_state",
+    "tracked_document",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,3 +328,36 @@ class PreservationService:
 def _reference(today: str, case_id: str, number: int) -> str:
     """A letter's default reference: its date, the case and its number on the case."""
     return f"PR-{today.replace('-', '')}-{case_id.removeprefix('grouping--')[:8]}-{number}"
+
+
+def approval_state(tracked: TrackedRequest) -> str:
+    """Where its approval stands, in words ("pending: 1 more approval(s)", "approved")."""
+    decision = tracked.approval.decision
+    if decision.state is State.PENDING:
+        return f"pending: {decision.missing()}"
+    return decision.state.value
+
+
+def tracked_document(tracked: TrackedRequest) -> dict[str, Any]:
+    """One preservation request of a case as JSON: its state, approval and six elements."""
+    request, record = tracked.request, tracked.record
+    return {
+        "number": tracked.number,
+        "reference": request.reference,
+        "state": tracked.state,
+        "approval_request": tracked.approval.request.id,
+        "approval": approval_state(tracked),
+        "addressee": request.addressee.label,
+        "addressee_email": request.addressee.email,
+        "date": request.date,
+        "sent": None if record is None else format_timestamp_us(record.sent_us),
+        "pdf_sha256": None if record is None else record.pdf_sha256,
+        "answer": None if record is None or record.answer is None else record.answer.value,
+        "preserved_until": (
+            None
+            if record is None or record.preserved_until_us is None
+            else format_timestamp_us(record.preserved_until_us)
+        ),
+        "answer_note": None if record is None else record.answer_note,
+        "elements": [{"heading": h, "text": t} for h, t in section_texts(request)],
+    }

@@ -179,8 +179,9 @@ def test_who_may_not_see_the_case_learns_nothing(harness: Harness) -> None:
             missing = get(harness, f"{CASES}/{absent}/{path}", who=who)
             assert hidden.status_code == missing.status_code == 404
             assert case_id not in hidden.text and "Quiet" not in hidden.text
+        refusal = {"answer": "refused", "note": "n"}
         for path, body in (("hold", {"reason": "r"}), ("preservation", BODY),
-                           ("preservation/1/answer", {"answer": "refused", "note": "n"})):  # fmt: skip
+                           ("preservation/1/answer", refusal)):  # fmt: skip
             hidden = post(harness, f"{CASES}/{case_id}/{path}", body, who=who)
             assert hidden.status_code in {403, 404}
             assert case_id not in hidden.text and "Quiet" not in hidden.text
