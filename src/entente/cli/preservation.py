@@ -1,10 +1,12 @@
-"""``entente preservation new|verify|answer|contacts``: Budapest Convention Art. 29 requests.
+"""``entente preservation new|send|list|verify|answer|contacts``: Art. 29 requests.
 
-``new CASE --contact COUNTRY ... --out request.pdf`` drafts the request from the case (the
-data to preserve from the case's objects the operator may see, the rest from the options),
-prints its six elements, writes the PDF, its Markdown and its DSSE signature
-(``request.dsse.json`` beside it) and records it on the case as sent. ``verify`` checks a
-letter offline; ``answer`` records the 24/7 point of contact's answer on the case.
+``new CASE --contact COUNTRY ...`` drafts the request from the case (the data to preserve
+from the case's objects the operator may see, the rest from the options), prints its six
+elements and asks for its approval: the request leaves the coalition (action type
+preservation-request, ADR 0019). ``send CASE N --out request.pdf``, once approved for exactly
+that request, writes the PDF, its Markdown and its DSSE signature (``request.dsse.json``
+beside it) and records it on the case as sent. ``list`` shows where each stands; ``verify``
+checks a letter offline; ``answer`` records the 24/7 point of contact's answer on the case.
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ def new(
     case_id: Annotated[str, typer.Argument(metavar="CASE", help="The case's id (grouping--...).")],
     *,
     contact: Annotated[str, _text("--contact", "Country (ISO 3166 alpha-2) of the 24/7 contact.")],
-    out: Annotated[Path, _text("--out", "Where the PDF goes (its .dsse.json and .md beside it).")],
     authority: Annotated[str, _text("--authority", "(a) The authority seeking preservation.")] = "",
     offence: Annotated[str, _text("--offence", "(b) The offence under investigation.")] = "",
     facts: Annotated[str, _text("--facts", "(b) A brief summary of the related facts.")] = "",
@@ -74,15 +75,16 @@ def new(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Draft, sign and record a preservation request for a case; print its six elements."""
+    """Draft a preservation request for a case and ask for its approval (it leaves the
+    coalition); print its six elements. ``send`` records it once approved."""
 
     def body() -> int:
-        from entente.bootstrap import cases, preservation
+        from entente.bootstrap import approvals, cases, preservation
         from entente.cli.context import cli_principal, node
-        from entente.preservation import MLA_INTENT, section_texts
+        from entente.preservation import MLA_INTENT
         from entente.services import node_org_id
         from entente.services.ownership import operator_principal
-        from entente.services.preservation import PreservationInput
+        from entente.services.preservation import PreservationInput, tracked_document
 
         given = PreservationInput(
             country=contact,
@@ -99,16 +101,73 @@ def new(
         with node() as opened:
             principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
             service = preservation(opened, cases(opened))
-            # Drafted and rendered first: a refusal (a missing element, a case not ours) must
-            # leave no file and nothing recorded; the files are written before the record.
-            letter = service.render(service.draft(principal, case_id, given))
+            tracked = service.request_approval(
+                principal, case_id, given, approvals(opened), channel="cli"
+            )
+        document = tracked_document(tracked)
+        if as_json:
+            print_json(document)
+            return 0
+        console.print(
+            f"Preservation request {document['number']} ({document['reference']}) to "
+            f"{document['addressee']}\napproval request {document['approval_request']}: "
+            f"{document['approval']}",
+            highlight=False,
+            markup=False,
+        )
+        for element in document["elements"]:
+            console.print(
+                f"\n{element['heading']}\n{element['text']}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        console.print(
+            f"\nonce approved: entente preservation send {case_id} {document['number']} "
+            "--out request.pdf",
+            highlight=False,
+            markup=False,
+        )
+        return 0
+
+    _guarded(body)
+
+
+@app.command("send")
+def send(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="The case's id.")],
+    number: Annotated[int, typer.Argument(metavar="N", help="The request's number on the case.")],
+    *,
+    out: Annotated[Path, _text("--out", "Where the PDF goes (its .dsse.json and .md beside it).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Once approved, write the signed letter and record the request on the case as sent."""
+
+    def body() -> int:
+        from entente.bootstrap import approvals, cases, preservation
+        from entente.cli.context import cli_principal, node
+        from entente.preservation import render_request_json, section_texts
+        from entente.services import node_org_id
+        from entente.services.ownership import operator_principal
+
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            service, desk = preservation(opened, cases(opened)), approvals(opened)
+            tracked = service.find(principal, case_id, number, desk)
+            if tracked.record is not None:
+                raise InvalidInput(f"{tracked.request.reference} is already sent")
+            # Checked before any file is written: an unapproved letter leaves no file.
+            desk.require_approved(
+                principal, tracked.approval.request.id, render_request_json(tracked.request)
+            )
+            letter = service.render(tracked.request)
             signature = _signature_path(out)
             written = [out, signature, out.with_suffix(".md")]
             contents = [letter.pdf, letter.envelope, letter.markdown.encode("utf-8")]
             try:
                 for path, data in zip(written, contents, strict=True):
                     _write(path, data)
-                service.record(principal, case_id, letter, channel="cli")
+                service.send(principal, case_id, number, desk, channel="cli")
             except BaseException:
                 # Not recorded on the case: no letter is left that looks sent.
                 for path in written:
@@ -129,17 +188,49 @@ def new(
             )
             return 0
         console.print(
-            f"Preservation request {request.reference} to {request.addressee.label}",
+            f"Preservation request {request.reference} to {request.addressee.label} recorded "
+            f"as sent\nletter: {out} (sha256 {letter.pdf_sha256})\nsignature: {signature}",
             highlight=False,
             markup=False,
         )
-        for heading, text in section_texts(request):
-            console.print(f"\n{heading}\n{text}", highlight=False, markup=False, soft_wrap=True)
-        console.print(
-            f"\nletter: {out} (sha256 {letter.pdf_sha256})\nsignature: {signature}",
-            highlight=False,
-            markup=False,
-        )
+        return 0
+
+    _guarded(body)
+
+
+@app.command("list")
+def list_requests(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="The case's id.")],
+    *,
+    as_json: JsonOption = False,
+) -> None:
+    """A case's preservation requests and where each stands (approval, sent, answer)."""
+
+    def body() -> int:
+        from entente.bootstrap import approvals, cases, preservation
+        from entente.cli.context import cli_principal, node
+        from entente.services import node_org_id
+        from entente.services.ownership import operator_principal
+        from entente.services.preservation import tracked_document
+
+        with node() as opened:
+            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            found = preservation(opened, cases(opened)).tracked(
+                principal, case_id, approvals(opened)
+            )
+        documents = [tracked_document(t) for t in found]
+        if as_json:
+            print_json({"requests": documents})
+            return 0
+        for d in documents:
+            console.print(
+                f"{d['number']}  {d['reference']}  {d['addressee']}  {d['state']}  "
+                f"({d['approval']})",
+                highlight=False,
+                markup=False,
+            )
+        if not documents:
+            console.print("no preservation requests", highlight=False)
         return 0
 
     _guarded(body)

@@ -1,5 +1,6 @@
-"""``entente preservation new|verify|answer|contacts`` and ``entente case hold|release``: a
-request from a case to a configured 24/7 point of contact, its letter verified offline."""
+"""``entente preservation new|send|list|verify|answer|contacts`` and ``entente case
+hold|release``: a request from a case to a configured 24/7 point of contact, approved by two
+people before it is recorded as sent, its letter verified offline."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from tests.unit.cli.conftest import cli_for, said
 
 from entente.federation.keys import generate_key
@@ -57,15 +59,34 @@ def _node(tmp_path: Path) -> tuple[Any, str]:
     return cli, case_id
 
 
-def test_a_request_is_written_signed_verified_recorded_and_answered(tmp_path: Path) -> None:
+def test_a_request_is_approved_written_signed_verified_recorded_and_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cli, case_id = _node(tmp_path)
     out = tmp_path / "request.pdf"
-    text = ok(cli("preservation", "new", case_id, "--contact", "nl", "--out", str(out), *ELEMENTS))
+    monkeypatch.setenv("LOGNAME", "carol")  # the operator who drafts (local:carol)
+    text = ok(cli("preservation", "new", case_id, "--contact", "nl", *ELEMENTS))
     for n in range(1, 7):
         assert f"\n{n}. " in text
     assert "domain-name c2.example.org" in text
+    assert "pending: 2 more approval(s)" in " ".join(text.split())
+    (listed,) = ok(cli("preservation", "list", case_id, "--json"))["requests"]
+    assert listed["state"] == "pending approval"
+    # Unapproved: refused, no file written and nothing recorded.
+    refused = cli("preservation", "send", case_id, "1", "--out", str(out))
+    assert refused.exit_code == 2 and "pending: 2 more approval(s)" in said(refused)
+    assert list(tmp_path.glob("request*")) == []
+    assert ok(cli("case", "show", case_id, "--json"))["preservation_requests"] == []
+    assert cli("approval", "approve", listed["approval_request"]).exit_code == 2  # own request
+    for approver in ("alice", "bob"):
+        monkeypatch.setenv("LOGNAME", approver)
+        ok(cli("approval", "approve", listed["approval_request"]))
+    monkeypatch.setenv("LOGNAME", "carol")
+    text = ok(cli("preservation", "send", case_id, "1", "--out", str(out)))
     signature = tmp_path / "request.dsse.json"
     assert f"signature: {signature}" in " ".join(text.split())
+    again = cli("preservation", "send", case_id, "1", "--out", str(tmp_path / "again.pdf"))
+    assert again.exit_code == 2 and "already sent" in said(again)
     assert out.read_bytes().startswith(b"%PDF-1.4") and (tmp_path / "request.md").is_file()
     verified = ok(cli("preservation", "verify", str(out), str(signature)))
     assert "request.pdf: verified" in verified
@@ -91,16 +112,15 @@ def test_a_request_is_written_signed_verified_recorded_and_answered(tmp_path: Pa
 
 def test_a_missing_element_is_named_and_nothing_is_written_or_recorded(tmp_path: Path) -> None:
     cli, case_id = _node(tmp_path)
-    out = tmp_path / "request.pdf"
-    result = cli("preservation", "new", case_id, "--contact", "NL", "--out", str(out),
-                 *ELEMENTS[:-6])  # fmt: skip
+    result = cli("preservation", "new", case_id, "--contact", "NL", *ELEMENTS[:-6])
     assert result.exit_code == 2
     message = said(result)
     assert "(d) the custodian of the stored computer data" in message
     assert "(e) the necessity of the preservation" in message
     assert "(a)" not in message
     assert list(tmp_path.glob("request*")) == []
-    unknown = cli("preservation", "new", case_id, "--contact", "FR", "--out", str(out), *ELEMENTS)
+    assert ok(cli("preservation", "list", case_id, "--json")) == {"requests": []}
+    unknown = cli("preservation", "new", case_id, "--contact", "FR", *ELEMENTS)
     assert unknown.exit_code == 2 and "configured: NL" in said(unknown)
     assert ok(cli("case", "show", case_id, "--json"))["preservation_requests"] == []
 
