@@ -56,6 +56,7 @@ from entente.server.ui.audit_page import audit_router as audit_page_router
 from entente.server.ui.case_attribution_page import case_attribution_router
 from entente.server.ui.case_custody_pages import case_custody_router
 from entente.server.ui.case_pages import case_pages_router
+from entente.server.ui.case_preservation_pages import case_preservation_router
 from entente.server.ui.dashboard_page import dashboard_router
 from entente.server.ui.exports_page import exports_router
 from entente.server.ui.graph_page import graph_router
@@ -210,6 +211,15 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     routers.append(object_pages_router(node, auth, pages, service, case_service))
     # Before the case pages: their POST /cases/{id}/{action} would take the attribution's.
     routers.append(case_attribution_router(case_service, evidence_service, auth, pages))
+    routers.append(
+        case_preservation_router(
+            cases=case_service,
+            service=preservation_service,
+            approvals=approval_service,
+            auth=auth,
+            pages=pages,
+        )
+    )
     routers.append(case_pages_router(case_service, node.clock, auth, pages))
     routers.append(
         case_custody_router(

@@ -25,6 +25,7 @@ from entente.federation.keys import NodeKey
 from entente.preservation import (
     MLA_INTENT,
     Contact,
+    DataItem,
     PreservationRequest,
     data_to_preserve,
     find_contact,
@@ -159,6 +160,12 @@ class PreservationService:
             mutual_assistance=given.mutual_assistance,
             signatory=given.signatory,
         )
+
+    def data_for(self, principal: Principal, case_id: str) -> tuple[DataItem, ...]:
+        """The data a request for ``case_id`` would ask to preserve, as ``principal`` is shown
+        the case's objects (what the form shows before a request is drafted)."""
+        case = self._cases.show(principal, case_id).shown.case
+        return data_to_preserve(case.refs, self._visible_objects(principal, case.refs))
 
     def render(self, request: PreservationRequest) -> IssuedLetter:
         """The letter of ``request``, signed by the node key (nothing is recorded)."""

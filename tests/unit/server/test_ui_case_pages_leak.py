@@ -391,3 +391,26 @@ def test_the_operators_are_withheld_some_custody_ids(ui: UiNode) -> None:
             for k in range(N)
             if _case_id(k) in view.cases()
         ), who
+
+
+@pytest.mark.parametrize("who", list(USERS))
+def test_each_preservation_page_shows_only_what_the_user_may_see(ui: UiNode, who: str) -> None:
+    """The hold and preservation page (its data to preserve read from the case's objects) is
+    a 200 exactly for the cases the oracle lets the user see, else the absent case's 404; it
+    holds no hidden id or canary, and neither do its letter downloads."""
+    view = View(ui.principals[who], ui.context())
+    absent = ui.get("/cases/grouping--c0000000-0000-4000-8000-00000000ffff/preservation", who)
+    assert absent.status_code == 404
+    for k in range(N):
+        case_id = _case_id(k)
+        answer = ui.get(f"/cases/{case_id}/preservation", who)
+        letter = ui.get(f"/cases/{case_id}/preservation/1/letter.pdf", who)
+        assert letter.status_code == 404, (who, k)
+        assert letter.text == absent.text, (who, k)
+        if case_id not in view.cases():
+            assert answer.status_code == 404, (who, k)
+            assert answer.text == absent.text, (who, k)
+            continue
+        assert answer.status_code == 200, (who, k)
+        assert not _leaks(answer.text, view.forbidden()), (who, k)
+        assert f"CANARY-case-{k}" in answer.text
