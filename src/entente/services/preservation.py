@@ -19,7 +19,7 @@ from typing import Any
 from entente.approvals import ActionType, State
 from entente.cases import PreservationRecord
 from entente.clock import Clock
-from entente.errors import InvalidInput, ObjectNotFound
+from entente.errors import InvalidInput, ObjectNotFound, PermissionDenied
 from entente.evidence.model import key_id
 from entente.federation.keys import NodeKey
 from entente.preservation import (
@@ -217,6 +217,10 @@ class PreservationService:
         letter is rendered again when sent. Nothing is recorded on the case yet."""
         self._cases.check_write(principal)
         tracked = self.tracked(principal, case_id, approvals)
+        shown = self._cases.show(principal, case_id).shown
+        if shown.created_by_ref != principal.org:
+            # Refused before anything is asked: only the case's org records it as sent.
+            raise PermissionDenied(f"only the org that created case {case_id} may change it")
         number = len(tracked) + 1
         if given.reference is None:
             today = format_timestamp_us(self._clock.now_us())[:10]
@@ -224,7 +228,7 @@ class PreservationService:
         elif any(t.request.reference == given.reference for t in tracked):
             raise InvalidInput(f"the case already has a preservation request {given.reference}")
         request = self.draft(principal, case_id, given)
-        markings = self._cases.show(principal, case_id).shown.marking_refs
+        markings = shown.marking_refs
         status = approvals.request(
             principal,
             ActionType.PRESERVATION_REQUEST,

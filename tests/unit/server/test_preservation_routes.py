@@ -195,3 +195,11 @@ def test_the_openapi_documents_the_routes(harness: Harness) -> None:
     for path in ("/hold", "/release", "/preservation", "/preservation/{number}/send",
                  "/preservation/{number}/letter.pdf", "/preservation/{number}/answer"):  # fmt: skip
         assert base + path in paths
+
+
+def test_a_partner_who_sees_the_case_may_not_ask_for_its_request(harness: Harness) -> None:
+    case_id = a_case(harness, tlp="TLP:GREEN")
+    assert get(harness, f"{CASES}/{case_id}", who="analyst_b").status_code == 200
+    refused = post(harness, f"{CASES}/{case_id}/preservation", BODY, who="analyst_b")
+    assert refused.status_code == 403
+    assert get(harness, f"{CASES}/{case_id}/preservation").json() == {"requests": []}
