@@ -174,21 +174,7 @@ class PreservationService:
         pdf = render_letter_pdf(request, sender=self._node_name, signer_keyid=keyid)
         return IssuedLetter(request, markdown, pdf, sign_letter(pdf, request, self._key))
 
-    def issue(
-        self,
-        principal: Principal,
-        case_id: str,
-        given: PreservationInput,
-        *,
-        channel: str = "rest",
-    ) -> IssuedLetter:
-        """Draft, render and sign the request, and record it on the case as sent."""
-        self._cases.check_write(principal)
-        letter = self.render(self.draft(principal, case_id, given))
-        self.record(principal, case_id, letter, channel=channel)
-        return letter
-
-    def record(
+    def _record(
         self, principal: Principal, case_id: str, letter: IssuedLetter, *, channel: str = "rest"
     ) -> None:
         """Record ``letter`` on the case as sent (reference, addressee, the PDF's SHA-256)."""
@@ -305,7 +291,7 @@ class PreservationService:
             principal, tracked.approval.request.id, render_request_json(tracked.request)
         )
         letter = self.render(tracked.request)
-        self.record(principal, case_id, letter, channel=channel)
+        self._record(principal, case_id, letter, channel=channel)
         return letter
 
     def _visible_objects(

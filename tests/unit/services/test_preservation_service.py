@@ -11,15 +11,16 @@ from typing import Any
 
 import pytest
 
-from entente.bootstrap import Node, audit_log, cases, open_node, preservation, taxii
+from entente.approvals import Verdict
+from entente.bootstrap import Node, approvals, audit_log, cases, open_node, preservation, taxii
 from entente.cases import Answer, CaseType
 from entente.clock import FixedClock
 from entente.config import Settings
-from entente.errors import InvalidInput, ObjectNotFound, PermissionDenied
+from entente.errors import InvalidInput, NotApproved, ObjectNotFound, PermissionDenied
 from entente.preservation import Contact, verify_letter
-from entente.services import create_token, principal_of
+from entente.services import create_token, node_org_id, principal_of
 from entente.services.preservation import PreservationInput
-from entente.sharing import Principal
+from entente.sharing import Principal, Role
 from entente.stix import Tlp, marking_id_for
 
 NL = Contact("NL", "Team High Tech Crime", "24-7@example.nl", "+31 70 000 0000")
@@ -88,9 +89,21 @@ def test_the_data_comes_only_from_the_objects_the_requester_may_see(node: Node) 
     assert [d.value for d in theirs.data] == ["198.51.100.1"]
 
 
-def test_issuing_signs_the_letter_and_records_it_on_the_case(node: Node) -> None:
+def _person(node: Node, name: str) -> Principal:
+    """A named analyst of the node's org: approvals are people's (ADR 0019)."""
+    return Principal(f"user:{name}", node_org_id("Entente node"), Role.ANALYST, True)
+
+
+def test_sending_needs_approval_then_signs_the_letter_and_records_it(node: Node) -> None:
     ours, case_id = _case(node)
-    letter = preservation(node).issue(ours, case_id, GIVEN, channel="cli")
+    desk, service = approvals(node), preservation(node)
+    asked = service.request_approval(ours, case_id, GIVEN, desk, channel="cli")
+    with pytest.raises(NotApproved, match="pending"):
+        service.send(ours, case_id, asked.number, desk, channel="cli")
+    assert cases(node).show(ours, case_id).shown.case.preservation == ()
+    for name in ("alice", "bob"):
+        desk.approve(_person(node, name), asked.approval.request.id, Verdict.APPROVE, "checked")
+    letter = service.send(ours, case_id, asked.number, desk, channel="cli")
     assert verify_letter(letter.pdf, letter.envelope, node.key.public_key).passed
     case = cases(node).show(ours, case_id).shown.case
     (record,) = case.preservation
@@ -109,12 +122,15 @@ def test_a_request_refused_records_nothing(node: Node) -> None:
     ours, case_id = _case(node)
     service = preservation(node)
     before = node.store.stats().versions
+    desk = approvals(node)
     with pytest.raises(PermissionDenied, match="only the org that created"):
-        service.issue(principal(node, "Org B"), case_id, GIVEN)
+        service.request_approval(principal(node, "Org B"), case_id, GIVEN, desk)
     with pytest.raises(InvalidInput, match=r"\(e\) the necessity of the preservation"):
-        service.issue(ours, case_id, replace(GIVEN, necessity=""))
+        service.request_approval(ours, case_id, replace(GIVEN, necessity=""), desk)
     with pytest.raises(InvalidInput, match="no 24/7 point of contact for 'FR'"):
-        service.issue(ours, case_id, replace(GIVEN, country="FR"))
+        service.request_approval(ours, case_id, replace(GIVEN, country="FR"), desk)
     with pytest.raises(ObjectNotFound):
-        service.issue(ours, "grouping--00000000-0000-4000-8000-0000000000ff", GIVEN)
+        service.request_approval(
+            ours, "grouping--00000000-0000-4000-8000-0000000000ff", GIVEN, desk
+        )
     assert node.store.stats().versions == before
