@@ -58,19 +58,11 @@ def approval_state(desk: ApprovalService, principal: Principal, report: AbuseRep
 
 
 @contextmanager
-def _service(*, rdap: bool = False) -> Iterator[tuple[AbuseService, ApprovalService, Principal]]:
+def _service() -> Iterator[tuple[AbuseService, ApprovalService, Principal]]:
+    # The RDAP lookup is the one ``bootstrap.abuse`` builds from ``[abuse]``, as the app's.
     with node() as opened:
         principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
-        desk = approvals(opened)
-        if not rdap:
-            yield abuse(opened), desk, principal
-            return
-        from entente.abuse.rdap_client import RdapClient, fetch_bootstrap, rdap_http
-
-        settings = opened.settings.abuse
-        with rdap_http(settings.rdap_timeout) as http:
-            registry = fetch_bootstrap(http, settings.rdap_bootstrap_url)
-            yield abuse(opened, contacts=RdapClient(http, registry)), desk, principal
+        yield abuse(opened), approvals(opened), principal
 
 
 def _run(body: Callable[[], int | None]) -> None:
@@ -119,7 +111,7 @@ def contact(
     """The abuse contacts RDAP names for a target, with where each came from and why."""
 
     def body() -> int:
-        with _service(rdap=True) as (service, _desk, _principal):
+        with _service() as (service, _desk, _principal):
             lookup = service.find_contacts(target)
         if as_json:
             print_json(
@@ -215,7 +207,7 @@ def report(
             original=original_bytes,
             attachments=tuple(attachments),
         )
-        with _service(rdap=True) as (service, desk, principal):
+        with _service() as (service, desk, principal):
             drafted = service.draft(principal, request)
             try:
                 out.write_text(drafted.document, encoding="utf-8")
