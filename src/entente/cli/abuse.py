@@ -22,14 +22,20 @@ from entente.abuse import AbuseReport, Evidence, ReportFormat, ReportStatus
 from entente.bootstrap import abuse, approvals
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, fail, print_json, run_command
-from entente.errors import DeliveryFailed, InvalidInput, ObjectNotFound, PermissionDenied
+from entente.errors import DeliveryFailed, InvalidInput, PermissionDenied
 from entente.services import node_org_id
-from entente.services.abuse import AbuseService, DraftRequest, approval_gate, report_document
+from entente.services.abuse import (
+    AbuseService,
+    DraftRequest,
+    approval_gate,
+    approval_state,
+    report_document,
+)
 from entente.services.approvals import ApprovalService
 from entente.services.ownership import operator_principal
 from entente.sharing import Principal
 
-__all__ = ["app", "approval_state"]
+__all__ = ["app"]
 
 app = typer.Typer(
     help=(
@@ -39,22 +45,6 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-def approval_state(desk: ApprovalService, principal: Principal, report: AbuseReport) -> str:
-    """Where the report's approval stands, in words: ``approved``, ``pending: 1 more
-    approval(s)``, ``rejected``, or ``not requested``."""
-    if report.approval_request_id is None:
-        return "not requested"
-    try:
-        shown = desk.status(principal, report.approval_request_id)
-    except ObjectNotFound:
-        return f"request {report.approval_request_id} not found"
-    decision = shown.decision
-    if shown.request.digest != report.sha256:
-        return "requested for other bytes: request again"
-    missing = decision.missing()
-    return f"{decision.state.value}: {missing}" if missing else decision.state.value
 
 
 @contextmanager
