@@ -62,7 +62,7 @@ def case_with_indicator(ui: UiNode, tlp: Tlp = Tlp.AMBER) -> str:
 def draft(ui: UiNode, case_id: str) -> str:
     answer = ui.post("/abuse", "analyst", indicator_id=RIPE_IP_INDICATOR, case_id=case_id)
     assert answer.status_code == 303, answer.text
-    location = answer.headers["location"]
+    location = str(answer.headers["location"])
     assert location.endswith("?done=drafted")
     return location.rpartition("/abuse/")[2].removesuffix("?done=drafted")
 
