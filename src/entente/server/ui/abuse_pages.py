@@ -187,7 +187,7 @@ def abuse_pages_router(
             )
         except ObjectNotFound as exc:
             # RDAP naming no contact is worth saying; a hidden indicator is not.
-            text = str(exc) if str(exc).startswith("RDAP") else "no such indicator or case"
+            text = str(exc) if "RDAP" in str(exc) else "no such indicator or case"
             return message(request, signed, 404, "Not drafted", f"Nothing was drafted: {text}.")
         except PermissionDenied as exc:
             return message(request, signed, 403, "Not allowed", f"Nothing was drafted: {exc}.")
