@@ -184,3 +184,17 @@ def test_bad_input_is_a_400_never_a_500(h: Harness) -> None:
     assert get(h, f"{REPORTS}/note--nope").status_code in (400, 404)
     listed = get(h, f"{REPORTS}?case={CASE}").json()["reports"]
     assert listed == []
+
+
+def test_the_openapi_documents_every_abuse_route(h: Harness) -> None:
+    paths = h.client.get("/api/v1/openapi.json").json()["paths"]
+    assert set(paths[REPORTS]) == {"get", "post"}
+    assert paths[REPORTS]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "required"
+    ] == ["indicator"]
+    send = paths[f"{REPORTS}/{{report_id}}/send"]["post"]["responses"]
+    assert {"403", "502", "503"} <= set(send)
+    for tail in ("", "/document"):
+        assert "get" in paths[f"{REPORTS}/{{report_id}}{tail}"]
+    for action in ("request-approval", "mark", "recheck"):
+        assert "post" in paths[f"{REPORTS}/{{report_id}}/{action}"]

@@ -1,4 +1,4 @@
-"""Leak differential for the abuse-report pages: the list and each report's page.
+"""Leak differential for the abuse-report pages and REST routes: the lists, each report.
 
 Abuse reports (STIX notes with the abuse-report extension) of every TLP marking (and none:
 the node's default) from two orgs (the node's and Org B), each with canaries in its document,
@@ -6,7 +6,8 @@ its contact and its approval request, all arrive from a feed. For users of the n
 (admin, analyst, reader), of a community org and of an org outside the community, ``/abuse``
 lists exactly the reports the policy oracle (tests/unit/sharing/oracle.py) lets that user
 see; a report's page is a 200 for those and the same 404 as an absent report for every other;
-and no page holds a canary or the id of a hidden report anywhere.
+and no page holds a canary or the id of a hidden report anywhere. The same for API tokens of
+those orgs over ``/api/v1/abuse/reports`` (the list, each report and its document).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
 from tests.unit.sharing.oracle import oracle_view
 
 from entente.abuse import AbuseContact, ReportFormat, new_report, parse_target, render_report
-from entente.services import node_org_id
+from entente.services import create_token, node_org_id, principal_of
 from entente.sharing import NodeContext, Principal, VersionFacts
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
@@ -134,3 +135,38 @@ def test_the_users_differ_in_what_they_may_see(ui: UiNode) -> None:
     # The differential means something only if the users are shown different reports.
     assert len(set(seen.values())) >= 3, seen
     assert all(seen.values()) and any(len(s) < N for s in seen.values())
+
+
+TOKENS = {
+    "node-analyst": ("CERT-X", "analyst"),
+    "node-reader": ("CERT-X", "reader"),
+    "community": ("Org B", "analyst"),
+    "outsider": ("Org C", "reader"),
+}
+
+
+@pytest.mark.parametrize("who", list(TOKENS))
+def test_the_rest_routes_show_exactly_the_visible_reports(ui: UiNode, who: str) -> None:
+    org, role = TOKENS[who]
+    token, secret = create_token(ui.node.tokens, ui.node.clock, org_name=org, role=role)
+    shown = visible(principal_of(token), ui.context())
+    hidden = forbidden(shown)
+    headers = {"Authorization": f"Bearer {secret}"}
+    ui.client.cookies.clear()
+    listed = ui.client.get("/api/v1/abuse/reports", headers=headers)
+    assert listed.status_code == 200, who
+    assert {r["id"] for r in listed.json()["reports"]} == shown, who
+    assert not _leaks(listed.text, hidden), who
+    absent = ui.client.get(f"/api/v1/abuse/reports/{ABSENT}", headers=headers)
+    assert absent.status_code == 404
+    for k in range(N):
+        for tail in ("", "/document"):
+            answer = ui.client.get(f"/api/v1/abuse/reports/{_report_id(k)}{tail}", headers=headers)
+            if _report_id(k) not in shown:
+                assert answer.status_code == 404, (who, k)
+                assert answer.content == absent.content, (who, k)
+                continue
+            assert answer.status_code == 200, (who, k)
+            assert not _leaks(answer.text, hidden), (who, k)
+    # Every org sees some (the TLP:CLEAR ones), none all: the comparison means something.
+    assert shown and len(shown) < N, who
