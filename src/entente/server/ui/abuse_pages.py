@@ -193,8 +193,10 @@ def abuse_pages_router(
             return message(request, signed, 403, "Not allowed", f"Nothing was drafted: {exc}.")
         except InvalidInput as exc:
             return message(request, signed, 400, "Not drafted", f"Nothing was drafted: {exc}")
-        except (DeliveryFailed, ConfigurationError) as exc:
+        except DeliveryFailed as exc:
             return message(request, signed, 502, "Not drafted", f"Nothing was drafted: {exc}")
+        except ConfigurationError as exc:
+            return message(request, signed, 503, "Not configured", f"Nothing was drafted: {exc}")
         return RedirectResponse(f"/abuse/{drafted.id}?done=drafted", status_code=303)
 
     @router.post("/abuse/{report_id}/{action}")
