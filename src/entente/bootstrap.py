@@ -509,13 +509,17 @@ def abuse(
     resolver: Resolver | None = None,
 ) -> AbuseService:
     """Abuse reports over a node: the RDAP client (``contacts``), the SMTP relay and the
-    resolver are the caller's (it owns their connections); with no ``relay`` given, the
-    one ``[abuse]`` configures, if any."""
+    resolver are the caller's (it owns their connections); with no ``contacts`` given, the
+    RDAP lookup ``[abuse]`` configures (``RdapLookup``, the same for the CLI and the app),
+    and with no ``relay``, the one ``[abuse]`` configures, if any."""
     from entente.abuse.dns import system_resolver
+    from entente.abuse.rdap_client import RdapLookup
     from entente.abuse.smtp import SmtpRelay
     from entente.services.abuse import AbuseService
 
     settings = node.settings.abuse
+    if contacts is None:
+        contacts = RdapLookup(settings.rdap_bootstrap_url, settings.rdap_timeout)
     if relay is None and settings.smtp_host is not None:
         relay = SmtpRelay(settings)
     return AbuseService(

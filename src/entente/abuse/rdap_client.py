@@ -23,7 +23,7 @@ from entente.abuse.contacts import ContactLookup, domain_abuse_contacts, ip_abus
 from entente.abuse.targets import Target, TargetKind, rdap_path
 from entente.errors import DeliveryFailed, MalformedDocument, ObjectNotFound
 
-__all__ = ["MAX_REDIRECTS", "RdapClient", "fetch_bootstrap", "rdap_http"]
+__all__ = ["MAX_REDIRECTS", "RdapClient", "RdapLookup", "fetch_bootstrap", "rdap_http"]
 
 MAX_REDIRECTS = 5
 # RFC 7480 §4.2: ask for RDAP's media type (RFC 7483 registered it).
@@ -88,3 +88,23 @@ class RdapClient:
             return ContactLookup(target, url, contacts)
         assert failure is not None  # bases was not empty and every one failed
         raise failure
+
+
+class RdapLookup:
+    """The node's contact finder as configured (``[abuse] rdap_bootstrap_url``,
+    ``rdap_timeout``): each lookup opens its own HTTP client, reads the bootstrap registries
+    and asks the server they name, then closes the client. It holds no connection, so a
+    long-running server and a one-shot command build it the same way
+    (``entente.bootstrap.abuse``) and nothing needs closing (conventions §8)."""
+
+    def __init__(self, bootstrap_url: str, timeout: float) -> None:
+        self._bootstrap_url = bootstrap_url
+        self._timeout = timeout
+
+    def find_contacts(self, target: Target) -> ContactLookup:
+        """The abuse contacts of ``target`` (``RdapClient.find_contacts``)."""
+        # The registries are read each time: IANA updates them, and a lookup is rare (one
+        # per drafted report), so a cache would only add staleness.
+        with rdap_http(self._timeout) as http:
+            registry = fetch_bootstrap(http, self._bootstrap_url)
+            return RdapClient(http, registry).find_contacts(target)

@@ -22,14 +22,20 @@ from entente.abuse import AbuseReport, Evidence, ReportFormat, ReportStatus
 from entente.bootstrap import abuse, approvals
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, fail, print_json, run_command
-from entente.errors import DeliveryFailed, InvalidInput, ObjectNotFound, PermissionDenied
+from entente.errors import DeliveryFailed, InvalidInput, PermissionDenied
 from entente.services import node_org_id
-from entente.services.abuse import AbuseService, DraftRequest, approval_gate, report_document
+from entente.services.abuse import (
+    AbuseService,
+    DraftRequest,
+    approval_gate,
+    approval_state,
+    report_document,
+)
 from entente.services.approvals import ApprovalService
 from entente.services.ownership import operator_principal
 from entente.sharing import Principal
 
-__all__ = ["app", "approval_state"]
+__all__ = ["app"]
 
 app = typer.Typer(
     help=(
@@ -41,36 +47,12 @@ app = typer.Typer(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
-def approval_state(desk: ApprovalService, principal: Principal, report: AbuseReport) -> str:
-    """Where the report's approval stands, in words: ``approved``, ``pending: 1 more
-    approval(s)``, ``rejected``, or ``not requested``."""
-    if report.approval_request_id is None:
-        return "not requested"
-    try:
-        shown = desk.status(principal, report.approval_request_id)
-    except ObjectNotFound:
-        return f"request {report.approval_request_id} not found"
-    decision = shown.decision
-    if shown.request.digest != report.sha256:
-        return "requested for other bytes: request again"
-    missing = decision.missing()
-    return f"{decision.state.value}: {missing}" if missing else decision.state.value
-
-
 @contextmanager
-def _service(*, rdap: bool = False) -> Iterator[tuple[AbuseService, ApprovalService, Principal]]:
+def _service() -> Iterator[tuple[AbuseService, ApprovalService, Principal]]:
+    # The RDAP lookup is the one ``bootstrap.abuse`` builds from ``[abuse]``, as the app's.
     with node() as opened:
         principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
-        desk = approvals(opened)
-        if not rdap:
-            yield abuse(opened), desk, principal
-            return
-        from entente.abuse.rdap_client import RdapClient, fetch_bootstrap, rdap_http
-
-        settings = opened.settings.abuse
-        with rdap_http(settings.rdap_timeout) as http:
-            registry = fetch_bootstrap(http, settings.rdap_bootstrap_url)
-            yield abuse(opened, contacts=RdapClient(http, registry)), desk, principal
+        yield abuse(opened), approvals(opened), principal
 
 
 def _run(body: Callable[[], int | None]) -> None:
@@ -119,7 +101,7 @@ def contact(
     """The abuse contacts RDAP names for a target, with where each came from and why."""
 
     def body() -> int:
-        with _service(rdap=True) as (service, _desk, _principal):
+        with _service() as (service, _desk, _principal):
             lookup = service.find_contacts(target)
         if as_json:
             print_json(
@@ -215,7 +197,7 @@ def report(
             original=original_bytes,
             attachments=tuple(attachments),
         )
-        with _service(rdap=True) as (service, desk, principal):
+        with _service() as (service, desk, principal):
             drafted = service.draft(principal, request)
             try:
                 out.write_text(drafted.document, encoding="utf-8")

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from entente.bootstrap import (
     Node,
+    abuse,
     approvals,
     attack_matrix,
     audit_log,
@@ -30,6 +31,7 @@ from entente.bootstrap import (
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
+from entente.server.abuse_routes import abuse_router
 from entente.server.approval_routes import approval_router
 from entente.server.audit import AuditedRequests
 from entente.server.audit_routes import audit_router
@@ -49,6 +51,7 @@ from entente.server.search_routes import search_router
 from entente.server.taxii_routes import taxii_router
 from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
+from entente.server.ui.abuse_pages import abuse_pages_router, case_abuse_rows
 from entente.server.ui.admin_page import admin_router
 from entente.server.ui.approval_pages import approval_pages_router
 from entente.server.ui.attack_page import attack_router
@@ -154,6 +157,9 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     # One approval service for the REST routes and the UI pages.
     approval_service = approvals(node)
     preservation_service = preservation(node, case_service)
+    # One abuse service too: it serialises the changes of a report (services.abuse). Its
+    # RDAP lookup and SMTP relay are the ones [abuse] configures, as for the CLI.
+    abuse_service = abuse(node)
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
@@ -173,6 +179,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             principal_of_request=resolve,
             gate=gate,
         ),
+        abuse_router(abuse_service, approval_service, case_service.check_write, resolve, gate),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
@@ -220,7 +227,15 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             pages=pages,
         )
     )
-    routers.append(case_pages_router(case_service, node.clock, auth, pages))
+    routers.append(
+        case_pages_router(
+            case_service,
+            node.clock,
+            auth,
+            pages,
+            case_abuse_rows(abuse_service, approval_service),
+        )
+    )
     routers.append(
         case_custody_router(
             case_custody(node, case_service),
@@ -232,6 +247,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         )
     )
     routers.append(approval_pages_router(approval_service, auth, pages))
+    routers.append(abuse_pages_router(abuse_service, approval_service, auth, pages))
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
     routers.append(audit_page_router(audit_queries(node), secret, auth, pages))

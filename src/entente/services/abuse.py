@@ -74,6 +74,7 @@ from entente.errors import (
 from entente.ingest import Candidate
 from entente.matching.model import ValueKind
 from entente.matching.patterns import compile_pattern
+from entente.services.approvals import ApprovalService
 from entente.services.ingest import IngestService
 from entente.services.taxii import TaxiiService
 from entente.sharing import Principal
@@ -95,6 +96,7 @@ __all__ = [
     "Gate",
     "Relay",
     "approval_gate",
+    "approval_state",
     "ensure_abuse_extension",
     "report_document",
 ]
@@ -161,6 +163,22 @@ def approval_gate(desk: ApprovalDesk, principal: Principal) -> Gate:
         return f"approved under {report.approval_request_id} by {names}"
 
     return gate
+
+
+def approval_state(desk: ApprovalService, principal: Principal, report: AbuseReport) -> str:
+    """Where the report's approval stands, in words: ``approved``, ``pending: 1 more
+    approval(s)``, ``rejected``, or ``not requested``."""
+    if report.approval_request_id is None:
+        return "not requested"
+    try:
+        shown = desk.status(principal, report.approval_request_id)
+    except ObjectNotFound:
+        return f"request {report.approval_request_id} not found"
+    decision = shown.decision
+    if shown.request.digest != report.sha256:
+        return "requested for other bytes: request again"
+    missing = decision.missing()
+    return f"{decision.state.value}: {missing}" if missing else decision.state.value
 
 
 class Relay(Protocol):

@@ -11,7 +11,7 @@ import pytest
 from tests.unit.abuse.local_rdap import LocalRdap
 
 from entente.abuse import BootstrapRegistry, parse_target
-from entente.abuse.rdap_client import RdapClient, fetch_bootstrap, rdap_http
+from entente.abuse.rdap_client import RdapClient, RdapLookup, fetch_bootstrap, rdap_http
 from entente.errors import DeliveryFailed, ObjectNotFound
 
 pytestmark = pytest.mark.integration
@@ -73,3 +73,13 @@ def test_an_unreachable_registry_is_a_delivery_failure() -> None:
     registry = BootstrapRegistry(((ipaddress.ip_network("192.0.2.0/24"), (base,)),), ())
     with httpx.Client(timeout=2.0) as http, pytest.raises(DeliveryFailed, match="RDAP"):
         RdapClient(http, registry).find_contacts(parse_target("192.0.2.1"))
+
+
+def test_the_configured_lookup_reads_the_bootstrap_for_each_lookup(rdap: LocalRdap) -> None:
+    # What `bootstrap.abuse` builds from [abuse] for the CLI and the server alike.
+    lookup = RdapLookup(rdap.bootstrap_url, 5.0)
+    before = len([r for r in rdap.requests if r.startswith("/iana/")])
+    for _ in range(2):
+        found = lookup.find_contacts(parse_target("1.1.1.1"))
+        assert [c.email for c in found.contacts] == ["helpdesk@apnic.net"]
+    assert len([r for r in rdap.requests if r.startswith("/iana/")]) == before + 6

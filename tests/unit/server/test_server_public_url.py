@@ -32,6 +32,7 @@ _PARAMETERS = {
     "action": "notes",
     "request_id": "grouping--00000000-0000-4000-8000-000000000004",
     "number": "1",
+    "report_id": "note--00000000-0000-4000-8000-000000000005",
 }
 
 

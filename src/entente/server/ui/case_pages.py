@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -200,8 +200,16 @@ def case_not_found(pages: Pages, request: Request, signed: SignedIn) -> Response
     )
 
 
-def case_pages_router(service: CaseService, clock: Clock, auth: UiAuth, pages: Pages) -> APIRouter:
-    """The case pages and their forms over the node's one ``service``."""
+def case_pages_router(
+    service: CaseService,
+    clock: Clock,
+    auth: UiAuth,
+    pages: Pages,
+    abuse_reports: Callable[[Principal, str], list[dict[str, Any]]] | None = None,
+) -> APIRouter:
+    """The case pages and their forms over the node's one ``service``; ``abuse_reports``:
+    the rows of a case's abuse reports a user may see (``abuse_pages.case_abuse_rows``),
+    listed on the case page with the form that drafts one."""
     router = APIRouter(include_in_schema=False)
     SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
     CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
@@ -382,6 +390,8 @@ def case_pages_router(service: CaseService, clock: Clock, auth: UiAuth, pages: P
             status_choices=_status_choices(service, case),
             resolutions=[r.value for r in Resolution],
             referable=sorted(REFERABLE_TYPES),
+            abuse_reports=None if abuse_reports is None else abuse_reports(principal, case_id),
+            indicators=[r for r in case.refs if r.startswith("indicator--")],
             done=CASE_MESSAGES.get(done or ""),
         )
 

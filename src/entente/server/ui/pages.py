@@ -60,6 +60,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Cases", "/cases"),
     # Decided by the node org's admins and analysts (``services.approvals``).
     NavItem("Approvals", "/approvals", operations=True),
+    NavItem("Abuse reports", "/abuse"),
     NavItem("Partners", "/partners", operations=True),
     NavItem("Hits and hunts", "/hits", operations=True),
     NavItem("Who saw this?", "/audit", operations=True),
