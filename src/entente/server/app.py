@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from entente.bootstrap import (
     Node,
+    advisory_desk,
     approvals,
     attack_matrix,
     audit_log,
@@ -29,6 +30,7 @@ from entente.bootstrap import (
 from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
+from entente.server.advisory_routes import advisory_router
 from entente.server.approval_routes import approval_router
 from entente.server.audit import AuditedRequests
 from entente.server.audit_routes import audit_router
@@ -48,6 +50,7 @@ from entente.server.taxii_routes import taxii_router
 from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.admin_page import admin_router
+from entente.server.ui.advisory_pages import advisory_pages_router
 from entente.server.ui.approval_pages import approval_pages_router
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.audit_page import audit_router as audit_page_router
@@ -150,6 +153,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     evidence_service = case_evidence(node, case_service)
     # One approval service for the REST routes and the UI pages.
     approval_service = approvals(node)
+    desk = advisory_desk(node)
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
@@ -161,6 +165,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         ),
         case_evidence_router(evidence_service, resolve, gate, case_service.check_write),
         approval_router(approval_service, resolve),
+        advisory_router(desk, resolve, gate),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
@@ -211,6 +216,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         )
     )
     routers.append(approval_pages_router(approval_service, auth, pages))
+    routers.append(advisory_pages_router(desk, auth, pages))
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
     routers.append(audit_page_router(audit_queries(node), secret, auth, pages))

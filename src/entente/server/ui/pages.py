@@ -60,6 +60,8 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("Cases", "/cases"),
     # Decided by the node org's admins and analysts (``services.approvals``).
     NavItem("Approvals", "/approvals", operations=True),
+    # Drafted and published by the node org's admins and analysts (``services.advisory_desk``).
+    NavItem("Advisories", "/advisories", operations=True),
     NavItem("Partners", "/partners", operations=True),
     NavItem("Hits and hunts", "/hits", operations=True),
     NavItem("Who saw this?", "/audit", operations=True),
