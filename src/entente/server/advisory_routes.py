@@ -153,7 +153,9 @@ def advisory_router(
         """Draft an advisory, keep it, and ask for the approvals publishing it needs."""
         body = await read_body(request, principal)
         asked, collection = parse_advisory_request(body)
-        drafted = await run_in_threadpool(desk.draft, principal, asked, collection)
+        drafted = await run_in_threadpool(
+            lambda: desk.draft(principal, asked, collection, channel="rest")
+        )
         return {
             "id": drafted.report_id,
             "sha256": drafted.sha256,
@@ -185,7 +187,7 @@ def advisory_router(
     async def publish(report_id: str, principal: Caller) -> dict[str, Any]:
         """Publish the advisory to its collection once approved and signed by every agency."""
         desk.check_operator(principal)
-        done = await run_in_threadpool(desk.publish, principal, report_id)
+        done = await run_in_threadpool(lambda: desk.publish(principal, report_id, channel="rest"))
         return {
             "id": done.report_id,
             "collection": done.collection.title,

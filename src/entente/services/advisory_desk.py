@@ -177,7 +177,9 @@ class AdvisoryDesk:
         self.check_operator(principal)
         return [c.title for c in self._taxii.collections_for(principal) if c.may_write(principal)]
 
-    def draft(self, principal: Principal, request: AdvisoryRequest, collection: str) -> Drafted:
+    def draft(
+        self, principal: Principal, request: AdvisoryRequest, collection: str, *, channel: str
+    ) -> Drafted:
         """Draft the advisory as ``principal``, keep it, and ask for its approvals.
 
         The collection is checked (``principal`` may write it) before anything is kept; the
@@ -196,7 +198,7 @@ class AdvisoryDesk:
         try:
             record = {"collection": collection, "drafted_by": principal.id, "published": False}
             self._write_record(report_id, record)
-            requests = self._publication.request(principal, package, collection, channel="web")
+            requests = self._publication.request(principal, package, collection, channel=channel)
         except BaseException:
             package_path.unlink(missing_ok=True)
             record_path.unlink(missing_ok=True)
@@ -229,7 +231,7 @@ class AdvisoryDesk:
                 continue
         return sorted(found, key=lambda d: str(d.predicate.get("created", "")), reverse=True)
 
-    def publish(self, principal: Principal, report_id: str) -> Publication:
+    def publish(self, principal: Principal, report_id: str, *, channel: str) -> Publication:
         """Publish the kept advisory to its collection (``AdvisoryPublication.publish``:
         ``NotApproved`` unless approved, ``InvalidInput`` unless every agency signed)."""
         # One publish at a time: two clicks must not both pass the "published already" check.
@@ -238,7 +240,7 @@ class AdvisoryDesk:
             if shown.published:
                 raise InvalidInput(f"the advisory {report_id} is published already")
             done = self._publication.publish(
-                principal, shown.package, shown.collection, channel="web"
+                principal, shown.package, shown.collection, channel=channel
             )
             _, record = self._record(report_id)
             self._write_record(report_id, {**record, "published": True})

@@ -148,7 +148,9 @@ def advisory_pages_router(desk: AdvisoryDesk, auth: UiAuth, pages: Pages) -> API
             mitigations=_lines(form.get("mitigations", "")),
         )
         try:
-            drafted = await run_in_threadpool(desk.draft, signed.principal, asked, collection)
+            drafted = await run_in_threadpool(
+                lambda: desk.draft(signed.principal, asked, collection, channel="ui")
+            )
         except ObjectNotFound as exc:
             return message(request, signed, 404, "Not drafted", f"Nothing was drafted: {exc}.")
         except PermissionDenied as exc:
@@ -220,7 +222,7 @@ def advisory_pages_router(desk: AdvisoryDesk, auth: UiAuth, pages: Pages) -> API
     async def publish(request: Request, report_id: str, signed: CsrfChecked) -> Response:
         try:
             stem = advisory_file_stem(report_id)
-            await run_in_threadpool(desk.publish, signed.principal, report_id)
+            await run_in_threadpool(lambda: desk.publish(signed.principal, report_id, channel="ui"))
         except ObjectNotFound:
             return not_found(request, signed)
         except PermissionDenied as exc:
