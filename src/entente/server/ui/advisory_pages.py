@@ -39,8 +39,8 @@ ADVISORY_MESSAGES = {
     "published": "The advisory's report was published to its collection.",
 }
 _DONE = Query(max_length=20)
-# The form's fields and how long each may be.
-_MAX_TEXT = 20_000
+# How long each field of the draft form may be (the whole form: ``MAX_FORM_BYTES``).
+_MAX_TEXT = 8000
 
 
 def _lines(text: str) -> tuple[str, ...]:
