@@ -33,6 +33,8 @@ __all__ = ["advisory_document", "advisory_router", "parse_advisory_request"]
 
 # A draft's body is a small JSON object: texts and ids.
 _MAX_BODY = 256 * 1024
+# A co-signed package: the bundle, the Markdown and the PDF of one advisory.
+_MAX_PACKAGE = 32 * 1024 * 1024
 _STR = {"type": "string"}
 _STRS = {"type": "array", "items": _STR}
 _DRAFT_FIELDS: dict[str, Any] = {
@@ -182,6 +184,29 @@ def advisory_router(
                 "X-Content-Type-Options": "nosniff",
             },
         )
+
+    @router.put(
+        "/{report_id}/package",
+        responses=responses(400, 403, 404, 413, 415),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-tar": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        },
+    )
+    async def put_package(request: Request, report_id: str, principal: Caller) -> dict[str, Any]:
+        """Keep a co-signed copy (``entente advisory cosign`` on a co-author's node) in place
+        of the package kept: only one with the very Statement kept, every file checking."""
+        desk.check_operator(principal)
+        if not is_acceptable_content_type(request.headers.get("content-type"), "application/x-tar"):
+            raise HttpProblem(415, "the body must be application/x-tar")
+        async with gate.held(request, _MAX_PACKAGE) as raw:
+            package = bytes(raw)
+        kept = await run_in_threadpool(lambda: desk.replace_package(principal, report_id, package))
+        return advisory_document(kept)
 
     @router.post("/{report_id}/publish", responses=responses(400, 403, 404))
     async def publish(report_id: str, principal: Caller) -> dict[str, Any]:

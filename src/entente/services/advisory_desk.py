@@ -231,6 +231,31 @@ class AdvisoryDesk:
                 continue
         return sorted(found, key=lambda d: str(d.predicate.get("created", "")), reverse=True)
 
+    def replace_package(self, principal: Principal, report_id: str, package: bytes) -> Draft:
+        """Keep a co-signed copy of the advisory in place of the one kept.
+
+        Co-authors co-sign on their own nodes and hand the package back; a copy is taken only
+        if it carries the very Statement kept (co-signing adds signatures to the envelope,
+        nothing else) and every file checks against it, so nothing approved changes."""
+        with self._lock:
+            shown = self.show(principal, report_id)
+            if shown.published:
+                raise InvalidInput(f"the advisory {report_id} is published already")
+            try:
+                same = read_statement(package) == read_statement(shown.package)
+            except InvalidInput:
+                same = False
+            if not same:
+                raise InvalidInput("this is not a signed copy of the advisory kept here")
+            checked = verify_advisory(package, self._advisories.known_trust(package), threshold=1)
+            if not checked.passed:
+                failed = "; ".join(f"{c.subject}: {c.detail}" for c in checked.failures)
+                raise InvalidInput(f"the copy does not verify: {failed}")
+            package_path, _ = self._paths(report_id)
+            write_atomically(package_path, package, "advisory package")
+            _, record = self._record(report_id)
+            return self._draft(principal, report_id, package, record)
+
     def publish(self, principal: Principal, report_id: str, *, channel: str) -> Publication:
         """Publish the kept advisory to its collection (``AdvisoryPublication.publish``:
         ``NotApproved`` unless approved, ``InvalidInput`` unless every agency signed)."""

@@ -10,7 +10,7 @@ from tests.unit.server.conftest import ALL, Harness, indicator
 
 from entente.approvals import Verdict
 from entente.bootstrap import approvals
-from entente.evidence.tarball import read_tar
+from entente.evidence.tarball import read_tar, write_tar
 from entente.services import node_org_id
 from entente.sharing import Principal, Role
 from entente.stix import Tlp
@@ -138,3 +138,29 @@ def test_the_openapi_documents_the_advisory_routes(harness: Harness) -> None:
     assert "post" in paths["paths"][ADVISORIES]
     assert "post" in paths["paths"][f"{ADVISORIES}/{{report_id}}/publish"]
     assert "get" in paths["paths"][f"{ADVISORIES}/{{report_id}}/package"]
+
+
+def test_only_a_signed_copy_of_the_kept_advisory_replaces_its_package(harness: Harness) -> None:
+    h = harness
+    made = drafted(h)
+    path = f"{ADVISORIES}/{made['id']}/package"
+    kept = h.client.get(path, headers=h.headers["analyst"]).content
+    tar = {**h.headers["analyst"], "Content-Type": "application/x-tar"}
+    same = h.client.put(path, content=kept, headers=tar)
+    assert same.status_code == 200, same.text
+    assert same.json()["sha256"] == made["sha256"]
+    # Another file under the same Statement does not check; garbage is not a package.
+    files = read_tar(kept)
+    files["advisory.md"] = files["advisory.md"] + b"\nSend the money to ...\n"
+    tampered = h.client.put(path, content=write_tar(files), headers=tar)
+    assert tampered.status_code == 400
+    assert "does not verify" in tampered.json()["description"]
+    assert h.client.put(path, content=b"not a tar", headers=tar).status_code == 400
+    other = drafted(h, title="Another advisory")
+    foreign = h.client.get(other["package"], headers=h.headers["analyst"]).content
+    assert h.client.put(path, content=foreign, headers=tar).status_code == 400
+    assert h.client.get(path, headers=h.headers["analyst"]).content == kept
+    wrong_type = {**h.headers["analyst"], "Content-Type": "application/json"}
+    assert h.client.put(path, content=kept, headers=wrong_type).status_code == 415
+    reader = {**h.headers["reader_b"], "Content-Type": "application/x-tar"}
+    assert h.client.put(path, content=kept, headers=reader).status_code == 403
