@@ -31,6 +31,7 @@ _PARAMETERS = {
     "task_id": "task-1",
     "action": "notes",
     "request_id": "grouping--00000000-0000-4000-8000-000000000004",
+    "report_id": "report--00000000-0000-4000-8000-000000000005",
 }
 
 
