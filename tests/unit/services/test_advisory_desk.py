@@ -4,6 +4,7 @@ private folder) and shown to the node's operators only."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.factories import GREEN, new_version
@@ -18,7 +19,7 @@ from entente.services.advisories import AdvisoryRequest
 from entente.services.advisory_desk import advisory_file_stem
 from entente.sharing import Principal, Role
 
-INDICATOR = {
+INDICATOR: dict[str, Any] = {
     "type": "indicator",
     "spec_version": "2.1",
     "id": "indicator--a4000000-0000-4000-8000-000000000001",
