@@ -191,18 +191,22 @@ class AdvisoryDesk:
         package = self._advisories.draft(principal, request)
         report_id = str(read_predicate(package)["report_id"])
         package_path, record_path = self._paths(report_id)
-        if package_path.exists():
-            raise InvalidInput(f"the advisory {report_id} is drafted already")
-        self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomically(package_path, package, "advisory package")
-        try:
-            record = {"collection": collection, "drafted_by": principal.id, "published": False}
-            self._write_record(report_id, record)
-            requests = self._publication.request(principal, package, collection, channel=channel)
-        except BaseException:
-            package_path.unlink(missing_ok=True)
-            record_path.unlink(missing_ok=True)
-            raise
+        # The check and the writes together: two drafts of one advisory keep one package.
+        with self._lock:
+            if package_path.exists():
+                raise InvalidInput(f"the advisory {report_id} is drafted already")
+            self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_atomically(package_path, package, "advisory package")
+            try:
+                record = {"collection": collection, "drafted_by": principal.id, "published": False}
+                self._write_record(report_id, record)
+                requests = self._publication.request(
+                    principal, package, collection, channel=channel
+                )
+            except BaseException:
+                package_path.unlink(missing_ok=True)
+                record_path.unlink(missing_ok=True)
+                raise
         return Drafted(report_id, sha256_of(package), sha256_of(read_statement(package)), requests)
 
     def show(self, principal: Principal, report_id: str) -> Draft:
