@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from entente.services import IngestService, TaxiiService
     from entente.services.abuse import AbuseService, ContactFinder, Relay
     from entente.services.advisories import AdvisoryService
+    from entente.services.advisory_desk import AdvisoryDesk
     from entente.services.advisory_publication import AdvisoryPublication
     from entente.services.approvals import ApprovalService
     from entente.services.attack_matrix import AttackMatrixService
@@ -79,6 +80,7 @@ __all__ = [
     "Node",
     "abuse",
     "advisories",
+    "advisory_desk",
     "approvals",
     "audit_log",
     "audit_queries",
@@ -581,6 +583,23 @@ def advisory_publication(node: Node) -> AdvisoryPublication:
         store=node.store,
         node_org=node_org_id(node.settings.org_name),
         audit=None if log is None else log.record,
+    )
+
+
+def advisory_desk(node: Node) -> AdvisoryDesk:
+    """A node's drafted joint advisories, kept under its home until published (REST, UI)."""
+    from entente.services.advisory_desk import ADVISORY_FOLDER, AdvisoryDesk
+
+    return AdvisoryDesk(
+        folder=node.settings.home / ADVISORY_FOLDER,
+        advisories=advisories(node),
+        publication=advisory_publication(node),
+        approvals=approvals(node),
+        graph=graph(node),
+        store=node.store,
+        context=_context(node),
+        taxii=taxii(node),
+        partners=node.partners,
     )
 
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from entente.bootstrap import (
     Node,
     abuse,
+    advisory_desk,
     approvals,
     attack_matrix,
     audit_log,
@@ -32,6 +33,7 @@ from entente.bootstrap import federation as federation_service
 from entente.bootstrap import search as search_service
 from entente.bootstrap import users as users_service
 from entente.server.abuse_routes import abuse_router
+from entente.server.advisory_routes import advisory_router
 from entente.server.approval_routes import approval_router
 from entente.server.audit import AuditedRequests
 from entente.server.audit_routes import audit_router
@@ -53,6 +55,7 @@ from entente.server.timing import ServerTiming
 from entente.server.ui import Pages, Templates, UiAuth, UiSecurityHeaders, install_ui, ui_router
 from entente.server.ui.abuse_pages import abuse_pages_router, case_abuse_rows
 from entente.server.ui.admin_page import admin_router
+from entente.server.ui.advisory_pages import advisory_pages_router
 from entente.server.ui.approval_pages import approval_pages_router
 from entente.server.ui.attack_page import attack_router
 from entente.server.ui.audit_page import audit_router as audit_page_router
@@ -160,6 +163,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     # One abuse service too: it serialises the changes of a report (services.abuse). Its
     # RDAP lookup and SMTP relay are the ones [abuse] configures, as for the CLI.
     abuse_service = abuse(node)
+    desk = advisory_desk(node)
     routers = [
         taxii_router(node, service, secret, resolve, gate),
         rest_router(service, secret, resolve, node.settings.max_content_length, gate),
@@ -180,6 +184,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
             gate=gate,
         ),
         abuse_router(abuse_service, approval_service, case_service.check_write, resolve, gate),
+        advisory_router(desk, resolve, gate),
         search_router(search_service(node), secret, resolve),
         federation_router(lambda: federation, resolve),
         feed_router(exports(node), resolve),
@@ -248,6 +253,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
     )
     routers.append(approval_pages_router(approval_service, auth, pages))
     routers.append(abuse_pages_router(abuse_service, approval_service, auth, pages))
+    routers.append(advisory_pages_router(desk, auth, pages))
     routers.append(partners_pages_router(partner_overview(node), auth, pages))
     routers.append(hits_pages_router(hits(node), auth, pages))
     routers.append(audit_page_router(audit_queries(node), secret, auth, pages))

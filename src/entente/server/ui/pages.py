@@ -61,6 +61,8 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     # Decided by the node org's admins and analysts (``services.approvals``).
     NavItem("Approvals", "/approvals", operations=True),
     NavItem("Abuse reports", "/abuse"),
+    # Drafted and published by the node org's admins and analysts (``services.advisory_desk``).
+    NavItem("Advisories", "/advisories", operations=True),
     NavItem("Partners", "/partners", operations=True),
     NavItem("Hits and hunts", "/hits", operations=True),
     NavItem("Who saw this?", "/audit", operations=True),
