@@ -27,6 +27,7 @@ import pytest
 from tests.factories import AMBER, CLEAR, GREEN, RED, new_version
 from tests.unit.server.conftest import ALL, ROOT, TAXII
 from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
+from tests.unit.sharing.oracle import feed_facts as facts
 from tests.unit.sharing.oracle import oracle_view
 
 from entente.audit import Actor, Entry, EntryDraft
@@ -34,7 +35,7 @@ from entente.bootstrap import audit_log
 from entente.services import create_token, node_org_id
 from entente.services.audit_recorder import AuditRecorder
 from entente.services.taxii import principal_of
-from entente.sharing import Principal, Role, VersionFacts
+from entente.sharing import Principal, Role
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 UNKNOWN = "marking-definition--bbbbbbbb-0000-4000-8000-000000000001"
@@ -85,17 +86,6 @@ def _indicator(k: int) -> dict[str, Any]:
 
 
 OBJECTS = [_indicator(k) for k in range(N)]
-
-
-def facts(obj: dict[str, Any]) -> VersionFacts:
-    """What the policy knows of ``obj``, stored from a feed (third-party content)."""
-    return VersionFacts(
-        id=obj["id"],
-        type=obj["type"],
-        created_by_ref=obj.get("created_by_ref"),
-        marking_refs=tuple(obj.get("object_marking_refs", ())),
-        third_party=True,
-    )
 
 
 class Log:

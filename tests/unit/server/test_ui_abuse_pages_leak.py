@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 from tests.factories import AMBER, CLEAR, GREEN, RED, new_version
 from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
+from tests.unit.sharing.oracle import feed_facts as facts
 from tests.unit.sharing.oracle import oracle_view
 
 from entente.abuse import AbuseContact, ReportFormat, new_report, parse_target, render_report
 from entente.services import create_token, node_org_id, principal_of
-from entente.sharing import NodeContext, Principal, VersionFacts
+from entente.sharing import NodeContext, Principal
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 MARKINGS = [None, CLEAR, GREEN, AMBER, AMBER_STRICT, RED]
@@ -69,17 +70,6 @@ def _report(k: int) -> dict[str, Any]:
 
 
 OBJECTS = [_report(k) for k in range(N)]
-
-
-def facts(obj: dict[str, Any]) -> VersionFacts:
-    """What the policy knows of ``obj``, stored from a feed (third-party content)."""
-    return VersionFacts(
-        id=obj["id"],
-        type=obj["type"],
-        created_by_ref=obj.get("created_by_ref"),
-        marking_refs=tuple(obj.get("object_marking_refs", ())),
-        third_party=True,
-    )
 
 
 def visible(who: Principal, ctx: NodeContext) -> set[str]:

@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 from tests.factories import AMBER, CLEAR, GREEN, RED, new_version
 from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
+from tests.unit.sharing.oracle import feed_facts as facts
 from tests.unit.sharing.oracle import oracle_view
 
 from entente.bootstrap import advisory_desk
 from entente.services import node_org_id
 from entente.services.advisories import AdvisoryRequest
-from entente.sharing import NodeContext, Principal, VersionFacts
+from entente.sharing import NodeContext, Principal
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 MARKINGS = [None, CLEAR, GREEN, AMBER, AMBER_STRICT, RED]
@@ -58,16 +59,6 @@ def indicator(k: int) -> dict[str, Any]:
 
 
 INDICATORS = [indicator(k) for k in range(N)]
-
-
-def facts(obj: dict[str, Any]) -> VersionFacts:
-    return VersionFacts(
-        id=obj["id"],
-        type=obj["type"],
-        created_by_ref=obj.get("created_by_ref"),
-        marking_refs=tuple(obj.get("object_marking_refs", ())),
-        third_party=True,
-    )
 
 
 def shown(k: int, who: Principal, ctx: NodeContext) -> bool:

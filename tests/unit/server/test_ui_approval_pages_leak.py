@@ -23,6 +23,7 @@ import orjson
 import pytest
 from tests.factories import AMBER, CLEAR, GREEN, RED, new_version
 from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
+from tests.unit.sharing.oracle import feed_facts as facts
 from tests.unit.sharing.oracle import oracle_view
 
 from entente.approvals import (
@@ -35,7 +36,7 @@ from entente.approvals import (
 )
 from entente.federation import NodeKey, generate_key
 from entente.services import node_org_id
-from entente.sharing import NodeContext, Principal, VersionFacts
+from entente.sharing import NodeContext, Principal
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 MARKINGS = [None, CLEAR, GREEN, AMBER, AMBER_STRICT, RED]
@@ -119,17 +120,6 @@ def build(node_key: NodeKey) -> list[dict[str, Any]]:
 # What the policy decides on (ids, markings, creators) is the same whatever key signs.
 OBJECTS = build(generate_key())
 BY_ID = {o["id"]: o for o in OBJECTS}
-
-
-def facts(obj: dict[str, Any]) -> VersionFacts:
-    """What the policy knows of ``obj``, stored from a feed (third-party content)."""
-    return VersionFacts(
-        id=obj["id"],
-        type=obj["type"],
-        created_by_ref=obj.get("created_by_ref"),
-        marking_refs=tuple(obj.get("object_marking_refs", ())),
-        third_party=True,
-    )
 
 
 class View:

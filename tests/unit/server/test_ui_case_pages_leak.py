@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from tests.factories import AMBER, CLEAR, GREEN, RED, new_version
 from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
+from tests.unit.sharing.oracle import feed_facts as facts
 from tests.unit.sharing.oracle import oracle_view
 
 from entente.bootstrap import audit_log
@@ -40,7 +41,7 @@ from entente.cases import (
 )
 from entente.services import node_org_id
 from entente.services.cases import custody_draft
-from entente.sharing import NodeContext, Principal, VersionFacts
+from entente.sharing import NodeContext, Principal
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 MARKINGS = [None, CLEAR, GREEN, AMBER, AMBER_STRICT, RED]
@@ -171,17 +172,6 @@ def build() -> list[dict[str, Any]]:
 
 OBJECTS = build()
 BY_ID = {o["id"]: o for o in OBJECTS}
-
-
-def facts(obj: dict[str, Any]) -> VersionFacts:
-    """What the policy knows of ``obj``, stored from a feed (third-party content)."""
-    return VersionFacts(
-        id=obj["id"],
-        type=obj["type"],
-        created_by_ref=obj.get("created_by_ref"),
-        marking_refs=tuple(obj.get("object_marking_refs", ())),
-        third_party=True,
-    )
 
 
 class View:

@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from tests.factories import AMBER, CLEAR, GREEN, RED, ident, new_version, relationship, stix
 from tests.unit.server.ui_sessions import FEED, USERS, UiNode, ui_node
+from tests.unit.sharing.oracle import feed_facts as facts
 from tests.unit.sharing.oracle import level_of, oracle_view
 
 from entente.services import node_org_id
-from entente.sharing import NodeContext, Principal, Role, VersionFacts
-from entente.stix import granular_markings_of
+from entente.sharing import NodeContext, Principal, Role
 from entente.store import MatchRunRecord
 
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
@@ -110,18 +110,6 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 OBJECTS = build()
-
-
-def facts(obj: dict[str, Any]) -> VersionFacts:
-    """What the policy knows of ``obj``, stored from a feed (third-party content)."""
-    return VersionFacts(
-        id=obj["id"],
-        type=obj["type"],
-        created_by_ref=obj.get("created_by_ref"),
-        marking_refs=tuple(obj.get("object_marking_refs", ())),
-        granular=granular_markings_of(obj),
-        third_party=True,
-    )
 
 
 # Properties an object is invalid without (STIX 2.1 §4.9 incident ``name``): a copy that

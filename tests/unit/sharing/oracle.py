@@ -8,10 +8,12 @@ and for partner nodes a per-agreement checklist instead of the implementation's 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from entente.sharing import Agreement, NodeContext, Principal, Role, VersionFacts
+from entente.stix import granular_markings_of
 
 # marking-definition id -> TLP 2.0 label; TLP 1.0 WHITE reads as CLEAR (FIRST TLP 2.0).
 TLP_BY_MARKING_ID: dict[str, str] = {
@@ -37,6 +39,19 @@ READERS: dict[str, set[str]] = {
     "amber+strict": {"node org", "creator org"},
     "red": {"named individual"},
 }
+
+
+def feed_facts(obj: Mapping[str, Any]) -> VersionFacts:
+    """What the policy knows of ``obj`` stored from a feed (third-party content): the facts
+    the leak differentials give the oracle for each object they store."""
+    return VersionFacts(
+        id=obj["id"],
+        type=obj["type"],
+        created_by_ref=obj.get("created_by_ref"),
+        marking_refs=tuple(obj.get("object_marking_refs", ())),
+        granular=granular_markings_of(obj),
+        third_party=True,
+    )
 
 
 def level_of(facts: VersionFacts, ctx: NodeContext) -> str | None:
