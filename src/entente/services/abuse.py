@@ -353,14 +353,16 @@ class AbuseService:
         """Send a draft (or a failed) report once ``gate`` allows it; record it sent, or
         failed when the relay refuses (``DeliveryFailed`` is raised after recording)."""
         self._taxii.check_write(None, principal)
-        if self._relay is None:
-            raise ConfigurationError("no SMTP relay: set [abuse] smtp_host in entente.toml")
         with self._changing:
+            # The report and its approval first: an unknown report is a 404 and an unapproved
+            # one a 403 whether or not a relay is configured.
             report, markings = self._owned(principal, report_id)
             if report.status not in {ReportStatus.DRAFT, ReportStatus.FAILED}:
                 raise InvalidInput(f"abuse report {report_id} is already {report.status.value}")
             # Raises to refuse: nothing is sent or written then.
             approval = gate(report) or ""
+            if self._relay is None:
+                raise ConfigurationError("no SMTP relay: set [abuse] smtp_host in entente.toml")
             now = self._clock.now_us()
             approved = advance(
                 report, ReportStatus.APPROVED, at_us=now, by=principal.id, detail=approval
