@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -34,7 +33,6 @@ from entente.services.abuse import (
 )
 from entente.services.approvals import ApprovalService
 from entente.sharing import Principal
-from entente.taxii import is_acceptable_content_type
 
 __all__ = ["abuse_document", "abuse_router", "unavailable"]
 
@@ -97,18 +95,7 @@ def abuse_router(
     async def read_body(request: Request, principal: Principal) -> dict[str, Any]:
         # The role first: a caller who may not write gets 403 before its body is read.
         check_write(principal)
-        if not is_acceptable_content_type(request.headers.get("content-type"), "application/json"):
-            raise HttpProblem(415, "the body must be application/json")
-        async with gate.held(request, _MAX_BODY) as raw:
-            if not raw.strip():
-                return {}
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                raise InvalidInput("the body is not JSON") from None
-        if not isinstance(body, dict):
-            raise InvalidInput("the body must be a JSON object")
-        return body
+        return await gate.json_object(request, _MAX_BODY, empty=True)
 
     def doc(principal: Principal, report: AbuseReport) -> dict[str, Any]:
         return abuse_document(service, desk, principal, report)

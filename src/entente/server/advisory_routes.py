@@ -15,7 +15,6 @@ token never approves (``services.approvals``).
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -132,16 +131,7 @@ def advisory_router(
     async def read_body(request: Request, principal: Principal) -> dict[str, Any]:
         # The role first: a caller who may not draft gets 403 before its body is read.
         desk.check_operator(principal)
-        if not is_acceptable_content_type(request.headers.get("content-type"), "application/json"):
-            raise HttpProblem(415, "the body must be application/json")
-        async with gate.held(request, _MAX_BODY) as raw:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                raise InvalidInput("the body is not JSON") from None
-        if not isinstance(body, dict):
-            raise InvalidInput("the body must be a JSON object")
-        return body
+        return await gate.json_object(request, _MAX_BODY)
 
     @router.get("", responses=responses(400))
     def list_advisories(principal: Caller) -> dict[str, Any]:

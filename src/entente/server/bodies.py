@@ -11,12 +11,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import orjson
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from entente.errors import InvalidInput
 from entente.matching.memory import release_free_memory
 from entente.server.problems import HttpProblem
+from entente.taxii import is_acceptable_content_type
 
 __all__ = ["BODY_SLOTS", "BodyGate", "read_limited_body"]
 
@@ -78,3 +82,22 @@ class BodyGate:
                 self._held -= 1
                 if size >= _LARGE_BODY:
                     await run_in_threadpool(release_free_memory)
+
+    async def json_object(
+        self, request: Request, limit: int, *, what: str = "a JSON object", empty: bool = False
+    ) -> dict[str, Any]:
+        """The body as a JSON object: 415 unless it is sent as application/json, 413 past
+        ``limit``, 400 (``InvalidInput``) when it is not JSON or not an object (``what`` names
+        the object expected); ``empty`` lets a blank body stand for ``{}``."""
+        if not is_acceptable_content_type(request.headers.get("content-type"), "application/json"):
+            raise HttpProblem(415, "the body must be application/json")
+        async with self.held(request, limit) as raw:
+            if empty and not raw.strip():
+                return {}
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise InvalidInput("the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise InvalidInput(f"the body must be {what}")
+        return body

@@ -12,17 +12,13 @@ is a 400/403/404 problem (``server.problems``), never a 500.
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from entente.errors import InvalidInput
 from entente.server.bodies import BodyGate
 from entente.server.openapi import responses
-from entente.server.problems import HttpProblem
 from entente.services.case_evidence import CaseEvidenceService
 from entente.sharing import Principal
-from entente.taxii import is_acceptable_content_type
 
 __all__ = ["case_evidence_router"]
 
@@ -56,15 +52,7 @@ def case_evidence_router(
         ``attributed-to`` relationship it makes and reference it from the case."""
         # The role first: a caller who may not write gets 403 before its body is read.
         check_write(principal)
-        if not is_acceptable_content_type(request.headers.get("content-type"), "application/json"):
-            raise HttpProblem(415, "the body must be application/json")
-        async with gate.held(request, _MAX_BODY) as raw:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                raise InvalidInput("the body is not JSON") from None
-        if not isinstance(body, dict):
-            raise InvalidInput("the body must be a JSON object (an ACH matrix)")
+        body = await gate.json_object(request, _MAX_BODY, what="a JSON object (an ACH matrix)")
         made = await run_in_threadpool(
             lambda: service.attribute(principal, case_id, body, channel="rest")
         )

@@ -10,7 +10,6 @@ goes through the node's write path as the caller; a client mistake is a 400/403/
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -19,11 +18,9 @@ from entente.clock import Clock
 from entente.errors import InvalidInput
 from entente.server.bodies import BodyGate
 from entente.server.openapi import responses
-from entente.server.problems import HttpProblem
 from entente.services.cases import CaseService, ShownCase, case_document, view_document
 from entente.sharing import Principal
 from entente.stix import Tlp, parse_timestamp, parse_tlp, timestamp_us_from_key
-from entente.taxii import is_acceptable_content_type
 
 __all__ = ["case_router"]
 
@@ -115,16 +112,7 @@ def case_router(
     async def read_body(request: Request, principal: Principal) -> dict[str, Any]:
         # The role first: a caller who may not write gets 403 before its body is read.
         service.check_write(principal)
-        if not is_acceptable_content_type(request.headers.get("content-type"), "application/json"):
-            raise HttpProblem(415, "the body must be application/json")
-        async with gate.held(request, _MAX_BODY) as raw:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                raise InvalidInput("the body is not JSON") from None
-        if not isinstance(body, dict):
-            raise InvalidInput("the body must be a JSON object")
-        return body
+        return await gate.json_object(request, _MAX_BODY)
 
     def doc(shown: ShownCase) -> dict[str, Any]:
         return case_document(shown, clock.now_us())

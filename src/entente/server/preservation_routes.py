@@ -15,7 +15,6 @@ role is checked before its body is read.
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -37,7 +36,6 @@ from entente.services.preservation import (
 )
 from entente.sharing import Principal
 from entente.stix import parse_timestamp, timestamp_us_from_key
-from entente.taxii import is_acceptable_content_type
 
 __all__ = ["preservation_router"]
 
@@ -113,16 +111,7 @@ def preservation_router(
     async def read_body(request: Request, principal: Principal) -> dict[str, Any]:
         # The role first: a caller who may not write gets 403 before its body is read.
         cases.check_write(principal)
-        if not is_acceptable_content_type(request.headers.get("content-type"), "application/json"):
-            raise HttpProblem(415, "the body must be application/json")
-        async with gate.held(request, _MAX_BODY) as raw:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                raise InvalidInput("the body is not JSON") from None
-        if not isinstance(body, dict):
-            raise InvalidInput("the body must be a JSON object")
-        return body
+        return await gate.json_object(request, _MAX_BODY)
 
     def doc(shown: ShownCase) -> dict[str, Any]:
         return case_document(shown, clock.now_us())
