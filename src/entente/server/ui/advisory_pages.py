@@ -75,10 +75,7 @@ def advisory_pages_router(desk: AdvisoryDesk, auth: UiAuth, pages: Pages) -> API
     SignedInUser = Annotated[SignedIn, Depends(auth.signed_in)]  # noqa: N806 - a type alias
     CsrfChecked = Annotated[SignedIn, Depends(auth.csrf_checked)]  # noqa: N806 - a type alias
 
-    def message(request: Request, signed: SignedIn, status: int, title: str, text: str) -> Response:
-        return pages.response(
-            "message.html", request, signed, status_code=status, title=title, message=text
-        )
+    message = pages.message
 
     def not_found(request: Request, signed: SignedIn) -> Response:
         return message(
