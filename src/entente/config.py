@@ -246,6 +246,16 @@ def _abuse(env: Mapping[str, str], file_values: Mapping[str, object]) -> AbuseSe
     starttls = table.get("smtp_starttls", True)
     if not isinstance(starttls, bool):
         raise ConfigurationError("abuse.smtp_starttls must be true or false")
+    evidence_tlp = Tlp.GREEN
+    if (evidence := text("evidence_tlp")) is not None:
+        try:
+            evidence_tlp = parse_tlp(evidence)
+        except ValueError as exc:
+            raise ConfigurationError(f"abuse.evidence_tlp: {exc}") from None
+        if evidence_tlp is Tlp.RED:
+            raise ConfigurationError(
+                "abuse.evidence_tlp cannot be red: TLP:RED never leaves its recipients (TLP 2.0)"
+            )
     bootstrap = text("rdap_bootstrap_url") or DEFAULT_RDAP_BOOTSTRAP
     if not bootstrap.startswith(("https://", "http://")):
         raise ConfigurationError(f"abuse.rdap_bootstrap_url {bootstrap!r} must be an http(s) URL")
@@ -259,6 +269,7 @@ def _abuse(env: Mapping[str, str], file_values: Mapping[str, object]) -> AbuseSe
         reporter_email=text("reporter_email") or "",
         reporter_domain=text("reporter_domain") or "",
         rdap_bootstrap_url=bootstrap,
+        evidence_tlp=evidence_tlp,
     )
 
 
@@ -652,6 +663,7 @@ def _render_abuse(abuse: AbuseSettings) -> tuple[tuple[str, str], ...]:
         ("abuse.smtp_password", "set (not shown)" if abuse.smtp_password else "none"),
         ("abuse.reporter", f"{abuse.reporter_org} <{abuse.reporter_email}>"),
         ("abuse.rdap_bootstrap_url", abuse.rdap_bootstrap_url),
+        ("abuse.evidence_tlp", f"up to {abuse.evidence_tlp.label}"),
     )
 
 

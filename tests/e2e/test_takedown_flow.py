@@ -70,6 +70,9 @@ def test_a_takedown_goes_from_a_hit_to_an_acknowledged_approved_report(
                 'reporter_org = "Org A CERT"\nreporter_email = "cert@org-a.example"\n'
                 'reporter_domain = "org-a.example"\n'
                 f'rdap_bootstrap_url = "{rdap.bootstrap_url}"\n'
+                # The indicator is TLP:AMBER; this coalition lets AMBER evidence reach the
+                # network's owner (the default, GREEN, would keep it home).
+                'evidence_tlp = "amber"\n'
                 "\n[takedown]\ndefault_sla_hours = 48\n"
                 f'\n[takedown.providers."{PROVIDER}"]\nsla_hours = 24\n'
             )

@@ -9,6 +9,7 @@ import pytest
 from entente.abuse import DEFAULT_RDAP_BOOTSTRAP, AbuseSettings
 from entente.config import load_settings, render_settings
 from entente.errors import ConfigurationError
+from entente.stix import Tlp
 
 TABLE = """
 [abuse]
@@ -21,6 +22,7 @@ reporter_org = "Acme CERT"
 reporter_email = "cert@acme.example"
 reporter_domain = "acme.example"
 rdap_bootstrap_url = "http://127.0.0.1:8081/iana/"
+evidence_tlp = "TLP:AMBER"
 """
 
 
@@ -28,6 +30,8 @@ def test_no_relay_and_iana_bootstrap_by_default(tmp_path: Path) -> None:
     settings = load_settings({"ENTENTE_HOME": str(tmp_path)})
     assert settings.abuse == AbuseSettings()
     assert settings.abuse.rdap_bootstrap_url == DEFAULT_RDAP_BOOTSTRAP
+    assert settings.abuse.evidence_tlp is Tlp.GREEN
+    assert dict(render_settings(settings))["abuse.evidence_tlp"] == "up to green"
 
 
 def test_the_table_is_read_and_the_environment_wins(tmp_path: Path) -> None:
@@ -39,6 +43,7 @@ def test_the_table_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         "from-the-file",
     )
     assert settings.rdap_bootstrap_url == "http://127.0.0.1:8081/iana/"
+    assert settings.evidence_tlp is Tlp.AMBER
     env = {
         "ENTENTE_HOME": str(tmp_path),
         "ENTENTE_SMTP_HOST": "127.0.0.1",
@@ -70,6 +75,8 @@ def test_the_password_is_never_shown(tmp_path: Path) -> None:
         ('[abuse]\nrdap_bootstrap_url = "ftp://x/"\n', "rdap_bootstrap_url"),
         ('[abuse]\nsmtp_host = ""\n', "smtp_host"),
         ('abuse = "relay"\n', r"\[abuse\]"),
+        ('[abuse]\nevidence_tlp = "red"\n', "cannot be red"),
+        ('[abuse]\nevidence_tlp = "purple"\n', "evidence_tlp"),
     ],
 )
 def test_settings_that_cannot_work_are_refused(tmp_path: Path, table: str, message: str) -> None:

@@ -138,8 +138,9 @@ def new_report(
     document: str,
     at_us: int,
     by: str,
+    detail: str = "",
 ) -> AbuseReport:
-    """A draft report."""
+    """A draft report; ``detail`` notes how it was drafted (what was withheld)."""
     return AbuseReport(
         id=report_id,
         indicator_id=indicator_id,
@@ -148,7 +149,7 @@ def new_report(
         report_format=report_format,
         contact=contact,
         document=document,
-        history=(StatusChange(ReportStatus.DRAFT, at_us, by),),
+        history=(StatusChange(ReportStatus.DRAFT, at_us, by, detail),),
     )
 
 

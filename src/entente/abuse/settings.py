@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from entente.stix import Tlp
+
 __all__ = ["DEFAULT_RDAP_BOOTSTRAP", "AbuseSettings"]
 
 # RFC 9224 §3: IANA publishes the registries here (ipv4.json, ipv6.json, dns.json).
@@ -28,3 +30,9 @@ class AbuseSettings:
     reporter_domain: str = ""
     rdap_bootstrap_url: str = DEFAULT_RDAP_BOOTSTRAP
     rdap_timeout: float = 15.0
+    # The highest TLP an object may carry to be attached to a report that leaves the
+    # coalition. TLP 2.0: GREEN may go to peers and partner organisations in the community,
+    # which is where an abuse desk stands; AMBER is for the recipient's organisation and its
+    # clients only, so an AMBER object stays home unless the node raises this on purpose. RED
+    # is never allowed (config refuses it).
+    evidence_tlp: Tlp = Tlp.GREEN

@@ -77,7 +77,7 @@ from entente.matching.patterns import compile_pattern
 from entente.services.approvals import ApprovalService
 from entente.services.ingest import IngestService
 from entente.services.taxii import TaxiiService
-from entente.sharing import Principal
+from entente.sharing import NodeContext, Principal, effective_tlp
 from entente.stix import (
     Tlp,
     canonical_json,
@@ -215,6 +215,20 @@ def ensure_abuse_extension(store: ObjectStore, clock: Clock) -> None:
     service.ingest_candidates([candidate], provenance, source=_EXTENSION_SOURCE)
 
 
+def _object_tlp(obj: Mapping[str, Any], context: NodeContext) -> Tlp:
+    """The TLP an object is held under as the sharing policy reads it (``effective_tlp``),
+    its granular markings counted as if they covered the whole object (what is attached is
+    the whole object); an unknown marking reads as RED, so the object stays home."""
+    refs = [r for r in obj.get("object_marking_refs") or () if isinstance(r, str)]
+    for granular in obj.get("granular_markings") or ():
+        if isinstance(granular, Mapping) and isinstance(granular.get("marking_ref"), str):
+            refs.append(granular["marking_ref"])
+    level = effective_tlp(
+        refs, context.default_marking, known_statement_markings=context.known_statement_markings
+    )
+    return Tlp.RED if level is None else level
+
+
 def _target_of(indicator: Mapping[str, Any]) -> Target:
     """What an indicator's pattern is about: its first address, name, URL host or mailbox
     domain (the matcher's own reading of the pattern, ``entente.matching.patterns``)."""
@@ -330,10 +344,25 @@ class AbuseService:
         contact = lookup.contacts[0]
         now = self._clock.now_us()
         sightings = self._sightings(principal, request.indicator_id)
+        # What leaves the coalition is limited by TLP ([abuse] evidence_tlp): an object above
+        # it is not attached, and the draft's history says which were withheld, so the
+        # approvers see what stays home beside exactly what goes.
+        context = self._taxii.context()
+        limit = self._settings.evidence_tlp
+        withheld = [
+            str(o["id"]) for o in (indicator, *sightings) if _object_tlp(o, context) > limit
+        ]
         if request.report_format is ReportFormat.XARF:
-            document = self._xarf(request, indicator, sightings, target)
+            document = self._xarf(
+                request,
+                indicator,
+                [s for s in sightings if str(s["id"]) not in withheld],
+                target,
+                include_indicator=indicator["id"] not in withheld,
+            )
         else:
             document = self._arf(request, target, contact.email, now)
+            withheld = []  # an ARF report attaches the original e-mail only
         report = new_report(
             report_id=f"note--{self._new_id()}",
             indicator_id=request.indicator_id,
@@ -344,9 +373,13 @@ class AbuseService:
             document=document,
             at_us=now,
             by=principal.id,
+            detail=(
+                f"withheld above TLP:{limit.label.upper()}: {', '.join(withheld)}"
+                if withheld
+                else ""
+            ),
         )
-        default = self._taxii.context().default_marking
-        self._write(principal, report, merged_markings(markings, default))
+        self._write(principal, report, merged_markings(markings, context.default_marking))
         return report
 
     def send(self, principal: Principal, report_id: str, gate: Gate) -> AbuseReport:
@@ -461,14 +494,16 @@ class AbuseService:
         indicator: Mapping[str, Any],
         sightings: Sequence[Mapping[str, Any]],
         target: Target,
+        *,
+        include_indicator: bool,
     ) -> str:
         # The X-ARF timestamp is when the abuse happened (the first sighting), not now.
         reporter = self._reporter()
+        shown = [indicator] if include_indicator else []
         evidence = [
-            Evidence(
-                "application/json",
-                f"STIX 2.1 indicator {indicator['id']}",
-                canonical_json(indicator),
+            *(
+                Evidence("application/json", f"STIX 2.1 indicator {i['id']}", canonical_json(i))
+                for i in shown
             ),
             *(
                 Evidence(
@@ -496,7 +531,12 @@ class AbuseService:
             report_type=request.report_type,
             evidence_source="threat_intelligence",
             evidence=evidence[:50],  # xarf-core.json: evidence maxItems 50
-            description=str(indicator.get("description") or indicator.get("name") or ""),
+            # A withheld indicator lends no words either; the target and category say it.
+            description=(
+                str(indicator.get("description") or indicator.get("name") or "")
+                if include_indicator
+                else f"{request.category} / {request.report_type} on {target.value}"
+            ),
             tags=[],
             fields=fields,
         )

@@ -124,6 +124,9 @@ def node(tmp_path: Path, smtp: LocalSmtp) -> Iterator[Node]:
             reporter_org="Acme CERT",
             reporter_email="cert@acme.example",
             reporter_domain="acme.example",
+            # This node attaches AMBER+STRICT evidence on purpose, so the drafting tests see
+            # every object; the default (GREEN) is tested on its own below.
+            evidence_tlp=Tlp.AMBER_STRICT,
         ),
     )
     with open_node(settings, FixedClock()) as opened:
@@ -193,6 +196,37 @@ def test_a_drafted_report_is_valid_xarf_to_the_rdap_contact_with_its_evidence(
     assert version.marking_refs == (marking_id_for(Tlp.AMBER_STRICT),)
     assert version.to_json()["extensions"][EXTENSION_ID]["document_sha256"] == report.sha256
     assert node.store.get_versions(EXTENSION_ID, ("all",))
+
+
+def test_by_default_nothing_above_tlp_green_leaves_and_the_draft_says_what_stayed(
+    node: Node, service: AbuseService, rdap: LocalRdap
+) -> None:
+    analyst = principal(node, ORG)
+    settings = replace(node.settings.abuse, evidence_tlp=AbuseSettings().evidence_tlp)
+    assert settings.evidence_tlp is Tlp.GREEN
+    with rdap_http(5.0) as http:
+        default = AbuseService(
+            taxii=taxii(node),
+            store=node.store,
+            clock=node.clock,
+            settings=settings,
+            contacts=RdapClient(http, fetch_bootstrap(http, rdap.bootstrap_url)),
+        )
+        # The indicator and its sighting are AMBER+STRICT: neither is attached, and neither
+        # lends its words, but the report about the address still goes (to its owner).
+        withheld = default.draft(analyst, DraftRequest(RIPE_IP_INDICATOR))
+        document = json.loads(withheld.document)
+        validate_xarf(document)
+        assert "evidence" not in document  # none is attached, so X-ARF names none
+        assert "C2 server" not in document["description"]
+        assert document["source_identifier"] == "130.59.31.80"
+        detail = withheld.history[0].detail
+        assert detail == f"withheld above TLP:GREEN: {RIPE_IP_INDICATOR}, {SIGHTING}"
+        # A GREEN indicator goes whole.
+        green = json.loads(default.draft(analyst, DraftRequest(DOMAIN_INDICATOR)).document)
+        assert [e["description"] for e in green["evidence"]] == [
+            f"STIX 2.1 indicator {DOMAIN_INDICATOR}"
+        ]
 
 
 def test_a_refusing_gate_stops_the_send_and_writes_nothing(
