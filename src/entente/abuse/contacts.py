@@ -10,6 +10,7 @@ the choice says so.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,9 +21,17 @@ from entente.errors import InvalidInput
 __all__ = [
     "AbuseContact",
     "ContactLookup",
+    "covers",
     "domain_abuse_contacts",
+    "has_abuse_role",
     "ip_abuse_contacts",
+    "parent_network_url",
+    "registry_fallback",
 ]
+
+# The link relations that point at the covering network: IANA's "up" (RFC 8288) as RDAP
+# servers use it, and "rdap-up" (draft-ietf-regext-rdap-rir-search) where a server uses that.
+_UP_RELATIONS = ("up", "rdap-up")
 
 # The roles tried, in order, when an IP network names no abuse entity (RFC 9083 §10.2.4).
 _IP_FALLBACK_ROLES = ("registrant", "technical", "administrative", "noc")
@@ -190,3 +199,59 @@ def domain_abuse_contacts(answer: Mapping[str, Any], source: str) -> tuple[Abuse
             )
     abuse = _with_role(answer, "abuse", source, "role abuse (RFC 9083 §10.2.4), no registrar")
     return tuple(abuse)
+
+
+def has_abuse_role(contacts: tuple[AbuseContact, ...]) -> bool:
+    """Whether any of the contacts is an ``abuse`` role (not a fallback to another role)."""
+    return any("abuse" in c.roles for c in contacts)
+
+
+def parent_network_url(answer: Mapping[str, Any]) -> str | None:
+    """The absolute http(s) URL of the covering network an ``ip network`` answer links as
+    ``up`` (RFC 9083 §4.2), if it links one."""
+    links = answer.get("links")
+    if not isinstance(links, list):
+        return None
+    for relation in _UP_RELATIONS:
+        for link in links:
+            if not isinstance(link, Mapping) or link.get("rel") != relation:
+                continue
+            href = link.get("href")
+            if isinstance(href, str) and href.startswith(("https://", "http://")):
+                return href
+    return None
+
+
+def covers(answer: Mapping[str, Any], address: str) -> bool:
+    """Whether an ``ip network`` answer's range (RFC 9083 §5.4 ``startAddress`` to
+    ``endAddress``) holds ``address``: a parent that does not is not the address's registry."""
+    if answer.get("objectClassName") != "ip network":
+        return False
+    try:
+        first = ipaddress.ip_address(str(answer.get("startAddress")))
+        last = ipaddress.ip_address(str(answer.get("endAddress")))
+        wanted = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    same = first.version == last.version == wanted.version
+    return same and int(first) <= int(wanted) <= int(last)
+
+
+def registry_fallback(
+    child: Mapping[str, Any], parent: Mapping[str, Any], source: str
+) -> tuple[AbuseContact, ...]:
+    """The ``abuse`` role contacts of the covering network ``parent`` (from ``source``),
+    each saying that the network ``child`` names no abuse contact of its own."""
+    child_handle = str(child.get("handle") or "the network")
+    parent_handle = str(parent.get("handle") or "its parent")
+    return tuple(
+        replace(
+            c,
+            reason=(
+                f"{child_handle} names no abuse role; registry fallback to the covering "
+                f"network {parent_handle} ('up' link, RFC 9083 §4.2): {c.reason}"
+            ),
+        )
+        for c in ip_abuse_contacts(parent, source)
+        if "abuse" in c.roles
+    )

@@ -19,13 +19,32 @@ from urllib.parse import urljoin
 import httpx
 
 from entente.abuse.bootstrap import BootstrapRegistry, parse_bootstrap, rdap_base_urls
-from entente.abuse.contacts import ContactLookup, domain_abuse_contacts, ip_abuse_contacts
+from entente.abuse.contacts import (
+    AbuseContact,
+    ContactLookup,
+    covers,
+    domain_abuse_contacts,
+    has_abuse_role,
+    ip_abuse_contacts,
+    parent_network_url,
+    registry_fallback,
+)
 from entente.abuse.targets import Target, TargetKind, rdap_path
 from entente.errors import DeliveryFailed, MalformedDocument, ObjectNotFound
 
-__all__ = ["MAX_REDIRECTS", "RdapClient", "RdapLookup", "fetch_bootstrap", "rdap_http"]
+__all__ = [
+    "MAX_PARENTS",
+    "MAX_REDIRECTS",
+    "RdapClient",
+    "RdapLookup",
+    "fetch_bootstrap",
+    "rdap_http",
+]
 
 MAX_REDIRECTS = 5
+# How many covering networks are climbed ("up" links) for an abuse role: a customer's
+# assignment, the ISP's allocation, the registry's block. Bounded, as a loop of links could be.
+MAX_PARENTS = 3
 # RFC 7480 §4.2: ask for RDAP's media type (RFC 7483 registered it).
 _ACCEPT = "application/rdap+json, application/json;q=0.9"
 
@@ -83,11 +102,40 @@ class RdapClient:
                 continue
             if target.kind is TargetKind.IP:
                 contacts = ip_abuse_contacts(answer, url)
+                if not has_abuse_role(contacts):
+                    found = self._registry_fallback(answer, url, target.value)
+                    if found is not None:
+                        return ContactLookup(target, found[0], found[1])
             else:
                 contacts = domain_abuse_contacts(answer, url)
             return ContactLookup(target, url, contacts)
         assert failure is not None  # bases was not empty and every one failed
         raise failure
+
+    def _registry_fallback(
+        self, answer: Mapping[str, Any], url: str, address: str
+    ) -> tuple[str, tuple[AbuseContact, ...]] | None:
+        """The abuse role of the nearest covering network up to ``MAX_PARENTS`` "up" links
+        above ``answer``, and the URL that named it; None when none is reachable or names
+        one (the caller then keeps the network's own fallback roles)."""
+        seen = {url}
+        child = answer
+        for _ in range(MAX_PARENTS):
+            parent_url = parent_network_url(child)
+            if parent_url is None or parent_url in seen:
+                return None
+            seen.add(parent_url)
+            try:
+                parent_url, parent = _get_json(self._http, parent_url)
+            except (DeliveryFailed, ObjectNotFound, MalformedDocument):
+                return None  # the network's own contacts are still an answer
+            if not covers(parent, address):
+                return None  # not the address's registry: do not trust what it names
+            found = registry_fallback(answer, parent, parent_url)
+            if found:
+                return parent_url, found
+            child = parent
+        return None
 
 
 class RdapLookup:

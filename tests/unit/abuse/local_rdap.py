@@ -2,10 +2,13 @@
 
 Each recorded answer is served under the path of the server that gave it (its ``self``
 link), below ``http://127.0.0.1:PORT/<host>/``; IANA's bootstrap files (as recorded) are
-served with every server URL rewritten to that loopback form, which is the only change made
-to the recorded data. A server asked for a resource another registry holds answers
+served with every server URL rewritten to that loopback form, and an answer's ``up`` link
+(RFC 9083 §4.2) is rewritten the same way when served: those are the only changes made to the
+recorded data. A server asked for a resource another registry holds answers
 ``301 Moved Permanently`` to that registry (RFC 7480 §5.2), as ARIN does for address space
-transferred to RIPE. Leaving the ``with`` stops the server.
+transferred to RIPE; a network asked for by its CIDR (as "up" links name them) is the answer
+with exactly that range. ``extra`` answers, written by a test, are served the same way.
+Leaving the ``with`` stops the server.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import http.server
 import ipaddress
 import json
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,7 +26,16 @@ from urllib.parse import urlsplit
 __all__ = ["DATA", "LocalRdap"]
 
 DATA = Path(__file__).parents[2] / "data" / "rdap"
-_ANSWERS = ("ip_v4", "ip_v4_2", "ip_v4_3", "ip_v6", "domain1", "domain2", "domain3")
+_ANSWERS = (
+    "whoisit-ip_v4",
+    "whoisit-ip_v4_2",
+    "whoisit-ip_v4_3",
+    "whoisit-ip_v6",
+    "whoisit-domain1",
+    "whoisit-domain2",
+    "whoisit-domain3",
+    "ipwhois-ip_v6_jpnic",
+)
 
 
 def _self_link(answer: dict[str, Any]) -> str:
@@ -32,10 +45,10 @@ def _self_link(answer: dict[str, Any]) -> str:
 class LocalRdap:
     """The recorded RDAP world on 127.0.0.1; ``bootstrap_url`` is its IANA-like base."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra: Sequence[dict[str, Any]] = ()) -> None:
         self.answers: list[tuple[str, str, dict[str, Any]]] = []  # (base path, kind, answer)
-        for name in _ANSWERS:
-            answer = json.loads((DATA / f"whoisit-{name}.json").read_text(encoding="utf-8"))
+        recorded = [json.loads((DATA / f"{n}.json").read_text(encoding="utf-8")) for n in _ANSWERS]
+        for answer in [*recorded, *extra]:
             link = urlsplit(_self_link(answer))
             kind = "ip" if answer["objectClassName"] == "ip network" else "domain"
             base = f"/{link.hostname}{link.path.split(f'/{kind}/')[0]}/"
@@ -82,6 +95,13 @@ class LocalRdap:
             service[1] = [self._rewrite(u) for u in service[1]]
         return dict(document)
 
+    def _served(self, answer: dict[str, Any]) -> dict[str, Any]:
+        links = [
+            {**link, "href": self._rewrite(str(link["href"]))} if link.get("rel") == "up" else link
+            for link in answer.get("links", [])
+        ]
+        return {**answer, "links": links}
+
     def _holder(self, kind: str, value: str) -> tuple[str, dict[str, Any]] | None:
         for base, answer_kind, answer in self.answers:
             if answer_kind != kind:
@@ -91,6 +111,11 @@ class LocalRdap:
             if kind == "ip":
                 first = ipaddress.ip_address(answer["startAddress"])
                 last = ipaddress.ip_address(answer["endAddress"])
+                if "/" in value:  # a network by its CIDR: exactly that range
+                    network = ipaddress.ip_network(value)
+                    if (network.network_address, network.broadcast_address) == (first, last):
+                        return base, answer
+                    continue
                 address = ipaddress.ip_address(value)
                 if address.version == first.version and int(first) <= int(address) <= int(last):
                     return base, answer
@@ -111,7 +136,7 @@ class LocalRdap:
                 return 404, json_type, b'{"errorCode": 404, "title": "Not Found"}'
             if holder[0] != f"{base}/":
                 return 301, {"Location": f"{self.base}{holder[0]}{kind}/{value}"}, b""
-            return 200, json_type, json.dumps(holder[1]).encode()
+            return 200, json_type, json.dumps(self._served(holder[1])).encode()
         return 404, json_type, b'{"errorCode": 404}'
 
     def __enter__(self) -> LocalRdap:

@@ -9,6 +9,7 @@ import pytest
 from tests.unit.abuse.local_rdap import DATA
 
 from entente.abuse import domain_abuse_contacts, ip_abuse_contacts
+from entente.abuse.contacts import covers, has_abuse_role, parent_network_url, registry_fallback
 from entente.errors import InvalidInput
 
 
@@ -87,3 +88,40 @@ def test_an_answer_of_the_wrong_class_is_refused() -> None:
         ip_abuse_contacts(recorded("domain1"), "verisign")
     with pytest.raises(InvalidInput, match="not an 'domain'"):
         domain_abuse_contacts(recorded("ip_v4"), "apnic")
+
+
+def test_a_sub_allocation_links_its_covering_block_as_up() -> None:
+    jpnic: dict[str, Any] = json.loads((DATA / "ipwhois-ip_v6_jpnic.json").read_text("utf-8"))
+    assert parent_network_url(jpnic) == "http://rdap.apnic.net/ip/2001:200::/23"
+    assert not has_abuse_role(ip_abuse_contacts(jpnic, "u"))
+    # A network with no "up" link (the recorded RIPE one) has no parent to climb to.
+    assert parent_network_url(recorded("ip_v4_2")) is None
+    assert has_abuse_role(ip_abuse_contacts(recorded("ip_v4_2"), "u"))
+
+
+@pytest.mark.parametrize(
+    ("address", "held"),
+    [
+        ("2001:240::", True),
+        ("2001:240:10c:1::ca20:9d1d", True),
+        ("2001:240:ffff:ffff:ffff:ffff:ffff:ffff", True),
+        ("2001:241::", False),
+        ("2001:23f:ffff:ffff:ffff:ffff:ffff:ffff", False),
+        ("1.1.1.1", False),  # another family
+        ("not an address", False),
+    ],
+)
+def test_a_network_covers_exactly_its_range(address: str, held: bool) -> None:
+    jpnic: dict[str, Any] = json.loads((DATA / "ipwhois-ip_v6_jpnic.json").read_text("utf-8"))
+    assert covers(jpnic, address) is held
+    assert not covers({**jpnic, "objectClassName": "domain"}, "2001:240::")
+
+
+def test_the_registry_fallback_keeps_only_the_parents_abuse_role_and_says_why() -> None:
+    jpnic: dict[str, Any] = json.loads((DATA / "ipwhois-ip_v6_jpnic.json").read_text("utf-8"))
+    apnic = recorded("ip_v4")  # a recorded APNIC network: IRT with the abuse role, and others
+    [desk] = registry_fallback(jpnic, apnic, "http://127.0.0.1/apnic")
+    assert (desk.email, desk.source) == ("helpdesk@apnic.net", "http://127.0.0.1/apnic")
+    assert desk.reason.startswith("2001:0240::/32 names no abuse role; registry fallback")
+    # A parent with no abuse role of its own gives nothing: the child's fallback stands.
+    assert registry_fallback(apnic, jpnic, "u") == ()

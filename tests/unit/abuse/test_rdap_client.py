@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -83,3 +84,69 @@ def test_the_configured_lookup_reads_the_bootstrap_for_each_lookup(rdap: LocalRd
         found = lookup.find_contacts(parse_target("1.1.1.1"))
         assert [c.email for c in found.contacts] == ["helpdesk@apnic.net"]
     assert len([r for r in rdap.requests if r.startswith("/iana/")]) == before + 6
+
+
+# A JPNIC sub-allocation recorded from APNIC (tests/data/rdap/ipwhois-ip_v6_jpnic.json): it
+# names only technical and administrative contacts and links its covering block as "up".
+JPNIC_ADDRESS = "2001:240:10c:1::ca20:9d1d"
+
+
+def apnic_block(start: str, end: str, cidr: str) -> dict[str, Any]:
+    """APNIC's covering block as RFC 9083 §5.4 shapes an ``ip network``, with its abuse desk.
+
+    Written for the test: no answer for the block itself was recorded anywhere we could copy
+    from; the child above is the recorded real one, and only its registry is missing."""
+    return {
+        "objectClassName": "ip network",
+        "handle": cidr,
+        "startAddress": start,
+        "endAddress": end,
+        "ipVersion": "v6",
+        "name": "APNIC-AP",
+        "entities": [
+            {
+                "objectClassName": "entity",
+                "handle": "IRT-APNIC-AP",
+                "roles": ["abuse"],
+                "vcardArray": [
+                    "vcard",
+                    [
+                        ["version", {}, "text", "4.0"],
+                        ["fn", {}, "text", "IRT-APNIC-AP"],
+                        ["email", {}, "text", "helpdesk@apnic.net"],
+                    ],
+                ],
+            }
+        ],
+        "links": [{"rel": "self", "href": f"http://rdap.apnic.net/ip/{cidr}"}],
+    }
+
+
+BLOCK = apnic_block("2001:200::", "2001:3ff:ffff:ffff:ffff:ffff:ffff:ffff", "2001:200::/23")
+
+
+def test_no_abuse_role_climbs_the_up_link_to_the_registrys_abuse_desk() -> None:
+    with LocalRdap(extra=[BLOCK]) as rdap, rdap_http(5.0) as http:
+        client = RdapClient(http, fetch_bootstrap(http, rdap.bootstrap_url))
+        lookup = client.find_contacts(parse_target(JPNIC_ADDRESS))
+        assert lookup.url == f"{rdap.base}/rdap.apnic.net/ip/2001:200::/23"
+        [desk] = lookup.contacts
+        assert (desk.email, desk.roles, desk.source) == (
+            "helpdesk@apnic.net",
+            ("abuse",),
+            lookup.url,
+        )
+        assert "2001:0240::/32 names no abuse role; registry fallback" in desk.reason
+        assert "'up' link, RFC 9083 §4.2" in desk.reason
+
+
+def test_without_a_reachable_registry_the_networks_own_contact_is_the_fallback(
+    rdap: LocalRdap, client: RdapClient
+) -> None:
+    # No answer for the block: the climb stops and the recorded network's own role is used.
+    lookup = client.find_contacts(parse_target(JPNIC_ADDRESS))
+    assert lookup.url == f"{rdap.base}/rdap.apnic.net/ip/{JPNIC_ADDRESS}"
+    assert [(c.email, c.reason.split(": ")[-1]) for c in lookup.contacts] == [
+        ("hostmaster@nic.ad.jp", "no abuse role; fallback to role technical")
+    ]
+    assert "/rdap.apnic.net/ip/2001:200::/23" in rdap.requests
