@@ -20,10 +20,9 @@ from rich.table import Table
 
 from entente.abuse import AbuseReport, Evidence, ReportFormat, ReportStatus
 from entente.bootstrap import abuse, approvals
-from entente.cli.context import cli_principal, node
+from entente.cli.context import node, operator
 from entente.cli.output import ExitCode, console, fail, print_json, run_command
 from entente.errors import DeliveryFailed, InvalidInput, PermissionDenied
-from entente.services import node_org_id
 from entente.services.abuse import (
     AbuseService,
     DraftRequest,
@@ -32,7 +31,6 @@ from entente.services.abuse import (
     report_document,
 )
 from entente.services.approvals import ApprovalService
-from entente.services.ownership import operator_principal
 from entente.sharing import Principal
 
 __all__ = ["app"]
@@ -51,7 +49,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 def _service() -> Iterator[tuple[AbuseService, ApprovalService, Principal]]:
     # The RDAP lookup is the one ``bootstrap.abuse`` builds from ``[abuse]``, as the app's.
     with node() as opened:
-        principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+        principal = operator(opened)
         yield abuse(opened), approvals(opened), principal
 
 

@@ -92,12 +92,10 @@ def new(
     def body() -> int:
         from entente.advisory import read_predicate
         from entente.bootstrap import advisories, advisory_publication
-        from entente.cli.context import cli_principal, node
+        from entente.cli.context import node, operator
         from entente.evidence.tarball import read_tar
-        from entente.services import node_org_id
         from entente.services.advisories import AdvisoryRequest
         from entente.services.atomic_files import write_atomically
-        from entente.services.ownership import operator_principal
 
         request = AdvisoryRequest(
             title=title,
@@ -109,7 +107,7 @@ def new(
             mitigations=tuple(mitigations or ()),
         )
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             package = advisories(opened).draft(principal, request)
             asked = (
                 ()
@@ -162,14 +160,12 @@ def cosign(
 
     def body() -> int:
         from entente.bootstrap import advisory_publication
-        from entente.cli.context import cli_principal, node
-        from entente.services import node_org_id
+        from entente.cli.context import node, operator
         from entente.services.atomic_files import write_atomically
-        from entente.services.ownership import operator_principal
 
         data = _read(package)
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             signed, approved = advisory_publication(opened).cosign(principal, data, comment)
         target = out or package
         write_atomically(target, signed, "advisory package")
@@ -201,13 +197,11 @@ def publish(
 
     def body() -> int:
         from entente.bootstrap import advisory_publication
-        from entente.cli.context import cli_principal, node
-        from entente.services import node_org_id
-        from entente.services.ownership import operator_principal
+        from entente.cli.context import node, operator
 
         data = _read(package)
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             done = advisory_publication(opened).publish(principal, data, collection)
         console.print(
             f"published {done.report_id} to {done.collection.title!r}: "

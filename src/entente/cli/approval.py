@@ -17,12 +17,10 @@ from rich.table import Table
 
 from entente.approvals import State, Verdict
 from entente.bootstrap import approvals
-from entente.cli.context import cli_principal, node
+from entente.cli.context import node, operator
 from entente.cli.output import ExitCode, console, fail, print_json, run_command
 from entente.errors import PermissionDenied
-from entente.services import node_org_id
 from entente.services.approvals import ApprovalService, RequestStatus, status_document
-from entente.services.ownership import operator_principal
 from entente.sharing import Principal
 from entente.stix import format_timestamp_us
 
@@ -40,7 +38,7 @@ CommentOption = Annotated[str, typer.Option(help="Why: kept with the signed deci
 @contextmanager
 def _service() -> Iterator[tuple[ApprovalService, Principal]]:
     with node() as opened:
-        principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+        principal = operator(opened)
         yield approvals(opened), principal
 
 

@@ -16,11 +16,9 @@ from rich.table import Table
 
 from entente.attribution import ConfidenceScale, Ranking, from_confidence
 from entente.bootstrap import attribution
-from entente.cli.context import cli_principal, node
+from entente.cli.context import node, operator
 from entente.cli.output import console, print_json, run_command
 from entente.errors import InvalidInput, MalformedDocument
-from entente.services import node_org_id
-from entente.services.ownership import operator_principal
 
 __all__ = ["app", "load_matrix", "print_ranking", "ranking_json"]
 
@@ -67,7 +65,7 @@ def rank(
 
     def body() -> int:
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             ranking = attribution(opened).rank(principal, techniques)
         if as_json:
             print_json(ranking_json(ranking, limit))
@@ -119,7 +117,7 @@ def assess(
     def body() -> int:
         document = load_matrix(matrix)
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             _, result, made = attribution(opened).assess(principal, incident, document)
         if as_json:
             print_json(

@@ -15,12 +15,10 @@ from rich.table import Table
 from entente.bootstrap import abuse, case_evidence, cases
 from entente.cases import CaseType, Resolution, Stage
 from entente.cli.attribution import load_matrix, print_ranking, ranking_json
-from entente.cli.context import cli_principal, node
+from entente.cli.context import node, operator
 from entente.cli.output import ExitCode, console, fail, print_json, run_command
 from entente.errors import InvalidInput, PermissionDenied
-from entente.services import node_org_id
 from entente.services.cases import CaseService, ShownCase, case_document, view_document
-from entente.services.ownership import operator_principal
 from entente.sharing import Principal
 from entente.stix import format_timestamp_us, parse_timestamp, parse_tlp, timestamp_us_from_key
 
@@ -36,7 +34,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 @contextmanager
 def _service() -> Iterator[tuple[CaseService, Principal, Callable[[], int]]]:
     with node() as opened:
-        principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+        principal = operator(opened)
         yield cases(opened), principal, opened.clock.now_us
 
 
@@ -57,6 +55,16 @@ def _print_case(shown: ShownCase, now_us: int, as_json: bool) -> int:
     case = shown.case
     console.print(f"{case.id}  {case.name}  [{case.stage.value}: {case.status}]", highlight=False)
     return 0
+
+
+def _change(change: Callable[[CaseService, Principal], ShownCase], as_json: bool) -> None:
+    """Run one change of a case as the operator and print the case as it now stands."""
+
+    def body() -> int:
+        with _service() as (service, principal, now):
+            return _print_case(change(service, principal), now(), as_json)
+
+    _run(body)
 
 
 def _tasks_table(document: dict[str, Any]) -> Table:
@@ -154,7 +162,7 @@ def show(
 
     def body() -> int:
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             service, now = cases(opened), opened.clock.now_us
             document = view_document(service.show(principal, case_id, channel="cli"), now())
             # Its abuse reports (a takedown case's requests), each against its provider's SLA;
@@ -226,13 +234,7 @@ def hold(
     as_json: JsonOption = False,
 ) -> None:
     """Put a case under legal hold: neither it nor what it references may be deleted."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            shown = service.place_hold(principal, case_id, reason, channel="cli")
-            return _print_case(shown, now(), as_json)
-
-    _run(body)
+    _change(lambda s, p: s.place_hold(p, case_id, reason, channel="cli"), as_json)
 
 
 @app.command("release")
@@ -242,13 +244,7 @@ def release(
     as_json: JsonOption = False,
 ) -> None:
     """Release a case's legal hold; what it preserved may be deleted again."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            shown = service.release_hold(principal, case_id, reason, channel="cli")
-            return _print_case(shown, now(), as_json)
-
-    _run(body)
+    _change(lambda s, p: s.release_hold(p, case_id, reason, channel="cli"), as_json)
 
 
 @task_app.command("add")
@@ -260,13 +256,7 @@ def task_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add a task to a case."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            shown = service.add_task(principal, case_id, title, owner=owner, due_us=_due(due))
-            return _print_case(shown, now(), as_json)
-
-    _run(body)
+    _change(lambda s, p: s.add_task(p, case_id, title, owner=owner, due_us=_due(due)), as_json)
 
 
 @task_app.command("done")
@@ -277,13 +267,7 @@ def task_done(
     as_json: JsonOption = False,
 ) -> None:
     """Mark a task done."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            shown = service.complete_task(principal, case_id, task_id, result=result)
-            return _print_case(shown, now(), as_json)
-
-    _run(body)
+    _change(lambda s, p: s.complete_task(p, case_id, task_id, result=result), as_json)
 
 
 @app.command("status")
@@ -294,13 +278,7 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """Move a case to a stage and status."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            shown = service.set_status(principal, case_id, stage, status_name)
-            return _print_case(shown, now(), as_json)
-
-    _run(body)
+    _change(lambda s, p: s.set_status(p, case_id, stage, status_name), as_json)
 
 
 @app.command("close")
@@ -310,12 +288,7 @@ def close(
     as_json: JsonOption = False,
 ) -> None:
     """Close a case with a resolution."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            return _print_case(service.close(principal, case_id, resolution), now(), as_json)
-
-    _run(body)
+    _change(lambda s, p: s.close(p, case_id, resolution), as_json)
 
 
 @app.command("attach")
@@ -336,20 +309,17 @@ def attach(
 ) -> None:
     """Reference stored objects (by id, or files by --hash) from a case; --evidence attaches
     sightings (matching hits)."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            shown = service.attach(
-                principal,
-                case_id,
-                object_ids or [],
-                file_hashes=file_hash or [],
-                as_evidence=evidence,
-                channel="cli",
-            )
-            return _print_case(shown, now(), as_json)
-
-    _run(body)
+    _change(
+        lambda s, p: s.attach(
+            p,
+            case_id,
+            object_ids or [],
+            file_hashes=file_hash or [],
+            as_evidence=evidence,
+            channel="cli",
+        ),
+        as_json,
+    )
 
 
 @app.command("note")
@@ -359,12 +329,7 @@ def note(
     as_json: JsonOption = False,
 ) -> None:
     """Write a note on a case."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            return _print_case(service.add_note(principal, case_id, text), now(), as_json)
-
-    _run(body)
+    _change(lambda s, p: s.add_note(p, case_id, text), as_json)
 
 
 @app.command("merge")
@@ -374,13 +339,7 @@ def merge(
     as_json: JsonOption = False,
 ) -> None:
     """Merge cases into a new one; the originals become read-only."""
-
-    def body() -> int:
-        with _service() as (service, principal, now):
-            merged, _ = service.merge(principal, case_ids, name)
-            return _print_case(merged, now(), as_json)
-
-    _run(body)
+    _change(lambda s, p: s.merge(p, case_ids, name)[0], as_json)
 
 
 @app.command("share")
@@ -424,7 +383,7 @@ def attribute(
     def body() -> int:
         document = load_matrix(matrix)
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             made = case_evidence(opened).attribute(principal, case_id, document, channel="cli")
         if as_json:
             print_json(
@@ -453,7 +412,7 @@ def hypotheses(
 
     def body() -> int:
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             ranking = case_evidence(opened).hypotheses(principal, case_id)
         if as_json:
             print_json(ranking_json(ranking, limit))
@@ -474,7 +433,7 @@ def results(
 
     def body() -> int:
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             folded = case_evidence(opened).fold_results(principal, case_id, channel="cli")
         if as_json:
             print_json({"folded": [{"task": t, "note": n} for t, n in folded]})

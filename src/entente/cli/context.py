@@ -5,12 +5,23 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from entente.bootstrap import Node, open_node
 from entente.config import Settings, load_settings
 from entente.errors import ConfigurationError
 
-__all__ = ["cli_principal", "is_initialised", "new_or_existing_node", "node", "node_settings"]
+if TYPE_CHECKING:
+    from entente.sharing import Principal
+
+__all__ = [
+    "cli_principal",
+    "is_initialised",
+    "new_or_existing_node",
+    "node",
+    "node_settings",
+    "operator",
+]
 
 
 def is_initialised(settings: Settings) -> bool:
@@ -53,3 +64,12 @@ def cli_principal() -> str:
         return f"local:{getpass.getuser()}"
     except (KeyError, OSError):
         return "local:unknown"
+
+
+def operator(opened: Node) -> Principal:
+    """Whoever runs this command, as the node org's operator (``operator_principal``)."""
+    # Imported here: the services would slow every command's start (ADR 0008).
+    from entente.services import node_org_id
+    from entente.services.ownership import operator_principal
+
+    return operator_principal(cli_principal(), node_org_id(opened.settings.org_name))

@@ -11,13 +11,12 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from entente.bootstrap import exports, taxii
-from entente.cli.context import cli_principal, node
+from entente.cli.context import node, operator
 from entente.cli.output import console, print_json, run_command
 from entente.cli.serve import load_cursor_secret
 from entente.errors import InvalidInput, ObjectNotFound
-from entente.services import TaxiiService, node_org_id
+from entente.services import TaxiiService
 from entente.services.export import export_principal
-from entente.services.ownership import operator_principal
 from entente.sharing import Principal
 from entente.stix import STIX_TYPES, format_timestamp_us, is_valid_id, is_valid_type_name, tlp_of
 from entente.store import ObjectQuery, StoredVersion, VersionFilter
@@ -97,7 +96,7 @@ def list_objects(
         with node() as opened:
             reads = taxii(opened)
             # What the operator may see, as the REST API shows its callers what they may see.
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             for name in chosen:
                 _check_type(name, reads, principal)
             secret = load_cursor_secret(opened.settings.home)

@@ -80,10 +80,8 @@ def new(
 
     def body() -> int:
         from entente.bootstrap import approvals, cases, preservation
-        from entente.cli.context import cli_principal, node
+        from entente.cli.context import node, operator
         from entente.preservation import MLA_INTENT
-        from entente.services import node_org_id
-        from entente.services.ownership import operator_principal
         from entente.services.preservation import PreservationInput, tracked_document
 
         given = PreservationInput(
@@ -99,7 +97,7 @@ def new(
             reference=reference,
         )
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             service = preservation(opened, cases(opened))
             tracked = service.request_approval(
                 principal, case_id, given, approvals(opened), channel="cli"
@@ -145,13 +143,11 @@ def send(
 
     def body() -> int:
         from entente.bootstrap import approvals, cases, preservation
-        from entente.cli.context import cli_principal, node
+        from entente.cli.context import node, operator
         from entente.preservation import render_request_json, section_texts
-        from entente.services import node_org_id
-        from entente.services.ownership import operator_principal
 
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             service, desk = preservation(opened, cases(opened)), approvals(opened)
             tracked = service.find(principal, case_id, number, desk)
             if tracked.record is not None:
@@ -208,13 +204,11 @@ def list_requests(
 
     def body() -> int:
         from entente.bootstrap import approvals, cases, preservation
-        from entente.cli.context import cli_principal, node
-        from entente.services import node_org_id
-        from entente.services.ownership import operator_principal
+        from entente.cli.context import node, operator
         from entente.services.preservation import tracked_document
 
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             found = preservation(opened, cases(opened)).tracked(
                 principal, case_id, approvals(opened)
             )
@@ -315,17 +309,15 @@ def answer(
 
     def body() -> int:
         from entente.bootstrap import cases
-        from entente.cli.context import cli_principal, node
-        from entente.services import node_org_id
+        from entente.cli.context import node, operator
         from entente.services.cases import case_document
-        from entente.services.ownership import operator_principal
         from entente.stix import parse_timestamp, timestamp_us_from_key
 
         until_us = (
             None if until is None else timestamp_us_from_key(parse_timestamp(until, "--until").key)
         )
         with node() as opened:
-            principal = operator_principal(cli_principal(), node_org_id(opened.settings.org_name))
+            principal = operator(opened)
             shown = cases(opened).record_answer(
                 principal,
                 case_id,
