@@ -100,14 +100,7 @@ def abuse_pages_router(
     message = pages.message
 
     def not_found(request: Request, signed: SignedIn) -> Response:
-        # No id in the answer: the same page for every report the user may not see.
-        return message(
-            request,
-            signed,
-            404,
-            "No such abuse report",
-            "There is no abuse report with this id that you may see.",
-        )
+        return pages.no_such(request, signed, "abuse report")
 
     def report_page(
         request: Request,

@@ -78,13 +78,7 @@ def advisory_pages_router(desk: AdvisoryDesk, auth: UiAuth, pages: Pages) -> API
     message = pages.message
 
     def not_found(request: Request, signed: SignedIn) -> Response:
-        return message(
-            request,
-            signed,
-            404,
-            "No such advisory",
-            "There is no advisory with this id that you may see.",
-        )
+        return pages.no_such(request, signed, "advisory")
 
     @router.get("/advisories")
     def advisory_list(request: Request, signed: SignedInUser) -> Response:

@@ -189,14 +189,7 @@ def approval_pages_router(service: ApprovalService, auth: UiAuth, pages: Pages) 
     message = pages.message
 
     def not_found(request: Request, signed: SignedIn) -> Response:
-        # No id in the answer: the same page for every request the user may not see.
-        return message(
-            request,
-            signed,
-            404,
-            "No such approval request",
-            "There is no approval request with this id that you may see.",
-        )
+        return pages.no_such(request, signed, "approval request")
 
     def read(signed: SignedIn, request_id: str) -> RequestStatus:
         try:

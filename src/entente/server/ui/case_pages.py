@@ -195,9 +195,7 @@ _LINKED_EVENTS = {EventKind.REFERENCED, EventKind.ATTACHED}
 def case_not_found(pages: Pages, request: Request, signed: SignedIn) -> Response:
     """The one 404 of every case page: no id in the answer, so a case that exists and one the
     user may not see are answered alike."""
-    return pages.message(
-        request, signed, 404, "No such case", "There is no case with this id that you may see."
-    )
+    return pages.no_such(request, signed, "case")
 
 
 def case_pages_router(

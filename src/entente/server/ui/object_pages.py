@@ -237,15 +237,7 @@ def object_router(services: ObjectPageServices, auth: UiAuth, pages: Pages) -> A
     versions, graph, search = services.versions, services.graph, services.search
 
     def not_found(request: Request, signed: SignedIn) -> Response:
-        # No id in the answer: the same page for every object the user may not see.
-        return pages.response(
-            "message.html",
-            request,
-            signed,
-            status_code=404,
-            title="No such object",
-            message="There is no object with this id that you may see.",
-        )
+        return pages.no_such(request, signed, "object")
 
     @router.get("/objects/{object_id}")
     def object_page(

@@ -147,6 +147,17 @@ class Pages:
             "message.html", request, signed, status_code=status, title=title, message=text
         )
 
+    def no_such(self, request: Request, signed: SignedIn | None, noun: str) -> Response:
+        """The one 404 of a kind of record (``noun``: "case", "abuse report"): no id in the
+        answer, so a record that exists and one the user may not see are answered alike."""
+        return self.message(
+            request,
+            signed,
+            404,
+            f"No such {noun}",
+            f"There is no {noun} with this id that you may see.",
+        )
+
 
 def _random_token(random_bytes: Callable[[int], bytes]) -> str:
     return base64.urlsafe_b64encode(random_bytes(32)).rstrip(b"=").decode("ascii")
