@@ -21,7 +21,7 @@ from rich.table import Table
 from entente.abuse import AbuseReport, Evidence, ReportFormat, ReportStatus
 from entente.bootstrap import abuse, approvals
 from entente.cli.context import node, operator
-from entente.cli.output import ExitCode, console, fail, print_json, run_command
+from entente.cli.output import ExitCode, console, fail, print_json, run_command, say
 from entente.errors import DeliveryFailed, InvalidInput, PermissionDenied
 from entente.services.abuse import (
     AbuseService,
@@ -80,14 +80,12 @@ def _print_report(document: dict[str, Any], as_json: bool) -> None:
         return
     c, sla = document["contact"], document["sla"]
     due = f", due {sla['due']}" if sla["due"] else ""
-    console.print(
+    say(
         f"{document['id']}  {document['format']}  {document['target']}  "
         f"[{document['status']}]\n  to {c['email']} ({c['reason']}; {c['source']})\n"
         f"  provider {c['provider'] or '-'}: SLA {sla['hours']:g} h{due} [{sla['state']}]\n"
         f"  approval {document['approval_request'] or '-'} [{document['approval']}]\n"
-        f"  sha256 {document['sha256']}",
-        highlight=False,
-        markup=False,
+        f"  sha256 {document['sha256']}"
     )
 
 

@@ -23,10 +23,10 @@ import typer
 
 from entente.cli.output import (
     ExitCode,
-    console,
     fail,
     print_verification,
     run_command,
+    say,
 )
 from entente.errors import InvalidInput, PermissionDenied
 
@@ -124,19 +124,15 @@ def new(
         for name in ("advisory.md", "advisory.pdf"):
             write_atomically(out / name, files[name], name)
         predicate = read_predicate(package)
-        console.print(
+        say(
             f"wrote {target} ({len(package)} bytes): {predicate['report_id']}, "
             f"TLP:{str(predicate['tlp']).upper()}; to be co-signed by "
-            + (", ".join(a["name"] for a in predicate["coauthors"]) or "no one"),
-            highlight=False,
-            markup=False,
+            + (", ".join(a["name"] for a in predicate["coauthors"]) or "no one")
         )
         for asked_for in asked:
-            console.print(
+            say(
                 f"approval requested: {asked_for.id} ({asked_for.action_type.value}, "
-                f"sha256 {asked_for.digest}); must approve: {', '.join(asked_for.required_orgs)}",
-                highlight=False,
-                markup=False,
+                f"sha256 {asked_for.digest}); must approve: {', '.join(asked_for.required_orgs)}"
             )
         return 0
 
@@ -169,12 +165,10 @@ def cosign(
             signed, approved = advisory_publication(opened).cosign(principal, data, comment)
         target = out or package
         write_atomically(target, signed, "advisory package")
-        console.print(
+        say(
             "approved "
             + (", ".join(f"{a.request_id} ({a.id})" for a in approved) or "(already)")
-            + f" and co-signed {target}",
-            highlight=False,
-            markup=False,
+            + f" and co-signed {target}"
         )
         return 0
 
@@ -203,12 +197,10 @@ def publish(
         with node() as opened:
             principal = operator(opened)
             done = advisory_publication(opened).publish(principal, data, collection)
-        console.print(
+        say(
             f"published {done.report_id} to {done.collection.title!r}: "
             f"{len(done.stored)} object(s) stored, {len(done.held)} already held; "
-            f"approved by request(s) {', '.join(done.requests)}",
-            highlight=False,
-            markup=False,
+            f"approved by request(s) {', '.join(done.requests)}"
         )
         return 0
 

@@ -18,7 +18,7 @@ from rich.table import Table
 from entente.approvals import State, Verdict
 from entente.bootstrap import approvals
 from entente.cli.context import node, operator
-from entente.cli.output import ExitCode, console, fail, print_json, run_command
+from entente.cli.output import ExitCode, console, fail, print_json, run_command, say
 from entente.errors import PermissionDenied
 from entente.services.approvals import ApprovalService, RequestStatus, status_document
 from entente.sharing import Principal
@@ -72,7 +72,7 @@ def _print_status(shown: RequestStatus, as_json: bool) -> int:
     if document["missing"]:
         lines.append(f"missing:    {document['missing']}")
     for line in lines:
-        console.print(line, highlight=False, markup=False)
+        say(line)
     table = Table(title=f"{len(document['approvals'])} decisions")
     for column in ("approver", "org", "verdict", "counts", "comment"):
         table.add_column(column, overflow="fold")
@@ -82,9 +82,7 @@ def _print_status(shown: RequestStatus, as_json: bool) -> int:
     console.print(table)
     text = document["payload_text"]
     console.rule("what will be sent")
-    console.print(
-        text if text is not None else "(binary: see --payload-out)", highlight=False, markup=False
-    )
+    say(text if text is not None else "(binary: see --payload-out)")
     return 0
 
 

@@ -16,7 +16,7 @@ from entente.bootstrap import abuse, case_evidence, cases
 from entente.cases import CaseType, Resolution, Stage
 from entente.cli.attribution import load_matrix, print_ranking, ranking_json
 from entente.cli.context import node, operator
-from entente.cli.output import ExitCode, console, fail, print_json, run_command
+from entente.cli.output import ExitCode, console, fail, print_json, run_command, say
 from entente.errors import InvalidInput, PermissionDenied
 from entente.services.cases import CaseService, ShownCase, case_document, view_document
 from entente.sharing import Principal
@@ -210,12 +210,10 @@ def show(
         for report in document["abuse_reports"]:
             sla = report["sla"]
             due = f", due {sla['due']}" if sla["due"] else ""
-            console.print(
+            say(
                 f"abuse report {report['id']} on {report['target']} to "
                 f"{report['contact']['email']} ({report['contact']['provider'] or '-'}): "
-                f"{report['status']}; SLA {sla['hours']:g} h{due} [{sla['state']}]",
-                highlight=False,
-                markup=False,
+                f"{report['status']}; SLA {sla['hours']:g} h{due} [{sla['state']}]"
             )
         for event in document["timeline"]:
             console.print(f"{event['at']}  {event['event']}  {event['detail']}", highlight=False)

@@ -65,6 +65,12 @@ class ExitCode(enum.IntEnum):
     INTERNAL = 3
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """Print ``text`` as it is (no Rich markup or highlighting: ids and user text may hold
+    brackets), on stdout or, with ``err``, stderr."""
+    __getattr__("err_console" if err else "console").print(text, highlight=False, markup=False)
+
+
 def print_json(value: Any) -> None:
     """Print one JSON document on stdout."""
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from entente.cases import Answer
-from entente.cli.output import ExitCode, console, err_console, print_json, run_command
+from entente.cli.output import ExitCode, console, print_json, run_command, say
 from entente.errors import InvalidInput, PermissionDenied
 
 __all__ = ["app"]
@@ -106,12 +106,10 @@ def new(
         if as_json:
             print_json(document)
             return 0
-        console.print(
+        say(
             f"Preservation request {document['number']} ({document['reference']}) to "
             f"{document['addressee']}\napproval request {document['approval_request']}: "
-            f"{document['approval']}",
-            highlight=False,
-            markup=False,
+            f"{document['approval']}"
         )
         for element in document["elements"]:
             console.print(
@@ -120,11 +118,9 @@ def new(
                 markup=False,
                 soft_wrap=True,
             )
-        console.print(
+        say(
             f"\nonce approved: entente preservation send {case_id} {document['number']} "
-            "--out request.pdf",
-            highlight=False,
-            markup=False,
+            "--out request.pdf"
         )
         return 0
 
@@ -183,11 +179,9 @@ def send(
                 }
             )
             return 0
-        console.print(
+        say(
             f"Preservation request {request.reference} to {request.addressee.label} recorded "
-            f"as sent\nletter: {out} (sha256 {letter.pdf_sha256})\nsignature: {signature}",
-            highlight=False,
-            markup=False,
+            f"as sent\nletter: {out} (sha256 {letter.pdf_sha256})\nsignature: {signature}"
         )
         return 0
 
@@ -217,11 +211,9 @@ def list_requests(
             print_json({"requests": documents})
             return 0
         for d in documents:
-            console.print(
+            say(
                 f"{d['number']}  {d['reference']}  {d['addressee']}  {d['state']}  "
-                f"({d['approval']})",
-                highlight=False,
-                markup=False,
+                f"({d['approval']})"
             )
         if not documents:
             console.print("no preservation requests", highlight=False)
@@ -252,24 +244,20 @@ def verify(
         public = parse_public_key(key if key is not None else named)
         check = verify_letter(data, signed, public)
         for problem in check.problems:
-            err_console.print(f"FAILED  {problem}", highlight=False, markup=False)
+            say(f"FAILED  {problem}", err=True)
         if not check.passed:
-            console.print(f"{pdf.name}: not verified", highlight=False, markup=False)
+            say(f"{pdf.name}: not verified")
             return int(ExitCode.PARTIAL)
         predicate = check.predicate
-        console.print(
+        say(
             f"{pdf.name}: verified, sha256 {hashlib.sha256(data).hexdigest()}\n"
             f"reference {predicate.get('reference')}, case {predicate.get('case_id')}, "
-            f"dated {predicate.get('date')}\nsigned by {public.text}",
-            highlight=False,
-            markup=False,
+            f"dated {predicate.get('date')}\nsigned by {public.text}"
         )
         if key is None:
-            console.print(
+            say(
                 "the key is the one the envelope names: compare it with the sender's published "
-                "node key, or pass --key",
-                highlight=False,
-                markup=False,
+                "node key, or pass --key"
             )
         return 0
 
@@ -333,9 +321,7 @@ def answer(
             return 0
         record = shown.case.request(reference)
         assert record is not None
-        console.print(
-            f"{shown.case.id}: {reference} answered {outcome.value}", highlight=False, markup=False
-        )
+        say(f"{shown.case.id}: {reference} answered {outcome.value}")
         return 0
 
     _guarded(body)
@@ -350,9 +336,7 @@ def contacts() -> None:
 
         listed = node_settings().preservation_contacts
         for c in listed:
-            console.print(
-                f"{c.country}  {c.authority}  {c.email}  {c.phone}", highlight=False, markup=False
-            )
+            say(f"{c.country}  {c.authority}  {c.email}  {c.phone}")
         if not listed:
             console.print("no 24/7 points of contact configured", highlight=False)
         return 0
@@ -365,7 +349,7 @@ def _guarded(body: Callable[[], int | None]) -> None:
         try:
             result = body()
         except PermissionDenied as exc:
-            err_console.print(f"error: {exc}", highlight=False, markup=False)
+            say(f"error: {exc}", err=True)
             raise typer.Exit(int(ExitCode.INPUT)) from None
         return result
 
