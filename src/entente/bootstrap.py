@@ -533,6 +533,7 @@ def abuse(
         relay=relay,
         resolver=resolver or system_resolver,
         takedown=node.settings.takedown,
+        referrers=lambda oid: graph(node).referrers(oid, bound=None)[0],
     )
 
 

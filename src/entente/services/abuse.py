@@ -21,7 +21,7 @@ import datetime as dt
 import email.utils
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from email.message import Message
 from email.parser import BytesParser
@@ -257,9 +257,14 @@ class AbuseService:
         relay: Relay | None = None,
         resolver: Resolver | None = None,
         takedown: TakedownSettings | None = None,
+        referrers: Callable[[str], Sequence[str]] | None = None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
         self._taxii = taxii
+        # Ids of the objects that reference an id (the graph index): a case's reports and an
+        # indicator's sightings are found there; without it, by reading every note or
+        # sighting (the reference twin the tests hold it to).
+        self._referrers = referrers
         self._takedown = takedown or TakedownSettings()
         self._store = store
         self._clock = clock
@@ -303,7 +308,27 @@ class AbuseService:
 
     def for_case(self, principal: Principal, case_id: str) -> list[AbuseReport]:
         """The reports of a case (its takedown requests) that ``principal`` may see."""
-        return [r for r in self.list_reports(principal) if r.case_id == case_id]
+        if self._referrers is None:
+            return [r for r in self.list_reports(principal) if r.case_id == case_id]
+        found = [
+            report
+            for version in self._visible_referrers(principal, case_id, "note--")
+            if (report := _report_of(version)) is not None and report.case_id == case_id
+        ]
+        return sorted(found, key=lambda r: (-r.modified_us, r.id))
+
+    def _visible_referrers(
+        self, principal: Principal, object_id: str, prefix: str
+    ) -> Iterator[StoredVersion]:
+        """The latest visible version of each object of type ``prefix`` that references
+        ``object_id`` (by the graph index); each read through the policy."""
+        assert self._referrers is not None
+        for oid in self._referrers(object_id):
+            if oid.startswith(prefix):
+                try:
+                    yield self._visible_version(principal, oid)
+                except ObjectNotFound:
+                    continue
 
     def deadline(self, report: AbuseReport) -> Deadline:
         """Whether its provider answered within the ``[takedown]`` SLA, as of now."""
@@ -600,6 +625,15 @@ class AbuseService:
         return page.items[-1]
 
     def _sightings(self, principal: Principal, indicator_id: str) -> list[dict[str, Any]]:
+        if self._referrers is not None:
+            return sorted(
+                (
+                    obj
+                    for version in self._visible_referrers(principal, indicator_id, "sighting--")
+                    if (obj := version.to_json()).get("sighting_of_ref") == indicator_id
+                ),
+                key=lambda s: str(s["id"]),
+            )
         query = ObjectQuery(types=("sighting",), versions=("last",), limit=_PAGE)
         found: list[dict[str, Any]] = []
         while True:

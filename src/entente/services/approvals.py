@@ -276,6 +276,22 @@ class ApprovalService:
             query = replace(query, after_cursor=page.next_cursor)
         return sorted(found, key=lambda s: (-s.request.created_us, s.request.id))
 
+    def requests_about(self, principal: Principal, object_id: str) -> list[RequestStatus]:
+        """The requests ``principal`` may see that name ``object_id`` among their refs,
+        newest first: found by the graph index of references, not by reading every request
+        (``list_requests`` filtered by refs is its reference twin, and a test holds them equal)."""
+        found: list[RequestStatus] = []
+        for oid in self._referrers(object_id):
+            if not oid.startswith("grouping--"):
+                continue
+            try:
+                shown = self.status(principal, oid)
+            except (ObjectNotFound, InvalidInput):
+                continue  # not visible, or a grouping that is not a request
+            if object_id in shown.request.refs:
+                found.append(shown)
+        return sorted(found, key=lambda s: (-s.request.created_us, s.request.id))
+
     def pending_for(self, principal: Principal) -> list[RequestStatus]:
         """The pending requests ``principal`` could approve and has not decided yet."""
         if self.refusal(principal) is not None:

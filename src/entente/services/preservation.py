@@ -238,7 +238,7 @@ class PreservationService:
         (``ObjectNotFound`` for a case it may not see)."""
         case = self._cases.show(principal, case_id).shown.case
         found: list[tuple[RequestStatus, PreservationRequest]] = []
-        for shown in approvals.list_requests(principal):
+        for shown in approvals.requests_about(principal, case.id):
             asked = shown.request
             if asked.action_type is not ActionType.PRESERVATION_REQUEST or (
                 case.id not in asked.refs

@@ -375,6 +375,35 @@ def test_a_report_for_a_case_names_it_and_is_as_restricted_as_the_stricter(
         )
 
 
+def test_the_graph_index_finds_a_cases_reports_and_sightings_as_reading_everything_does(
+    node: Node, service: AbuseService
+) -> None:
+    analyst, other = principal(node, ORG), principal(node, "Other CERT")
+    create = cases(node).create
+    case = create(analyst, name="Takedown", case_type=CaseType.TAKEDOWN, tlp=Tlp.GREEN).case
+    elsewhere = create(analyst, name="Other", case_type=CaseType.TAKEDOWN, tlp=Tlp.GREEN).case
+    mine = [
+        service.draft(analyst, DraftRequest(RIPE_IP_INDICATOR, case_id=case.id)),
+        service.draft(analyst, DraftRequest(DOMAIN_INDICATOR, case_id=case.id)),
+    ]
+    service.draft(analyst, DraftRequest(DOMAIN_INDICATOR, case_id=elsewhere.id))
+    service.draft(analyst, DraftRequest(DOMAIN_INDICATOR))
+    # The reference twin: the same service reading every note and every sighting.
+    twin = AbuseService(
+        taxii=taxii(node), store=node.store, clock=node.clock, settings=node.settings.abuse
+    )
+    for who in (analyst, other):
+        assert service.for_case(who, case.id) == twin.for_case(who, case.id)
+        assert service._sightings(who, RIPE_IP_INDICATOR) == twin._sightings(
+            who, RIPE_IP_INDICATOR
+        )
+    assert {r.id for r in service.for_case(analyst, case.id)} == {r.id for r in mine}
+    assert [s["id"] for s in service._sightings(analyst, RIPE_IP_INDICATOR)] == [SIGHTING]
+    # The other org may not see the AMBER+STRICT report or sighting: neither path shows them.
+    assert [r.id for r in service.for_case(other, case.id)] == [mine[1].id]
+    assert service._sightings(other, RIPE_IP_INDICATOR) == []
+
+
 # -- approval (issue 15 item 1) and takedown SLAs (item 3) --------------------------------
 
 

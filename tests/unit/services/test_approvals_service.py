@@ -181,6 +181,28 @@ def test_pending_lists_what_a_user_may_still_approve(node: Node) -> None:
     assert service.list_requests(BOB, state=State.APPROVED) == []
 
 
+def test_requests_about_an_object_are_those_listing_it_in_their_refs(node: Node) -> None:
+    service = approvals(node)
+    other_case = "grouping--22222222-2222-4222-8222-222222222222"
+    about = [ask(service), ask(service, b'{"another": "report"}')]
+    service.request(
+        ALICE,
+        ActionType.ADVISORY,
+        b"elsewhere",
+        summary="about another case",
+        targets=["public"],
+        refs=[other_case],
+    )
+    service.approve(BOB, about[0], Verdict.APPROVE)  # an opinion refers to it too
+    for who in (ALICE, BOB, person("rita", Role.READER), person("olaf", org=OTHER)):
+        # The graph index finds what filtering every request finds (its reference twin).
+        twin = [s for s in service.list_requests(who) if CASE in s.request.refs]
+        assert service.requests_about(who, CASE) == twin
+    assert {s.request.id for s in service.requests_about(BOB, CASE)} == set(about)
+    # A partner org's user sees none of the node's AMBER requests.
+    assert service.requests_about(person("olaf", org=OTHER), CASE) == []
+
+
 def test_requests_and_decisions_are_audited(node: Node) -> None:
     service = approvals(node)
     rid = ask(service)
