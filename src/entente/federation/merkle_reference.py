@@ -30,9 +30,7 @@ def reference_tree_hash(leaf_hashes: Sequence[bytes]) -> bytes:
     if n == 1:
         return leaf_hashes[0]
     k = _split(n)
-    return hash_children(
-        reference_tree_hash(leaf_hashes[:k]), reference_tree_hash(leaf_hashes[k:])
-    )
+    return hash_children(reference_tree_hash(leaf_hashes[:k]), reference_tree_hash(leaf_hashes[k:]))
 
 
 def reference_path(m: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:

@@ -113,8 +113,8 @@ _SCHEMA = (
     "object with only this extension's signature and batch members removed (the leaf); or, "
     "instead of signature, batch: {id (1-128 of A-Z a-z 0-9 . _ : -), tree_size, leaf_index, "
     "audit_path (the leaf's RFC 9162 section 2.1.3 inclusion proof, SHA-256 hashes in base64url), "
-    "root_signature (Ed25519 over the RFC 8785 canonical JSON {statement: \"entente signed batch "
-    "1.0\", signer, batch, tree_size, root (base64url of the RFC 9162 section 2.1 Merkle tree "
+    'root_signature (Ed25519 over the RFC 8785 canonical JSON {statement: "entente signed batch '
+    '1.0", signer, batch, tree_size, root (base64url of the RFC 9162 section 2.1 Merkle tree '
     "hash of the batch's leaves)})}; optional derived_from, for a "
     "redacted copy: {id, version (the original's modified, or created), sha256 (lower-case hex "
     "SHA-256 of the original's RFC 8785 canonical JSON without this extension's signature and "
@@ -236,9 +236,7 @@ def _without_signature(obj: Mapping[str, Any]) -> dict[str, Any]:
         extensions = dict(extensions)
         ours = extensions.get(EXTENSION_ID)
         if isinstance(ours, Mapping):
-            extensions[EXTENSION_ID] = {
-                k: v for k, v in ours.items() if k not in _PROOF_MEMBERS
-            }
+            extensions[EXTENSION_ID] = {k: v for k, v in ours.items() if k not in _PROOF_MEMBERS}
         value["extensions"] = extensions
     return value
 
@@ -382,9 +380,7 @@ def _batch(value: object, object_id: str | None) -> BatchProof:
                 object_id,
             )
         hashes.append(digest)
-    signature = _signature_bytes(
-        value.get("root_signature"), f"{where}.root_signature", object_id
-    )
+    signature = _signature_bytes(value.get("root_signature"), f"{where}.root_signature", object_id)
     return BatchProof(batch_id, size, index, tuple(hashes), signature)
 
 

@@ -89,9 +89,10 @@ def test_a_batch_signed_object_stays_valid_stix_and_names_its_proof() -> None:
     assert "signature" not in ours
     assert ours["batch"]["leaf_index"] == 1 and ours["batch"]["tree_size"] == 3
     assert len(ours["batch"]["audit_path"]) == 2
-    assert ours["batch"]["root_signature"] == signed[0]["extensions"][EXTENSION_ID]["batch"][
-        "root_signature"
-    ]
+    assert (
+        ours["batch"]["root_signature"]
+        == signed[0]["extensions"][EXTENSION_ID]["batch"]["root_signature"]
+    )
 
 
 def test_batch_and_per_object_forms_sign_the_same_leaf() -> None:
@@ -234,9 +235,7 @@ def test_redacted_copies_can_be_signed_as_a_batch_naming_their_originals() -> No
     originals = [_indicator(n) for n in range(3)]
     copies = [{k: v for k, v in o.items() if k != "name"} for o in originals]
     origins = [derived_from_of(o) for o in originals]
-    signed = sign_batch(
-        copies, signer=OTHER_ORG, key=OTHER_KEY, batch_id="r", derived_from=origins
-    )
+    signed = sign_batch(copies, signer=OTHER_ORG, key=OTHER_KEY, batch_id="r", derived_from=origins)
     for obj, origin in zip(signed, origins, strict=True):
         info = verify_object(obj, _public(OTHER_KEY))
         assert info.derived_from is not None and info.derived_from.sha256 == origin["sha256"]

@@ -83,7 +83,7 @@ def test_an_empty_tree_has_no_proofs() -> None:
 
 
 def test_a_leaf_outside_the_tree_or_a_path_of_the_wrong_length_proves_nothing() -> None:
-    root, paths = inclusion_proofs(LEAF_HASHES[:5])
+    _, paths = inclusion_proofs(LEAF_HASHES[:5])
     assert root_from_inclusion_proof(5, 5, LEAF_HASHES[4], paths[4]) is None
     assert root_from_inclusion_proof(-1, 5, LEAF_HASHES[0], paths[0]) is None
     assert root_from_inclusion_proof(0, 5, LEAF_HASHES[0], paths[0][:-1]) is None
