@@ -134,7 +134,7 @@ def _check_signature(
     if info is not None:
         key = ctx.keys.get(info.signer)
         if key is not None:
-            verify_object(obj.raw, key, ctx.roots)
+            verify_object(obj.raw, key, ctx.roots, info=info)
             if info.signer == creator:
                 return True
             if info.derived_from is None:

@@ -112,7 +112,8 @@ _SCHEMA = (
     "in base64url without padding (RFC 4648 §5) over the RFC 8785 canonical JSON of the whole "
     "object with only this extension's signature and batch members removed (the leaf); or, "
     "instead of signature, batch: {id (1-128 of A-Z a-z 0-9 . _ : -), tree_size, leaf_index, "
-    "audit_path (the leaf's RFC 9162 section 2.1.3 inclusion proof, SHA-256 hashes in base64url), "
+    "audit_path (the leaf's RFC 9162 section 2.1.3 inclusion proof: its SHA-256 hashes, leaf to "
+    "root, concatenated, in base64url), "
     'root_signature (Ed25519 over the RFC 8785 canonical JSON {statement: "entente signed batch '
     '1.0", signer, batch, tree_size, root (base64url of the RFC 9162 section 2.1 Merkle tree '
     "hash of the batch's leaves)})}; optional derived_from, for a "
@@ -158,24 +159,31 @@ class SignatureInfo:
 
 
 class VerifiedRoots:
-    """The batch statements already verified, so that each costs one Ed25519 check.
+    """The batch roots already verified, so that each batch costs one Ed25519 check.
 
-    Only statements whose signature verified are remembered, keyed by the key, the statement
-    and the signature: a tampered object or proof gives another root, hence another statement,
+    Only roots whose statement signature verified are remembered, keyed by the key and every
+    part of the statement and its signature: a tampered object or proof gives another root,
     which is checked (and fails) on its own. One instance lives as long as one sync run.
     """
 
     __slots__ = ("_seen",)
 
     def __init__(self) -> None:
-        self._seen: set[tuple[PublicKey, bytes, bytes]] = set()
+        self._seen: set[tuple[PublicKey, str, str, int, bytes, bytes]] = set()
 
-    def verify(self, key: PublicKey, signature: bytes, statement: bytes) -> bool:
-        """Whether ``signature`` of ``statement`` verifies under ``key`` (checked once)."""
-        entry = (key, statement, signature)
+    def verify(
+        self,
+        key: PublicKey,
+        signer: str,
+        batch: BatchProof,
+        root: bytes,
+    ) -> bool:
+        """Whether ``batch.root_signature`` signs this root's statement under ``key`` (once)."""
+        entry = (key, signer, batch.id, batch.tree_size, root, batch.root_signature)
         if entry in self._seen:
             return True
-        if not key.verify(signature, statement):
+        statement = batch_statement(signer, batch.id, batch.tree_size, root)
+        if not key.verify(batch.root_signature, statement):
             return False
         self._seen.add(entry)
         return True
@@ -367,19 +375,17 @@ def _batch(value: object, object_id: str | None) -> BatchProof:
         raise SignatureError("must be 1-128 of A-Z a-z 0-9 . _ : -", f"{where}.id", object_id)
     size = _count(value.get("tree_size"), f"{where}.tree_size", object_id, 1, _MAX_TREE_SIZE)
     index = _count(value.get("leaf_index"), f"{where}.leaf_index", object_id, 0, size - 1)
-    path = value.get("audit_path")
-    if not isinstance(path, list) or len(path) > _MAX_TREE_SIZE.bit_length():
-        raise SignatureError("must be a list of hashes", f"{where}.audit_path", object_id)
-    hashes = []
-    for position, text in enumerate(path):
-        digest = decode_base64url(text) if isinstance(text, str) else None
-        if digest is None or len(digest) != HASH_SIZE:
-            raise SignatureError(
-                "must be a SHA-256 hash in base64url without padding (RFC 4648 §5)",
-                f"{where}.audit_path[{position}]",
-                object_id,
-            )
-        hashes.append(digest)
+    # RFC 9162 §2.1.3: a path is at most ceil(log2(tree_size)) hashes; they travel as one
+    # base64url text of the hashes concatenated, leaf to root (one decoding per object).
+    text = value.get("audit_path")
+    joined = decode_base64url(text) if isinstance(text, str) else None
+    if joined is None or len(joined) % HASH_SIZE or len(joined) > HASH_SIZE * size.bit_length():
+        raise SignatureError(
+            "must be SHA-256 hashes, concatenated, in base64url without padding (RFC 4648 §5)",
+            f"{where}.audit_path",
+            object_id,
+        )
+    hashes = [joined[at : at + HASH_SIZE] for at in range(0, len(joined), HASH_SIZE)]
     signature = _signature_bytes(value.get("root_signature"), f"{where}.root_signature", object_id)
     return BatchProof(batch_id, size, index, tuple(hashes), signature)
 
@@ -476,14 +482,18 @@ def sign_batch(
             "id": batch_id,
             "tree_size": size,
             "leaf_index": index,
-            "audit_path": [encode_base64url(node) for node in path],
+            "audit_path": encode_base64url(b"".join(path)),
             "root_signature": root_signature,
         }
     return [signed for signed, _ in leaves]
 
 
 def verify_object(
-    obj: Mapping[str, Any], key: PublicKey, roots: VerifiedRoots | None = None
+    obj: Mapping[str, Any],
+    key: PublicKey,
+    roots: VerifiedRoots | None = None,
+    *,
+    info: SignatureInfo | None = None,
 ) -> SignatureInfo:
     """The object's signature information once it verifies under ``key``; else ``SignatureError``.
 
@@ -492,7 +502,8 @@ def verify_object(
     statement's signature ``roots`` checks once per batch (a fresh one when not given).
     """
     object_id = _object_id(obj)
-    info = signature_info(obj)
+    if info is None:
+        info = signature_info(obj)
     if info is None:
         raise SignatureError("carries no Entente signature", _WHERE, object_id)
     if info.algorithm != ALGORITHM:
@@ -528,12 +539,11 @@ def verify_object(
             f"{_WHERE}.batch.audit_path",
             object_id,
         )
-    statement = batch_statement(info.signer, batch.id, batch.tree_size, root)
     checker = roots if roots is not None else VerifiedRoots()
-    if not checker.verify(key, batch.root_signature, statement):
+    if not checker.verify(key, info.signer, batch, root):
         raise SignatureError(
-            f"the object, or its audit path, does not hash to a root that signer {info.signer} "
-            f"signed for batch {batch.id}",
+            f"signature does not verify for signer {info.signer}: the object, or its audit "
+            f"path, does not hash to a root it signed for batch {batch.id}",
             f"{_WHERE}.batch.root_signature",
             object_id,
         )

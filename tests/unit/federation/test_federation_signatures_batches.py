@@ -14,6 +14,7 @@ from entente.errors import InvalidInput, SignatureError
 from entente.federation import (
     EXTENSION_ID,
     PublicKey,
+    decode_base64url,
     derived_from_of,
     encode_base64url,
     generate_key,
@@ -88,7 +89,7 @@ def test_a_batch_signed_object_stays_valid_stix_and_names_its_proof() -> None:
     ours = signed[1]["extensions"][EXTENSION_ID]
     assert "signature" not in ours
     assert ours["batch"]["leaf_index"] == 1 and ours["batch"]["tree_size"] == 3
-    assert len(ours["batch"]["audit_path"]) == 2
+    assert len(decode_base64url(ours["batch"]["audit_path"]) or b"") == 2 * 32
     assert (
         ours["batch"]["root_signature"]
         == signed[0]["extensions"][EXTENSION_ID]["batch"]["root_signature"]
@@ -103,7 +104,7 @@ def test_batch_and_per_object_forms_sign_the_same_leaf() -> None:
 
 def test_a_one_object_batch_has_an_empty_path_and_verifies() -> None:
     (signed,) = _batch(1)
-    assert signed["extensions"][EXTENSION_ID]["batch"]["audit_path"] == []
+    assert signed["extensions"][EXTENSION_ID]["batch"]["audit_path"] == ""
     verify_object(signed, _public())
 
 
@@ -117,9 +118,15 @@ def _tamper_object(obj: dict[str, Any]) -> None:
     obj["name"] = "altered"
 
 
+def _path(obj: dict[str, Any]) -> bytes:
+    return decode_base64url(obj["extensions"][EXTENSION_ID]["batch"]["audit_path"]) or b""
+
+
 def _tamper_path(obj: dict[str, Any]) -> None:
-    path = obj["extensions"][EXTENSION_ID]["batch"]["audit_path"]
-    path[0] = encode_base64url(bytes(32))
+    path = _path(obj)
+    obj["extensions"][EXTENSION_ID]["batch"]["audit_path"] = encode_base64url(
+        bytes(32) + path[32:]
+    )
 
 
 def _tamper_index(obj: dict[str, Any]) -> None:
@@ -139,7 +146,7 @@ def _tamper_signer(obj: dict[str, Any]) -> None:
 
 
 def _drop_path_element(obj: dict[str, Any]) -> None:
-    obj["extensions"][EXTENSION_ID]["batch"]["audit_path"].pop()
+    obj["extensions"][EXTENSION_ID]["batch"]["audit_path"] = encode_base64url(_path(obj)[:-32])
 
 
 @pytest.mark.parametrize(
@@ -207,7 +214,9 @@ def _both_forms(obj: dict[str, Any]) -> None:
         (_set("leaf_index", 9), "batch.leaf_index"),
         (_set("id", "no spaces allowed"), "batch.id"),
         (_set("audit_path", "x"), "batch.audit_path"),
-        (_set("audit_path", ["not-a-hash"]), "batch.audit_path[0]"),
+        (_set("audit_path", ["AAAA"]), "batch.audit_path"),
+        (_set("audit_path", encode_base64url(bytes(33))), "batch.audit_path"),
+        (_set("audit_path", encode_base64url(bytes(32 * 4))), "batch.audit_path"),
         (_set("root_signature", "AAAA"), "batch.root_signature"),
         (_set("extra", 1), "batch"),
         (_both_forms, "signature"),
