@@ -372,8 +372,6 @@ def check_tampering(base_url: str, token: str, card: Path, source_org: str) -> d
     }
 
 
-
-
 # -- propagation along a chain -----------------------------------------------------------------
 
 

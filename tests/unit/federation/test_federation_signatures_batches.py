@@ -124,9 +124,7 @@ def _path(obj: dict[str, Any]) -> bytes:
 
 def _tamper_path(obj: dict[str, Any]) -> None:
     path = _path(obj)
-    obj["extensions"][EXTENSION_ID]["batch"]["audit_path"] = encode_base64url(
-        bytes(32) + path[32:]
-    )
+    obj["extensions"][EXTENSION_ID]["batch"]["audit_path"] = encode_base64url(bytes(32) + path[32:])
 
 
 def _tamper_index(obj: dict[str, Any]) -> None:
