@@ -158,7 +158,9 @@ class NodeSigner:
         if missing:
             sealed = self._seal([versions[i] for i in missing])
             for i in missing:
-                result[i] = sealed[(versions[i].id, versions[i].version)]
+                version = versions[i]
+                extension = sealed[(version.id, version.version)]
+                result[i] = replace(version, raw_json=with_extension(version.raw_json, extension))
         return [version for version in result if version is not None]
 
     def seal(self, versions: Sequence[StoredVersion]) -> int:
@@ -199,10 +201,11 @@ class NodeSigner:
             return False
         return not carries_signature(version.to_json())
 
-    def _seal(self, versions: Sequence[StoredVersion]) -> dict[tuple[str, str], StoredVersion]:
-        """Sign ``versions`` in batches of at most ``batch_size``, keep and return them."""
+    def _seal(self, versions: Sequence[StoredVersion]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Sign ``versions`` in batches of at most ``batch_size``; keep and return the
+        signature extension of each."""
         assert self._signatures is not None  # only called with batches
-        out: dict[tuple[str, str], StoredVersion] = {}
+        out: dict[tuple[str, str], dict[str, Any]] = {}
         for start in range(0, len(versions), self._batch_size):
             chunk = versions[start : start + self._batch_size]
             signed = sign_batch(
@@ -222,8 +225,6 @@ class NodeSigner:
                         orjson.dumps(extension).decode(),
                     )
                 )
-                out[(version.id, version.version)] = replace(
-                    version, raw_json=with_extension(version.raw_json, extension)
-                )
+                out[(version.id, version.version)] = extension
             self._signatures.put(keep)
         return out
