@@ -268,3 +268,28 @@ def test_any_batch_size_verifies_and_any_changed_object_is_refused(
     victim["name"] = data.draw(st.text(max_size=8).filter(lambda s: s != victim["name"]))
     with pytest.raises(SignatureError):
         verify_object(victim, _public(), roots)
+
+
+def _outcome(obj: dict[str, Any], roots: VerifiedRoots | None) -> str | None:
+    try:
+        verify_object(obj, _public(), roots)
+    except SignatureError as exc:
+        return exc.field
+    return None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_the_root_cache_decides_as_verifying_every_object_afresh(data: st.DataObject) -> None:
+    pool = _batch(5, "batch-a") + _batch(3, "batch-b")
+    tampers = [_tamper_object, _tamper_path, _tamper_index, _tamper_batch_id, _drop_path_element]
+    stream = []
+    for _ in range(data.draw(st.integers(1, 12))):
+        obj = copy.deepcopy(data.draw(st.sampled_from(pool)))
+        if data.draw(st.booleans()):
+            tamper = data.draw(st.sampled_from(tampers))
+            if tamper is not _drop_path_element or _path(obj):
+                tamper(obj)
+        stream.append(obj)
+    shared = VerifiedRoots()
+    assert [_outcome(o, shared) for o in stream] == [_outcome(o, None) for o in stream]
