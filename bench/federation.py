@@ -326,7 +326,13 @@ def check_tampering(base_url: str, token: str, card: Path, source_org: str) -> d
     """Screen A's first page as a reader holding A's key: intact, one object and one proof
     element altered. The sync's own screen (``federation.inbound.screen``) decides."""
     from entente.errors import SignatureError
-    from entente.federation import EXTENSION_ID, encode_base64url, parse_card, parse_public_key
+    from entente.federation import (
+        EXTENSION_ID,
+        decode_base64url,
+        encode_base64url,
+        parse_card,
+        parse_public_key,
+    )
     from entente.federation.inbound import InboundContext, screen
     from entente.services.taxii import collection_uuid
     from entente.stix import parse_object
@@ -356,8 +362,9 @@ def check_tampering(base_url: str, token: str, card: Path, source_org: str) -> d
     altered = copy.deepcopy(signed[0])
     altered["name"] = "altered on the way"
     proof = copy.deepcopy(signed[1])
-    path = proof["extensions"][EXTENSION_ID]["batch"]["audit_path"]
-    path[-1] = encode_base64url(bytes(32))
+    batch = proof["extensions"][EXTENSION_ID]["batch"]
+    path = decode_base64url(batch["audit_path"]) or b""
+    batch["audit_path"] = encode_base64url(path[:-32] + bytes(32))  # the last hash zeroed
     object_reason, proof_reason = rejection(altered), rejection(proof)
     log(f"  tampering: object -> {object_reason}; proof -> {proof_reason}")
     return {
