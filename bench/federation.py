@@ -41,6 +41,7 @@ import json
 import math
 import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -205,6 +206,21 @@ def _sync(reader: LocalNode) -> tuple[dict[str, Any], float]:
     return outcome, wall
 
 
+def _children_cpu_s() -> float:
+    """User and system CPU seconds of this process's waited-for children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu_s(node: LocalNode) -> float:
+    """User and system CPU seconds of ``node``'s running server (``/proc``, Linux)."""
+    if node.proc is None:
+        raise RuntimeError(f"{node.org} is not serving")
+    fields = Path(f"/proc/{node.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # proc(5): utime and stime are fields 14 and 15, counted from 1 with the pid.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pulled(outcome: dict[str, Any]) -> int:
     """Every object a sync outcome saw, whatever became of it."""
     return int(
@@ -278,7 +294,12 @@ def bench_initial_sync(
             else None
         )
         log(f"initial sync ({mode}): entente sync on {READER_ORG}")
+        # CPU seconds of both processes: on a shared machine, wall time also measures others.
+        server_cpu = _process_cpu_s(source)
+        reader_cpu = _children_cpu_s()
         first, wall = _sync(reader)
+        reader_cpu = _children_cpu_s() - reader_cpu
+        server_cpu = _process_cpu_s(source) - server_cpu
         log(
             f"  added {first['added']:,}, duplicates {first['duplicates']:,}, "
             f"rejected {len(first['rejected'])} in {wall:.2f} s (sync's own {first['seconds']} s)"
@@ -302,6 +323,10 @@ def bench_initial_sync(
         "objects_per_s_in_sync": round(count / first["seconds"]) if first["seconds"] else None,
         # Starting the command (imports, opening the store) and exiting: in the wall time only.
         "process_overhead_seconds": round(wall - first["seconds"], 3),
+        # CPU time of the sync process (start-up included) and of A's server meanwhile.
+        "reader_cpu_seconds": round(reader_cpu, 3),
+        "server_cpu_seconds": round(server_cpu, 3),
+        "objects_per_cpu_s": round(count / (reader_cpu + server_cpu)),
         "pages": first["pages"],
         "added": first["added"],
         "duplicates": first["duplicates"],
@@ -564,6 +589,9 @@ def main() -> None:
     per_object["baseline"] = PER_OBJECT
     per_object["batched_over_per_object_objects_per_s"] = round(
         initial["objects_per_s"] / per_object["objects_per_s"], 2
+    )
+    per_object["batched_over_per_object_objects_per_cpu_s"] = round(
+        initial["objects_per_cpu_s"] / per_object["objects_per_cpu_s"], 2
     )
     assert tampering is not None
     figures: dict[str, Any] = {
