@@ -21,8 +21,9 @@ from entente.federation import (
     verify_object,
 )
 from entente.ingest import Candidate
-from entente.services import IngestService, org_identity_id
+from entente.services import IngestService, TaxiiService, org_identity_id
 from entente.services.node_signer import NodeSigner, with_extension
+from entente.sharing import Principal, Role
 from entente.stix import Tlp, deterministic_id, marking_id_for
 from entente.store import ObjectQuery, Provenance, SourceKind, StoredVersion
 
@@ -178,3 +179,24 @@ def test_with_extension_keeps_other_extensions() -> None:
     raw = orjson.dumps({"id": "x", "extensions": {other: {"rank": 1}}})
     joined = orjson.loads(with_extension(raw, {"signer": "s"}))
     assert joined["extensions"] == {other: {"rank": 1}, EXTENSION_ID: {"signer": "s"}}
+
+
+def test_objects_added_over_taxii_by_the_org_are_signed_at_once_as_one_batch(
+    node: Node,
+) -> None:
+    service = TaxiiService(
+        store=node.store,
+        tokens=node.tokens,
+        statuses=node.statuses,
+        clock=node.clock,
+        collections=(),
+        org_name=NODE,
+        signer=_signer(node),
+    )
+    analyst = Principal("tok_a", org_identity_id(NODE), Role.ANALYST, is_individual=False)
+    posted = [_indicator("posted-1"), _indicator("posted-2")]
+    service.add(posted, analyst, collection=None, source="taxii:test", source_name="test")
+    versions = _versions(node)
+    kept = node.signatures.get([(v.id, v.version) for v in versions])
+    assert len(kept) == 2
+    assert len({orjson.loads(s.extension)["batch"]["id"] for s in kept.values()}) == 1
