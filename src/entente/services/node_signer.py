@@ -152,6 +152,8 @@ class NodeSigner:
                 result.append(
                     replace(version, raw_json=with_extension(version.raw_json, extension))
                 )
+            elif carries_signature(version.to_json()):
+                result.append(version)  # stored signed (as received or restored): as is
             else:
                 result.append(None)
                 missing.append(len(result) - 1)

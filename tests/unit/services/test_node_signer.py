@@ -200,3 +200,12 @@ def test_objects_added_over_taxii_by_the_org_are_signed_at_once_as_one_batch(
     kept = node.signatures.get([(v.id, v.version) for v in versions])
     assert len(kept) == 2
     assert len({orjson.loads(s.extension)["batch"]["id"] for s in kept.values()}) == 1
+
+
+def test_an_own_version_stored_signed_is_served_as_stored(node: Node) -> None:
+    already = sign_object(_indicator("restored"), signer=org_identity_id(NODE), key=node.key)
+    _local(node, [already])
+    [version] = _versions(node)
+    [served] = _signer(node).sign_own([version])
+    assert served.raw_json == version.raw_json
+    assert node.signatures.get([(version.id, version.version)]) == {}
