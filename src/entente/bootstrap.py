@@ -24,6 +24,7 @@ from entente.store import (
     PartnerStore,
     SearchIndex,
     SessionStore,
+    SignatureStore,
     StatusStore,
     SyncReportStore,
     TokenStore,
@@ -40,6 +41,7 @@ from entente.store.sql_federation import (
 )
 from entente.store.sql_runs import SqlMatchRunStore
 from entente.store.sql_search import SqlSearchIndex
+from entente.store.sql_signatures import SqlSignatureStore
 from entente.store.sql_status import SqlStatusStore
 from entente.store.sql_tokens import SqlTokenStore
 from entente.store.sql_users import SqlSessionStore, SqlUserStore
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     from entente.services.hits import HitsService
     from entente.services.legal_holds import LegalHolds
     from entente.services.matching import HuntReport, MatchService
+    from entente.services.node_signer import NodeSigner
     from entente.services.object_history import ObjectVersions
     from entente.services.partner_overview import PartnerOverviewService
     from entente.services.preservation import PreservationService
@@ -93,6 +96,7 @@ __all__ = [
     "hits",
     "legal_holds",
     "matching",
+    "node_signer",
     "open_node",
     "operator_ingest",
     "partner_overview",
@@ -128,6 +132,7 @@ class Node:
     dashboard_counts: DashboardCounts
     match_runs: MatchRunStore
     audit: AuditStore
+    signatures: SignatureStore
 
 
 def ensure_home(home: Path) -> None:
@@ -175,6 +180,7 @@ def open_node(
             dashboard_counts=SqlDashboardCounts(engine),
             match_runs=SqlMatchRunStore(engine),
             audit=SqlAuditStore(engine),
+            signatures=SqlSignatureStore(engine),
         )
     finally:
         store.close()
@@ -426,7 +432,6 @@ def taxii(node: Node) -> TaxiiService:
     """The read and write use cases of TAXII and REST over a node's adapters: every read
     through the sharing policy (``entente objects list`` reads with it as the operator)."""
     from entente.services import TaxiiService
-    from entente.services.federation import NodeSigner
 
     service = federation(node)
     settings = node.settings
@@ -439,10 +444,20 @@ def taxii(node: Node) -> TaxiiService:
         org_name=settings.org_name,
         default_marking=settings.default_marking,
         agreements=service.agreements,
-        signer=NodeSigner(service.org_id, node.key),
+        signer=node_signer(node),
         partner_keys=service.partner_keys,
         holds=legal_holds(node).holds_on,
     )
+
+
+def node_signer(node: Node) -> NodeSigner:
+    """What signs this node's objects for partners: once, in signed batches, kept (ADR 0025),
+    or each object on every read when ``signed_batches`` is off."""
+    from entente.services.node_signer import NodeSigner
+    from entente.services.tokens import org_identity_id
+
+    signatures = node.signatures if node.settings.signed_batches else None
+    return NodeSigner(org_identity_id(node.settings.org_name), node.key, signatures=signatures)
 
 
 def legal_holds(node: Node) -> LegalHolds:

@@ -85,6 +85,10 @@ class Settings:
     hunt_archive: tuple[str, ...] = ()
     # Seconds between the retro-hunts ``serve`` runs over ``hunt_archive``; 0 turns them off.
     hunt_interval: float = DEFAULT_HUNT_INTERVAL
+    # Whether this node signs its org's objects once, in signed batches (ADR 0025); off, it
+    # signs each object on every partner read, as before (partners on older versions, and
+    # the per-object baseline of bench/federation.py).
+    signed_batches: bool = True
     # Exports (``entente export``, ``/feeds/``): the minimum score of an exported value.
     export_min_score: int = DEFAULT_EXPORT_MIN_SCORE
     # Whether the shipped warninglists apply besides the imported ones.
@@ -197,6 +201,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         own_addresses=_own_addresses(env, file_values),
         oidc=_oidc(env, file_values, home),
         audit_log=_flag("audit_log", True, env, file_values),
+        signed_batches=_flag("signed_batches", True, env, file_values),
         tsa_url=tsa_url,
         tsa_chain_file=tsa_chain_file,
         approvals=_approvals(file_values),
@@ -618,6 +623,7 @@ def render_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
         ("max_content_length", f"{settings.max_content_length} bytes"),
         ("collections", collections),
         ("sync_interval", f"{settings.sync_interval:g} s"),
+        ("signed_batches", "on" if settings.signed_batches else "off"),
         ("hunt_archive", ", ".join(settings.hunt_archive) or "none"),
         ("hunt_interval", f"{settings.hunt_interval:g} s"),
         ("export_min_score", str(settings.export_min_score)),

@@ -25,7 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from entente.bootstrap import Node, operator_ingest, warninglists
+from entente.bootstrap import Node, node_signer, operator_ingest, warninglists
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, err_console, print_json, run_command
 from entente.errors import InvalidInput
@@ -116,6 +116,8 @@ def ingest(
         refused = 0
         with node() as opened:
             service = operator_ingest(opened, cli_principal())
+            # date_added is at least the time of the write: what this run stores comes after.
+            before_us = opened.clock.now_us() - 1
             review = _reviewer(opened, force=force)
             with _progress() as progress:
                 overall = progress.add_task("documents", total=len(files))
@@ -156,6 +158,9 @@ def ingest(
                     progress.advance(overall)
                     rows.append((document.source, document.detail, summary))
                     total.merge(summary)
+            if not dry_run and (total.added or total.new_versions or total.corrected):
+                # The org's own objects are signed now, once, in signed batches (ADR 0025).
+                node_signer(opened).seal_added_after(opened.store, before_us)
         if as_json:
             extra: dict[str, Any] = (
                 {"dry_run": True, "values": [r.to_json() for r in reviewed]} if dry_run else {}

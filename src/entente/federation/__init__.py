@@ -1,4 +1,4 @@
-"""Federation: node keys (Ed25519), signed provenance (a STIX property-extension), partner cards.
+"""Federation: node keys (Ed25519), signed provenance (per object or in signed batches), cards.
 
 Sync and the inbound screen live in their own modules (``entente.federation.inbound``); this
 package's public surface is what other packages import from here (conventions §3).
@@ -25,13 +25,18 @@ from entente.federation.keys import (
 )
 from entente.federation.signatures import (
     ALGORITHM,
+    BATCH_STATEMENT,
     CANONICALIZATION,
     EXTENSION_ID,
     SIGNING_IDENTITY_ID,
+    BatchProof,
     DerivedFrom,
     SignatureInfo,
+    VerifiedRoots,
+    batch_statement,
     derived_from_of,
     extension_definition,
+    sign_batch,
     sign_object,
     signature_info,
     signing_identity,
@@ -40,16 +45,20 @@ from entente.federation.signatures import (
 
 __all__ = [
     "ALGORITHM",
+    "BATCH_STATEMENT",
     "CANONICALIZATION",
     "CARD_VERSION",
     "EXTENSION_ID",
     "PUBLIC_KEY_PREFIX",
     "SIGNING_IDENTITY_ID",
+    "BatchProof",
     "DerivedFrom",
     "NodeKey",
     "PartnerCard",
     "PublicKey",
     "SignatureInfo",
+    "VerifiedRoots",
+    "batch_statement",
     "card_document",
     "decode_base64url",
     "derived_from_of",
@@ -60,6 +69,7 @@ __all__ = [
     "make_card",
     "parse_card",
     "parse_public_key",
+    "sign_batch",
     "sign_object",
     "signature_info",
     "signing_identity",

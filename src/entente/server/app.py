@@ -24,6 +24,7 @@ from entente.bootstrap import (
     graph,
     hits,
     legal_holds,
+    node_signer,
     partner_overview,
     preservation,
     tsa_config,
@@ -75,7 +76,6 @@ from entente.server.ui.search_pages import search_pages_router
 from entente.services import TaxiiService, TokenUseRecorder, node_org_id
 from entente.services.audit_recorder import AuditRecorder
 from entente.services.cases import CaseService
-from entente.services.federation import NodeSigner
 from entente.taxii.cursors import MIN_SECRET_BYTES, encode_cursor
 
 __all__ = ["create_app"]
@@ -103,7 +103,7 @@ def create_app(node: Node, *, secret: bytes) -> FastAPI:
         org_name=node.settings.org_name,
         default_marking=node.settings.default_marking,
         agreements=federation.agreements,
-        signer=NodeSigner(federation.org_id, node.key),
+        signer=node_signer(node),
         partner_keys=federation.partner_keys,
         # TAXII DELETE refuses what a case under legal hold preserves (issue 15 item 5).
         holds=legal_holds(node).holds_on,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -29,11 +29,11 @@ from entente.federation import (
     card_document,
     parse_card,
     parse_public_key,
-    sign_object,
 )
 from entente.federation.inbound import InboundContext, screen
 from entente.ingest import Candidate
 from entente.services.ingest import IngestService, Screened
+from entente.services.node_signer import NodeSigner
 from entente.services.tokens import org_identity_id
 from entente.sharing import Agreement, effective_tlp, parse_agreement
 from entente.stix import BUILTIN_MARKINGS, StixObject, Tlp, Unreadable, format_timestamp_us
@@ -151,25 +151,6 @@ class SyncOutcome:
             "error": self.error,
             "seconds": round((self.finished_us - self.started_us) / 1_000_000, 3),
         }
-
-
-class NodeSigner:
-    """Signs objects as this node's org (``services.taxii.Signer``)."""
-
-    def __init__(self, org_id: str, key: NodeKey) -> None:
-        self._org_id = org_id
-        self._key = key
-
-    @property
-    def org_id(self) -> str:
-        """The org the signatures are made for."""
-        return self._org_id
-
-    def sign(
-        self, obj: Mapping[str, Any], derived_from: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """``obj`` signed by this node; ``derived_from`` names the original of a redacted copy."""
-        return sign_object(obj, signer=self._org_id, key=self._key, derived_from=derived_from)
 
 
 class FederationService:

@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import orjson
 
@@ -27,10 +27,9 @@ from entente.errors import (
     InvalidObject,
     ObjectNotFound,
     PermissionDenied,
-    SignatureError,
     UnderLegalHold,
 )
-from entente.federation import PublicKey, derived_from_of, signature_info
+from entente.federation import PublicKey
 from entente.ingest import Candidate
 from entente.services.collections import DEFAULT_COLLECTIONS, CollectionDef, collection_uuid
 from entente.services.ingest import IngestService
@@ -145,17 +144,25 @@ def principal_of(token: ApiToken) -> Principal:
 
 
 class Signer(Protocol):
-    """Signs what this node sends partners (``services.federation.NodeSigner``)."""
+    """Signs what this node sends partners (``services.node_signer.NodeSigner``)."""
 
     @property
     def org_id(self) -> str:
         """The org the signatures are made for."""
         ...
 
-    def sign(
-        self, obj: Mapping[str, Any], derived_from: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """``obj`` with this node's signature; ``derived_from`` names a redacted original."""
+    def sign_copies(
+        self, copies: Sequence[Mapping[str, Any]], originals: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Redacted copies with this node's signature, each naming its original."""
+        ...
+
+    def sign_own(self, versions: Sequence[StoredVersion]) -> list[StoredVersion]:
+        """This org's own versions with its signature (kept ones attached, not re-made)."""
+        ...
+
+    def seal_added_after(self, store: ObjectStore, after_us: int | None) -> int:
+        """Sign once (and keep) this org's versions stored after ``after_us``."""
         ...
 
 
@@ -168,14 +175,6 @@ def _echo(version: StoredVersion, org: str) -> bool:
     """
     provenance = version.provenance
     return provenance.source_kind is SourceKind.PARTNER and provenance.principal == org
-
-
-def _carries_signature(obj: Mapping[str, Any]) -> bool:
-    """Whether ``obj`` carries our signature extension (a malformed one counts: left as is)."""
-    try:
-        return signature_info(obj) is not None
-    except SignatureError:
-        return True
 
 
 def _version_of(data: Any) -> str:
@@ -462,7 +461,7 @@ class TaxiiService:
             # The first query is the size of the page plus the one row that tells "more".
             limit=query.limit + 1,
         )
-        items: list[StoredVersion] = []
+        items: list[Release] = []
         examined = 0
         cursor = query.after_cursor
         while True:
@@ -482,10 +481,10 @@ class TaxiiService:
                     continue
                 if len(items) == query.limit:
                     # The next version shown exists: continue right before it.
-                    return Page(tuple(items), row.date_added_us - 1)
-                items.append(self._outbound(release))
+                    return Page(self._outbound(items), row.date_added_us - 1)
+                items.append(release)
             if page.next_cursor is None:
-                return Page(tuple(items), None)
+                return Page(self._outbound(items), None)
             cursor = page.next_cursor
             # Ask for about as many rows as the share shown so far says are still needed.
             needed = query.limit + 1 - len(items)
@@ -551,8 +550,8 @@ class TaxiiService:
         types = self._types(collection, query.types)
         selection = _Selection.of(query.versions)
         keys = [row.version for row, _ in released]
-        picked = [
-            self._outbound(release)
+        chosen = [
+            release
             for row, release in released
             if selection.chosen(row, keys)
             and (not types or row.type in types)
@@ -560,35 +559,47 @@ class TaxiiService:
             and (query.added_after_us is None or row.date_added_us > query.added_after_us)
             and (query.after_cursor is None or row.date_added_us > query.after_cursor)
         ]
-        if len(picked) > query.limit:
-            page = picked[: query.limit]
-            return Page(tuple(page), page[-1].date_added_us)
-        return Page(tuple(picked), None)
+        if len(chosen) > query.limit:
+            page = self._outbound(chosen[: query.limit])
+            return Page(page, page[-1].date_added_us)
+        return Page(self._outbound(chosen), None)
 
-    def _outbound(self, release: Release) -> StoredVersion:
-        """What a reader is sent of a released version: to partners, signed as needed.
+    def _outbound(self, releases: Sequence[Release]) -> tuple[StoredVersion, ...]:
+        """What a reader is sent of released versions: to partners, signed as needed.
 
         A copy without some of the original is signed by this node and names the original it
-        derives from; an original this node's org created (not one it only ingested) is
-        signed by it (architecture §2: verifiable provenance). Ed25519 signatures are
-        deterministic, so the same version always reads the same.
+        derives from; an original this node's org created (not one it only ingested) carries
+        its signature (architecture §2: verifiable provenance), made once and kept when the
+        node makes signed batches (ADR 0025), else made now (Ed25519 is deterministic, so the
+        same version always reads the same).
         """
-        version = release.version
         signer = self._signer
-        if not release.allow.agreements or signer is None:
-            # Local readers (only partners read under agreements) get what was released.
-            return version
-        if release.original is not None:
-            signed = signer.sign(version.to_json(), derived_from_of(release.original))
-            return replace(version, raw_json=orjson.dumps(signed))
-        ours = version.created_by_ref == signer.org_id and not release.allow.facts.third_party
-        if not ours:
-            # Nothing removed and nothing of ours to sign: the stored bytes, undecoded.
-            return version
-        obj = version.to_json()
-        if _carries_signature(obj):
-            return version
-        return replace(version, raw_json=orjson.dumps(signer.sign(obj)))
+        out = [release.version for release in releases]
+        if signer is None:
+            return tuple(out)
+        copies: list[int] = []
+        own: list[int] = []
+        for at, release in enumerate(releases):
+            if not release.allow.agreements:
+                continue  # local readers (only partners read under agreements): as released
+            if release.original is not None:
+                copies.append(at)
+            elif (
+                release.version.created_by_ref == signer.org_id
+                and not release.allow.facts.third_party
+            ):
+                own.append(at)
+        if copies:
+            signed = signer.sign_copies(
+                [releases[at].version.to_json() for at in copies],
+                [cast("dict[str, Any]", releases[at].original) for at in copies],
+            )
+            for at, obj in zip(copies, signed, strict=True):
+                out[at] = replace(out[at], raw_json=orjson.dumps(obj))
+        if own:
+            for at, version in zip(own, signer.sign_own([out[at] for at in own]), strict=True):
+                out[at] = version
+        return tuple(out)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -660,7 +671,15 @@ class TaxiiService:
         ingest = IngestService(
             self._store, self._clock, principal=principal.id, ownership=ownership
         )
+        # date_added is at least the time of the write (strictly increasing per node), so
+        # what this call stores was added after this instant.
+        before_us = self._clock.now_us() - 1
         summary = ingest.ingest_candidates(candidates, provenance, source=source)
+        if self._signer is not None and (
+            summary.added or summary.new_versions or summary.corrected
+        ):
+            # Signed once, as one batch, when created (ADR 0025), not on every partner read.
+            self._signer.seal_added_after(self._store, before_us)
         whole = next((r.reason for r in summary.rejected if not r.position), None)
         rejected = {r.position: r.reason for r in summary.rejected if r.position}
         return _status_entries(

@@ -30,6 +30,7 @@ from entente.store.records import (
 )
 from entente.store.run_port import RUN_KINDS, MatchRunRecord, MatchRunStore
 from entente.store.search_port import Probe, SearchFilter, SearchIndex
+from entente.store.signature_port import SignatureStore, StoredSignature
 from entente.store.status_port import StatusEntry, StatusRecord, StatusStore
 from entente.store.token_port import ApiToken, TokenStatus, TokenStore
 from entente.store.user_port import SessionStore, UiSession, UserAccount, UserStore
@@ -60,12 +61,14 @@ __all__ = [
     "SearchFilter",
     "SearchIndex",
     "SessionStore",
+    "SignatureStore",
     "SourceKind",
     "StatusEntry",
     "StatusRecord",
     "StatusStore",
     "StoreStats",
     "StoreTransaction",
+    "StoredSignature",
     "StoredVersion",
     "SyncReport",
     "SyncReportStore",

@@ -33,6 +33,7 @@ __all__ = [
     "node_state",
     "object_corrections",
     "object_markings",
+    "object_signatures",
     "object_versions",
     "partners",
     "search_state",
@@ -238,6 +239,19 @@ sync_checkpoints = Table(
     Column("next_cursor", Text, nullable=True),
     Column("updated_us", BigInteger, nullable=False),
     PrimaryKeyConstraint("partner", "collection_id"),
+)
+
+# This node's signatures of its own versions, made once and served to every partner
+# (ADR 0025). No foreign key: versions are never deleted while their signatures matter, and
+# a signature kept for other content is ignored (``content_sha256``).
+object_signatures = Table(
+    "object_signatures",
+    metadata,
+    Column("id", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("content_sha256", Text, nullable=False),
+    Column("extension", Text, nullable=False),
+    PrimaryKeyConstraint("id", "version"),
 )
 
 # The log of sync runs. No foreign key: the history outlives a removed partner.

@@ -78,7 +78,7 @@ def test_extension_definition_is_a_valid_stix_object_of_ours() -> None:
     assert parsed.id == EXTENSION_ID
     assert parsed.created_by_ref == SIGNING_IDENTITY_ID
     assert definition["extension_types"] == ["property-extension"]
-    assert definition["version"] == "1.0.0"
+    assert definition["version"] == "1.1.0"  # 1.1.0 added signed batches (ADR 0025)
     assert definition["name"] == "Entente signed provenance"
     assert isinstance(definition["schema"], str) and "RFC 8785" in definition["schema"]
 

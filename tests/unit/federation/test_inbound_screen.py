@@ -15,6 +15,7 @@ from entente.federation import (
     NodeKey,
     derived_from_of,
     generate_key,
+    sign_batch,
     sign_object,
 )
 from entente.federation.inbound import Accepted, InboundContext, screen
@@ -344,3 +345,53 @@ def test_any_single_change_to_a_signed_object_of_a_known_org_is_rejected(
     with pytest.raises(InvalidObject) as raised:
         _screen(mutated)
     assert isinstance(raised.value, SignatureError)
+
+
+# -- signed batches (ADR 0025) -------------------------------------------------------------------
+
+
+def _batch_of(count: int, signer: str = OTHER) -> list[dict[str, Any]]:
+    objects = [
+        _indicator(signer, name=f"batch {n}", id=deterministic_id("indicator", "test", "b", str(n)))
+        for n in range(count)
+    ]
+    return sign_batch(objects, signer=signer, key=KEYS[signer], batch_id="batch-1")
+
+
+def test_a_batch_from_its_creator_is_accepted_as_creator_signed_with_one_root_check() -> None:
+    ctx = InboundContext(
+        node_org=NODE, sender_org=SENDER, keys={org: k.public_key for org, k in KEYS.items()}
+    )
+    accepted = [screen(parse_object(obj), [], ctx) for obj in _batch_of(9)]
+    assert all(isinstance(a, Accepted) and a.creator_signed for a in accepted)
+    assert len(ctx.roots) == 1
+
+
+def test_a_relayed_batch_keeps_the_creators_proof_and_verifies_against_its_key() -> None:
+    # Sent by SENDER, created and batch-signed by OTHER: OTHER's key decides.
+    relayed = _batch_of(3)[1]
+    accepted = screen(parse_object(relayed), [], CTX)
+    assert accepted is not None and accepted.creator_signed
+
+
+def test_one_tampered_object_of_a_batch_is_rejected_and_the_others_accepted() -> None:
+    ctx = InboundContext(
+        node_org=NODE, sender_org=SENDER, keys={org: k.public_key for org, k in KEYS.items()}
+    )
+    batch = _batch_of(5)
+    tampered = copy.deepcopy(batch[2])
+    tampered["name"] = "altered"
+    for at, obj in enumerate(batch):
+        if at == 2:
+            with pytest.raises(SignatureError) as caught:
+                screen(parse_object(tampered), [], ctx)
+            assert caught.value.field == f"extensions.{EXTENSION_ID}.batch.root_signature"
+            assert caught.value.object_id == tampered["id"]
+        assert screen(parse_object(obj), [], ctx) is not None
+
+
+def test_a_batch_by_another_known_org_than_the_creator_is_refused() -> None:
+    forged = _batch_of(2, signer=SENDER)[0]
+    forged_creator = {**forged, "created_by_ref": OTHER}
+    with pytest.raises(SignatureError):
+        screen(parse_object(forged_creator), [], CTX)
