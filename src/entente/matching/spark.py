@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 import pyarrow as pa
-from pyspark.broadcast import Broadcast
+from pyspark import Broadcast
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
@@ -153,7 +153,7 @@ class SparkMatcher:
         order = list(reader.files)
         frames: list[DataFrame] = []
         if order:
-            rows = [(p, os.path.abspath(p), p in reader.walked, None) for p in order]
+            rows = [(p, str(Path(p).resolve()), p in reader.walked, None) for p in order]
             # One partition per file: the file is Spark's unit of work (ADR 0023).
             rdd = self._session.sparkContext.parallelize(rows, numSlices=len(rows))
             frames.append(self._session.createDataFrame(rdd, _INPUT_SCHEMA))
@@ -190,7 +190,7 @@ def _gather(order: list[str], rows: Sequence[Any]) -> list[FileResult]:
     for row in rows:
         source, kind, payload = row["source"], row["kind"], bytes(row["payload"])
         # Our own executors' pickles of our own frozen dataclasses (ADR 0023: trust boundary).
-        value = pickle.loads(payload)  # noqa: S301
+        value = pickle.loads(payload)
         if kind == "hits":
             hits.setdefault(source, []).extend(value)
         elif kind == "done":
@@ -241,7 +241,9 @@ def _match_partition(
                 )
 
 
-def _match_file(engine: Engine, job: _Job, item: dict[str, Any]) -> Iterator[tuple[str, str, bytes]]:
+def _match_file(
+    engine: Engine, job: _Job, item: dict[str, Any]
+) -> Iterator[tuple[str, str, bytes]]:
     """One file's result rows: its hits in chunks, then its report and last record (``done``),
     or the refusal (``refused``: the error's class name and message)."""
     source: str = item["source"]
