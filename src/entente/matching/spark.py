@@ -98,6 +98,8 @@ def spark_session(master: str, conf: dict[str, str] | None = None) -> Iterator[S
     settings = dict(_DEFAULTS)
     if master.startswith("local"):
         settings.update(_LOCAL_DEFAULTS)
+        # The JVM's own first guess of its address, before it reads any setting.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     settings.update(conf or {})
     builder = SparkSession.builder.master(master).appName("entente match")
     for key, value in settings.items():
