@@ -45,7 +45,6 @@ __all__ = ["SparkMatcher", "is_remote", "parse_conf", "spark_session"]
 
 # A scheme as RFC 3986 §3.1 spells it, then "://": "s3a://bucket/key", "file:///tmp/x".
 _URL: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_INPUT_SCHEMA: Final = "source string, location string, walked boolean, content binary"
 _RESULT_SCHEMA: Final = "source string, kind string, payload binary"
 _RESULT_ARROW: Final = pa.schema(
     [("source", pa.string()), ("kind", pa.string()), ("payload", pa.binary())]
@@ -127,6 +126,8 @@ class _Job:
     log_format: str | None
     csv_mapping: CsvMapping | None
     batch_rows: int
+    # The local files: (source as given, absolute location, found by walking a directory).
+    files: tuple[tuple[str, str, bool], ...]
 
 
 class SparkMatcher:
@@ -153,26 +154,32 @@ class SparkMatcher:
             local, log_format=log_format, csv_mapping=csv_mapping, batch_rows=batch_rows
         )
         order = list(reader.files)
+        # Executors open local files by absolute name: their working directory is not ours.
+        files = tuple((p, str(Path(p).resolve()), p in reader.walked) for p in order)
         frames: list[DataFrame] = []
-        if order:
-            rows = [(p, str(Path(p).resolve()), p in reader.walked, None) for p in order]
-            # One partition per file: the file is Spark's unit of work (ADR 0023).
-            rdd = self._session.sparkContext.parallelize(rows, numSlices=len(rows))
-            frames.append(self._session.createDataFrame(rdd, _INPUT_SCHEMA))
+        if files:
+            # Row i stands for files[i], one per partition: the file is Spark's unit of work
+            # (ADR 0023). A JVM range, so no Python task is spent on making the rows.
+            numbered = self._session.range(0, len(files), 1, len(files))
+            frames.append(
+                numbered.select(
+                    sf.col("id"),
+                    sf.lit(None).cast("string").alias("source"),
+                    sf.lit(None).cast("binary").alias("content"),
+                )
+            )
         if remote:
             found = self._session.read.format("binaryFile").load(remote)
             frames.append(
                 found.select(
+                    sf.lit(-1).cast("long").alias("id"),
                     sf.col("path").alias("source"),
-                    sf.col("path").alias("location"),
-                    # A fetched file no reader knows is reported with a warning, not refused.
-                    sf.lit(True).alias("walked"),
                     sf.col("content"),
                 )
             )
         if not frames:
             return []
-        job = _Job(uuid.uuid4().hex, indicators, log_format, csv_mapping, batch_rows)
+        job = _Job(uuid.uuid4().hex, indicators, log_format, csv_mapping, batch_rows, files)
         shared = self._session.sparkContext.broadcast(job)
         try:
             work = functools.reduce(DataFrame.unionByName, frames)
@@ -236,7 +243,15 @@ def _match_partition(
     engine = _engine(job)
     for batch in batches:
         for item in batch.to_pylist():
-            for source, kind, payload in _match_file(engine, job, item):
+            if item["id"] >= 0:
+                source, location, walked = job.files[item["id"]]
+            else:
+                # A fetched file no reader knows is reported with a warning, not refused.
+                source, location, walked = item["source"], item["source"], True
+            rows = _match_file(
+                engine, job, source, location, walked=walked, content=item["content"]
+            )
+            for source, kind, payload in rows:
                 yield pa.RecordBatch.from_pydict(
                     {"source": [source], "kind": [kind], "payload": [payload]},
                     schema=_RESULT_ARROW,
@@ -244,14 +259,18 @@ def _match_partition(
 
 
 def _match_file(
-    engine: Engine, job: _Job, item: dict[str, Any]
+    engine: Engine,
+    job: _Job,
+    source: str,
+    location: str,
+    *,
+    walked: bool,
+    content: bytes | None,
 ) -> Iterator[tuple[str, str, bytes]]:
     """One file's result rows: its hits in chunks, then its report and last record (``done``),
-    or the refusal (``refused``: the error's class name and message)."""
-    source: str = item["source"]
-    content: bytes | None = item["content"]
+    or the refusal (``refused``: the error's class name and message). ``content``: the bytes
+    Spark fetched, read from a private copy (``location`` is then only its name)."""
     with tempfile.TemporaryDirectory(prefix="entente-spark-") as scratch:
-        location: str = item["location"]
         if content is not None:
             # The file's own name: the readers take the Zeek log and compression from it.
             location = str(Path(scratch) / (PurePosixPath(source).name or "log"))
@@ -261,7 +280,7 @@ def _match_file(
             log_format=job.log_format,
             csv_mapping=job.csv_mapping,
             batch_rows=job.batch_rows,
-            walked=frozenset({location}) if item["walked"] else frozenset(),
+            walked=frozenset({location}) if walked else frozenset(),
         )
         pending: list[Hit] = []
         last = 0
