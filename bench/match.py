@@ -717,6 +717,7 @@ def spark_main(args: argparse.Namespace) -> None:
             records += batch.num_rows
             local_hits.extend(engine.match(batch))
     local_s = time.perf_counter() - started
+    del engine  # its memory goes back before the Spark workers build theirs
     masters = ["local[1]", "local[2]"]
     if args.master not in masters:
         masters.append(args.master)
