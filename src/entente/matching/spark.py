@@ -119,10 +119,10 @@ def spark_session(master: str, conf: dict[str, str] | None = None) -> Iterator[S
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    """What every task needs, broadcast once: the indicators and how to read the files."""
+    """What every task of a run needs besides the indicators: how to read which files."""
 
+    # Names the broadcast indicator set: a worker's engine built for it serves later runs.
     token: str
-    indicators: IndicatorSet
     log_format: str | None
     csv_mapping: CsvMapping | None
     batch_rows: int
@@ -135,6 +135,21 @@ class SparkMatcher:
 
     def __init__(self, session: SparkSession) -> None:
         self._session = session
+        # The indicator set last broadcast, its token and its broadcast: a later run with the
+        # same set (the same object) sends nothing again, and the workers keep their engines.
+        self._shared: tuple[IndicatorSet, str, Broadcast[IndicatorSet]] | None = None
+
+    def _broadcast(self, indicators: IndicatorSet) -> tuple[str, Broadcast[IndicatorSet]]:
+        """The token and broadcast of ``indicators``, sent once per set."""
+        if self._shared is not None:
+            cached, token, shared = self._shared
+            if cached is indicators:
+                return token, shared
+            shared.unpersist()
+        token = uuid.uuid4().hex
+        shared = self._session.sparkContext.broadcast(indicators)
+        self._shared = (indicators, token, shared)
+        return token, shared
 
     def match_files(
         self,
@@ -179,12 +194,13 @@ class SparkMatcher:
             )
         if not frames:
             return []
-        job = _Job(uuid.uuid4().hex, indicators, log_format, csv_mapping, batch_rows, files)
+        token, shared_indicators = self._broadcast(indicators)
+        job = _Job(token, log_format, csv_mapping, batch_rows, files)
         shared = self._session.sparkContext.broadcast(job)
         try:
             work = functools.reduce(DataFrame.unionByName, frames)
             rows_out = work.mapInArrow(
-                functools.partial(_match_partition, shared), _RESULT_SCHEMA
+                functools.partial(_match_partition, shared_indicators, shared), _RESULT_SCHEMA
             ).collect()
         finally:
             shared.unpersist()
@@ -220,27 +236,32 @@ def _gather(order: list[str], rows: Sequence[Any]) -> list[FileResult]:
     return results
 
 
-# One engine per Python worker, kept across its tasks (Spark reuses workers,
-# spark.python.worker.reuse): building it costs seconds for a million indicators. Keyed by the
-# run's token, and holding the last run's only. A process-wide cache is the one way a task can
-# reach what an earlier task of the same worker built; nothing else here keeps state.
+# One engine per Python worker, kept across its tasks and runs (Spark reuses workers,
+# spark.python.worker.reuse): loading the broadcast set and building the engine cost tens of
+# seconds for a million indicators. Keyed by the set's token, holding the last set's only. A
+# process-wide cache is the one way a task can reach what an earlier task of the same worker
+# built; nothing else here keeps state.
 _ENGINES: dict[str, Engine] = {}
 
 
-def _engine(job: _Job) -> Engine:
-    engine = _ENGINES.get(job.token)
+def _engine(token: str, indicators: Broadcast[IndicatorSet]) -> Engine:
+    engine = _ENGINES.get(token)
     if engine is None:
         _ENGINES.clear()
-        engine = _ENGINES[job.token] = Engine(job.indicators)
+        # PySpark loads a broadcast's value on first use only: a worker that has the engine
+        # never reads the set.
+        engine = _ENGINES[token] = Engine(indicators.value)
     return engine
 
 
 def _match_partition(
-    shared: Broadcast[_Job], batches: Iterator[pa.RecordBatch]
+    indicators: Broadcast[IndicatorSet],
+    shared: Broadcast[_Job],
+    batches: Iterator[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
     """The ``mapInArrow`` function: every file of the partition read and matched."""
     job = shared.value
-    engine = _engine(job)
+    engine = _engine(job.token, indicators)
     for batch in batches:
         for item in batch.to_pylist():
             if item["id"] >= 0:
