@@ -776,6 +776,12 @@ def spark_main(args: argparse.Namespace) -> None:
         f"{serial:.3f}; plus {fixed_s:.0f} s fixed per run); retro-hunt of {_HUNT_DAYS} days x "
         f"{_HUNT_RECORDS_PER_DAY:,} records"
     )
+    if serial >= 1.0:
+        print(
+            f"note: local[2] was no faster than local[1], so the fit finds no parallel part; "
+            f"with a load average of {load:.1f} on {os.cpu_count()} CPUs the second core was "
+            "not free: rerun on a machine with idle cores for a model of the cluster"
+        )
     print(f"{'executors':>9} {'records/s':>14} {'hunt hours':>11}")
     for n, rate in model.items():
         hours = (fixed_s + hunt_records / rate) / 3600
