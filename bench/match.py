@@ -29,12 +29,27 @@ the indicator-set compile time and the targets. The last line of stdout is one J
 
     python bench/match.py                 # 5,000,000 records, 1,000,000 indicators
     python bench/match.py --quick         # 200,000 records, 100,000 indicators
+
+``--engine spark`` (ADR 0023) instead splits the same log into ``--shards`` files (a file is
+Spark's unit of work) and matches them with the local engine (one core, as above) and with
+``entente.matching.spark`` on ``local[1]`` and ``local[2]`` (and on ``--master`` when it names
+another), checks that every run gives the local engine's hits exactly, and prints records/s
+for each. A run's fixed cost (the session's first job, the broadcast of the indicator set, one
+engine build per Python worker) is measured apart, by a first run over two one-record files;
+the timed run then reuses the broadcast and the engines. Amdahl's law,
+T(n) = T(1) * (s + (1 - s) / n), fitted to the two measured runs models N executors (one core
+each) and a 30-day retro-hunt of 864M records a day, which pays the fixed cost once. Measured
+and modelled figures are labelled.
+
+    python bench/match.py --engine spark --records 5000000
+    python bench/match.py --engine spark --quick
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import itertools
 import json
 import os
 import random
@@ -651,6 +666,154 @@ def worker(name: str, fmt: str, directory: Path) -> None:
     (directory / f"result-{name}-{fmt}.json").write_text(json.dumps(result))
 
 
+# --------------------------------------------------------------------------- --engine spark
+
+_EXECUTORS = (1, 2, 4, 8, 16, 32, 64)
+_HUNT_DAYS = 30
+_HUNT_RECORDS_PER_DAY = 864_000_000
+
+
+def shard(directory: Path, shards: int) -> list[Path]:
+    """The generated log split by lines into ``shards`` files (cached beside it)."""
+    folder = directory / f"shards-{shards}"
+    done = folder / "done"
+    paths = [folder / f"conn-{index:03d}.json" for index in range(shards)]
+    if done.exists():
+        return paths
+    folder.mkdir(exist_ok=True)
+    with (directory / "log.json").open("rb") as source:
+        total = sum(1 for _ in source)
+        source.seek(0)
+        size = -(-total // shards)
+        for path in paths:
+            with path.open("wb") as out:
+                out.writelines(itertools.islice(source, size))
+    done.touch()
+    return paths
+
+
+def amdahl(t1: float, t2: float) -> float:
+    """The serial fraction ``s`` that makes T(2) = T(1) * (s + (1 - s) / 2), within [0, 1]."""
+    return min(1.0, max(0.0, 2 * t2 / t1 - 1))
+
+
+def spark_main(args: argparse.Namespace) -> None:
+    """The local engine against Spark on the sharded log: records/s, identity, scaling model."""
+    from entente.matching.engine import Engine
+    from entente.matching.indicators import select_active
+    from entente.matching.sources import open_logs
+    from entente.matching.spark import SparkMatcher, spark_session
+
+    log(f"workload: {args.records:,} records, {args.indicators:,} indicators in {args.dir}")
+    generate(args.dir, args.records, args.indicators, args.seed)
+    paths = [str(path) for path in shard(args.dir, args.shards)]
+    now_us = int(time.time() * 1_000_000)
+    with (args.dir / "indicators.jsonl").open("rb") as lines:
+        indicators = select_active(map(orjson.loads, lines), now_us)
+    log(f"local engine on {len(paths)} shards (one core)")
+    started = time.perf_counter()
+    engine = Engine(indicators)
+    records = 0
+    local_hits = []
+    with open_logs(paths, threads=1) as reader:
+        for batch in reader:
+            records += batch.num_rows
+            local_hits.extend(engine.match(batch))
+    local_s = time.perf_counter() - started
+    del engine  # its memory goes back before the Spark workers build theirs
+    masters = ["local[1]", "local[2]"]
+    if args.master not in masters:
+        masters.append(args.master)
+    # Two one-record files: two tasks at once, so that both local[2] workers build an engine.
+    tiny = [args.dir / f"one-record-{side}.json" for side in "ab"]
+    with Path(paths[0]).open("rb") as first:
+        line = first.readline()
+    for path in tiny:
+        path.write_bytes(line)
+    runs: dict[str, dict[str, Any]] = {}
+    for master in masters:
+        log(f"spark on {master}")
+        with spark_session(master) as session:
+            matcher = SparkMatcher(session)
+            started = time.perf_counter()
+            matcher.match_files([str(path) for path in tiny], indicators)
+            fixed = time.perf_counter() - started
+            started = time.perf_counter()
+            results = matcher.match_files(paths, indicators)
+            seconds = time.perf_counter() - started
+        hits = [hit for result in results for hit in result.hits]
+        runs[master] = {
+            "seconds": round(seconds, 2),
+            "records_per_s": round(records / seconds),
+            "fixed_seconds": round(fixed, 2),
+            "hits": len(hits),
+            "identical_hits": hits == local_hits
+            and [h.context for h in hits] == [h.context for h in local_hits],
+        }
+    t1, t2 = runs["local[1]"]["seconds"], runs["local[2]"]["seconds"]
+    serial = amdahl(t1, t2)
+    model = {n: records / (t1 * (serial + (1 - serial) / n)) for n in _EXECUTORS}
+    fixed_s = runs["local[2]"]["fixed_seconds"]
+    hunt_records = _HUNT_DAYS * _HUNT_RECORDS_PER_DAY
+    print(f"measured: {records:,} records in {len(paths)} files, {len(local_hits):,} hits")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at the end")
+    print(f"{'engine':22} {'seconds':>8} {'records/s':>12} {'vs local':>9} {'fixed s':>8}  hits")
+    local_rate = records / local_s
+    print(
+        f"{'local (1 core)':22} {local_s:>8.2f} {round(local_rate):>12,} {1.0:>9.2f}"
+        f" {'':>8}  reference"
+    )
+    for master, run in runs.items():
+        verdict = "identical" if run["identical_hits"] else "DIFFERENT"
+        print(
+            f"{'spark ' + master:22} {run['seconds']:>8.2f} {run['records_per_s']:>12,}"
+            f" {run['records_per_s'] / local_rate:>9.2f} {run['fixed_seconds']:>8.2f}"
+            f"  {run['hits']:,} {verdict}"
+        )
+    print(
+        f"modelled (Amdahl fit to the runs on local[1] and local[2]: serial fraction "
+        f"{serial:.3f}; plus {fixed_s:.0f} s fixed per run); retro-hunt of {_HUNT_DAYS} days x "
+        f"{_HUNT_RECORDS_PER_DAY:,} records"
+    )
+    if serial >= 1.0:
+        print(
+            f"note: local[2] was no faster than local[1], so the fit finds no parallel part; "
+            f"with a load average of {load:.1f} on {os.cpu_count()} CPUs the second core was "
+            "not free: rerun on a machine with idle cores for a model of the cluster"
+        )
+    print(f"{'executors':>9} {'records/s':>14} {'hunt hours':>11}")
+    for n, rate in model.items():
+        hours = (fixed_s + hunt_records / rate) / 3600
+        print(f"{n:>9} {round(rate):>14,} {hours:>11.1f}")
+    summary = {
+        "records": records,
+        "indicators": len(indicators.indicators),
+        "files": len(paths),
+        "hits": len(local_hits),
+        "measured": {
+            "local_engine": {"seconds": round(local_s, 2), "records_per_s": round(local_rate)},
+            **{f"spark_{master}": run for master, run in runs.items()},
+        },
+        "identical_hits": all(run["identical_hits"] for run in runs.values()),
+        "load_average": round(load, 2),
+        "modelled": {
+            "serial_fraction": round(serial, 4),
+            "records_per_s": {str(n): round(rate) for n, rate in model.items()},
+            "retro_hunt_records": hunt_records,
+            "fixed_seconds_per_run": fixed_s,
+            "retro_hunt_hours": {
+                str(n): round((fixed_s + hunt_records / rate) / 3600, 2)
+                for n, rate in model.items()
+            },
+        },
+        "spark_local2_vs_local_engine": round(runs["local[2]"]["records_per_s"] / local_rate, 2),
+    }
+    print(json.dumps(summary))
+    if not summary["identical_hits"]:
+        raise SystemExit("the Spark engine's hits differ from the local engine's")
+
+
 def main() -> None:
     """Generate (or reuse) the workload, run every method and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -660,6 +823,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/entente-bench-match"))
     parser.add_argument("--quick", action="store_true", help="200,000 records, 100,000 indicators")
     parser.add_argument("--methods", default="engine,grep,python,duckdb")
+    parser.add_argument("--engine", choices=("local", "spark"), default="local")
+    parser.add_argument("--master", default="local[2]", help="Spark master (--engine spark)")
+    parser.add_argument("--shards", type=int, default=8, help="log files (--engine spark)")
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -668,6 +834,9 @@ def main() -> None:
     if args.quick:
         args.records, args.indicators = 200_000, 100_000
         args.dir = args.dir.with_name(args.dir.name + "-quick")
+    if args.engine == "spark":
+        spark_main(args)
+        return
     pin_one_core()
     log(f"workload: {args.records:,} records, {args.indicators:,} indicators in {args.dir}")
     meta = generate(args.dir, args.records, args.indicators, args.seed)

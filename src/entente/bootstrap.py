@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from entente.services.graph import GraphService
     from entente.services.hits import HitsService
     from entente.services.legal_holds import LegalHolds
-    from entente.services.matching import HuntReport, MatchService
+    from entente.services.matching import FileMatcher, HuntReport, MatchService
     from entente.services.node_signer import NodeSigner
     from entente.services.object_history import ObjectVersions
     from entente.services.partner_overview import PartnerOverviewService
@@ -296,6 +296,18 @@ def matching(node: Node) -> MatchService:
         warninglists=warninglists(settings).current,
         runs=node.match_runs,
     )
+
+
+@contextmanager
+def spark_matcher(master: str, conf: list[str]) -> Iterator[FileMatcher]:
+    """A matcher that reads and matches log files on Spark (``master``: ``local[*]``,
+    ``spark://host:7077``...; ``conf``: ``key=value`` Spark settings), its session stopped on
+    exit (ADR 0023)."""
+    # Imported here: pyspark costs every other command its import, and a JVM only this one.
+    from entente.matching.spark import SparkMatcher, parse_conf, spark_session
+
+    with spark_session(master, parse_conf(conf)) as session:
+        yield SparkMatcher(session)
 
 
 def scheduled_hunt(node: Node) -> Callable[[], HuntReport] | None:

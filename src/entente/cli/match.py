@@ -25,7 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from entente.bootstrap import matching
+from entente.bootstrap import matching, spark_matcher
 from entente.cli.context import cli_principal, node
 from entente.cli.output import ExitCode, console, err_console, print_json, run_command
 from entente.errors import InvalidInput
@@ -37,6 +37,7 @@ __all__ = [
     "HitFormat",
     "HitFormatOption",
     "LogFormat",
+    "MatchEngine",
     "ProgressCallback",
     "ShowNotDeployableOption",
     "SummaryJsonOption",
@@ -66,6 +67,13 @@ class LogFormat(enum.StrEnum):
     OCSF = "ocsf"
     CSV = "csv"
     PARQUET = "parquet"
+
+
+class MatchEngine(enum.StrEnum):
+    """Where ``--engine`` reads and matches the logs (the hits are the same; ADR 0023)."""
+
+    LOCAL = "local"
+    SPARK = "spark"
 
 
 class HitFormat(enum.StrEnum):
@@ -190,6 +198,22 @@ def match(
     show_not_deployable: ShowNotDeployableOption = False,
     as_json: SummaryJsonOption = False,
     warninglists: WarninglistsOption = True,
+    engine: Annotated[
+        MatchEngine,
+        typer.Option("--engine", help="Match here (local) or on Apache Spark (spark)."),
+    ] = MatchEngine.LOCAL,
+    master: Annotated[
+        str,
+        typer.Option("--master", help="The Spark master URL (with --engine spark)."),
+    ] = "local[*]",
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--conf",
+            metavar="KEY=VALUE",
+            help="A Spark setting (with --engine spark; repeatable), e.g. for s3a:// paths.",
+        ),
+    ] = None,
 ) -> None:
     """Match logs with the node's active indicators; hits go to --out, a summary to the screen."""
 
@@ -198,19 +222,29 @@ def match(
 
         mapping = parse_csv_mapping(csv_map) if csv_map is not None else None
         chosen = None if log_format is LogFormat.AUTO else log_format.value
-        with node() as opened, hit_output(out, fmt, as_json=as_json) as sink:
+        if engine is MatchEngine.LOCAL and (spark_conf or master != "local[*]"):
+            raise InvalidInput("--master and --conf go with --engine spark")
+        with ExitStack() as stack:
+            opened = stack.enter_context(node())
+            sink = stack.enter_context(hit_output(out, fmt, as_json=as_json))
+            elsewhere = (
+                stack.enter_context(spark_matcher(master, spark_conf or []))
+                if engine is MatchEngine.SPARK
+                else None
+            )
             service = matching(opened)
-            with match_progress() as progress:
-                report = service.match(
-                    logs,
-                    principal=cli_principal(),
-                    log_format=chosen,
-                    csv_mapping=mapping,
-                    hit_sink=sink,
-                    progress=progress,
-                    sightings=sightings,
-                    warninglists=warninglists,
-                )
+            progress = stack.enter_context(match_progress())
+            report = service.match(
+                logs,
+                principal=cli_principal(),
+                log_format=chosen,
+                csv_mapping=mapping,
+                hit_sink=sink,
+                progress=progress,
+                sightings=sightings,
+                warninglists=warninglists,
+                file_matcher=elsewhere,
+            )
         if as_json:
             print_json(report.to_json())
         else:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from entente.matching.model import Malformed
+from entente.matching.model import Hit, Malformed
 
-__all__ = ["MAX_EXAMPLES", "FileReport", "ReportBuilder"]
+__all__ = ["MAX_EXAMPLES", "FileReport", "FileResult", "ReportBuilder"]
 
 # Malformed records quoted per file (all are counted).
 MAX_EXAMPLES: Final = 100
@@ -30,6 +30,21 @@ class FileReport:
     examples: tuple[Malformed, ...]
     size_bytes: int
     warnings: tuple[Malformed, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """One file read and matched elsewhere (a Spark executor): its report, its hits in the
+    order the local engine gives them, and the last record position read (0 when none)."""
+
+    report: FileReport
+    hits: tuple[Hit, ...]
+    last_record: int
+
+    @property
+    def source(self) -> str:
+        """The file, as its report names it."""
+        return self.report.source
 
 
 def _line_order(malformed: Malformed) -> int:

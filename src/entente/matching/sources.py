@@ -139,7 +139,8 @@ class LogReader:
         self._mapping = csv_mapping
         self._batch_rows = batch_rows
         self._threads = threads
-        self._walked = walked
+        # Files found by walking a directory: one no reader knows is skipped, not refused.
+        self.walked = walked
         self._con: duckdb.DuckDBPyConnection | None = None
         self._reports: list[ReportBuilder] = []
 
@@ -208,7 +209,7 @@ class LogReader:
                 if self._mapping is None:
                     family(columns, path)
         except UnsupportedFormat as exc:
-            if path in self._walked:
+            if path in self.walked:
                 return str(exc)
             raise
         except OSError as exc:

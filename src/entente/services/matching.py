@@ -65,6 +65,7 @@ from entente.matching.model import (
     NotDeployable,
     Term,
 )
+from entente.matching.reports import FileResult
 from entente.matching.sightings import SightingAggregator
 from entente.matching.sources import CsvMapping, FileReport, LogReader, expand_paths, open_logs
 from entente.matching.suppression import HitFilter, SuppressedTally, SuppressedValue
@@ -96,6 +97,7 @@ from entente.store import (
 
 __all__ = [
     "MATCHING_PRINCIPAL",
+    "FileMatcher",
     "HitSink",
     "HuntReport",
     "IndicatorHits",
@@ -122,6 +124,25 @@ class Matcher(Protocol):
 
 
 MatcherFactory = Callable[[IndicatorSet], Matcher]
+
+
+class FileMatcher(Protocol):
+    """Reads and matches whole files elsewhere (``entente.matching.spark.SparkMatcher``): per
+    file, the report and hits the local reader and engine give."""
+
+    def match_files(
+        self,
+        paths: Sequence[str],
+        indicators: IndicatorSet,
+        *,
+        log_format: str | None = None,
+        csv_mapping: CsvMapping | None = None,
+        batch_rows: int = 65_536,
+    ) -> list[FileResult]:
+        """Every file's result, in file order."""
+        ...
+
+
 HitSink = Callable[[Sequence[Hit]], None]
 
 
@@ -268,7 +289,8 @@ class _Plan:
 
     path: str
     size: int
-    matcher: Matcher
+    # None when the files are matched elsewhere (a ``FileMatcher``).
+    matcher: Matcher | None
     # Reported hits: those whose indicator digest is not in ``known``, or whose record is after
     # ``after_record``; ``known=None`` reports every hit.
     known: frozenset[str] | None = None
@@ -356,18 +378,36 @@ class _Run:
             if batch.num_rows:
                 positions = batch.table.column("record").to_pylist()
                 last[batch.source] = max([last.get(batch.source, 0), *positions])
-            kept = self._keep(plan.matcher.match(batch), plan)
-            if kept:
-                self.hits += len(kept)
-                self.tally.update(hit.indicator_id for hit in kept)
-                self.aggregator.add(kept)
-                if self.hit_sink is not None:
-                    self.hit_sink(kept)
+            if plan.matcher is None:
+                raise TypeError(f"{batch.source}: planned without a matcher")
+            self._take(self._keep(plan.matcher.match(batch), plan))
             self.notify(current)
         for path in reader.files:
             self._finished(path)
         self.reports.extend(reader.reports())
         return last
+
+    def _take(self, kept: list[Hit]) -> None:
+        """Count, aggregate and hand on the hits to report."""
+        if kept:
+            self.hits += len(kept)
+            self.tally.update(hit.indicator_id for hit in kept)
+            self.aggregator.add(kept)
+            if self.hit_sink is not None:
+                self.hit_sink(kept)
+
+    def consume_results(self, results: Sequence[FileResult]) -> None:
+        """Take files matched elsewhere as ``consume`` takes the batches it matches itself."""
+        for result in results:
+            self.plans.setdefault(
+                result.source, _Plan(result.source, result.report.size_bytes, None)
+            )
+        for result in results:
+            self.notify(result.source)
+            self.records += result.report.records
+            self._take(self._keep(list(result.hits), self.plans[result.source]))
+            self._finished(result.source)
+        self.reports.extend(result.report for result in results)
 
     def unreadable(self, path: str, reason: str) -> None:
         """A file no reader knows: reported with the reason, not read."""
@@ -470,16 +510,33 @@ class MatchService:
         sightings: bool = False,
         since_us: int | None = None,
         warninglists: bool = True,
+        file_matcher: FileMatcher | None = None,
     ) -> MatchReport:
         """Match log files (paths, directories, globs) with the active indicators.
 
         ``hit_sink`` receives the hits batch by batch; ``since_us`` drops hits whose record is
         older; ``sightings`` stores one sighting per indicator hit, recorded as put there by
         ``principal``; ``warninglists`` holds back the hits of warninglisted terms (module
-        docstring).
+        docstring). ``file_matcher`` reads and matches the files elsewhere (Spark) instead of
+        here; what follows (warninglists, sink, sightings, report) is the same.
         """
         started = self._clock.now_us()
         indicators = self.active_indicators()
+        if file_matcher is not None:
+            return self._match_elsewhere(
+                paths,
+                file_matcher,
+                indicators,
+                started=started,
+                principal=principal,
+                log_format=log_format,
+                csv_mapping=csv_mapping,
+                hit_sink=hit_sink,
+                progress=progress,
+                sightings=sightings,
+                since_us=since_us,
+                warninglists=warninglists,
+            )
         reader = open_logs(
             paths,
             log_format=log_format,
@@ -502,6 +559,54 @@ class MatchService:
         run.scan_started = self._clock.now_us()
         with reader:
             run.consume(reader)
+        report = self._finish(
+            run,
+            started=started,
+            principal=principal,
+            sightings=sightings,
+            source=_MATCH_SOURCE,
+            warninglists=warninglists,
+        )
+        self._record("match", report.to_json(), started)
+        return report
+
+    def _match_elsewhere(
+        self,
+        paths: Sequence[str],
+        file_matcher: FileMatcher,
+        indicators: IndicatorSet,
+        *,
+        started: int,
+        principal: str,
+        log_format: str | None,
+        csv_mapping: CsvMapping | None,
+        hit_sink: HitSink | None,
+        progress: Callable[[ProgressEvent], None] | None,
+        sightings: bool,
+        since_us: int | None,
+        warninglists: bool,
+    ) -> MatchReport:
+        """``match`` with the files read and matched by ``file_matcher``."""
+        hit_filter, tally = self._suppression(indicators, warninglists)
+        run = _Run(
+            indicators=indicators,
+            plans={},
+            since_us=since_us,
+            hit_sink=hit_sink,
+            progress=progress,
+            aggregator=SightingAggregator(indicators.indicators),
+            hit_filter=hit_filter,
+            suppressed=tally,
+        )
+        run.scan_started = self._clock.now_us()
+        results = file_matcher.match_files(
+            paths,
+            indicators,
+            log_format=log_format,
+            csv_mapping=csv_mapping,
+            batch_rows=self._batch_rows,
+        )
+        run.consume_results(results)
         report = self._finish(
             run,
             started=started,

@@ -197,11 +197,14 @@ def test_csv_logs_are_read_through_a_column_map(run: Any, tmp_path: Path) -> Non
 ZEEK_TSV = Path(__file__).parents[2] / "data" / "logs" / "zeek" / "zeekparse-tsv"
 
 
+GOOGLE = "indicator--d0000000-0000-4000-8000-000000000010"
+DOCS = "indicator--d0000000-0000-4000-8000-000000000011"
+
+
 def test_real_zeek_logs_of_a_directory_are_matched(tmp_path: Path) -> None:
     run = cli_for(tmp_path / "home", NODE)
     bundle = tmp_path / "google.json"
-    google = "indicator--d0000000-0000-4000-8000-000000000010"
-    docs = "indicator--d0000000-0000-4000-8000-000000000011"
+    google, docs = GOOGLE, DOCS
     objects = [
         _indicator(google, "[domain-name:value LIKE '%.google.com']"),
         _indicator(docs, "[ipv4-addr:value = '172.217.0.238']"),
@@ -228,3 +231,51 @@ def test_real_zeek_logs_of_a_directory_are_matched(tmp_path: Path) -> None:
     assert all(h["context"]["uid"] for h in hits)
     [conn] = [f for f in summary["files"] if f["source"].endswith("simple_conn.log")]
     assert "is not a Zeek field name" in conn["warnings"][0]["reason"]
+
+
+_RUN_TIMES = ("seconds", "scan_seconds", "records_per_second")
+
+
+@pytest.mark.spark
+@pytest.mark.integration
+def test_the_spark_engine_writes_the_hits_summary_and_sightings_of_the_local_one(
+    tmp_path: Path, spark: object
+) -> None:
+    del spark  # the session the command joins (it starts its own when none is running)
+    runs = {}
+    for engine in ("local", "spark"):
+        run = cli_for(tmp_path / engine, NODE)
+        bundle = tmp_path / "google.json"
+        objects = [
+            _indicator(GOOGLE, "[domain-name:value LIKE '%.google.com']"),
+            _indicator(DOCS, "[ipv4-addr:value = '172.217.0.238']"),
+        ]
+        bundle.write_bytes(orjson.dumps({**BUNDLE, "objects": objects}))
+        assert run("ingest", str(bundle)).exit_code == 0
+        out = tmp_path / f"{engine}.jsonl"
+        args = ["match", str(ZEEK_TSV), "--no-warninglists", "--sightings", "--json"]
+        result = run(*args, "--out", str(out), "--engine", engine)
+        assert result.exit_code == 0, result.output
+        summary = orjson.loads(result.stdout)
+        stored = orjson.loads(run("objects", "list", "--type", "sighting", "--json").stdout)
+        runs[engine] = (summary, out.read_bytes(), stored["objects"])
+    (local, local_hits, local_stored), (spark_run, spark_hits, spark_stored) = runs.values()
+    assert spark_hits == local_hits  # byte for byte, in the same order
+    assert len(spark_run["sightings"]) == len(local["sightings"]) > 0
+    for key in (*_RUN_TIMES, "sightings"):
+        del local[key], spark_run[key]
+    assert spark_run == local
+
+    def facts(objects: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return sorted(
+            (o["object"]["sighting_of_ref"], o["object"]["count"], o["object"]["first_seen"],
+             o["object"]["last_seen"]) for o in objects
+        )  # fmt: skip
+
+    assert facts(spark_stored) == facts(local_stored)
+
+
+def test_master_and_conf_without_the_spark_engine_are_usage_errors(run: Any, log: str) -> None:
+    result = run("match", log, "--conf", "spark.executor.memory=4g")
+    assert result.exit_code == 2
+    assert "--master and --conf go with --engine spark" in said(result)
