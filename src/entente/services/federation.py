@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ from entente.federation.inbound import InboundContext, screen
 from entente.ingest import Candidate
 from entente.services.ingest import IngestService, Screened
 from entente.services.node_signer import NodeSigner
+from entente.services.prefetch import prefetched
 from entente.services.tokens import org_identity_id
 from entente.sharing import Agreement, effective_tlp, parse_agreement
 from entente.stix import BUILTIN_MARKINGS, StixObject, Tlp, Unreadable, format_timestamp_us
@@ -54,7 +55,7 @@ from entente.store import (
 if TYPE_CHECKING:
     # Only named here: httpx (and, through its CLI, Rich) loads when sync connects, not for
     # every command that opens the node (bench/cli_startup.py).
-    from entente.taxii.client import TaxiiClient
+    from entente.taxii.client import ObjectsPage, TaxiiClient
 
 __all__ = [
     "FederationService",
@@ -358,28 +359,59 @@ class FederationService:
                 outcome.collections += 1
                 checkpoint = self._checkpoints.get(partner.name, collection.id)
                 start = checkpoint.added_after if checkpoint is not None else None
-                for page in client.object_pages(partner.api_root, collection.id, added_after=start):
-                    outcome.pages += 1
-                    self._apply(
+                # The partner renders the next page while this node applies the last one
+                # (``prefetched``); closing joins the reader before the client is used again.
+                pages = prefetched(
+                    client.object_pages(partner.api_root, collection.id, added_after=start),
+                    depth=2,
+                )
+                with contextlib.closing(pages):
+                    self._pull_pages(
                         partner,
-                        page.items,
+                        collection.id,
+                        start,
+                        pages,
                         agreements=agreements,
                         context=context,
                         ingest=ingest,
                         outcome=outcome,
                     )
-                    if page.date_added_last is not None and page.date_added_last != start:
-                        # Durable only after the page is: a crash in between re-reads it.
-                        self._checkpoints.save(
-                            Checkpoint(
-                                partner=partner.name,
-                                collection_id=collection.id,
-                                added_after=page.date_added_last,
-                                next_cursor=None,
-                                updated_us=self._clock.now_us(),
-                            )
-                        )
-                        start = page.date_added_last
+
+    def _pull_pages(
+        self,
+        partner: PartnerRecord,
+        collection_id: str,
+        start: str | None,
+        pages: Iterator[ObjectsPage],
+        *,
+        agreements: Sequence[Agreement],
+        context: InboundContext,
+        ingest: IngestService,
+        outcome: SyncOutcome,
+    ) -> None:
+        """Apply each page and checkpoint after it (``start``: the checkpoint read from)."""
+        for page in pages:
+            outcome.pages += 1
+            self._apply(
+                partner,
+                page.items,
+                agreements=agreements,
+                context=context,
+                ingest=ingest,
+                outcome=outcome,
+            )
+            if page.date_added_last is not None and page.date_added_last != start:
+                # Durable only after the page is: a crash in between re-reads it.
+                self._checkpoints.save(
+                    Checkpoint(
+                        partner=partner.name,
+                        collection_id=collection_id,
+                        added_after=page.date_added_last,
+                        next_cursor=None,
+                        updated_us=self._clock.now_us(),
+                    )
+                )
+                start = page.date_added_last
 
     def _apply(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TypeVar
 
 __all__ = ["prefetched"]
@@ -18,7 +18,7 @@ _DONE = object()
 _PUT_POLL_S = 0.1
 
 
-def prefetched(items: Iterator[_T], depth: int = 1) -> Iterator[_T]:
+def prefetched(items: Iterator[_T], depth: int = 1) -> Generator[_T, None, None]:
     """Yield what ``items`` yields, producing up to ``depth`` items ahead on a thread.
 
     The iterator runs on the producer thread only. An exception it raises is raised here, in
