@@ -145,8 +145,10 @@ def set_up(nodes: LocalNodes, topology: Topology) -> dict[str, str]:
     ]
     rounds = partner_rounds(pairs)
     log(f"setup: {len(pairs)} partner links (each side pulls the other) in {len(rounds)} rounds")
+    cards = in_parallel(LocalNode.card, nodes.nodes, CLI_WIDTH)
+    by_org = {node.org: card for node, card in zip(nodes.nodes, cards, strict=True)}
     for chosen in rounds:
-        make_partners(chosen, CLI_WIDTH)
+        make_partners(chosen, CLI_WIDTH, by_org)
     # An analyst of each node's own org: it posts the node's own intelligence over TAXII, and
     # (node org: local-read rules) sees everything the node holds below TLP:RED.
     tokens = in_parallel(
@@ -357,7 +359,8 @@ def run_coalition(
             time.sleep(settle)
         finally:
             watcher.close()
-            nodes.stop_all()
+            # Stopped together (each waits for its sync run to end); __exit__ stops the rest.
+            in_parallel(LocalNode.stop, nodes.nodes)
         log("reading every node's store")
         holdings = run_worker(__file__, "holdings", *(str(node.home) for node in nodes.nodes))
     violations, missing = check_holdings(holdings, reaches, originals)

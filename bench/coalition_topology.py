@@ -129,13 +129,13 @@ def generate(countries: int, sectors: int, seed: int, cross_border: int | None =
     ]
     bilateral: list[dict[str, Any]] = []
     for country, sectors_here in by_country.items():
-        cert = f"CERT {country}"
+        national = f"CERT {country}"
         for sector in sectors_here:
             onward_rule = rng.choice(_ONWARD[sector.kind])
             document: dict[str, Any] = {
                 "id": f"national-{_slug(sector.org)}",
-                "name": f"{cert} and {sector.org}",
-                "parties": [cert, sector.org],
+                "name": f"{national} and {sector.org}",
+                "parties": [national, sector.org],
                 "max_tlp": rng.choice(_CEILINGS[sector.kind]),
                 "onward_sharing": _onward(onward_rule, certs),
             }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -63,12 +63,16 @@ def cache_bytecode(work: Path) -> None:
         os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
 
 
-def make_partners(pairs: Sequence[tuple[LocalNode, LocalNode]], workers: int = 0) -> None:
+def make_partners(
+    pairs: Sequence[tuple[LocalNode, LocalNode]],
+    workers: int = 0,
+    cards: Mapping[str, Path] | None = None,
+) -> None:
     """``LocalNodes.partner(reader, source)`` for each pair, in two parallel steps.
 
-    First every source issues a token and writes its card, then every reader adds its source:
-    no node runs two commands at once, as long as no node is the source (or the reader) of
-    two pairs.
+    First every source issues a token and writes its card (unless ``cards``, by org, has it
+    already), then every reader adds its source: no node runs two commands at once, as long
+    as no node is the source (or the reader) of two pairs.
     """
     for side in (0, 1):
         if len({id(pair[side]) for pair in pairs}) != len(pairs):
@@ -76,7 +80,8 @@ def make_partners(pairs: Sequence[tuple[LocalNode, LocalNode]], workers: int = 0
 
     def issue(pair: tuple[LocalNode, LocalNode]) -> tuple[str, Path]:
         reader, source = pair
-        return source.issue_partner_token(reader.org), source.card()
+        known = None if cards is None else cards.get(source.org)
+        return source.issue_partner_token(reader.org), known or source.card()
 
     issued = in_parallel(issue, pairs, workers)
 
