@@ -65,6 +65,7 @@ CLI_WIDTH = 4
 # How long after the last expected arrival a forbidden copy would still be given to turn up.
 SETTLE_INTERVALS = 3
 MODEL_COUNTRIES, MODEL_SECTORS = 20, 4
+_RESENDS = 2
 
 
 def now_rfc3339() -> str:
@@ -190,21 +191,37 @@ class Watcher:
     def post(self, org: str, objects: Sequence[dict[str, Any]]) -> None:
         """Add ``objects`` to the node of ``org`` as its analyst (TAXII 2.1 §5.5)."""
         url = self._nodes[org].base_url + self._objects
-        response = self._clients[org].post(
+        response = self._request(
+            org,
+            "POST",
             url,
             content=orjson.dumps({"objects": list(objects)}),
             headers={"Content-Type": TAXII_MEDIA_TYPE},
         )
+        # Posting again what was stored counts as a success (a duplicate, STIX 2.1 §3.6).
         status = orjson.loads(response.content) if response.status_code == 202 else {}
         if status.get("success_count") != len(objects):
             raise RuntimeError(f"POST {url}: {response.status_code} {response.text[:500]}")
+
+    def _request(self, org: str, method: str, url: str, **options: Any) -> httpx.Response:
+        """One request, sent again (at most twice) when a kept-alive connection was reset.
+
+        uvicorn closes a connection idle for 5 s; a request that races that close is reset
+        before the server reads it, and httpx does not resend it.
+        """
+        for _ in range(_RESENDS):
+            try:
+                return self._clients[org].request(method, url, **options)
+            except httpx.TransportError as exc:
+                log(f"  {method} {url}: {exc!r}, sending again")
+        return self._clients[org].request(method, url, **options)
 
     def _poll(self, org: str, ids: Sequence[str]) -> None:
         url = self._nodes[org].base_url + self._path
         # A few dozen ids per request keep the URL short.
         for first in range(0, len(ids), 40):
             chunk = ids[first : first + 40]
-            response = self._clients[org].get(url, params={"match[id]": ",".join(chunk)})
+            response = self._request(org, "GET", url, params={"match[id]": ",".join(chunk)})
             if response.status_code == 404:
                 continue
             if response.status_code != 200:
