@@ -39,24 +39,21 @@ import argparse
 import copy
 import json
 import math
-import os
 import random
 import resource
 import shutil
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import orjson
 
 from entente.cli.local_nodes import LocalNode, LocalNodes
+from fleet import cache_bytecode, in_parallel, init_under, log, make_partners
 from workloads import make_indicator, nearest_rank, run_worker
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -70,14 +67,6 @@ PROBE_TIMEOUT_S = 30.0
 _PRELOAD_CHUNKS = 10
 _MAX_PAGES = 100_000
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-def log(message: str) -> None:
-    """Progress on stderr, with the time of day."""
-    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
-
 
 def org_indicator(rng: random.Random, index: int, org_id: str) -> dict[str, Any]:
     """A generated indicator created by ``org_id`` and marked TLP:GREEN."""
@@ -86,53 +75,6 @@ def org_indicator(rng: random.Random, index: int, org_id: str) -> dict[str, Any]
         "created_by_ref": org_id,
         "object_marking_refs": [TLP_GREEN],
     }
-
-
-def in_parallel(job: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
-    """``job`` for every item at once (threads driving separate processes); errors re-raised."""
-    with ThreadPoolExecutor(max_workers=max(1, len(items))) as pool:
-        return list(pool.map(job, items))
-
-
-def init_under(node: LocalNode, agreement: dict[str, Any]) -> None:
-    """``entente init`` the node, then add ``agreement`` to it."""
-    node.init()
-    node.add_agreement(agreement)
-
-
-def cache_bytecode(work: Path) -> None:
-    """Let the ``entente`` processes started from here cache their compiled bytecode.
-
-    With ``PYTHONDONTWRITEBYTECODE`` set (as in some sandboxes), every command would compile
-    all its imports again: seconds per command that an installed node never pays. The cache
-    goes under ``work``, which is removed at exit, and nothing is written into the sources.
-    """
-    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
-        os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-
-
-def make_partners(pairs: Sequence[tuple[LocalNode, LocalNode]]) -> None:
-    """``LocalNodes.partner(reader, source)`` for each pair, in two parallel steps.
-
-    First every source issues a token and writes its card, then every reader adds its source:
-    no node runs two commands at once, as long as no node is the source (or the reader) of
-    two pairs.
-    """
-    for side in (0, 1):
-        if len({id(pair[side]) for pair in pairs}) != len(pairs):
-            raise ValueError("a node may be the reader, and the source, of one pair at most")
-
-    def issue(pair: tuple[LocalNode, LocalNode]) -> tuple[str, Path]:
-        reader, source = pair
-        return source.issue_partner_token(reader.org), source.card()
-
-    issued = in_parallel(issue, pairs)
-
-    def add(at: int) -> None:
-        token, card = issued[at]
-        pairs[at][0].cli("partner", "add", "--card", str(card), "--token", token)
-
-    in_parallel(add, range(len(pairs)))
 
 
 # -- worker (its own process) --------------------------------------------------------------------
