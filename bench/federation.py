@@ -39,6 +39,7 @@ import argparse
 import copy
 import json
 import math
+import os
 import random
 import resource
 import shutil

@@ -394,9 +394,7 @@ def test_the_graph_index_finds_a_cases_reports_and_sightings_as_reading_everythi
     )
     for who in (analyst, other):
         assert service.for_case(who, case.id) == twin.for_case(who, case.id)
-        assert service._sightings(who, RIPE_IP_INDICATOR) == twin._sightings(
-            who, RIPE_IP_INDICATOR
-        )
+        assert service._sightings(who, RIPE_IP_INDICATOR) == twin._sightings(who, RIPE_IP_INDICATOR)
     assert {r.id for r in service.for_case(analyst, case.id)} == {r.id for r in mine}
     assert [s["id"] for s in service._sightings(analyst, RIPE_IP_INDICATOR)] == [SIGHTING]
     # The other org may not see the AMBER+STRICT report or sighting: neither path shows them.
