@@ -141,8 +141,9 @@ class Scale:
                 self._keep("name_word", str(obj["name"]).rsplit(" ", 1)[1])
             yield obj
 
-    def load(self, count: int) -> dict[str, Any]:
-        """Ingest ``count`` more objects; their objects/s (generation not counted)."""
+    def load(self, count: int, stop_at: float) -> dict[str, Any]:
+        """Ingest ``count`` more objects, or fewer once ``time.monotonic()`` passes
+        ``stop_at``; their objects/s (generation not counted)."""
         from entente.bootstrap import operator_ingest
         from entente.ingest import Candidate
         from entente.store import Provenance, SourceKind
@@ -152,7 +153,7 @@ class Scale:
         seconds = 0.0
         added = 0
         done = 0
-        while done < count:
+        while done < count and time.monotonic() < stop_at:
             step = min(TRANSACTION, count - done)
             candidates = [
                 Candidate(source="pg-scale", position=str(i), data=obj)
@@ -309,6 +310,12 @@ def main() -> None:
     parser.add_argument("--walk", type=int, default=1_000_000, help="objects paged per size")
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL, help="any database there")
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="created and dropped")
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=float("inf"),
+        help="stop loading after this many seconds and measure at the size reached",
+    )
     args = parser.parse_args()
     default = "20000,100000" if args.quick else "1000000,10000000"
     sizes = [int(s) for s in (args.sizes or default).split(",")]
@@ -325,9 +332,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="entente-bench-pg-") as home:
             scale = Scale(bench_url(args.admin_url, args.database), Path(home), seed=5)
             try:
-                for size in sizes:
-                    print(f"loading up to {size:,} objects", file=sys.stderr)
-                    ingest = scale.load(size - scale.loaded)
+                stop_at = time.monotonic() + args.budget_s
+                for index, wanted in enumerate(sizes):
+                    print(f"loading up to {wanted:,} objects", file=sys.stderr)
+                    ingest = scale.load(wanted - scale.loaded, stop_at)
+                    size = sizes[index] = scale.loaded
+                    if size < wanted:
+                        del sizes[index + 1 :]
+                        figures["stopped"] = f"--budget-s: loaded {size:,} of {wanted:,}"
+                        print(figures["stopped"], file=sys.stderr)
                     vacuum_s = scale.vacuum()
                     at: dict[str, Any] = {"ingest": ingest, "vacuum_analyze_s": vacuum_s}
                     at["taxii_paging"] = scale.paging(min(args.walk, size))
