@@ -172,13 +172,17 @@ class Scale:
                     f"  loaded {self.loaded:,} ({added / seconds:,.0f} objects/s)",
                     file=sys.stderr,
                 )
-        return {"objects": added, "seconds": round(seconds, 1), "objects_per_s": round(added / seconds)}
+        return {
+            "objects": added,
+            "seconds": round(seconds, 1),
+            "objects_per_s": round(added / seconds),
+        }
 
     def vacuum(self) -> float:
         """``VACUUM ANALYZE`` of the whole database; its seconds."""
         start = time.perf_counter()
-        with self.node.store.engine.connect() as conn:  # type: ignore[attr-defined]
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        engine = self.node.store.engine  # type: ignore[attr-defined]
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
         return round(time.perf_counter() - start, 1)
 
@@ -391,7 +395,8 @@ def _report(size: int, at: dict[str, Any]) -> None:
     lines = [
         f"== {size:,} objects",
         f"ingest            {ingest['objects_per_s']:>9,} objects/s "
-        f"({ingest['objects']:,} in {ingest['seconds']} s; VACUUM ANALYZE {at['vacuum_analyze_s']} s)",
+        f"({ingest['objects']:,} in {ingest['seconds']} s; "
+        f"VACUUM ANALYZE {at['vacuum_analyze_s']} s)",
         f"TAXII paging      {paging['objects_per_s']:>9,} objects/s "
         f"({paging['objects']:,} objects, {paging['pages']:,} pages of {PAGE})",
     ]
@@ -402,9 +407,7 @@ def _report(size: int, at: dict[str, Any]) -> None:
         )
     for name in ("ipv4", "domain", "url", "sha256", "absent", "value_all", "name_words", "all"):
         row = search[name]
-        lines.append(
-            f"search {name:17} p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms"
-        )
+        lines.append(f"search {name:17} p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms")
     print("\n".join(lines), file=sys.stderr)
 
 

@@ -10,6 +10,7 @@ the deployment guide says they must: ``entente.toml`` (the database URL, the org
 
 from __future__ import annotations
 
+import itertools
 import random
 import shutil
 import uuid
@@ -170,4 +171,4 @@ def test_adds_through_both_workers_at_once_get_unique_increasing_date_added(
     # TAXII 2.1 §3.2: date_added unique and, in the manifest's order, strictly increasing
     # (RFC 3339 timestamps of one format compare as text).
     stamps = [entry["date_added"] for entry in manifest]
-    assert all(earlier < later for earlier, later in zip(stamps, stamps[1:], strict=False))
+    assert all(earlier < later for earlier, later in itertools.pairwise(stamps))

@@ -448,9 +448,7 @@ def _counted(row: tuple[Any, ...], new: NewVersion) -> CountedRow:
 class SqlTransaction:
     """A StoreTransaction bound to one database transaction on one connection."""
 
-    def __init__(
-        self, conn: Connection, clock: Clock, copy_min_rows: int = COPY_MIN_ROWS
-    ) -> None:
+    def __init__(self, conn: Connection, clock: Clock, copy_min_rows: int = COPY_MIN_ROWS) -> None:
         self._conn = conn
         self._clock = clock
         # PostgreSQL: batches of at least this many versions are written with COPY
@@ -819,9 +817,7 @@ class SqlTransaction:
 class SqlStore:
     """The ObjectStore port over SQLite or PostgreSQL (SQLAlchemy Core, no ORM)."""
 
-    def __init__(
-        self, engine: Engine, clock: Clock, *, copy_min_rows: int = COPY_MIN_ROWS
-    ) -> None:
+    def __init__(self, engine: Engine, clock: Clock, *, copy_min_rows: int = COPY_MIN_ROWS) -> None:
         self._engine = engine
         self._clock = clock
         # PostgreSQL: the size from which an insert batch is written with COPY.

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from entente.clock import FixedClock
 from entente.errors import StorageError
+from entente.stix import GranularMarking
 from entente.store import NewVersion, ObjectQuery, Provenance, SourceKind
 from entente.store.sql import SqlStore, open_store
 
@@ -65,8 +66,7 @@ def twin_stores(postgres_schema: tuple[str, str]) -> Iterator[tuple[SqlStore, Sq
 def _dump(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
     with store.engine.connect() as conn:
         return {
-            name: [tuple(row) for row in conn.exec_driver_sql(sql)]
-            for name, sql in TABLES.items()
+            name: [tuple(row) for row in conn.exec_driver_sql(sql)] for name, sql in TABLES.items()
         }
 
 
@@ -103,7 +103,7 @@ def objects(draw: st.DrawFn) -> list[tuple[NewVersion, Provenance]]:
                 body["count"] = draw(st.integers(1, 50))
             if markings:
                 body["object_marking_refs"] = list(markings)
-            granular = ()
+            granular: tuple[GranularMarking, ...] = ()
             if draw(st.booleans()):
                 granular = ((TLP_AMBER, ("name",)),)
                 body["granular_markings"] = [{"marking_ref": TLP_AMBER, "selectors": ["name"]}]
@@ -131,7 +131,9 @@ def objects(draw: st.DrawFn) -> list[tuple[NewVersion, Provenance]]:
     return batch
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(batches=st.lists(objects(), min_size=1, max_size=3))
 def test_copy_writes_exactly_the_rows_the_inserts_write(
     twin_stores: tuple[SqlStore, SqlStore], batches: list[list[tuple[NewVersion, Provenance]]]
@@ -144,9 +146,7 @@ def test_copy_writes_exactly_the_rows_the_inserts_write(
                 # first/last flags and the dashboard move for stored rows as well.
                 held = tx.versions_of([new.id for new, _ in batch])
                 fresh = {
-                    (new.id, new.version): (new, prov)
-                    for new, prov in batch
-                    if new.id not in held
+                    (new.id, new.version): (new, prov) for new, prov in batch if new.id not in held
                 }
                 tx.insert(list(fresh.values()))
     assert _dump(copying) == _dump(inserting)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, create_engine, event, text
 from tests.conftest import DEFAULT_PG_URL, PG_URL_ENV
 
 from entente.clock import FixedClock
+from entente.errors import StorageError
 from entente.store import NewVersion, ObjectQuery, Provenance, SourceKind
 from entente.store.sql import SqlStore, open_store
 
@@ -58,7 +59,7 @@ def loaded() -> Iterator[tuple[SqlStore, list[int]]]:
     schema = f"entente_plans_{uuid.uuid4().hex[:12]}"
     try:
         store = open_store(url, FixedClock(), schema=schema)
-    except Exception as exc:  # noqa: BLE001 - the reason goes into the skip message
+    except StorageError as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL not reachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {url}: {exc}; set {PG_URL_ENV}")
@@ -89,9 +90,7 @@ def _plan(store: SqlStore, query: ObjectQuery) -> dict[str, Any]:
     """The plan of the one SELECT ``store.query`` runs."""
     seen: list[tuple[str, Any]] = []
 
-    def record(
-        _conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any
-    ) -> None:
+    def record(_conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         seen.append((statement, parameters))
 
     event.listen(store.engine, "before_cursor_execute", record)
@@ -176,9 +175,7 @@ def test_a_page_by_id_uses_the_id_index_and_sorts_only_that_objects_versions(
     store, points = loaded
     oid = f"indicator--{uuid.UUID(int=11, version=4)}"
     for versions in ((), ("all",)):
-        query = ObjectQuery(
-            ids=(oid,), added_after_us=points[0], limit=PAGE, versions=versions
-        )
+        query = ObjectQuery(ids=(oid,), added_after_us=points[0], limit=PAGE, versions=versions)
         plan = _plan(store, query)
         scans = _version_scans(plan)
         assert ("Index Scan", "uq_object_versions_id_version") in scans or (
