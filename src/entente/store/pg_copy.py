@@ -21,8 +21,10 @@ from entente.errors import StorageError
 
 __all__ = ["COPY_MIN_ROWS", "copy_rows", "copy_texts"]
 
-# Batches of at least this many object versions go through COPY. Below it the saving is
-# smaller than COPY's own round trips (bench/pg_scale.py: ingest batches are 1,000).
+# Batches of at least this many object versions go through COPY: the ingest service's
+# batches (5,000) and sync's pages (1,000) do, a TAXII POST of a few objects keeps the
+# INSERTs. COPY costs a statement per table and the full-text rows three, which only pay
+# for themselves over many rows.
 COPY_MIN_ROWS = 200
 
 # The staging table of the full-text rows: COPY cannot call to_tsvector, so the bodies are
