@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, bindparam, select, text, update
 
+from entente.store.pg_copy import copy_rows, copy_texts
 from entente.store.schema import object_versions, search_state, search_values, search_values_recent
 from entente.store.search_values import index_entries, text_of
 
@@ -83,22 +84,27 @@ def write_index(
     *,
     merge_rows: int = MERGE_ROWS,
     direct: bool = False,
+    copy: bool = False,
 ) -> int:
     """Index versions given as (date_added_us, raw JSON text or the parsed object); return
     the value rows written. Moves the recent rows into the large table once ``merge_rows``
     have gathered; ``direct`` writes into the large table (migration 0007's backfill, from
-    before the recent table existed)."""
+    before the recent table existed); ``copy`` (PostgreSQL only) writes the rows with COPY
+    (``store.pg_copy``) instead of INSERTs, the same rows."""
     values, texts = _rows_of(stored)
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if values:
         values.sort()  # key order: each B-tree page the batch touches is touched once
         target = search_values if direct else search_values_recent
-        # Driver-level executemany, as the object rows are written (store.sql._insert_sql).
-        conn.exec_driver_sql(
-            f"INSERT INTO {target.name} (kind, key, date_added_us) "
-            f"VALUES ({marker}, {marker}, {marker})",
-            values,
-        )
+        if copy:
+            copy_rows(conn, target.name, ("kind", "key", "date_added_us"), values)
+        else:
+            # Driver-level executemany, as the object rows are written (store.sql._insert_sql).
+            conn.exec_driver_sql(
+                f"INSERT INTO {target.name} (kind, key, date_added_us) "
+                f"VALUES ({marker}, {marker}, {marker})",
+                values,
+            )
     if values and not direct:
         recent = conn.execute(
             update(search_state)
@@ -108,7 +114,9 @@ def write_index(
         ).scalar_one()
         if recent >= merge_rows:
             merge_recent(conn)
-    if texts:
+    if texts and copy:
+        copy_texts(conn, TEXT_TABLE, texts)
+    elif texts:
         if conn.dialect.name == "postgresql":
             sql = (
                 f"INSERT INTO {TEXT_TABLE} (date_added_us, doc) "
