@@ -522,91 +522,44 @@ class MatchService:
         """
         started = self._clock.now_us()
         indicators = self.active_indicators()
-        if file_matcher is not None:
-            return self._match_elsewhere(
-                paths,
-                file_matcher,
-                indicators,
-                started=started,
-                principal=principal,
-                log_format=log_format,
-                csv_mapping=csv_mapping,
+
+        def new_run(plans: dict[str, _Plan]) -> _Run:
+            hit_filter, tally = self._suppression(indicators, warninglists)
+            return _Run(
+                indicators=indicators,
+                plans=plans,
+                since_us=since_us,
                 hit_sink=hit_sink,
                 progress=progress,
-                sightings=sightings,
-                since_us=since_us,
-                warninglists=warninglists,
+                aggregator=SightingAggregator(indicators.indicators),
+                hit_filter=hit_filter,
+                suppressed=tally,
             )
-        reader = open_logs(
-            paths,
-            log_format=log_format,
-            csv_mapping=csv_mapping,
-            batch_rows=self._batch_rows,
-            threads=self._threads,
-        )
-        matcher = self._matcher_factory(indicators)
-        hit_filter, tally = self._suppression(indicators, warninglists)
-        run = _Run(
-            indicators=indicators,
-            plans={path: _Plan(path, _size_of(path), matcher) for path in reader.files},
-            since_us=since_us,
-            hit_sink=hit_sink,
-            progress=progress,
-            aggregator=SightingAggregator(indicators.indicators),
-            hit_filter=hit_filter,
-            suppressed=tally,
-        )
-        run.scan_started = self._clock.now_us()
-        with reader:
-            run.consume(reader)
-        report = self._finish(
-            run,
-            started=started,
-            principal=principal,
-            sightings=sightings,
-            source=_MATCH_SOURCE,
-            warninglists=warninglists,
-        )
-        self._record("match", report.to_json(), started)
-        return report
 
-    def _match_elsewhere(
-        self,
-        paths: Sequence[str],
-        file_matcher: FileMatcher,
-        indicators: IndicatorSet,
-        *,
-        started: int,
-        principal: str,
-        log_format: str | None,
-        csv_mapping: CsvMapping | None,
-        hit_sink: HitSink | None,
-        progress: Callable[[ProgressEvent], None] | None,
-        sightings: bool,
-        since_us: int | None,
-        warninglists: bool,
-    ) -> MatchReport:
-        """``match`` with the files read and matched by ``file_matcher``."""
-        hit_filter, tally = self._suppression(indicators, warninglists)
-        run = _Run(
-            indicators=indicators,
-            plans={},
-            since_us=since_us,
-            hit_sink=hit_sink,
-            progress=progress,
-            aggregator=SightingAggregator(indicators.indicators),
-            hit_filter=hit_filter,
-            suppressed=tally,
-        )
-        run.scan_started = self._clock.now_us()
-        results = file_matcher.match_files(
-            paths,
-            indicators,
-            log_format=log_format,
-            csv_mapping=csv_mapping,
-            batch_rows=self._batch_rows,
-        )
-        run.consume_results(results)
+        if file_matcher is not None:
+            run = new_run({})
+            run.scan_started = self._clock.now_us()
+            results = file_matcher.match_files(
+                paths,
+                indicators,
+                log_format=log_format,
+                csv_mapping=csv_mapping,
+                batch_rows=self._batch_rows,
+            )
+            run.consume_results(results)
+        else:
+            reader = open_logs(
+                paths,
+                log_format=log_format,
+                csv_mapping=csv_mapping,
+                batch_rows=self._batch_rows,
+                threads=self._threads,
+            )
+            matcher = self._matcher_factory(indicators)
+            run = new_run({path: _Plan(path, _size_of(path), matcher) for path in reader.files})
+            run.scan_started = self._clock.now_us()
+            with reader:
+                run.consume(reader)
         report = self._finish(
             run,
             started=started,
