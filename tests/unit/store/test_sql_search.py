@@ -223,6 +223,7 @@ def test_migration_backfills_what_was_stored_before_it(tmp_path: Path) -> None:
             "audit_objects",
             "audit_indexed",
             "audit_checkpoints",
+            "object_signatures",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
