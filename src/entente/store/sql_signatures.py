@@ -44,29 +44,20 @@ class SqlSignatureStore:
                 # Imported here, as in sql_federation: SQLite nodes never load the dialect.
                 from sqlalchemy.dialects import postgresql
 
-                pg = postgresql.insert(object_signatures)
-                conn.execute(
-                    pg.on_conflict_do_update(
-                        index_elements=[_S.id, _S.version],
-                        set_={
-                            "content_sha256": pg.excluded.content_sha256,
-                            "extension": pg.excluded.extension,
-                        },
-                    ),
-                    rows,
-                )
+                upsert: postgresql.Insert | sqlite.Insert = postgresql.insert(object_signatures)
             else:
-                lite = sqlite.insert(object_signatures)
-                conn.execute(
-                    lite.on_conflict_do_update(
-                        index_elements=[_S.id, _S.version],
-                        set_={
-                            "content_sha256": lite.excluded.content_sha256,
-                            "extension": lite.excluded.extension,
-                        },
-                    ),
-                    rows,
-                )
+                upsert = sqlite.insert(object_signatures)
+            # Both dialects spell "insert, or replace the kept signature" the same way.
+            conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[_S.id, _S.version],
+                    set_={
+                        "content_sha256": upsert.excluded.content_sha256,
+                        "extension": upsert.excluded.extension,
+                    },
+                ),
+                rows,
+            )
 
     def get(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], StoredSignature]:
         """The signatures kept for these ``(id, version)`` keys; missing ones are left out."""
