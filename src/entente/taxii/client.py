@@ -46,7 +46,8 @@ def default_tls() -> ssl.SSLContext:
     Building one reads and parses the whole CA bundle (about 20 ms of CPU): a node that
     syncs each partner every second spent most of a "nothing new" sync on it. A context is
     safe to share between clients and threads once configured. ``SSL_CERT_FILE`` and
-    ``SSL_CERT_DIR`` are honoured as httpx honours them, read on each call.
+    ``SSL_CERT_DIR`` are honoured as httpx honours them, read on each call; a trust store
+    changed on disk is read again when the process restarts.
     """
     return _tls_for(os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None)
 
