@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
+from tests.factories import new_version as version
 
 from entente.clock import FixedClock
 from entente.errors import StorageError
-from entente.store import NewVersion, Provenance, SearchFilter, SourceKind, StoredVersion
+from entente.store import Provenance, SearchFilter, SourceKind, StoredVersion
 from entente.store.search_index import merge_recent, write_index
 from entente.store.search_values import probes_for, tokens_of
 from entente.store.sql import SqlStore, open_store
@@ -25,21 +25,6 @@ GREEN = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
 
 def ident(n: int, kind: str = "indicator") -> str:
     return f"{kind}--00000000-0000-4000-8000-{n:012d}"
-
-
-def version(obj: dict[str, Any], modified: str = "2024-01-01T00:00:00.000000000Z") -> NewVersion:
-    return NewVersion(
-        id=obj["id"],
-        type=obj["type"],
-        spec_version="2.1",
-        version=modified,
-        created=modified,
-        modified=modified,
-        created_by_ref=obj.get("created_by_ref"),
-        revoked=False,
-        marking_refs=tuple(obj.get("object_marking_refs", ())),
-        raw_json=orjson.dumps(obj),
-    )
 
 
 def indicator(n: int, pattern: str, **extra: Any) -> dict[str, Any]:
