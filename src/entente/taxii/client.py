@@ -54,6 +54,7 @@ def default_tls() -> ssl.SSLContext:
 
 @functools.cache
 def _tls_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    # The arguments only key the cache: httpx reads the same two variables itself.
     return httpx.create_ssl_context(verify=True)
 
 
