@@ -198,6 +198,13 @@ class SqlSearchIndex:
                 select(*_READ_COLUMNS).where(*conditions).order_by(_V.date_added_us).limit(limit)
             )
         with storage_errors("searching"), self._engine.connect() as conn:
+            if phrases and dialect == "postgresql":
+                # A word common to many objects ("family" in every malware name) makes the
+                # planner expect thousands of matches and start a parallel worker, whose
+                # start-up (3-5 ms at 10M objects) is most of a query that reads a dozen
+                # pages: a search page wants its first rows at once (PostgreSQL manual
+                # §15.2, "When Can Parallel Query Be Used?"). For this transaction only.
+                conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
             return _to_records(conn.execute(statement))
 
     def occurrences(

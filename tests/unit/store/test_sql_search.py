@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import event, text
 from tests.factories import new_version as version
 
 from entente.clock import FixedClock
@@ -96,6 +96,34 @@ def test_full_text_and_filters(store: SqlStore) -> None:
     assert _find(index, sources=("feed A",)) == [1, 2, 3, 4, 5, 6, 7]
     assert _find(index, sources=("feed B",)) == []
     assert _find(index, "10.1.2.3", labels=("c2",)) == [1]
+
+
+@pytest.mark.parametrize(
+    "sql_store", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_word_search_on_postgresql_runs_without_parallel_workers(store: SqlStore) -> None:
+    # At 10M objects a common word made the planner start a parallel worker for a query that
+    # reads a dozen pages; its start-up was most of the search (ADR 0024). The setting is
+    # read on the search's own connection right after its query, and is gone afterwards.
+    _fill(store)
+    seen: list[str] = []
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "to_tsquery" in statement:
+            # Another cursor on the same connection: this one still holds the results.
+            with cursor.connection.cursor() as probe:
+                probe.execute("SELECT current_setting('max_parallel_workers_per_gather')")
+                seen.append(probe.fetchone()[0])
+
+    event.listen(store.engine, "after_cursor_execute", after)
+    try:
+        assert _find(SqlSearchIndex(store.engine), words=(("sofacy",),)) == [5, 6]
+    finally:
+        event.remove(store.engine, "after_cursor_execute", after)
+    assert seen == ["0"]
+    with store.engine.connect() as conn:
+        default = conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar_one()
+    assert default != "0"
 
 
 def test_paging_after_a_position_and_latest_versions_only(store: SqlStore) -> None:
