@@ -297,6 +297,17 @@ class _Plan:
     after_record: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _RunScope:
+    """What the caller of ``match`` or ``hunt`` chose for the run's hits."""
+
+    since_us: int | None
+    hit_sink: HitSink | None
+    progress: Callable[[ProgressEvent], None] | None
+    # Whether warninglists and allowed values suppress hits.
+    warninglists: bool
+
+
 @dataclass(slots=True)
 class _Run:
     """The counters, aggregate and callbacks of one run across its files."""
@@ -492,6 +503,30 @@ class MatchService:
                     listed[term] = (hit.list_name,)
         return listed
 
+    def _start_run(
+        self,
+        indicators: IndicatorSet,
+        plans: dict[str, _Plan],
+        scope: _RunScope,
+        *,
+        digests: dict[str, str] | None = None,
+    ) -> _Run:
+        """A run of ``match`` or ``hunt`` over ``plans``, its scan starting now."""
+        hit_filter, tally = self._suppression(indicators, scope.warninglists)
+        run = _Run(
+            indicators=indicators,
+            plans=plans,
+            since_us=scope.since_us,
+            hit_sink=scope.hit_sink,
+            progress=scope.progress,
+            aggregator=SightingAggregator(indicators.indicators),
+            hit_filter=hit_filter,
+            suppressed=tally,
+            digests=digests if digests is not None else {},
+        )
+        run.scan_started = self._clock.now_us()
+        return run
+
     def _suppression(
         self, indicators: IndicatorSet, apply: bool
     ) -> tuple[HitFilter, SuppressedTally]:
@@ -522,23 +557,9 @@ class MatchService:
         """
         started = self._clock.now_us()
         indicators = self.active_indicators()
-
-        def new_run(plans: dict[str, _Plan]) -> _Run:
-            hit_filter, tally = self._suppression(indicators, warninglists)
-            return _Run(
-                indicators=indicators,
-                plans=plans,
-                since_us=since_us,
-                hit_sink=hit_sink,
-                progress=progress,
-                aggregator=SightingAggregator(indicators.indicators),
-                hit_filter=hit_filter,
-                suppressed=tally,
-            )
-
+        scope = _RunScope(since_us, hit_sink, progress, warninglists)
         if file_matcher is not None:
-            run = new_run({})
-            run.scan_started = self._clock.now_us()
+            run = self._start_run(indicators, {}, scope)
             results = file_matcher.match_files(
                 paths,
                 indicators,
@@ -556,8 +577,8 @@ class MatchService:
                 threads=self._threads,
             )
             matcher = self._matcher_factory(indicators)
-            run = new_run({path: _Plan(path, _size_of(path), matcher) for path in reader.files})
-            run.scan_started = self._clock.now_us()
+            plans = {path: _Plan(path, _size_of(path), matcher) for path in reader.files}
+            run = self._start_run(indicators, plans, scope)
             with reader:
                 run.consume(reader)
         report = self._finish(
@@ -605,19 +626,12 @@ class MatchService:
         files = list(dict.fromkeys(str(Path(p).resolve()) for p in expand_paths(archive)))
         planner = _HuntPlanner(state, indicators, digests, self._matcher_factory, since_us)
         plans = [planned for path in files if (planned := planner.plan(path)) is not None]
-        hit_filter, tally = self._suppression(indicators, warninglists)
-        run = _Run(
-            indicators=indicators,
-            plans={plan.path: plan for plan, _ in plans},
-            since_us=since_us,
-            hit_sink=hit_sink,
-            progress=progress,
-            aggregator=SightingAggregator(indicators.indicators),
-            hit_filter=hit_filter,
-            suppressed=tally,
+        run = self._start_run(
+            indicators,
+            {plan.path: plan for plan, _ in plans},
+            _RunScope(since_us, hit_sink, progress, warninglists),
             digests=digests,
         )
-        run.scan_started = self._clock.now_us()
         for plan, entry in plans:
             try:
                 with open_logs(
