@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from entente.bootstrap import Node, open_node
 from entente.clock import FixedClock
@@ -22,7 +25,7 @@ from entente.federation import (
 )
 from entente.ingest import Candidate
 from entente.services import IngestService, TaxiiService, org_identity_id
-from entente.services.node_signer import NodeSigner, with_extension
+from entente.services.node_signer import NodeSigner, attach_extension, with_extension
 from entente.sharing import Principal, Role
 from entente.stix import Tlp, deterministic_id, marking_id_for
 from entente.store import ObjectQuery, Provenance, SourceKind, StoredVersion
@@ -179,6 +182,58 @@ def test_with_extension_keeps_other_extensions() -> None:
     raw = orjson.dumps({"id": "x", "extensions": {other: {"rank": 1}}})
     joined = orjson.loads(with_extension(raw, {"signer": "s"}))
     assert joined["extensions"] == {other: {"rank": 1}, EXTENSION_ID: {"signer": "s"}}
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_OTHER_EXTENSION = "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e"
+
+
+@st.composite
+def _stored_objects(draw: st.DrawFn) -> bytes:
+    """A JSON object as bytes, as orjson stores it or as others write it: spaced, indented,
+    ASCII-escaped; with or without extensions (one named in a description, one a key)."""
+    obj: dict[str, Any] = draw(st.dictionaries(st.text(max_size=10), _JSON_VALUES, max_size=5))
+    obj["id"] = "indicator--" + draw(st.uuids()).hex
+    choice = draw(st.sampled_from(("none", "other", "ours", "named", "empty")))
+    if choice == "other":
+        obj["extensions"] = {_OTHER_EXTENSION: {"rank": draw(st.integers(0, 9))}}
+    elif choice == "ours":
+        obj["extensions"] = {EXTENSION_ID: {"signer": "old"}}
+    elif choice == "named":
+        obj["description"] = 'mentions "extensions" only in text'
+    elif choice == "empty":
+        obj["extensions"] = {}
+    style = draw(st.sampled_from(("orjson", "spaced", "indented", "ascii")))
+    if style == "orjson":
+        return orjson.dumps(obj)
+    if style == "spaced":
+        return b" \n" + json.dumps(obj, ensure_ascii=False).encode() + b" \r\n"
+    if style == "indented":
+        return json.dumps(obj, indent=2, ensure_ascii=False).encode()
+    return json.dumps(obj, ensure_ascii=True).encode()
+
+
+@given(raw=_stored_objects(), rank=st.integers(0, 2**31))
+def test_attaching_a_kept_extension_gives_what_its_reference_twin_gives(
+    raw: bytes, rank: int
+) -> None:
+    extension = {"signer": "identity--x", "batch": {"leaf_index": rank, "audit_path": "A-_"}}
+    text = orjson.dumps(extension).decode()
+    assert orjson.loads(attach_extension(raw, text)) == orjson.loads(with_extension(raw, extension))
+
+
+def test_a_key_spelt_with_an_escape_is_still_the_extensions_member() -> None:
+    # RFC 8259 §7: "\u0065xtensions" is the key "extensions"; appending a second member of
+    # that name would hide the object's own extensions from a reader that keeps the last.
+    raw = b'{"id": "x", "\\u0065xtensions": {"%s": {"rank": 1}}}' % _OTHER_EXTENSION.encode()
+    joined = orjson.loads(attach_extension(raw, '{"signer": "s"}'))
+    assert joined["extensions"] == {_OTHER_EXTENSION: {"rank": 1}, EXTENSION_ID: {"signer": "s"}}
 
 
 def test_objects_added_over_taxii_by_the_org_are_signed_at_once_as_one_batch(
