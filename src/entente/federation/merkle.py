@@ -5,7 +5,9 @@ RFC 9162 §2.1.1: the hash of a leaf is ``SHA-256(0x00 || leaf)`` and of an inte
 power of two smaller than ``n``. Building the levels bottom-up, pairing neighbours and carrying
 an odd last node up unchanged, gives exactly that tree, with every audit path (§2.1.3.1) in
 one pass. ``entente.federation.merkle_reference`` is the recursive definition, word for word:
-the property tests check that both agree.
+the property tests check that both agree. ``PathMemo`` walks audit paths as
+``root_from_inclusion_proof`` does, remembering where the paths it walked lead (its reference
+twin is that function, and a property test checks that they agree).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "HASH_SIZE",
+    "PathMemo",
     "hash_children",
     "hash_leaf",
     "inclusion_proofs",
@@ -104,3 +107,75 @@ def root_from_inclusion_proof(
         fn >>= 1
         sn >>= 1
     return r if sn == 0 else None
+
+
+# How many walked states a PathMemo keeps before it starts afresh: a batch's objects arrive
+# in leaf order, so the states a leaf meets again are its recent neighbours'.
+_MEMO_STATES = 8192
+
+
+class PathMemo:
+    """``root_from_inclusion_proof`` for many leaves of the same trees, remembering each walk.
+
+    The steps of RFC 9162 §2.1.3.2 from any point on are a function of that point alone: the
+    position ``(fn, sn)``, the hash ``r`` reached so far and the rest of the path. So once one
+    leaf's path has been walked to its root, a neighbour whose walk reaches one of the same
+    points with the same rest of the path has the same root: neighbouring leaves of a batch
+    meet within a hash or two, instead of hashing a whole path each (20 hashes at 2^20
+    leaves). Only results are remembered, never a verdict: the caller still checks the root's
+    signature.
+    """
+
+    __slots__ = ("_known", "_limit")
+
+    def __init__(self, limit: int = _MEMO_STATES) -> None:
+        if limit < 1:
+            raise ValueError("limit must be positive")
+        self._known: dict[tuple[int, int, bytes], tuple[tuple[bytes, ...], bytes]] = {}
+        self._limit = limit
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def root(
+        self, leaf_index: int, tree_size: int, leaf_hash: bytes, path: Sequence[bytes]
+    ) -> bytes | None:
+        """What ``root_from_inclusion_proof`` gives for these arguments."""
+        if not 0 <= leaf_index < tree_size:
+            return None
+        rest = tuple(path)
+        known = self._known
+        fn, sn = leaf_index, tree_size - 1
+        r = leaf_hash
+        walked: list[tuple[tuple[int, int, bytes], int]] = []
+        root = None
+        for at, p in enumerate(rest):
+            if at:  # the leaf's own point is never met again (its hash is its content's)
+                point = (fn, sn, r)
+                seen = known.get(point)
+                if seen is not None and seen[0] == rest[at:]:
+                    root = seen[1]
+                    break
+                walked.append((point, at))
+            # From here on, root_from_inclusion_proof's steps exactly.
+            if len(p) != HASH_SIZE or sn == 0:
+                return None
+            if fn & 1 or fn == sn:
+                r = hash_children(p, r)
+                if not fn & 1:
+                    while fn and not fn & 1:
+                        fn >>= 1
+                        sn >>= 1
+            else:
+                r = hash_children(r, p)
+            fn >>= 1
+            sn >>= 1
+        else:
+            if sn != 0:
+                return None
+            root = r
+        if len(known) + len(walked) > self._limit:
+            known.clear()
+        for point, at in walked:
+            known[point] = (rest[at:], root)
+        return root

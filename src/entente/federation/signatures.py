@@ -31,6 +31,7 @@ STIX 2.1 object for receivers that do not know the extension.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -41,9 +42,9 @@ from entente.errors import InvalidInput, InvalidObject, SignatureError
 from entente.federation.keys import NodeKey, PublicKey, decode_base64url, encode_base64url
 from entente.federation.merkle import (
     HASH_SIZE,
+    PathMemo,
     hash_leaf,
     inclusion_proofs,
-    root_from_inclusion_proof,
 )
 from entente.stix import canonical_json, is_valid_id, parse_timestamp
 
@@ -164,12 +165,15 @@ class VerifiedRoots:
     Only roots whose statement signature verified are remembered, keyed by the key and every
     part of the statement and its signature: a tampered object or proof gives another root,
     which is checked (and fails) on its own. One instance lives as long as one sync run.
+    ``paths`` remembers the audit paths walked (``merkle.PathMemo``), so that each object of
+    a batch costs its leaf hash and a hash or two rather than a whole path.
     """
 
-    __slots__ = ("_seen",)
+    __slots__ = ("_seen", "paths")
 
     def __init__(self) -> None:
         self._seen: set[tuple[PublicKey, str, str, int, bytes, bytes]] = set()
+        self.paths = PathMemo()
 
     def verify(
         self,
@@ -340,8 +344,17 @@ def signature_info(obj: Mapping[str, Any]) -> SignatureInfo | None:
     )
 
 
-def _signature_bytes(text: object, where: str, object_id: str | None) -> bytes:
-    signature = decode_base64url(text) if isinstance(text, str) else None
+# A batch's root signature is the same text in each of its (up to 2^20) objects: decoded once.
+_root_signature = functools.lru_cache(maxsize=64)(decode_base64url)
+
+
+def _signature_bytes(
+    text: object, where: str, object_id: str | None, *, shared: bool = False
+) -> bytes:
+    if not isinstance(text, str):
+        signature = None
+    else:
+        signature = _root_signature(text) if shared else decode_base64url(text)
     if signature is None or len(signature) != _SIGNATURE_SIZE:
         raise SignatureError(
             "must be a 64-byte Ed25519 signature (RFC 8032 §5.1.6) in base64url without "
@@ -386,7 +399,9 @@ def _batch(value: object, object_id: str | None) -> BatchProof:
             object_id,
         )
     hashes = [joined[at : at + HASH_SIZE] for at in range(0, len(joined), HASH_SIZE)]
-    signature = _signature_bytes(value.get("root_signature"), f"{where}.root_signature", object_id)
+    signature = _signature_bytes(
+        value.get("root_signature"), f"{where}.root_signature", object_id, shared=True
+    )
     return BatchProof(batch_id, size, index, tuple(hashes), signature)
 
 
@@ -529,9 +544,8 @@ def verify_object(
             )
         return info
     # RFC 9162 §2.1.3.2: from the leaf hash up the audit path to the root the signer signed.
-    root = root_from_inclusion_proof(
-        batch.leaf_index, batch.tree_size, hash_leaf(leaf), batch.audit_path
-    )
+    checker = roots if roots is not None else VerifiedRoots()
+    root = checker.paths.root(batch.leaf_index, batch.tree_size, hash_leaf(leaf), batch.audit_path)
     if root is None:
         raise SignatureError(
             f"the audit path does not fit leaf {batch.leaf_index} of a tree of "
@@ -539,7 +553,6 @@ def verify_object(
             f"{_WHERE}.batch.audit_path",
             object_id,
         )
-    checker = roots if roots is not None else VerifiedRoots()
     if not checker.verify(key, info.signer, batch, root):
         raise SignatureError(
             f"signature does not verify for signer {info.signer}: the object, or its audit "

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from entente.federation import merkle
 from entente.federation.merkle import (
+    PathMemo,
     hash_children,
     hash_leaf,
     inclusion_proofs,
@@ -125,3 +127,65 @@ def test_any_changed_leaf_or_path_element_gives_another_root(
         elsewhere = (index + 1) % len(hashes)
         moved = root_from_inclusion_proof(elsewhere, len(hashes), hashes[index], paths[index])
         assert moved != root or hashes[index] == hashes[elsewhere]
+
+
+def _variants(
+    index: int, hashes: list[bytes], paths: list[list[bytes]], kind: str
+) -> tuple[int, bytes, list[bytes]]:
+    """A proof as received: intact, or with its leaf, one element, its index or length off."""
+    path = list(paths[index])
+    leaf = hashes[index]
+    if kind == "leaf":
+        leaf = hash_leaf(leaf)
+    elif kind == "element" and path:
+        path[-1] = bytes(b ^ 1 if i == 0 else b for i, b in enumerate(path[-1]))
+    elif kind == "first" and path:
+        path[0] = bytes(b ^ 1 if i == 0 else b for i, b in enumerate(path[0]))
+    elif kind == "moved":
+        index = (index + 1) % len(hashes)
+    elif kind == "short":
+        path = path[:-1]
+    elif kind == "long":
+        path = [*path, leaf]
+    elif kind == "size" and path:
+        path[len(path) // 2] = path[len(path) // 2][:-1]
+    return index, leaf, path
+
+
+@settings(max_examples=150, deadline=None)
+@given(_leaf_lists, st.data())
+def test_the_memo_gives_what_the_rfc_steps_give_whatever_the_order_of_the_proofs(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
+    hashes = [hash_leaf(leaf) for leaf in leaves]
+    _, paths = inclusion_proofs(hashes)
+    # A tiny memo starts afresh often; a large one keeps every walk.
+    memo = PathMemo(limit=data.draw(st.sampled_from((1, 3, 16, 10_000))))
+    kinds = st.sampled_from(
+        ("intact", "intact", "leaf", "element", "first", "moved", "short", "long", "size")
+    )
+    for _ in range(data.draw(st.integers(1, 40))):
+        index = data.draw(st.integers(0, len(hashes) - 1))
+        at, leaf, path = _variants(index, hashes, paths, data.draw(kinds))
+        size = len(hashes) if data.draw(st.booleans()) else len(hashes) + 1
+        expected = root_from_inclusion_proof(at, size, leaf, path)
+        assert memo.root(at, size, leaf, path) == expected
+
+
+def test_neighbouring_leaves_cost_a_hash_or_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    hashes = [hash_leaf(i.to_bytes(4, "big")) for i in range(1024)]
+    root, paths = inclusion_proofs(hashes)
+    calls = 0
+    real = merkle.hash_children
+
+    def counted(left: bytes, right: bytes) -> bytes:
+        nonlocal calls
+        calls += 1
+        return real(left, right)
+
+    monkeypatch.setattr(merkle, "hash_children", counted)
+    memo = PathMemo()
+    assert all(memo.root(i, 1024, hashes[i], paths[i]) == root for i in range(1024))
+    # Ten hashes a leaf without the memo; in leaf order, about two.
+    assert calls < 2.1 * 1024
+    assert len(memo) <= 8192
