@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import operator
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -207,8 +206,6 @@ def _insert_sql(table: Table, paramstyle: str) -> str:
 
 # Column names of the tables the insert writes, in the order of its tuples.
 _VERSION_COLUMNS = tuple(column.name for column in object_versions.columns)
-# The type of an object_versions row tuple (its third column), the key the COPY groups by.
-_row_type = operator.itemgetter(_VERSION_COLUMNS.index("type"))
 _MARKING_COLUMNS = tuple(column.name for column in object_markings.columns)
 
 
@@ -795,14 +792,7 @@ class SqlTransaction:
         paramstyle = conn.dialect.paramstyle
         copy = self._copy and len(rows_out) >= self._copy_min_rows
         if copy:
-            # The rows of one COPY go in grouped by type, each type's in date_added order
-            # (a stable sort): a page of a rare type (TAXII 2.1 §3.4.3 match[type]) then
-            # reads a few adjacent heap pages instead of one page per row, which at ten
-            # million objects is the difference between a cached and a cold read
-            # (PostgreSQL manual, CLUSTER: "if you tend to access some data more than others,
-            # and there is an index that groups them together, you will benefit"). Row order
-            # is invisible to every query, which orders by date_added or by key.
-            copy_rows(conn, object_versions.name, _VERSION_COLUMNS, sorted(rows_out, key=_row_type))
+            copy_rows(conn, object_versions.name, _VERSION_COLUMNS, rows_out)
             if marking_rows:
                 copy_rows(conn, object_markings.name, _MARKING_COLUMNS, marking_rows)
         else:

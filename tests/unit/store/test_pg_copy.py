@@ -186,62 +186,24 @@ def test_a_copied_batch_rolls_back_with_its_transaction(
     assert copying.query(ObjectQuery(versions=("all",))).items == ()
 
 
-def test_a_copied_batch_lies_grouped_by_type_on_disk(
-    twin_stores: tuple[SqlStore, SqlStore],
-) -> None:
-    """One malware in five, interleaved as received: COPY writes each type's rows adjacent
-    (heap order, ``ctid``), each type's in date_added order, so that a filtered page of the
-    rare type reads a few heap pages; the INSERT twin keeps the order received."""
-    batch = [
-        (_new(n, "malware" if n % 5 == 0 else "indicator"), Provenance(SourceKind.FILE, "b", "a"))
-        for n in range(50)
-    ]
-    layouts = []
-    for store in twin_stores:
-        with store.transaction() as tx:
-            tx.insert(batch)
-        with store.engine.connect() as conn:
-            layouts.append(
-                [
-                    (row[0], int(row[1]))
-                    for row in conn.exec_driver_sql(
-                        "SELECT type, date_added_us FROM object_versions ORDER BY ctid"
-                    )
-                ]
-            )
-    copied, inserted = layouts
-    received = [(new.type, added) for (new, _), (_, added) in zip(batch, inserted, strict=True)]
-    assert inserted == received  # the twin: as received, types interleaved
-    runs = [kind for i, (kind, _) in enumerate(copied) if i == 0 or copied[i - 1][0] != kind]
-    assert sorted(runs) == ["indicator", "malware"]
-    for kind in runs:
-        stamps = [added for k, added in copied if k == kind]
-        assert stamps == sorted(stamps)
-    assert sorted(copied) == sorted(inserted)
-    # What the queries see does not depend on where the rows lie.
-    assert [v.id for v in twin_stores[0].query(ObjectQuery(versions=("all",))).items] == [
-        v.id for v in twin_stores[1].query(ObjectQuery(versions=("all",))).items
-    ]
+def _id(n: int) -> str:
+    return f"indicator--00000000-0000-4000-8000-{n:012d}"
 
 
-def _id(n: int, kind: str = "indicator") -> str:
-    return f"{kind}--00000000-0000-4000-8000-{n:012d}"
-
-
-def _new(n: int, kind: str = "indicator") -> NewVersion:
+def _new(n: int) -> NewVersion:
     raw = orjson.dumps(
         {
-            "type": kind,
+            "type": "indicator",
             "spec_version": "2.1",
-            "id": _id(n, kind),
+            "id": _id(n),
             "modified": "2024-01-01T00:00:00.000Z",
             "name": f"indicator number {n}",
             "pattern": f"[ipv4-addr:value = '10.0.0.{n}']",
         }
     )
     return NewVersion(
-        id=_id(n, kind),
-        type=kind,
+        id=_id(n),
+        type="indicator",
         spec_version="2.1",
         version=_version(0),
         created=None,
