@@ -94,19 +94,26 @@ def root_from_inclusion_proof(
     fn, sn = leaf_index, tree_size - 1
     r = leaf_hash
     for p in path:
-        if len(p) != HASH_SIZE or sn == 0:
+        step = _step(fn, sn, r, p)
+        if step is None:
             return None
-        if fn & 1 or fn == sn:
-            r = hash_children(p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = hash_children(r, p)
-        fn >>= 1
-        sn >>= 1
+        fn, sn, r = step
     return r if sn == 0 else None
+
+
+def _step(fn: int, sn: int, r: bytes, p: bytes) -> tuple[int, int, bytes] | None:
+    """One path element of RFC 9162 §2.1.3.2 step 5 (``None``: the proof is malformed)."""
+    if len(p) != HASH_SIZE or sn == 0:
+        return None
+    if fn & 1 or fn == sn:
+        r = hash_children(p, r)
+        if not fn & 1:
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
+    else:
+        r = hash_children(r, p)
+    return fn >> 1, sn >> 1, r
 
 
 # How many walked states a PathMemo keeps before it starts afresh: a batch's objects arrive
@@ -157,19 +164,10 @@ class PathMemo:
                     root = seen[1]
                     break
                 walked.append((point, at))
-            # From here on, root_from_inclusion_proof's steps exactly.
-            if len(p) != HASH_SIZE or sn == 0:
+            step = _step(fn, sn, r, p)
+            if step is None:
                 return None
-            if fn & 1 or fn == sn:
-                r = hash_children(p, r)
-                if not fn & 1:
-                    while fn and not fn & 1:
-                        fn >>= 1
-                        sn >>= 1
-            else:
-                r = hash_children(r, p)
-            fn >>= 1
-            sn >>= 1
+            fn, sn, r = step
         else:
             if sn != 0:
                 return None
