@@ -42,7 +42,7 @@ from entente.federation import (
     verify_object,
 )
 from entente.federation.merkle import PathMemo, root_from_inclusion_proof
-from entente.services.node_signer import _with_raw_json, attach_extension, with_extension
+from entente.services.node_signer import attach_extension, with_extension
 from entente.store import Provenance, SourceKind, StoredVersion
 from workloads import make_indicator
 
@@ -90,7 +90,7 @@ def bench_sender(objects: list[dict[str, Any]], signed: list[dict[str, Any]], re
     versions = [_stored(obj, i) for i, obj in enumerate(objects)]
     kept = [orjson.dumps(obj["extensions"][EXTENSION_ID]).decode() for obj in signed]
     pairs = list(zip(versions, kept, strict=True))
-    spliced = [_with_raw_json(v, attach_extension(v.raw_json, text)) for v, text in pairs]
+    spliced = [v.with_raw_json(attach_extension(v.raw_json, text)) for v, text in pairs]
     decoded = [replace(v, raw_json=with_extension(v.raw_json, orjson.loads(t))) for v, t in pairs]
     # Both give the object a partner verifies: the same JSON value.
     if [orjson.loads(v.raw_json) for v in spliced] != [orjson.loads(v.raw_json) for v in decoded]:
@@ -98,7 +98,7 @@ def bench_sender(objects: list[dict[str, Any]], signed: list[dict[str, Any]], re
 
     def splice() -> None:
         for version, text in pairs:
-            _with_raw_json(version, attach_extension(version.raw_json, text))
+            version.with_raw_json(attach_extension(version.raw_json, text))
 
     def reference() -> None:
         for version, text in pairs:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -73,8 +72,8 @@ def attach_extension(raw_json: bytes, extension_json: str) -> bytes:
 
     When the stored object has no ``extensions`` member the extension is appended to its bytes
     as the last member (partners verify the RFC 8785 canonical form, so byte layout does not
-    matter); decoding and re-encoding every object of every page a partner reads was a third
-    of the server's work in an initial sync (ADR 0025). No ``"extensions"`` and no ``\\u``
+    matter): about half the cost of decoding, merging and re-encoding each object of every
+    page a partner reads (``bench/signed_batches.py``, ADR 0025). No ``"extensions"`` and no ``\\u``
     escape in the text means no member of that name: a key can only be spelt otherwise with
     a ``\\u`` escape (RFC 8259 §7). Anything else takes ``with_extension``, its reference
     twin; a property test checks that both give the same object.
@@ -86,27 +85,6 @@ def attach_extension(raw_json: bytes, extension_json: str) -> bytes:
             return b"".join((body[:-1], _ATTACHED, extension_json.encode("utf-8"), b"}}"))
     extension: dict[str, Any] = orjson.loads(extension_json)
     return with_extension(raw_json, extension)
-
-
-def _with_raw_json(version: StoredVersion, raw_json: bytes) -> StoredVersion:
-    """``replace(version, raw_json=...)`` without its field introspection (a page's worth)."""
-    return StoredVersion(
-        version.id,
-        version.type,
-        version.spec_version,
-        version.version,
-        version.created,
-        version.modified,
-        version.created_by_ref,
-        version.revoked,
-        version.marking_refs,
-        raw_json,
-        version.date_added_us,
-        version.provenance,
-        version.granular_markings,
-        version.is_first,
-        version.is_last,
-    )
 
 
 def _content_sha256(version: StoredVersion) -> str:
@@ -186,7 +164,7 @@ class NodeSigner:
                 if carries_signature(obj):
                     out.append(version)
                 else:
-                    out.append(replace(version, raw_json=orjson.dumps(self.sign(obj))))
+                    out.append(version.with_raw_json(orjson.dumps(self.sign(obj))))
             return out
         kept = self._signatures.get([(v.id, v.version) for v in versions])
         result: list[StoredVersion | None] = []
@@ -195,7 +173,7 @@ class NodeSigner:
             signature = kept.get((version.id, version.version))
             if signature is not None and signature.content_sha256 == _content_sha256(version):
                 raw = attach_extension(version.raw_json, signature.extension)
-                result.append(_with_raw_json(version, raw))
+                result.append(version.with_raw_json(raw))
             elif carries_signature(version.to_json()):
                 result.append(version)  # stored signed (as received or restored): as is
             else:
@@ -206,7 +184,7 @@ class NodeSigner:
             for i in missing:
                 version = versions[i]
                 extension = sealed[(version.id, version.version)]
-                result[i] = _with_raw_json(version, with_extension(version.raw_json, extension))
+                result[i] = version.with_raw_json(with_extension(version.raw_json, extension))
         return [version for version in result if version is not None]
 
     def seal(self, versions: Sequence[StoredVersion]) -> int:

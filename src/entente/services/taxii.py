@@ -595,7 +595,7 @@ class TaxiiService:
                 [cast("dict[str, Any]", releases[at].original) for at in copies],
             )
             for at, obj in zip(copies, signed, strict=True):
-                out[at] = replace(out[at], raw_json=orjson.dumps(obj))
+                out[at] = out[at].with_raw_json(orjson.dumps(obj))
         if own:
             for at, version in zip(own, signer.sign_own([out[at] for at in own]), strict=True):
                 out[at] = version

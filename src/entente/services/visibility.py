@@ -13,7 +13,7 @@ keeps any; the request's edge writes them as one audit entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -197,7 +197,7 @@ class Visibility:
             return Release(version, allow)
         if not is_shareable(copy):
             return None
-        return Release(replace(version, raw_json=orjson.dumps(copy)), allow, obj)
+        return Release(version.with_raw_json(orjson.dumps(copy)), allow, obj)
 
     def _audit(self, reads: ReaderReads, version: StoredVersion, allow: Allow) -> bool:
         """Whether releases with ``version``'s facts are audited; if so, note their level and
